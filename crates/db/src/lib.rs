@@ -1,0 +1,52 @@
+//! Every query bucketdesk runs, one module per aggregate. Functions are free
+//! functions taking `impl PgExecutor<'_>`, so callers choose between the pool
+//! and a transaction.
+
+pub mod audit;
+pub mod login;
+pub mod users;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::time::Duration;
+
+pub use sqlx::{Error, PgPool, Postgres, Transaction};
+
+/// The migrations in the repository's `migrations/` folder, compiled in.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// How long a request waits for a database connection before giving up.
+/// Short, so that a database outage turns into a quick 503 (R4), not a hang.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A pool that connects lazily: the process starts (and keeps running) while
+/// the database is down, and each request fails fast until it is back.
+pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // a connection that survived a database restart is dead: test it first
+        .test_before_acquire(true)
+        .connect_lazy_with(options)
+}
+
+/// Applies the migrations that have not run yet.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// True when the database answers a trivial query.
+pub async fn ping(pool: &PgPool) -> bool {
+    sqlx::query("select 1").execute(pool).await.is_ok()
+}
+
+/// True when the error means "the database is unreachable or overloaded",
+/// as opposed to a bug in a query.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    ) || matches!(error, sqlx::Error::Database(e) if e.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
+}

@@ -1,0 +1,94 @@
+//! Accounts.
+
+use bucketdesk_domain::{Email, UserId};
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub is_admin: bool,
+    pub session_epoch: i32,
+    pub created_at: OffsetDateTime,
+    pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+impl User {
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
+
+const COLUMNS: &str = "id, email, is_admin, session_epoch, created_at, last_sign_in_at";
+
+pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
+        .bind(id.0)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("select {COLUMNS} from users where email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(db)
+        .await
+}
+
+/// Creates the account, or returns the existing one for that email.
+pub async fn find_or_create(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<User> {
+    // `do update` (a no-op) rather than `do nothing` so the row comes back either way
+    sqlx::query_as(&format!(
+        "insert into users (email) values ($1)
+         on conflict on constraint users_email_key do update set email = excluded.email
+         returning {COLUMNS}"
+    ))
+    .bind(email.as_str())
+    .fetch_one(db)
+    .await
+}
+
+/// Whether `admin add` created the admin or promoted an existing account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Created,
+    Promoted,
+    AlreadyAdmin,
+}
+
+pub async fn make_admin(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<AdminOutcome> {
+    // xmax = 0 tells a freshly inserted row from an updated one
+    let (inserted, was_admin): (bool, bool) = sqlx::query_as(
+        "with before as (select is_admin from users where email = $1)
+         insert into users (email, is_admin) values ($1, true)
+         on conflict on constraint users_email_key do update set is_admin = true
+         returning (xmax = 0), coalesce((select is_admin from before), false)",
+    )
+    .bind(email.as_str())
+    .fetch_one(db)
+    .await?;
+    Ok(match (inserted, was_admin) {
+        (true, _) => AdminOutcome::Created,
+        (false, true) => AdminOutcome::AlreadyAdmin,
+        (false, false) => AdminOutcome::Promoted,
+    })
+}
+
+pub async fn record_sign_in(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    sqlx::query("update users set last_sign_in_at = now() where id = $1")
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the user: sessions carry the epoch they were made in.
+pub async fn end_all_sessions(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    sqlx::query("update users set session_epoch = session_epoch + 1 where id = $1")
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! The rules of one-time-code sign-in (DESIGN.md S1-S3).
+
+use rand::Rng;
+use std::time::Duration;
+
+/// How long a code may be used after it was sent (S1).
+pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// Wrong tries after which a code dies (S2).
+pub const MAX_ATTEMPTS_PER_CODE: i32 = 5;
+/// Wrong codes per address within [`FAILURE_WINDOW`] before code sign-in is locked (S2).
+pub const MAX_FAILURES_PER_WINDOW: i64 = 10;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// How long code sign-in stays locked after too many failures (S2).
+pub const LOCKOUT: Duration = Duration::from_secs(60 * 60);
+/// Codes one address may be sent within [`EMAIL_WINDOW`] (S3).
+pub const MAX_CODES_PER_EMAIL: i64 = 3;
+pub const EMAIL_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Codes one client IP may ask for within [`IP_WINDOW`] (S3).
+pub const MAX_CODES_PER_IP: i64 = 20;
+pub const IP_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// A freshly drawn six-digit code. Its `Debug` is redacted so it cannot end up
+/// in a log line by accident (S13).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginCode(String);
+
+impl LoginCode {
+    /// Six digits from the operating system's CSPRNG (S1).
+    pub fn generate() -> Self {
+        let n: u32 = rand::rngs::OsRng.gen_range(0..1_000_000);
+        Self(format!("{n:06}"))
+    }
+
+    /// What a person typed, if it can be a code: six digits, ignoring spaces
+    /// and dashes people put in when copying from a mail.
+    pub fn parse(input: &str) -> Result<Self, CodeFormatError> {
+        let digits: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if digits.is_empty() {
+            return Err(CodeFormatError::Empty);
+        }
+        if digits.len() != 6 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(CodeFormatError::NotSixDigits);
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for LoginCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginCode(******)")
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CodeFormatError {
+    #[error("Enter the 6-digit code from the email.")]
+    Empty,
+    #[error("The code is 6 digits, like 123456.")]
+    NotSixDigits,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_are_six_digits() {
+        for _ in 0..1000 {
+            let code = LoginCode::generate();
+            assert_eq!(code.expose().len(), 6);
+            assert!(code.expose().chars().all(|c| c.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn generated_codes_vary() {
+        let codes: std::collections::HashSet<String> = (0..200)
+            .map(|_| LoginCode::generate().expose().to_owned())
+            .collect();
+        assert!(
+            codes.len() > 190,
+            "only {} distinct codes out of 200",
+            codes.len()
+        );
+    }
+
+    #[test]
+    fn parse_accepts_spaces_and_dashes() {
+        assert_eq!(LoginCode::parse(" 123 456 ").unwrap().expose(), "123456");
+        assert_eq!(LoginCode::parse("123-456").unwrap().expose(), "123456");
+    }
+
+    #[test]
+    fn parse_refuses_empty_and_non_numeric_input() {
+        assert_eq!(LoginCode::parse(""), Err(CodeFormatError::Empty));
+        assert_eq!(
+            LoginCode::parse("12345a"),
+            Err(CodeFormatError::NotSixDigits)
+        );
+        assert_eq!(
+            LoginCode::parse("1234567"),
+            Err(CodeFormatError::NotSixDigits)
+        );
+        assert_eq!(
+            LoginCode::parse("١٢٣٤٥٦"),
+            Err(CodeFormatError::NotSixDigits)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_code() {
+        let code = LoginCode::parse("424242").unwrap();
+        assert!(!format!("{code:?}").contains("424242"));
+    }
+}

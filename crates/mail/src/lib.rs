@@ -1,0 +1,10 @@
+//! Outgoing mail. One [`Mailer`] per process: SMTP (from `SMTP_URL`) in
+//! production, the console for development. Each message has a subject, a
+//! text body and an HTML body, rendered from `templates/email/<message>/`.
+
+mod messages;
+mod transport;
+
+pub use lettre::message::Mailbox;
+pub use messages::{LoginCodeMail, OutgoingMail};
+pub use transport::{MailConfigError, MailError, Mailer};

@@ -1,0 +1,80 @@
+//! The messages bucketdesk sends, each rendered from its own template folder.
+
+use askama::Template;
+use bucketdesk_domain::Email;
+
+/// A rendered message, ready for any transport.
+#[derive(Clone)]
+pub struct OutgoingMail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl std::fmt::Debug for OutgoingMail {
+    // bodies hold codes and links: never in a Debug string, never in a log
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingMail")
+            .field("to", &self.to)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/login_code/body.txt")]
+struct LoginCodeText<'a> {
+    m: &'a LoginCodeMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/login_code/body.html")]
+struct LoginCodeHtml<'a> {
+    m: &'a LoginCodeMail<'a>,
+}
+
+/// The one-time sign-in code.
+pub struct LoginCodeMail<'a> {
+    pub code: &'a str,
+    pub minutes: u64,
+    /// Where to enter it, e.g. `https://files.example.com/login/code`.
+    pub sign_in_url: &'a str,
+    /// When it stops working, e.g. `14:05 UTC`.
+    pub expires_at: &'a str,
+}
+
+impl LoginCodeMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: format!("Your bucketdesk sign-in code: {}", self.code),
+            text: LoginCodeText { m: self }.render()?,
+            html: LoginCodeHtml { m: self }.render()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_code_mail_has_the_code_and_expiry_in_both_bodies() {
+        let to = Email::parse("a@example.com").unwrap();
+        let mail = LoginCodeMail {
+            code: "123456",
+            minutes: 10,
+            sign_in_url: "https://x.example/login/code",
+            expires_at: "14:05 UTC",
+        }
+        .render(&to)
+        .unwrap();
+        for body in [&mail.text, &mail.html] {
+            assert!(body.contains("123456"));
+            assert!(body.contains("10 minutes"));
+            assert!(body.contains("14:05 UTC"));
+        }
+        assert!(mail.html.contains("https://x.example/login/code"));
+        assert!(!format!("{mail:?}").contains("123456"));
+    }
+}

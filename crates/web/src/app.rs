@@ -1,0 +1,94 @@
+//! The router with every layer, and serving it with graceful shutdown.
+
+use crate::middleware::{csrf, headers, logging};
+use crate::pages::fill_bare_errors;
+use crate::{AppState, Settings, routes, session};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use bucketdesk_db::PgPool;
+use bucketdesk_mail::Mailer;
+use bucketdesk_vault::InstanceKey;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Brings the database up to date: bucketdesk's migrations and the session table.
+pub async fn migrate(db: &PgPool) -> Result<(), MigrateError> {
+    bucketdesk_db::migrate(db)
+        .await
+        .map_err(MigrateError::Migrations)?;
+    session::migrate(&session::SessionStore::new(db.clone()))
+        .await
+        .map_err(MigrateError::Sessions)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("cannot apply the database migrations: {0}")]
+    Migrations(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the session table: {0}")]
+    Sessions(sqlx::Error),
+}
+
+/// The state and the router, ready to serve. The database must be migrated.
+pub fn build_app(
+    db: PgPool,
+    settings: Settings,
+    mailer: Mailer,
+    instance_key: &InstanceKey,
+) -> (AppState, Router) {
+    let state = AppState::new(db.clone(), settings, mailer, instance_key);
+    let router = build_router(state.clone(), session::SessionStore::new(db));
+    (state, router)
+}
+
+/// Deletes what has expired: sessions, and sign-in codes no rule needs any more.
+pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
+    use tower_sessions::ExpiredDeletion;
+    session::SessionStore::new(state.db.clone())
+        .delete_expired()
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    bucketdesk_db::login::delete_stale(&state.db).await
+}
+
+/// The whole application. Layers run outside-in in the reverse order they are
+/// listed: headers and error pages wrap everything, then logging, the
+/// timeout, the session, and CSRF closest to the handlers.
+pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
+    let session_layer = session::layer(store, &state.settings);
+    routes::router()
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(session_layer)
+        .layer(DefaultBodyLimit::max(csrf::FORM_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(from_fn(logging::log_request))
+        .with_state(state.clone())
+        .layer(map_response(fill_bare_errors))
+        .layer(CatchPanicLayer::custom(|_| {
+            crate::pages::ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }))
+        .layer(from_fn_with_state(state, headers::security_headers))
+}
+
+/// Serves until `shutdown` resolves, then stops accepting connections and
+/// lets in-flight requests finish (R5).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,82 @@
+//! The one error type of the web layer and how each kind is shown.
+
+use crate::pages::ErrorPage;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (or the session ended): go to the sign-in page.
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    /// The request itself is wrong; the message says how, in plain words.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The database (or another service we need) cannot be reached right now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure: logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if bucketdesk_db::is_unavailable(&e) {
+            AppError::Unavailable(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    // the session store is Postgres: when it fails, the database is the problem
+    fn from(e: tower_sessions::session::Error) -> Self {
+        AppError::Unavailable(format!("session store: {e}"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message): (StatusCode, &str, String) = match self {
+            AppError::Unauthorized => return Redirect::to("/login").into_response(),
+            AppError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.to_owned()),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the home page.".into(),
+            ),
+            AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is wrong with that request", why),
+            AppError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "service unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "bucketdesk cannot reach its database right now. Try again in a moment.".into(),
+                )
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side. It has been logged; try again in a moment.".into(),
+                )
+            }
+        };
+        ErrorPage::response(status, title, &message)
+    }
+}

@@ -1,0 +1,114 @@
+//! Who is calling: IP address and user agent, for rate limits and the audit trail.
+
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use ipnet::IpNet;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    pub fn ip_string(&self) -> String {
+        self.ip.to_string()
+    }
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy, in
+/// which case `X-Forwarded-For` is read from the right, skipping trusted
+/// proxies, and the first untrusted hop is the client. Entries left of that are
+/// whatever the client chose to send and are ignored.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ci| ci.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(ClientInfo {
+            ip: client_ip(peer, forwarded, &state.settings.trusted_proxies),
+            user_agent,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &[]),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_passes_on_the_client_address() {
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some("198.51.100.7"), &trusted),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn spoofed_entries_left_of_the_first_untrusted_hop_are_ignored() {
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        let forwarded = "6.6.6.6, 198.51.100.7, 10.0.0.3";
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some(forwarded), &trusted),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn garbage_in_the_header_stops_the_walk() {
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some("nonsense"), &trusted),
+            ip("10.0.0.2")
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! `CurrentUser`: the signed-in person, re-read from the database on every
+//! request, so a removed user or an ended session stops working at once.
+
+use crate::{AppError, AppState, session};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use bucketdesk_db::users::{self, User};
+use tower_sessions::Session;
+
+pub struct CurrentUser {
+    pub user: User,
+    pub session: Session,
+    pub signed_in: session::SignedIn,
+}
+
+/// `Option<CurrentUser>`, for pages that anyone may see.
+pub type MaybeUser = Option<CurrentUser>;
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal("session layer missing".into()))?;
+        let Some(signed_in) = session::signed_in(&session).await? else {
+            return Err(AppError::Unauthorized);
+        };
+        let now = session::now();
+        let settings = &state.settings;
+        let too_old = now - signed_in.signed_in_at > settings.session_absolute.as_secs() as i64;
+        let idle = now - signed_in.seen_at > settings.session_idle.as_secs() as i64;
+        let user = match users::find(&state.db, signed_in.user_id).await? {
+            Some(user) if !too_old && !idle && user.session_epoch == signed_in.epoch => user,
+            _ => {
+                session::sign_out(&session).await?;
+                return Err(AppError::Unauthorized);
+            }
+        };
+        session::touch(&session, &signed_in).await?;
+        Ok(CurrentUser {
+            user,
+            session,
+            signed_in,
+        })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(AppError::Unauthorized) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

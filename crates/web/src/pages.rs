@@ -1,0 +1,86 @@
+//! Page pieces shared by every handler: the error page and the fallback
+//! that gives bare error responses (from layers, rejections) a proper page.
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+    pub status: u16,
+    pub signed_in: bool,
+}
+
+impl ErrorPage<'_> {
+    pub fn response(status: StatusCode, title: &str, message: &str) -> Response {
+        let page = ErrorPage {
+            title,
+            message,
+            status: status.as_u16(),
+            signed_in: false,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, message.to_owned()).into_response(),
+        }
+    }
+
+    /// The page for a status that came back without a body of ours.
+    pub fn for_status(status: StatusCode) -> Response {
+        let (title, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the home page.",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "Not allowed here",
+                "This address does not accept that kind of request.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "Too large",
+                "What you sent is larger than this form accepts.",
+            ),
+            StatusCode::REQUEST_TIMEOUT => (
+                "Took too long",
+                "The request took too long and was stopped. Try again.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "Wrong kind of form",
+                "This address expects a form submitted from its page.",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Temporarily unavailable",
+                "bucketdesk cannot reach its database right now. Try again in a moment.",
+            ),
+            s if s.is_server_error() => (
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged; try again in a moment.",
+            ),
+            _ => (
+                "Something is wrong with that request",
+                "The request could not be understood. Go back and try again.",
+            ),
+        };
+        Self::response(status, title, message)
+    }
+}
+
+/// Gives every error response that has no body of its own (a bare status from
+/// a layer such as the body limit, the timeout or the session store) a page.
+pub async fn fill_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let bare = !response.headers().contains_key(header::CONTENT_TYPE);
+    if (status.is_client_error() || status.is_server_error()) && bare {
+        let mut page = ErrorPage::for_status(status);
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_LENGTH && !page.headers().contains_key(name) {
+                page.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return page;
+    }
+    response
+}

@@ -1,0 +1,139 @@
+//! The signed-in person's own page, and signing out (here or everywhere).
+
+use crate::extract::{ClientInfo, CsrfToken, CurrentUser};
+use crate::{AppState, Result, session};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use bucketdesk_db::{audit, users};
+use serde_json::json;
+use time::OffsetDateTime;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/logout", post(sign_out))
+        .route("/logout/everywhere", post(sign_out_everywhere))
+}
+
+/// One line of "recent activity" on the home page.
+struct Activity {
+    when: String,
+    what: &'static str,
+    from: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    csrf: String,
+    email: String,
+    is_admin: bool,
+    member_since: String,
+    signed_in_at: String,
+    activity: Vec<Activity>,
+    signed_in: bool,
+}
+
+fn describe(action: &str) -> &'static str {
+    match action {
+        "sign_in" => "Signed in",
+        "sign_in_failed" => "Wrong sign-in code entered",
+        "sign_out" => "Signed out",
+        "sign_out_everywhere" => "Signed out everywhere",
+        _ => "Other activity",
+    }
+}
+
+fn format_time(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
+}
+
+async fn show_home(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<HomePage> {
+    let events = audit::recent_for_person(&state.db, me.user.user_id(), &me.user.email, 10).await?;
+    let activity = events
+        .into_iter()
+        .map(|e| Activity {
+            when: format_time(e.occurred_at),
+            what: describe(&e.action),
+            from: [
+                e.ip.unwrap_or_default(),
+                e.user_agent.map(|ua| short_agent(&ua)).unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        })
+        .collect();
+    let signed_in_at = OffsetDateTime::from_unix_timestamp(me.signed_in.signed_in_at)
+        .map(format_time)
+        .unwrap_or_default();
+    Ok(HomePage {
+        csrf,
+        email: me.user.email.clone(),
+        is_admin: me.user.is_admin,
+        member_since: format_time(me.user.created_at),
+        signed_in_at,
+        activity,
+        signed_in: true,
+    })
+}
+
+/// "Firefox on Linux"-ish: the first product token is enough to recognise a device.
+fn short_agent(ua: &str) -> String {
+    ua.chars().take(80).collect()
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+) -> Result<Redirect> {
+    record(&state, &me, &client, "sign_out").await?;
+    session::sign_out(&me.session).await?;
+    Ok(Redirect::to("/login?signed_out=1"))
+}
+
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+) -> Result<Redirect> {
+    users::end_all_sessions(&state.db, me.user.user_id()).await?;
+    record(&state, &me, &client, "sign_out_everywhere").await?;
+    session::sign_out(&me.session).await?;
+    Ok(Redirect::to("/login?signed_out=1"))
+}
+
+async fn record(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &ClientInfo,
+    action: &str,
+) -> Result<()> {
+    let ip = client.ip_string();
+    audit::record(
+        &state.db,
+        audit::NewEvent {
+            actor_id: Some(me.user.user_id()),
+            actor_email: Some(&me.user.email),
+            action,
+            ip: Some(&ip),
+            user_agent: client.user_agent.as_deref(),
+            details: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! What bucketdesk keeps in a browser's session, typed. Sessions live in
+//! Postgres (tower-sessions); the cookie holds only a random id.
+
+use crate::Settings;
+use bucketdesk_db::users::User;
+use bucketdesk_domain::UserId;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use uuid::Uuid;
+
+pub use tower_sessions_sqlx_store::PostgresStore as SessionStore;
+
+/// Cookie name over plain http (local use).
+pub const COOKIE: &str = "bucketdesk_session";
+/// Cookie name over https: the `__Host-` prefix makes browsers insist on
+/// Secure, Path=/ and no Domain, so no subdomain can plant or read it.
+pub const SECURE_COOKIE: &str = "__Host-bucketdesk_session";
+
+const SIGNED_IN: &str = "signed_in";
+const PENDING_LOGIN: &str = "pending_login";
+pub(crate) const CSRF: &str = "csrf";
+
+/// How stale `seen_at` may get before a request refreshes it (and with it the
+/// idle expiry). Refreshing on every request would write to Postgres on every
+/// page view; once a minute is precise enough for a 30-minute idle timeout.
+const SEEN_REFRESH_SECS: i64 = 60;
+
+pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<PostgresStore> {
+    let secure = settings.secure_cookies();
+    SessionManagerLayer::new(store)
+        .with_name(if secure { SECURE_COOKIE } else { COOKIE })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::minutes(30)),
+        ))
+}
+
+/// Creates the session table (schema `tower_sessions`) if it is missing.
+pub async fn migrate(store: &PostgresStore) -> sqlx::Result<()> {
+    store.migrate().await
+}
+
+/// A signed-in browser.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    /// The user's session epoch at sign-in; "sign out everywhere" moves it on.
+    pub epoch: i32,
+    pub signed_in_at: i64,
+    pub seen_at: i64,
+}
+
+/// A browser that asked for a code and may now enter it (S4: the code works
+/// only in the session that asked for it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub code_id: Uuid,
+    pub email: String,
+}
+
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub async fn signed_in(
+    session: &Session,
+) -> Result<Option<SignedIn>, tower_sessions::session::Error> {
+    session.get(SIGNED_IN).await
+}
+
+/// Marks the session as seen now, when the last mark is stale.
+pub async fn touch(
+    session: &Session,
+    state: &SignedIn,
+) -> Result<(), tower_sessions::session::Error> {
+    if now() - state.seen_at >= SEEN_REFRESH_SECS {
+        session
+            .insert(
+                SIGNED_IN,
+                SignedIn {
+                    seen_at: now(),
+                    ..state.clone()
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Signs the browser in: a new session id (so an id planted or seen before
+/// sign-in is worthless, S6), a new CSRF token, and the user.
+pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.remove_value(PENDING_LOGIN).await?;
+    session.remove_value(CSRF).await?;
+    let at = now();
+    session
+        .insert(
+            SIGNED_IN,
+            SignedIn {
+                user_id: user.user_id(),
+                epoch: user.session_epoch,
+                signed_in_at: at,
+                seen_at: at,
+            },
+        )
+        .await
+}
+
+/// Ends the session: its row is deleted and the cookie removed.
+pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.flush().await
+}
+
+pub async fn pending_login(
+    session: &Session,
+) -> Result<Option<PendingLogin>, tower_sessions::session::Error> {
+    session.get(PENDING_LOGIN).await
+}
+
+pub async fn set_pending_login(
+    session: &Session,
+    pending: PendingLogin,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(PENDING_LOGIN, pending).await
+}
+
+pub async fn clear_pending_login(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.remove_value(PENDING_LOGIN).await.map(|_| ())
+}

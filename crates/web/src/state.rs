@@ -1,0 +1,80 @@
+//! What every handler can reach: the pool, settings, mailer and keys.
+
+use bucketdesk_db::PgPool;
+use bucketdesk_domain::SignupPolicy;
+use bucketdesk_mail::Mailer;
+use bucketdesk_vault::InstanceKey;
+use ipnet::IpNet;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+use zeroize::Zeroizing;
+
+/// The settings the web layer needs, already validated (the server crate
+/// builds them from the environment; see its `config` module).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Scheme, host and port people use to reach bucketdesk; the base of links in mails.
+    pub public_url: Url,
+    pub signup: SignupPolicy,
+    /// Peers whose `X-Forwarded-For` header is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: Duration,
+    /// Longest time one request may take before it is answered with 408.
+    pub request_timeout: Duration,
+}
+
+impl Settings {
+    pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+    pub const DEFAULT_SESSION_ABSOLUTE: Duration = Duration::from_secs(12 * 60 * 60);
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// Cookies get the Secure flag (and the `__Host-` prefix) when people reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// `https://files.example.com` (no trailing slash), for building links.
+    pub fn origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.origin())
+    }
+}
+
+/// Cheap to clone: everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: PgPool,
+    pub settings: Settings,
+    pub mailer: Mailer,
+    /// Keys the hashes of login codes (S1); derived from the instance key.
+    pub code_hash_key: Zeroizing<[u8; 32]>,
+    pub instance_key_id: String,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(db: PgPool, settings: Settings, mailer: Mailer, instance_key: &InstanceKey) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            settings,
+            mailer,
+            code_hash_key: instance_key.derive_secret("login code hash v1"),
+            instance_key_id: instance_key.id().to_owned(),
+        }))
+    }
+}
