@@ -1,1 +1,31 @@
-//! Test helpers: the real app on port 0 with a fresh database, an SMTP sink, HTTP clients.
+//! Test helpers every test binary shares. Everything here is real: the app is
+//! the production router on a real port, Postgres is a real (fresh) database,
+//! mail goes through a real SMTP conversation into [`MailSink`].
+//!
+//! ```ignore
+//! let app = TestApp::spawn().await;
+//! let alice = app.sign_in_as("alice@example.com").await;
+//! assert_eq!(alice.get("/").await.status, 200);
+//! ```
+
+mod app;
+mod browser;
+mod database;
+mod db_proxy;
+mod smtp;
+
+pub use app::{TestApp, TestAppBuilder};
+pub use browser::{Browser, Page};
+pub use database::{admin_database_url, fresh_database};
+pub use db_proxy::DbProxy;
+pub use smtp::{MailSink, ReceivedMail};
+
+/// The instance key tests use, so no test waits for RSA-4096 key generation.
+pub const FIXTURE_KEY_PEM: &str = include_str!("../fixtures/instance-key.pem");
+
+/// The 6-digit code in a sign-in mail's text.
+pub fn code_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .map(str::to_owned)
+}

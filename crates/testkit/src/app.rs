@@ -1,0 +1,197 @@
+//! `TestApp`: the real bucketdesk router on 127.0.0.1:0, with a fresh
+//! database, the fixture instance key and an SMTP sink.
+
+use crate::{Browser, DbProxy, FIXTURE_KEY_PEM, MailSink, fresh_database};
+use bucketdesk_db::PgPool;
+use bucketdesk_domain::{Email, SignupPolicy};
+use bucketdesk_mail::Mailer;
+use bucketdesk_vault::InstanceKey;
+use bucketdesk_web::{AppState, Settings};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use url::Url;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:port`
+    pub url: String,
+    /// A pool straight to the test database (not through any proxy).
+    pub db: PgPool,
+    pub mail: MailSink,
+    pub state: AppState,
+    /// Present when built `with_db_proxy()`: the app reaches Postgres through it.
+    pub db_proxy: Option<DbProxy>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Default)]
+pub struct TestAppBuilder {
+    signup: Option<SignupPolicy>,
+    public_url: Option<String>,
+    session_idle: Option<Duration>,
+    session_absolute: Option<Duration>,
+    db_proxy: bool,
+}
+
+impl TestAppBuilder {
+    pub fn signup(mut self, policy: SignupPolicy) -> Self {
+        self.signup = Some(policy);
+        self
+    }
+
+    /// Pretend the app is reached at this URL (e.g. https, for cookie flags).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_owned());
+        self
+    }
+
+    pub fn session_idle(mut self, idle: Duration) -> Self {
+        self.session_idle = Some(idle);
+        self
+    }
+
+    pub fn session_absolute(mut self, absolute: Duration) -> Self {
+        self.session_absolute = Some(absolute);
+        self
+    }
+
+    /// Route the app's database connections through a [`DbProxy`].
+    pub fn with_db_proxy(mut self) -> Self {
+        self.db_proxy = true;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let options = fresh_database().await;
+        let db = PgPool::connect_with(options.clone())
+            .await
+            .expect("connect test database");
+
+        let db_proxy = if self.db_proxy {
+            let host = options.get_host().to_owned();
+            let upstream = tokio::net::lookup_host((host.as_str(), options.get_port()))
+                .await
+                .ok()
+                .and_then(|mut a| a.next())
+                .expect("resolve the test Postgres host");
+            Some(DbProxy::start(upstream).await)
+        } else {
+            None
+        };
+        let app_options = match &db_proxy {
+            Some(proxy) => options.clone().host("127.0.0.1").port(proxy.addr.port()),
+            None => options.clone(),
+        };
+        let app_db = bucketdesk_db::pool(app_options, 5);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind app");
+        let addr = listener.local_addr().expect("app address");
+        let url = format!("http://{addr}");
+        let public_url =
+            Url::parse(self.public_url.as_deref().unwrap_or(&url)).expect("public URL");
+
+        let mail = MailSink::start().await;
+        let from = Mailer::parse_from("bucketdesk <bucketdesk@example.com>").expect("sender");
+        let mailer = Mailer::smtp(&mail.url(), from).expect("SMTP mailer");
+        let key = InstanceKey::from_pem(FIXTURE_KEY_PEM, Path::new("fixtures/instance-key.pem"))
+            .expect("fixture key");
+        let settings = Settings {
+            public_url,
+            signup: self.signup.unwrap_or_default(),
+            trusted_proxies: vec!["127.0.0.1/32".parse().expect("net")],
+            session_idle: self.session_idle.unwrap_or(Settings::DEFAULT_SESSION_IDLE),
+            session_absolute: self
+                .session_absolute
+                .unwrap_or(Settings::DEFAULT_SESSION_ABSOLUTE),
+            request_timeout: Settings::DEFAULT_REQUEST_TIMEOUT,
+        };
+        let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, &key);
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(bucketdesk_web::serve(listener, router, async {
+            let _ = stop.await;
+        }));
+        TestApp {
+            addr,
+            url,
+            db,
+            mail,
+            state,
+            db_proxy,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// The app with default settings (signup by invite).
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// A new browser: its own cookie jar, nothing signed in.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.url)
+    }
+
+    /// Creates the account if needed.
+    pub async fn create_user(&self, email: &str) -> bucketdesk_db::users::User {
+        let email = Email::parse(email).expect("valid email");
+        bucketdesk_db::users::find_or_create(&self.db, &email)
+            .await
+            .expect("create user")
+    }
+
+    /// A browser signed in as `email` (the account is created first), through
+    /// the real flow: ask for a code, read it from the mail, enter it.
+    pub async fn sign_in_as(&self, email: &str) -> Browser {
+        self.create_user(email).await;
+        let browser = self.browser();
+        self.sign_in(&browser, email).await;
+        browser
+    }
+
+    /// Signs `browser` in as an existing user; panics when that fails.
+    pub async fn sign_in(&self, browser: &Browser, email: &str) {
+        let page = browser.request_code(email).await;
+        assert_eq!(page.status, 303, "asking for a code: {}", page.body);
+        // every code of an existing account is mailed: wait for all of them,
+        // so a slow earlier mail is not mistaken for this one
+        let codes: i64 = sqlx::query_scalar("select count(*) from login_codes where email = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&self.db)
+            .await
+            .expect("count codes");
+        let mail = self.mail.wait_for_nth(email, codes as usize).await;
+        let code = crate::code_in(&mail.text).expect("a code in the mail");
+        let page = browser.post("/login/code", &[("code", &code)]).await;
+        assert_eq!(
+            page.location(),
+            Some("/"),
+            "entering the code: {}",
+            page.body
+        );
+        // land on the home page, as a browser would after the redirect
+        assert_eq!(browser.get("/").await.status, 200);
+    }
+
+    /// The newest mail sent to `to` (waits for one).
+    pub async fn last_email_to(&self, to: &str) -> crate::ReceivedMail {
+        self.mail.last_to(to).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

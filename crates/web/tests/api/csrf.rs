@@ -1,0 +1,111 @@
+//! CSRF (S8): state-changing requests must come from bucketdesk's own pages.
+
+use bucketdesk_testkit::TestApp;
+
+#[tokio::test]
+async fn a_form_without_the_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let page = browser.post_raw("/logout", &[], &[]).await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("reload the page"), "{}", page.body);
+    assert_eq!(browser.get("/").await.status, 200, "still signed in");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let page = browser
+        .post_raw("/logout/everywhere", &[("csrf_token", "forged")], &[])
+        .await;
+    assert_eq!(page.status, 403);
+    assert_eq!(browser.get("/").await.status, 200, "still signed in");
+}
+
+#[tokio::test]
+async fn another_sessions_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let mallory = app.sign_in_as("mallory@example.com").await;
+    let mallorys_token = mallory.csrf_token().await;
+    let page = alice
+        .post_raw("/logout", &[("csrf_token", &mallorys_token)], &[])
+        .await;
+    assert_eq!(page.status, 403);
+}
+
+#[tokio::test]
+async fn a_cross_site_request_is_refused_even_with_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let token = browser.csrf_token().await;
+    for headers in [
+        [
+            ("origin", "https://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        [("origin", "null"), ("x-unused", "")],
+        [("sec-fetch-site", "same-site"), ("x-unused", "")],
+    ] {
+        let page = browser
+            .post_raw("/logout", &[("csrf_token", &token)], &headers)
+            .await;
+        assert_eq!(page.status, 403, "{headers:?}");
+    }
+    assert_eq!(browser.get("/").await.status, 200, "still signed in");
+}
+
+#[tokio::test]
+async fn a_same_origin_request_with_the_token_passes() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let token = browser.csrf_token().await;
+    let headers = [
+        ("origin", app.url.as_str()),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let page = browser
+        .post_raw("/logout", &[("csrf_token", &token)], &headers)
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(browser.get("/").await.status, 303, "signed out");
+}
+
+#[tokio::test]
+async fn the_token_may_come_in_a_header() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let token = browser.csrf_token().await;
+    let page = browser
+        .post_raw("/logout", &[], &[("x-csrf-token", &token)])
+        .await;
+    assert_eq!(page.status, 303);
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_token_too() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    let page = browser
+        .post_raw("/login", &[("email", "alice@example.com")], &[])
+        .await;
+    assert_eq!(page.status, 403);
+    let codes: i64 = sqlx::query_scalar("select count(*) from login_codes")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(codes, 0, "no code was made");
+}
+
+#[tokio::test]
+async fn no_get_request_changes_state() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    for path in ["/logout", "/logout/everywhere"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 405, "{path}");
+    }
+    assert_eq!(browser.get("/").await.status, 200, "still signed in");
+}

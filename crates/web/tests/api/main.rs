@@ -1,0 +1,11 @@
+//! Integration tests of the web application: the real router on a real port,
+//! a fresh Postgres database per test, mail through a real SMTP conversation.
+//! One module per area; each test name is the rule it checks.
+
+mod audit;
+mod csrf;
+mod health;
+mod pages;
+mod sessions;
+mod sign_in;
+mod sign_in_limits;

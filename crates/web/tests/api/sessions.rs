@@ -1,0 +1,181 @@
+//! Sessions (S6): cookie flags, id rotation, timeouts, signing out.
+
+use bucketdesk_testkit::TestApp;
+use std::time::Duration;
+
+fn session_cookie(page: &bucketdesk_testkit::Page) -> Option<String> {
+    page.set_cookies()
+        .into_iter()
+        .find(|c| c.contains("bucketdesk_session="))
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// A client that sends exactly this Cookie header and keeps no jar.
+async fn replay(app: &TestApp, cookie: &str, path: &str) -> u16 {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}{path}", app.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn pages_need_a_signed_in_session() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().get("/").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), Some("/login"));
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().get("/login").await;
+    let cookie = session_cookie(&page).expect("a session cookie");
+    assert!(cookie.starts_with("bucketdesk_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http for local use: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+    let app = TestApp::builder()
+        .public_url("https://files.example.test")
+        .spawn()
+        .await;
+    let page = app.browser().get("/login").await;
+    let cookie = page.set_cookies().into_iter().next().expect("a cookie");
+    assert!(cookie.starts_with("__Host-bucketdesk_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain="), "{cookie}");
+    assert!(page.header("strict-transport-security").is_some());
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    let before = cookie_value(&session_cookie(&browser.get("/login").await).unwrap());
+    browser
+        .post("/login", &[("email", "alice@example.com")])
+        .await;
+    let code =
+        bucketdesk_testkit::code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let signed_in = browser.post("/login/code", &[("code", &code)]).await;
+    let after = cookie_value(&session_cookie(&signed_in).expect("a new cookie at sign-in"));
+
+    assert_ne!(before, after);
+    assert_eq!(replay(&app, &after, "/").await, 200);
+    assert_eq!(
+        replay(&app, &before, "/").await,
+        303,
+        "the pre-sign-in id does not sign anyone in"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let cookie = browser.cookie_header().expect("a session cookie");
+    let page = browser.post("/logout", &[]).await;
+    assert_eq!(page.location(), Some("/login?signed_out=1"));
+    assert!(
+        browser
+            .get("/login?signed_out=1")
+            .await
+            .body
+            .contains("You are signed out.")
+    );
+    assert_eq!(browser.get("/").await.status, 303);
+    assert_eq!(
+        replay(&app, &cookie, "/").await,
+        303,
+        "a copied cookie is dead too"
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_user() {
+    let app = TestApp::spawn().await;
+    let laptop = app.sign_in_as("alice@example.com").await;
+    let phone = app.browser();
+    app.sign_in(&phone, "alice@example.com").await;
+    let bob = app.sign_in_as("bob@example.com").await;
+
+    let page = laptop.post("/logout/everywhere", &[]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(laptop.get("/").await.location(), Some("/login"));
+    assert_eq!(
+        phone.get("/").await.location(),
+        Some("/login"),
+        "the other device is signed out too"
+    );
+    assert_eq!(
+        bob.get("/").await.status,
+        200,
+        "other people are not affected"
+    );
+
+    app.sign_in(&phone, "alice@example.com").await;
+    assert_eq!(phone.get("/").await.status, 200, "signing in again works");
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let app = TestApp::builder()
+        .session_idle(Duration::from_secs(2))
+        .spawn()
+        .await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    assert_eq!(browser.get("/").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(browser.get("/").await.location(), Some("/login"));
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let app = TestApp::builder()
+        .session_absolute(Duration::from_secs(3))
+        .spawn()
+        .await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(
+            browser.get("/").await.status,
+            200,
+            "active within the lifetime"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(browser.get("/").await.location(), Some("/login"));
+}
+
+#[tokio::test]
+async fn the_default_timeouts_are_thirty_minutes_idle_and_twelve_hours_absolute() {
+    let app = TestApp::spawn().await;
+    let settings = &app.state.settings;
+    assert_eq!(settings.session_idle, Duration::from_secs(30 * 60));
+    assert_eq!(settings.session_absolute, Duration::from_secs(12 * 60 * 60));
+    let page = app.browser().get("/login").await;
+    assert!(session_cookie(&page).unwrap().contains("Max-Age=1800"));
+}

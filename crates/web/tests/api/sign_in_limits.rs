@@ -1,0 +1,160 @@
+//! Limits on sign-in codes: S2 (wrong tries, lockout) and S3 (how many codes).
+
+use bucketdesk_testkit::{Browser, TestApp, code_in};
+
+async fn wrong_code(browser: &Browser, right: &str) -> bucketdesk_testkit::Page {
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    browser.post("/login/code", &[("code", wrong)]).await
+}
+
+#[tokio::test]
+async fn a_code_dies_after_five_wrong_tries() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    browser.request_code("alice@example.com").await;
+    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+
+    for left in (1..=4).rev() {
+        let page = wrong_code(&browser, &code).await;
+        assert!(
+            page.body.contains(&format!("{left} tr")),
+            "{left} left: {}",
+            page.body
+        );
+    }
+    let page = wrong_code(&browser, &code).await;
+    assert!(page.body.contains("tried too often"), "{}", page.body);
+
+    let page = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("no longer works"),
+        "the right code is dead too: {}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn ten_wrong_codes_in_an_hour_lock_code_sign_in() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    for round in 1..=2 {
+        browser.request_code("alice@example.com").await;
+        let code = code_in(&app.mail.wait_for_nth("alice@example.com", round).await.text).unwrap();
+        for _ in 0..5 {
+            wrong_code(&browser, &code).await;
+        }
+    }
+    let page = browser.request_code("alice@example.com").await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("locked"), "{}", page.body);
+    assert_eq!(
+        app.mail.count_to("alice@example.com"),
+        2,
+        "no third code is sent"
+    );
+
+    let locked_for: f64 = sqlx::query_scalar(
+        "select extract(epoch from locked_until - now())::float8 from login_lockouts",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        (3500.0..=3600.0).contains(&locked_for),
+        "locked for an hour, not {locked_for}s"
+    );
+}
+
+#[tokio::test]
+async fn a_locked_address_cannot_sign_in_even_with_the_right_code() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    browser.request_code("alice@example.com").await;
+    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    sqlx::query("insert into login_lockouts (email, locked_until) values ('alice@example.com', now() + interval '1 hour')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(page.status, 429);
+    assert_eq!(browser.get("/").await.location(), Some("/login"));
+}
+
+#[tokio::test]
+async fn at_most_three_codes_per_address_per_fifteen_minutes_known_or_not() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let mut answers = Vec::new();
+    for email in ["alice@example.com", "nobody@example.com"] {
+        let browser = app.browser();
+        for _ in 0..3 {
+            assert_eq!(browser.request_code(email).await.status, 303);
+        }
+        let fourth = browser.request_code(email).await;
+        assert_eq!(fourth.status, 429);
+        assert!(
+            fourth.body.contains("Three codes were sent"),
+            "{}",
+            fourth.body
+        );
+        answers.push(
+            fourth
+                .body
+                .replace(email, "EMAIL")
+                .lines()
+                .filter(|l| !l.contains("csrf"))
+                .collect::<String>(),
+        );
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the same answer for known and unknown addresses"
+    );
+    app.mail.wait_for_nth("alice@example.com", 3).await;
+    assert_eq!(app.mail.count_to("alice@example.com"), 3);
+}
+
+#[tokio::test]
+async fn at_most_twenty_codes_per_client_ip_per_hour() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let token = browser.get("/login").await.csrf_token().unwrap();
+    let from = |ip: &'static str| [("x-forwarded-for", ip)];
+    for n in 0..20 {
+        let email = format!("person{n}@example.com");
+        let page = browser
+            .post_raw(
+                "/login",
+                &[("csrf_token", &token), ("email", &email)],
+                &from("198.51.100.7"),
+            )
+            .await;
+        assert_eq!(page.status, 303, "code {n}");
+    }
+    let page = browser
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", "one-more@example.com")],
+            &from("198.51.100.7"),
+        )
+        .await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("from your network"), "{}", page.body);
+
+    let other_ip = browser
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", "one-more@example.com")],
+            &from("203.0.113.5"),
+        )
+        .await;
+    assert_eq!(other_ip.status, 303, "another client is not affected");
+}
