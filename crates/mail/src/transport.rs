@@ -43,6 +43,58 @@ pub enum MailConfigError {
     From,
 }
 
+/// Where and how to reach the SMTP server.
+struct SmtpTarget {
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
+}
+
+impl SmtpTarget {
+    /// - `smtp://host:port`: plain SMTP, upgraded with STARTTLS when the server offers it;
+    /// - `smtp://user:pass@host:587`: STARTTLS required before the password is sent;
+    /// - `smtps://[user:pass@]host[:465]`: TLS from the first byte.
+    ///
+    /// User and password are percent-decoded (`p%40ss` is `p@ss`).
+    fn parse(url: &str) -> Result<Self, MailConfigError> {
+        let url = url::Url::parse(url).map_err(|_| MailConfigError::NotAUrl)?;
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or(MailConfigError::NoHost)?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let tls_params =
+            || TlsParameters::new(host.clone()).map_err(|_| MailConfigError::Tls(host.clone()));
+        let has_credentials = !url.username().is_empty();
+        let (tls, default_port) = match url.scheme() {
+            "smtps" => (Tls::Wrapper(tls_params()?), 465),
+            "smtp" if has_credentials => (Tls::Required(tls_params()?), 587),
+            "smtp" => (Tls::Opportunistic(tls_params()?), 25),
+            other => return Err(MailConfigError::Scheme(other.to_owned())),
+        };
+        let decode = |s: &str| percent_decode(s);
+        let credentials = has_credentials.then(|| {
+            Credentials::new(decode(url.username()), decode(url.password().unwrap_or("")))
+        });
+        Ok(SmtpTarget {
+            host,
+            port: url.port().unwrap_or(default_port),
+            tls,
+            credentials,
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("cannot build the message: {0}")]
@@ -57,45 +109,22 @@ impl Mailer {
         from.parse().map_err(|_| MailConfigError::From)
     }
 
-    /// A mailer for `SMTP_URL`:
-    /// - `smtp://host:port`: plain SMTP, upgraded with STARTTLS when the server offers it;
-    /// - `smtp://user:pass@host:587`: STARTTLS required before the password is sent;
-    /// - `smtps://[user:pass@]host[:465]`: TLS from the first byte.
+    /// Checks `SMTP_URL` without connecting or building a transport.
+    pub fn check_smtp_url(url: &str) -> Result<(), MailConfigError> {
+        SmtpTarget::parse(url).map(|_| ())
+    }
+
+    /// A mailer for `SMTP_URL` (see [`SmtpTarget::parse`]). Must be called
+    /// inside a Tokio runtime: the connection pool lives there.
     pub fn smtp(url: &str, from: Mailbox) -> Result<Self, MailConfigError> {
-        let url = url::Url::parse(url).map_err(|_| MailConfigError::NotAUrl)?;
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or(MailConfigError::NoHost)?
-            .to_owned();
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let tls_params =
-            || TlsParameters::new(host.clone()).map_err(|_| MailConfigError::Tls(host.clone()));
-        let has_credentials = !url.username().is_empty();
-        let (tls, default_port) = match url.scheme() {
-            "smtps" => (Tls::Wrapper(tls_params()?), 465),
-            "smtp" if has_credentials => (Tls::Required(tls_params()?), 587),
-            "smtp" => (Tls::Opportunistic(tls_params()?), 25),
-            other => return Err(MailConfigError::Scheme(other.to_owned())),
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-            .port(url.port().unwrap_or(default_port))
-            .tls(tls)
-            .timeout(Some(SMTP_TIMEOUT));
-        if has_credentials {
-            let decode = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            builder = builder.credentials(Credentials::new(
-                decode(url.username()),
-                decode(url.password().unwrap_or("")),
-            ));
+        let target = SmtpTarget::parse(url)?;
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(target.host.as_str())
+                .port(target.port)
+                .tls(target.tls)
+                .timeout(Some(SMTP_TIMEOUT));
+        if let Some(credentials) = target.credentials {
+            builder = builder.credentials(credentials);
         }
         Ok(Mailer::Smtp {
             transport: builder.build(),
@@ -156,6 +185,11 @@ mod tests {
         ] {
             assert!(Mailer::smtp(url, from()).is_ok(), "{url}");
         }
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_percent_decoded() {
+        assert_eq!(percent_decode("p%40ss+word"), "p@ss+word");
     }
 
     #[test]

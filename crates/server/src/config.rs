@@ -122,7 +122,7 @@ impl Config {
         };
         if let Some(url) = &smtp_url {
             // validate now, so a typo stops start-up instead of the first mail
-            Mailer::smtp(url.expose_secret(), mail_from.clone())
+            Mailer::check_smtp_url(url.expose_secret())
                 .map_err(|e| bad("SMTP_URL", e.to_string()))?;
         }
 

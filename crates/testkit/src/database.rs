@@ -64,15 +64,29 @@ async fn drop_stale_databases() {
     .await;
 }
 
-/// Creates an empty database, applies every migration, and returns its
-/// connect options.
-pub async fn fresh_database() -> PgConnectOptions {
+/// Creates an empty database and returns its name.
+pub async fn empty_database() -> String {
     drop_stale_databases().await;
     let name = format!("{PREFIX}{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
     let mut conn = admin_connection().await;
     conn.execute(format!(r#"create database "{name}""#).as_str())
         .await
         .expect("create test database");
+    name
+}
+
+/// A `DATABASE_URL` for the named database on the test server.
+pub fn database_url(name: &str) -> String {
+    let mut url =
+        url::Url::parse(&admin_database_url()).expect("BUCKETDESK_TEST_DATABASE_URL is a URL");
+    url.set_path(name);
+    url.to_string()
+}
+
+/// Creates an empty database, applies every migration, and returns its
+/// connect options.
+pub async fn fresh_database() -> PgConnectOptions {
+    let name = empty_database().await;
     let options = admin_options().database(&name);
     let pool = PgPoolOptions::new()
         .max_connections(2)

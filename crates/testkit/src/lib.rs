@@ -16,7 +16,7 @@ mod smtp;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use browser::{Browser, Page};
-pub use database::{admin_database_url, fresh_database};
+pub use database::{admin_database_url, database_url, empty_database, fresh_database};
 pub use db_proxy::DbProxy;
 pub use smtp::{MailSink, ReceivedMail};
 

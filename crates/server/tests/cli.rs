@@ -1,0 +1,414 @@
+//! The `bucketdesk` binary as an operator runs it: commands, configuration
+//! errors, graceful shutdown (R5) and what reaches the logs (S13).
+
+use bucketdesk_testkit::{Browser, MailSink, code_in, database_url, empty_database};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bucketdesk");
+
+/// A command with a clean environment: only what the test sets, run in an
+/// empty folder so no `.env` file is picked up.
+fn bucketdesk(dir: &tempfile::TempDir, envs: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir.path());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command
+}
+
+fn output(mut command: Command) -> (i32, String, String) {
+    let out = command.output().expect("run bucketdesk");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn fixture_key(dir: &tempfile::TempDir) -> String {
+    let path = dir.path().join("instance-key.pem");
+    std::fs::write(&path, bucketdesk_testkit::FIXTURE_KEY_PEM).unwrap();
+    path.display().to_string()
+}
+
+/// A running `bucketdesk serve` whose output is collected.
+struct Server {
+    child: Child,
+    port: u16,
+    output: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(dir: &tempfile::TempDir, envs: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let key = fixture_key(dir);
+        let mut command = bucketdesk(dir, envs);
+        command
+            .env("BUCKETDESK_BIND", &bind)
+            .env("BUCKETDESK_KEY_FILE", &key)
+            .arg("serve");
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start serve");
+        let output = Arc::new(Mutex::new(String::new()));
+        for mut stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    output
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        let server = Server {
+            child,
+            port,
+            output,
+        };
+        server.wait_until_healthy();
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_until_healthy(&self) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "the server did not become healthy: {}",
+            self.output.lock().unwrap()
+        );
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_for_exit(&mut self) -> i32 {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn logs(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn help_documents_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = bucketdesk(&dir, &[]);
+    command.arg("--help");
+    let (code, stdout, _) = output(command);
+    assert_eq!(code, 0);
+    for word in ["serve", "migrate", "admin", "healthcheck", "SIGTERM"] {
+        assert!(stdout.contains(word), "--help mentions {word}:\n{stdout}");
+    }
+    let mut command = bucketdesk(&dir, &[]);
+    command.args(["admin", "add", "--help"]);
+    let (code, stdout, _) = output(command);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("<EMAIL>") && stdout.contains("sign in"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_malformed_setting_stops_start_up_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("BUCKETDESK_BIND", "not-an-address"),
+        ("BUCKETDESK_PUBLIC_URL", "example.com"),
+        ("BUCKETDESK_SIGNUP", "sometimes"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("BUCKETDESK_TRUSTED_PROXIES", "10.0.0.300"),
+    ] {
+        let (code, stdout, stderr) = output(bucketdesk(&dir, &[(var, value)]));
+        assert_eq!(code, 2, "{var}={value}: {stderr}");
+        assert!(stdout.is_empty());
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with(&format!("error: {var}: ")), "{stderr}");
+    }
+}
+
+#[test]
+fn serve_without_a_database_url_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = fixture_key(&dir);
+    let (code, _, stderr) = output(bucketdesk(&dir, &[("BUCKETDESK_KEY_FILE", &key)]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("DATABASE_URL: is not set"), "{stderr}");
+}
+
+#[test]
+fn settings_are_read_from_a_dot_env_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "BUCKETDESK_SIGNUP=nonsense\n").unwrap();
+    let (code, _, stderr) = output(bucketdesk(&dir, &[]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("BUCKETDESK_SIGNUP"), "{stderr}");
+}
+
+#[tokio::test]
+async fn migrate_prepares_an_empty_database_and_admin_add_creates_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let envs = [("DATABASE_URL", url.as_str())];
+
+    let mut migrate = bucketdesk(&dir, &envs);
+    migrate.arg("migrate");
+    let (code, stdout, stderr) = output(migrate);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("up to date"));
+
+    let mut add = bucketdesk(&dir, &envs);
+    add.args(["admin", "add", "Root@Example.com"]);
+    let (code, stdout, stderr) = output(add);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("root@example.com is now an instance admin"),
+        "{stdout}"
+    );
+
+    let mut again = bucketdesk(&dir, &envs);
+    again.args(["admin", "add", "root@example.com"]);
+    let (_, stdout, _) = output(again);
+    assert!(stdout.contains("was already an instance admin"), "{stdout}");
+
+    let mut bad = bucketdesk(&dir, &envs);
+    bad.args(["admin", "add", "not-an-email"]);
+    let (code, _, stderr) = output(bad);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("looks like name@example.com"), "{stderr}");
+
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let admin: bool =
+        sqlx::query_scalar("select is_admin from users where email = 'root@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(admin);
+}
+
+#[tokio::test]
+async fn sigterm_stops_accepting_lets_the_request_in_flight_finish_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = empty_database().await;
+    let url = database_url(&name);
+    let mut server = Server::start(&dir, &[("DATABASE_URL", &url)]);
+
+    // a request whose body is still arriving when SIGTERM comes
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let body = "email=late%40example.com";
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\nemail=",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(500));
+    stream
+        .write_all(&body.as_bytes()["email=".len()..])
+        .unwrap();
+    let mut answer = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 403"),
+        "the request in flight got its answer (no CSRF token: 403): {answer:?}"
+    );
+
+    assert_eq!(server.wait_for_exit(), 0, "{}", server.logs());
+    assert!(server.logs().contains("shutting down"));
+    assert!(
+        TcpStream::connect(("127.0.0.1", server.port)).is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test]
+async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = empty_database().await;
+    let url = database_url(&name).replacen("postgres@", "postgres:db-password-xyz@", 1);
+    let sink = MailSink::start().await;
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "bucketdesk <files@example.com>"),
+            ("BUCKETDESK_SIGNUP", "open"),
+            ("RUST_LOG", "debug"),
+        ],
+    );
+    let browser = Browser::new(&server.url());
+    assert_eq!(browser.request_code("alice@example.com").await.status, 303);
+    let mail = sink.last_to("alice@example.com").await;
+    let code = code_in(&mail.text).unwrap();
+    browser.post("/login/code", &[("code", "000000")]).await;
+    assert_eq!(
+        browser
+            .post("/login/code", &[("code", &code)])
+            .await
+            .location(),
+        Some("/")
+    );
+    let home = browser.get("/").await;
+    assert_eq!(home.status, 200);
+    let cookie = browser.cookie_header().unwrap();
+    let session_id = cookie
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = home.csrf_token().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let logs = server.logs();
+    assert!(logs.contains("request"), "the server logs requests: {logs}");
+    for secret in [
+        code.as_str(),
+        session_id.as_str(),
+        csrf.as_str(),
+        "db-password-xyz",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "the logs contain {secret:?}:\n{logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_healthcheck_command_reports_whether_the_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let server = Server::start(&dir, &[("DATABASE_URL", &url)]);
+    let bind = format!("127.0.0.1:{}", server.port);
+    let mut check = bucketdesk(&dir, &[("BUCKETDESK_BIND", &bind)]);
+    check.arg("healthcheck");
+    let (code, stdout, _) = output(check);
+    assert_eq!((code, stdout.trim()), (0, "healthy"));
+
+    let closed = format!("127.0.0.1:{}", free_port());
+    let mut check = bucketdesk(&dir, &[("BUCKETDESK_BIND", &closed)]);
+    check.arg("healthcheck");
+    let (code, _, stderr) = output(check);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_creates_a_missing_key_file_owner_only_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let data = dir.path().join("data");
+    let mut command = bucketdesk(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("BUCKETDESK_DATA_DIR", data.to_str().unwrap()),
+        ],
+    );
+    let port = free_port();
+    command
+        .env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    let key = data.join("instance-key.pem");
+    let started = Instant::now();
+    while !(key.exists() && std::fs::metadata(&key).unwrap().len() > 0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no key file was created"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("CREATED A NEW INSTANCE KEY"), "{stderr}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+}
