@@ -14,6 +14,8 @@ pub struct LoginCodeRow {
     pub expires_at: OffsetDateTime,
     pub attempts: i32,
     pub dead_at: Option<OffsetDateTime>,
+    /// Whether `expires_at` has passed, by the database's clock.
+    pub expired: bool,
 }
 
 fn secs(d: Duration) -> f64 {
@@ -82,40 +84,14 @@ pub async fn codes_requested_by_ip_since(
 
 /// Loads a code and locks its row until the transaction ends, so concurrent
 /// guesses at one code are counted one after another.
-pub async fn lock_code(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-) -> sqlx::Result<Option<(LoginCodeRow, bool)>> {
-    let row: Option<(
-        Uuid,
-        String,
-        Vec<u8>,
-        OffsetDateTime,
-        i32,
-        Option<OffsetDateTime>,
-        bool,
-    )> = sqlx::query_as(
-        "select id, email, code_hash, expires_at, attempts, dead_at, expires_at <= now()
+pub async fn lock_code(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<LoginCodeRow>> {
+    sqlx::query_as(
+        "select id, email, code_hash, expires_at, attempts, dead_at, expires_at <= now() as expired
          from login_codes where id = $1 for update",
     )
     .bind(id)
     .fetch_optional(db)
-    .await?;
-    Ok(row.map(
-        |(id, email, code_hash, expires_at, attempts, dead_at, expired)| {
-            (
-                LoginCodeRow {
-                    id,
-                    email,
-                    code_hash,
-                    expires_at,
-                    attempts,
-                    dead_at,
-                },
-                expired,
-            )
-        },
-    ))
+    .await
 }
 
 /// Counts a wrong try; the code dies at `max_attempts`. Returns the tries so far.

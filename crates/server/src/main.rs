@@ -47,11 +47,11 @@ enum AdminCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = dotenvy::dotenv() {
-        if !e.not_found() {
-            eprintln!("error: cannot read .env: {e}");
-            return ExitCode::FAILURE;
-        }
+    if let Err(e) = dotenvy::dotenv().map(|_| ())
+        && !e.not_found()
+    {
+        eprintln!("error: cannot read .env: {e}");
+        return ExitCode::FAILURE;
     }
     let config = match config::Config::from_env() {
         Ok(config) => config,

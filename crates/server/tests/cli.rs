@@ -1,6 +1,8 @@
 //! The `bucketdesk` binary as an operator runs it: commands, configuration
 //! errors, graceful shutdown (R5) and what reaches the logs (S13).
 
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
 use bucketdesk_testkit::{Browser, MailSink, code_in, database_url, empty_database};
 use std::io::{Read, Write};
 use std::net::TcpStream;

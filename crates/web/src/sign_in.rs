@@ -133,13 +133,13 @@ pub async fn verify_code(
         return Ok(VerifyOutcome::Locked { until });
     }
     let mut tx = db.begin().await?;
-    let Some((row, expired)) = login::lock_code(&mut *tx, code_id).await? else {
+    let Some(row) = login::lock_code(&mut *tx, code_id).await? else {
         return Ok(VerifyOutcome::NoLongerValid);
     };
     if row.email != email.as_str() || row.dead_at.is_some() {
         return Ok(VerifyOutcome::NoLongerValid);
     }
-    if expired {
+    if row.expired {
         return Ok(VerifyOutcome::Expired);
     }
     let ip = client.ip_string();

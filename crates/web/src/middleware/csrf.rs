@@ -42,14 +42,13 @@ pub async fn verify(
         );
     }
     let expected_origin = state.settings.origin();
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        if origin.as_bytes() != expected_origin.as_bytes() {
-            tracing::info!(expected = %expected_origin, "refused a request from another origin");
-            return refuse(
-                "This form was sent from another address than the one bucketdesk is configured for \
-                 (BUCKETDESK_PUBLIC_URL), so it was refused. Open bucketdesk at its configured address.",
-            );
-        }
+    let origin = headers.get(header::ORIGIN);
+    if origin.is_some_and(|origin| origin.as_bytes() != expected_origin.as_bytes()) {
+        tracing::info!(expected = %expected_origin, "refused a request from another origin");
+        return refuse(
+            "This form was sent from another address than the one bucketdesk is configured for \
+             (BUCKETDESK_PUBLIC_URL), so it was refused. Open bucketdesk at its configured address.",
+        );
     }
 
     let expected: Option<String> = match session.get(CSRF).await {

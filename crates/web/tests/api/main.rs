@@ -2,6 +2,8 @@
 //! a fresh Postgres database per test, mail through a real SMTP conversation.
 //! One module per area; each test name is the rule it checks.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
 mod audit;
 mod csrf;
 mod health;

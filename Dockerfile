@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# bucketdesk: build with the Rust toolchain, run on a slim Debian as a non-root user.
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+# cache mounts keep the registry and target folder between builds
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin bucketdesk \
+ && cp target/release/bucketdesk /usr/local/bin/bucketdesk
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /var/lib/bucketdesk --create-home bucketdesk
+COPY --from=build /usr/local/bin/bucketdesk /usr/local/bin/bucketdesk
+USER bucketdesk
+WORKDIR /var/lib/bucketdesk
+ENV BUCKETDESK_BIND=0.0.0.0:8080 \
+    BUCKETDESK_DATA_DIR=/var/lib/bucketdesk
+# the instance key file lives here: keep this volume and back it up
+VOLUME ["/var/lib/bucketdesk"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["bucketdesk", "healthcheck"]
+ENTRYPOINT ["bucketdesk"]
+CMD ["serve"]
