@@ -90,7 +90,7 @@ async fn show_home(
     })
 }
 
-/// "Firefox on Linux"-ish: the first product token is enough to recognise a device.
+/// The user agent, cut to what fits a table cell.
 fn short_agent(ua: &str) -> String {
     ua.chars().take(80).collect()
 }
