@@ -26,7 +26,8 @@ create table login_codes (
     email        text not null,
     -- HMAC-SHA256 under the instance key of (id, code): never the code itself (S1)
     code_hash    bytea not null,
-    requested_ip text,
+    -- the client's IPv4 address or IPv6 /64, for the per-client limit (S3)
+    client_key   text,
     created_at   timestamptz not null default now(),
     expires_at   timestamptz not null,
     attempts     integer not null default 0 constraint login_codes_attempts_check check (attempts >= 0),
@@ -34,7 +35,7 @@ create table login_codes (
     dead_at      timestamptz
 );
 create index login_codes_email_created_idx on login_codes (email, created_at);
-create index login_codes_ip_created_idx on login_codes (requested_ip, created_at);
+create index login_codes_client_created_idx on login_codes (client_key, created_at);
 
 -- Wrong codes per address, for the hourly failure limit (S2).
 create table login_failures (

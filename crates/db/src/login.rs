@@ -22,6 +22,29 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
+/// Serialises every sign-in step for one address until the transaction ends,
+/// so parallel requests cannot all pass a limit before any of them counts.
+pub async fn lock_address(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<()> {
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('bucketdesk login address ' || $1, 0))",
+    )
+    .bind(email.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The same for one client network (see `bucketdesk_domain::login::rate_limit_key`).
+pub async fn lock_client(db: impl PgExecutor<'_>, client_key: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "select pg_advisory_xact_lock(hashtextextended('bucketdesk login client ' || $1, 0))",
+    )
+    .bind(client_key)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Kills every live code of the address (a new code kills the old one, S1).
 pub async fn kill_live_codes(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<()> {
     sqlx::query("update login_codes set dead_at = now() where email = $1 and dead_at is null")
@@ -36,18 +59,18 @@ pub async fn insert_code(
     id: Uuid,
     email: &Email,
     code_hash: &[u8],
-    requested_ip: Option<&str>,
+    client_key: Option<&str>,
     lifetime: Duration,
 ) -> sqlx::Result<OffsetDateTime> {
     let (expires_at,): (OffsetDateTime,) = sqlx::query_as(
-        "insert into login_codes (id, email, code_hash, requested_ip, expires_at)
+        "insert into login_codes (id, email, code_hash, client_key, expires_at)
          values ($1, $2, $3, $4, now() + make_interval(secs => $5))
          returning expires_at",
     )
     .bind(id)
     .bind(email.as_str())
     .bind(code_hash)
-    .bind(requested_ip)
+    .bind(client_key)
     .bind(secs(lifetime))
     .fetch_one(db)
     .await?;
@@ -68,15 +91,15 @@ pub async fn codes_sent_to_email_since(
     .await
 }
 
-pub async fn codes_requested_by_ip_since(
+pub async fn codes_requested_by_client_since(
     db: impl PgExecutor<'_>,
-    ip: &str,
+    client_key: &str,
     window: Duration,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "select count(*) from login_codes where requested_ip = $1 and created_at > now() - make_interval(secs => $2)",
+        "select count(*) from login_codes where client_key = $1 and created_at > now() - make_interval(secs => $2)",
     )
-    .bind(ip)
+    .bind(client_key)
     .bind(secs(window))
     .fetch_one(db)
     .await

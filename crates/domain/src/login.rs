@@ -1,6 +1,7 @@
 //! The rules of one-time-code sign-in (DESIGN.md S1-S3).
 
 use rand::Rng;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How long a code may be used after it was sent (S1).
@@ -18,6 +19,22 @@ pub const EMAIL_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Codes one client IP may ask for within [`IP_WINDOW`] (S3).
 pub const MAX_CODES_PER_IP: i64 = 20;
 pub const IP_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// What the per-client limit counts by: an IPv4 address, or the /64 network
+/// of an IPv6 address (one subscriber usually holds a whole /64, so counting
+/// single IPv6 addresses would give everyone 2^64 tries).
+pub fn rate_limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// A freshly drawn six-digit code. Its `Debug` is redacted so it cannot end up
 /// in a log line by accident (S13).
@@ -112,6 +129,23 @@ mod tests {
             LoginCode::parse("١٢٣٤٥٦"),
             Err(CodeFormatError::NotSixDigits)
         );
+    }
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_slash_64() {
+        assert_eq!(
+            rate_limit_key("198.51.100.7".parse().unwrap()),
+            "198.51.100.7"
+        );
+        assert_eq!(
+            rate_limit_key("::ffff:198.51.100.7".parse().unwrap()),
+            "198.51.100.7"
+        );
+        let a = rate_limit_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = rate_limit_key("2001:db8:1:2:bbbb:cccc:dddd:eeee".parse().unwrap());
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_ne!(a, rate_limit_key("2001:db8:1:3::1".parse().unwrap()));
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
         .delete_expired()
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    bucketdesk_db::login::delete_stale(&state.db).await
+    bucketdesk_db::login::delete_stale(&state.db).await?;
+    bucketdesk_db::users::forget_old_ended_sessions(&state.db).await
 }
 
 /// The whole application. Layers run outside-in in the reverse order they are

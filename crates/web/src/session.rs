@@ -49,6 +49,8 @@ pub async fn migrate(store: &PostgresStore) -> sqlx::Result<()> {
 /// A signed-in browser.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignedIn {
+    /// Names this signed-in session; listed in `ended_sessions` at sign-out.
+    pub id: Uuid,
     pub user_id: UserId,
     /// The user's session epoch at sign-in; "sign out everywhere" moves it on.
     pub epoch: i32,
@@ -104,6 +106,7 @@ pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_session
         .insert(
             SIGNED_IN,
             SignedIn {
+                id: Uuid::new_v4(),
                 user_id: user.user_id(),
                 epoch: user.session_epoch,
                 signed_in_at: at,
@@ -113,9 +116,28 @@ pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_session
         .await
 }
 
-/// Ends the session: its row is deleted and the cookie removed.
-pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
+/// Forgets the session: its row is deleted and the cookie removed. Enough
+/// for a session that is invalid anyway (expired, or of an ended epoch).
+pub async fn discard(session: &Session) -> Result<(), tower_sessions::session::Error> {
     session.flush().await
+}
+
+/// Signs the session out for good: it is listed as ended (a request that
+/// loaded it a moment before could otherwise save it back), then discarded.
+pub async fn sign_out(
+    db: &bucketdesk_db::PgPool,
+    session: &Session,
+    signed_in: &SignedIn,
+    settings: &Settings,
+) -> Result<(), crate::AppError> {
+    let lifetime =
+        time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::hours(12));
+    let forget_after = OffsetDateTime::from_unix_timestamp(signed_in.signed_in_at)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc())
+        + lifetime;
+    bucketdesk_db::users::end_session(db, signed_in.id, forget_after).await?;
+    discard(session).await?;
+    Ok(())
 }
 
 pub async fn pending_login(

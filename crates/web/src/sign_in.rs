@@ -57,60 +57,66 @@ pub async fn request_code(
     email: &Email,
     client: &ClientInfo,
 ) -> Result<RequestOutcome> {
-    let db = &state.db;
-    let ip = client.ip_string();
-    if let Some(until) = login::locked_until(db, email).await? {
+    let client_key = rules::rate_limit_key(client.ip);
+    // Every check and write happens in one transaction holding a lock on the
+    // address and one on the client, so parallel requests are counted one
+    // after another and cannot all slip under a limit.
+    let mut tx = state.db.begin().await?;
+    login::lock_address(&mut *tx, email).await?;
+    login::lock_client(&mut *tx, &client_key).await?;
+    if let Some(until) = login::locked_until(&mut *tx, email).await? {
         return Ok(RequestOutcome::Locked { until });
     }
-    if login::codes_sent_to_email_since(db, email, rules::EMAIL_WINDOW).await?
+    if login::codes_sent_to_email_since(&mut *tx, email, rules::EMAIL_WINDOW).await?
         >= rules::MAX_CODES_PER_EMAIL
     {
         return Ok(RequestOutcome::TooManyForEmail);
     }
-    if login::codes_requested_by_ip_since(db, &ip, rules::IP_WINDOW).await?
+    if login::codes_requested_by_client_since(&mut *tx, &client_key, rules::IP_WINDOW).await?
         >= rules::MAX_CODES_PER_IP
     {
         return Ok(RequestOutcome::TooManyForIp);
     }
     let may_sign_in = state.settings.signup == SignupPolicy::Open
-        || users::find_by_email(db, email).await?.is_some();
+        || users::find_by_email(&mut *tx, email).await?.is_some();
 
     let code = LoginCode::generate();
     let code_id = Uuid::new_v4();
     let hash = code_hash(state, code_id, &code).finalize().into_bytes();
-    let mut tx = db.begin().await?;
     login::kill_live_codes(&mut *tx, email).await?;
     let expires_at = login::insert_code(
         &mut *tx,
         code_id,
         email,
         &hash,
-        Some(&ip),
+        Some(&client_key),
         rules::CODE_LIFETIME,
     )
     .await?;
     tx.commit().await?;
 
     if may_sign_in {
-        send_code_mail(state, email, &code, expires_at);
+        send_code_mail(state, email.clone(), code, expires_at);
     }
     Ok(RequestOutcome::Sent { code_id })
 }
 
-/// Sends in the background: the answer must not wait for (or reveal) the mail.
-fn send_code_mail(state: &AppState, email: &Email, code: &LoginCode, expires_at: OffsetDateTime) {
-    let expires = expires_at
-        .format(time::macros::format_description!("[hour]:[minute] UTC"))
-        .unwrap_or_default();
-    let mail = LoginCodeMail {
-        code: code.expose(),
-        minutes: rules::CODE_LIFETIME.as_secs() / 60,
-        sign_in_url: &state.settings.link("/login/code"),
-        expires_at: &expires,
-    }
-    .render(email);
+/// Renders and sends in the background: the answer must neither wait for the
+/// mail nor take longer for an address that gets one (S3).
+fn send_code_mail(state: &AppState, email: Email, code: LoginCode, expires_at: OffsetDateTime) {
     let mailer = state.mailer.clone();
+    let sign_in_url = state.settings.link("/login/code");
     tokio::spawn(async move {
+        let expires = expires_at
+            .format(time::macros::format_description!("[hour]:[minute] UTC"))
+            .unwrap_or_default();
+        let mail = LoginCodeMail {
+            code: code.expose(),
+            minutes: rules::CODE_LIFETIME.as_secs() / 60,
+            sign_in_url: &sign_in_url,
+            expires_at: &expires,
+        }
+        .render(&email);
         let result = match mail {
             Ok(mail) => mailer.send(mail).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -128,11 +134,13 @@ pub async fn verify_code(
     code: &LoginCode,
     client: &ClientInfo,
 ) -> Result<VerifyOutcome> {
-    let db = &state.db;
-    if let Some(until) = login::locked_until(db, email).await? {
+    let mut tx = state.db.begin().await?;
+    // one try at a time per address: the failure count and the lockout below
+    // then hold under parallel guessing
+    login::lock_address(&mut *tx, email).await?;
+    if let Some(until) = login::locked_until(&mut *tx, email).await? {
         return Ok(VerifyOutcome::Locked { until });
     }
-    let mut tx = db.begin().await?;
     let Some(row) = login::lock_code(&mut *tx, code_id).await? else {
         return Ok(VerifyOutcome::NoLongerValid);
     };
@@ -173,7 +181,7 @@ pub async fn verify_code(
         .await?;
         tx.commit().await?;
         if locked {
-            let until = login::locked_until(db, email)
+            let until = login::locked_until(&state.db, email)
                 .await?
                 .unwrap_or_else(OffsetDateTime::now_utc);
             return Ok(VerifyOutcome::Locked { until });

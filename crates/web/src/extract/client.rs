@@ -52,17 +52,22 @@ impl FromRequestParts<AppState> for ClientInfo {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ci| ci.0.ip());
-        let forwarded = parts
+        // every header line, in order: some proxies add a line of their own
+        // instead of appending to the one the client sent
+        let forwarded: Vec<&str> = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         Ok(ClientInfo {
-            ip: client_ip(peer, forwarded, &state.settings.trusted_proxies),
+            ip: client_ip(peer, forwarded.as_deref(), &state.settings.trusted_proxies),
             user_agent,
         })
     }

@@ -33,10 +33,11 @@ impl FromRequestParts<AppState> for CurrentUser {
         let settings = &state.settings;
         let too_old = now - signed_in.signed_in_at > settings.session_absolute.as_secs() as i64;
         let idle = now - signed_in.seen_at > settings.session_idle.as_secs() as i64;
-        let user = match users::find(&state.db, signed_in.user_id).await? {
+        let user = match users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?
+        {
             Some(user) if !too_old && !idle && user.session_epoch == signed_in.epoch => user,
             _ => {
-                session::sign_out(&session).await?;
+                session::discard(&session).await?;
                 return Err(AppError::Unauthorized);
             }
         };

@@ -101,7 +101,7 @@ async fn sign_out(
     client: ClientInfo,
 ) -> Result<Redirect> {
     record(&state, &me, &client, "sign_out").await?;
-    session::sign_out(&me.session).await?;
+    session::sign_out(&state.db, &me.session, &me.signed_in, &state.settings).await?;
     Ok(Redirect::to("/login?signed_out=1"))
 }
 
@@ -112,7 +112,7 @@ async fn sign_out_everywhere(
 ) -> Result<Redirect> {
     users::end_all_sessions(&state.db, me.user.user_id()).await?;
     record(&state, &me, &client, "sign_out_everywhere").await?;
-    session::sign_out(&me.session).await?;
+    session::sign_out(&state.db, &me.session, &me.signed_in, &state.settings).await?;
     Ok(Redirect::to("/login?signed_out=1"))
 }
 

@@ -69,3 +69,25 @@ async fn a_forwarded_client_address_is_believed_only_from_a_trusted_proxy() {
     let event = &audit::with_action(&app.db, "sign_in_failed").await.unwrap()[0];
     assert_eq!(event.ip.as_deref(), Some("198.51.100.7"));
 }
+
+#[tokio::test]
+async fn a_forged_forwarded_header_line_before_the_proxys_own_is_ignored() {
+    // e.g. HAProxy adds its own X-Forwarded-For line instead of appending
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    browser.request_code("alice@example.com").await;
+    let token = browser.csrf_token().await;
+    let response = browser
+        .client
+        .post(browser.url("/login/code"))
+        .form(&[("csrf_token", token.as_str()), ("code", "000000")])
+        .header("x-forwarded-for", "6.6.6.6")
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let event = &audit::with_action(&app.db, "sign_in_failed").await.unwrap()[0];
+    assert_eq!(event.ip.as_deref(), Some("198.51.100.7"));
+}

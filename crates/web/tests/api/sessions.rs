@@ -179,3 +179,27 @@ async fn the_default_timeouts_are_thirty_minutes_idle_and_twelve_hours_absolute(
     let page = app.browser().get("/login").await;
     assert!(session_cookie(&page).unwrap().contains("Max-Age=1800"));
 }
+
+#[tokio::test]
+async fn a_signed_out_session_saved_back_by_a_racing_request_still_signs_nobody_in() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let cookie = browser.cookie_header().expect("a session cookie");
+    let row: (String, Vec<u8>, time::OffsetDateTime) =
+        sqlx::query_as("select id, data, expiry_date from tower_sessions.session")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+
+    assert_eq!(browser.post("/logout", &[]).await.status, 303);
+    // what a request that loaded the session just before sign-out does when it saves
+    sqlx::query("insert into tower_sessions.session (id, data, expiry_date) values ($1, $2, $3)")
+        .bind(&row.0)
+        .bind(&row.1)
+        .bind(row.2)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    assert_eq!(replay(&app, &cookie, "/").await, 303);
+}

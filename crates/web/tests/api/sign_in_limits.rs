@@ -1,6 +1,7 @@
 //! Limits on sign-in codes: S2 (wrong tries, lockout) and S3 (how many codes).
 
 use bucketdesk_testkit::{Browser, TestApp, code_in};
+use futures::future::join_all;
 
 async fn wrong_code(browser: &Browser, right: &str) -> bucketdesk_testkit::Page {
     let wrong = if right == "000000" {
@@ -157,4 +158,93 @@ async fn at_most_twenty_codes_per_client_ip_per_hour() {
         )
         .await;
     assert_eq!(other_ip.status, 303, "another client is not affected");
+}
+
+#[tokio::test]
+async fn parallel_code_requests_cannot_slip_past_the_limit_or_leave_two_live_codes() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browsers: Vec<Browser> = (0..20).map(|_| app.browser()).collect();
+    for browser in &browsers {
+        browser.get("/login").await;
+    }
+    let answers = join_all(
+        browsers
+            .iter()
+            .map(|b| b.post("/login", &[("email", "alice@example.com")])),
+    )
+    .await;
+    assert_eq!(
+        answers.iter().filter(|p| p.status == 303).count(),
+        3,
+        "three codes, not more"
+    );
+    assert_eq!(answers.iter().filter(|p| p.status == 429).count(), 17);
+
+    let (codes, live): (i64, i64) =
+        sqlx::query_as("select count(*), count(*) filter (where dead_at is null) from login_codes")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (codes, live),
+        (3, 1),
+        "a new code kills the old one, even in parallel"
+    );
+}
+
+#[tokio::test]
+async fn parallel_wrong_guesses_are_counted_one_by_one() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    browser.request_code("alice@example.com").await;
+    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let guesses: Vec<String> = (0..15)
+        .map(|n| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + n) % 1_000_000))
+        .collect();
+    let forms: Vec<[(&str, &str); 1]> = guesses.iter().map(|g| [("code", g.as_str())]).collect();
+    join_all(forms.iter().map(|form| browser.post("/login/code", form))).await;
+
+    let (attempts, failures): (i32, i64) = sqlx::query_as(
+        "select (select attempts from login_codes), (select count(*) from login_failures)",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (attempts, failures),
+        (5, 5),
+        "the code died at its fifth wrong try; later guesses met a dead code"
+    );
+}
+
+#[tokio::test]
+async fn ipv6_clients_are_limited_per_slash_64() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let token = browser.get("/login").await.csrf_token().unwrap();
+    for n in 0..20 {
+        let email = format!("person{n}@example.com");
+        let ip = format!("2001:db8:aa:bb::{:x}", n + 1);
+        let page = browser
+            .post_raw(
+                "/login",
+                &[("csrf_token", &token), ("email", &email)],
+                &[("x-forwarded-for", &ip)],
+            )
+            .await;
+        assert_eq!(page.status, 303, "code {n}");
+    }
+    let same_network = browser
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", "one-more@example.com")],
+            &[("x-forwarded-for", "2001:db8:aa:bb:ffff:ffff:ffff:1")],
+        )
+        .await;
+    assert_eq!(
+        same_network.status, 429,
+        "another address in the same /64 counts against the same limit"
+    );
 }
