@@ -32,6 +32,7 @@ pub struct TestAppBuilder {
     public_url: Option<String>,
     session_idle: Option<Duration>,
     session_absolute: Option<Duration>,
+    request_timeout: Option<Duration>,
     db_proxy: bool,
 }
 
@@ -54,6 +55,11 @@ impl TestAppBuilder {
 
     pub fn session_absolute(mut self, absolute: Duration) -> Self {
         self.session_absolute = Some(absolute);
+        self
+    }
+
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
         self
     }
 
@@ -107,7 +113,9 @@ impl TestAppBuilder {
             session_absolute: self
                 .session_absolute
                 .unwrap_or(Settings::DEFAULT_SESSION_ABSOLUTE),
-            request_timeout: Settings::DEFAULT_REQUEST_TIMEOUT,
+            request_timeout: self
+                .request_timeout
+                .unwrap_or(Settings::DEFAULT_REQUEST_TIMEOUT),
         };
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, &key);
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -184,6 +184,8 @@ async fn submit_code(
         )
     };
     Ok(match outcome {
+        // the code is spent now; should saving the session fail (database
+        // gone in between), the person asks for a new code
         VerifyOutcome::SignedIn(user) => {
             session::sign_in(&session, &user).await?;
             Redirect::to("/").into_response()

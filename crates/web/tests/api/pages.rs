@@ -155,3 +155,37 @@ async fn the_favicon_and_script_are_served() {
     );
     assert_eq!(browser.get("/static/app.js").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_gets_a_408_page_instead_of_hanging() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::builder()
+        .request_timeout(std::time::Duration::from_secs(1))
+        .spawn()
+        .await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // a body announced but never finished
+    stream
+        .write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("</html>") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        read.is_ok(),
+        "the server answered instead of waiting forever"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("took too long"), "{answer}");
+}
