@@ -166,26 +166,27 @@ impl TestApp {
         browser
     }
 
-    /// Signs `browser` in as an existing user; panics when that fails.
-    pub async fn sign_in(&self, browser: &Browser, email: &str) {
+    /// Asks for a code in `browser` and returns the code from the mail it
+    /// brings (the address must have an account, or signup must be open).
+    pub async fn ask_for_code(&self, browser: &Browser, email: &str) -> String {
         let page = browser.request_code(email).await;
         assert_eq!(page.status, 303, "asking for a code: {}", page.body);
         // every code of an existing account is mailed: wait for all of them,
         // so a slow earlier mail is not mistaken for this one
         let codes: i64 = sqlx::query_scalar("select count(*) from login_codes where email = $1")
-            .bind(email.to_lowercase())
+            .bind(email.trim().to_lowercase())
             .fetch_one(&self.db)
             .await
             .expect("count codes");
-        let mail = self.mail.wait_for_nth(email, codes as usize).await;
-        let code = crate::code_in(&mail.text).expect("a code in the mail");
+        let mail = self.mail.wait_for_nth(&email.trim().to_lowercase(), codes as usize).await;
+        crate::code_in(&mail.text).expect("a code in the mail")
+    }
+
+    /// Signs `browser` in as an existing user; panics when that fails.
+    pub async fn sign_in(&self, browser: &Browser, email: &str) {
+        let code = self.ask_for_code(browser, email).await;
         let page = browser.post("/login/code", &[("code", &code)]).await;
-        assert_eq!(
-            page.location(),
-            Some("/"),
-            "entering the code: {}",
-            page.body
-        );
+        assert_eq!(page.location(), Some("/"), "entering the code: {}", page.body);
         // land on the home page, as a browser would after the redirect
         assert_eq!(browser.get("/").await.status, 200);
     }

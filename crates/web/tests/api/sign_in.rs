@@ -92,8 +92,7 @@ async fn with_invite_signup_an_unknown_email_never_gets_an_account() {
 async fn with_open_signup_the_first_sign_in_creates_the_account() {
     let app = TestApp::builder().signup(SignupPolicy::Open).spawn().await;
     let browser = app.browser();
-    browser.request_code("newcomer@example.com").await;
-    let code = code_in(&app.last_email_to("newcomer@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "newcomer@example.com").await;
     let page = browser.post("/login/code", &[("code", &code)]).await;
     assert_eq!(page.location(), Some("/"));
     let email: String = sqlx::query_scalar("select email from users")
@@ -107,8 +106,7 @@ async fn with_open_signup_the_first_sign_in_creates_the_account() {
 async fn codes_are_six_digits_and_stored_only_as_a_keyed_hash() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
-    app.browser().request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&app.browser(), "alice@example.com").await;
     assert_eq!(code.len(), 6);
 
     let (hash, expires_in): (Vec<u8>, f64) = sqlx::query_as(
@@ -136,8 +134,7 @@ async fn a_code_works_only_once() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
     assert_eq!(
         browser
             .post("/login/code", &[("code", &code)])
@@ -185,8 +182,7 @@ async fn the_code_only_works_in_the_browser_that_asked_for_it() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let asker = app.browser();
-    asker.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&asker, "alice@example.com").await;
 
     let other = app.browser();
     other.get("/login").await;
@@ -216,8 +212,7 @@ async fn an_expired_code_is_refused() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
     sqlx::query("update login_codes set expires_at = now() - interval '1 second'")
         .execute(&app.db)
         .await

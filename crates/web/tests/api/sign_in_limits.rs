@@ -17,8 +17,7 @@ async fn a_code_dies_after_five_wrong_tries() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
 
     for left in (1..=4).rev() {
         let page = wrong_code(&browser, &code).await;
@@ -78,8 +77,7 @@ async fn a_locked_address_cannot_sign_in_even_with_the_right_code() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
     sqlx::query("insert into login_lockouts (email, locked_until) values ('alice@example.com', now() + interval '1 hour')")
         .execute(&app.db)
         .await
@@ -198,8 +196,7 @@ async fn parallel_wrong_guesses_are_counted_one_by_one() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
     let guesses: Vec<String> = (0..15)
         .map(|n| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + n) % 1_000_000))
         .collect();
