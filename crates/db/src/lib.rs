@@ -3,8 +3,10 @@
 //! and a transaction.
 
 pub mod audit;
+pub mod buckets;
 pub mod login;
 pub mod users;
+pub mod workspaces;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::time::Duration;
@@ -37,6 +39,12 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 /// True when the database answers a trivial query.
 pub async fn ping(pool: &PgPool) -> bool {
     sqlx::query("select 1").execute(pool).await.is_ok()
+}
+
+/// True when the error is a violation of the named constraint, e.g. a
+/// unique name taken already.
+pub fn is_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.constraint() == Some(constraint))
 }
 
 /// True when the error means "the database is unreachable or overloaded",

@@ -1,11 +1,14 @@
 //! Pure types and rules of bucketdesk. Nothing here does I/O: every other crate
 //! depends on this one, and this one on none of them.
 
+pub mod bucket;
 mod email;
 mod ids;
 pub mod login;
+mod role;
 mod signup;
 
 pub use email::{Email, EmailError};
-pub use ids::UserId;
+pub use ids::{BucketId, UserId, WorkspaceId};
+pub use role::{Role, UnknownRole};
 pub use signup::{SignupPolicy, SignupPolicyError};

@@ -178,7 +178,10 @@ impl TestApp {
             .fetch_one(&self.db)
             .await
             .expect("count codes");
-        let mail = self.mail.wait_for_nth(&email.trim().to_lowercase(), codes as usize).await;
+        let mail = self
+            .mail
+            .wait_for_nth(&email.trim().to_lowercase(), codes as usize)
+            .await;
         crate::code_in(&mail.text).expect("a code in the mail")
     }
 
@@ -186,7 +189,12 @@ impl TestApp {
     pub async fn sign_in(&self, browser: &Browser, email: &str) {
         let code = self.ask_for_code(browser, email).await;
         let page = browser.post("/login/code", &[("code", &code)]).await;
-        assert_eq!(page.location(), Some("/"), "entering the code: {}", page.body);
+        assert_eq!(
+            page.location(),
+            Some("/"),
+            "entering the code: {}",
+            page.body
+        );
         // land on the home page, as a browser would after the redirect
         assert_eq!(browser.get("/").await.status, 200);
     }

@@ -153,6 +153,10 @@ impl InstanceKey {
         RsaPublicKey::from(&self.private)
     }
 
+    pub(crate) fn private_key(&self) -> &RsaPrivateKey {
+        &self.private
+    }
+
     /// A 32-byte secret for one purpose, derived from the private key with
     /// HKDF-SHA256. Different purposes give independent secrets, and none of
     /// them reveals the private key.

@@ -10,6 +10,8 @@
 //! decrypts ciphertexts it wrote itself and never one a caller supplies, so no
 //! attacker can submit the chosen ciphertexts the attack needs.
 
+mod envelope;
 mod key_file;
 
+pub use envelope::{OpenError, SealError, Sealed, bucket_secret_context};
 pub use key_file::{InstanceKey, KeyFileError, KeyFileOutcome};

@@ -1,0 +1,242 @@
+//! Connected buckets, their sealed secrets and who may use them.
+
+use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A bucket's connection settings (everything but the secret).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Bucket {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub display_name: String,
+    pub bucket_name: String,
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    pub path_style: bool,
+    pub access_key_id: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl Bucket {
+    pub fn bucket_id(&self) -> BucketId {
+        BucketId(self.id)
+    }
+}
+
+/// A bucket together with the caller's role on it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BucketWithRole {
+    #[sqlx(flatten)]
+    pub bucket: Bucket,
+    pub role: String,
+}
+
+impl BucketWithRole {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+}
+
+/// The stored, sealed secret of a bucket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SealedSecret {
+    pub bucket_id: Uuid,
+    pub key_id: String,
+    pub wrapped_key: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    pub version: i32,
+}
+
+const COLUMNS: &str = "b.id, b.workspace_id, b.display_name, b.bucket_name, b.region, b.endpoint_url, \
+                       b.path_style, b.access_key_id, b.created_at, b.updated_at";
+
+pub struct NewBucket<'a> {
+    pub id: BucketId,
+    pub workspace_id: WorkspaceId,
+    pub display_name: &'a str,
+    pub bucket_name: &'a str,
+    pub region: &'a str,
+    pub endpoint_url: Option<&'a str>,
+    pub path_style: bool,
+    pub access_key_id: &'a str,
+    pub created_by: UserId,
+}
+
+/// Inserts the bucket; every owner of the workspace becomes its owner.
+pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into buckets (id, workspace_id, display_name, bucket_name, region, endpoint_url, path_style,
+                              access_key_id, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(new.id.0)
+    .bind(new.workspace_id.0)
+    .bind(new.display_name)
+    .bind(new.bucket_name)
+    .bind(new.region)
+    .bind(new.endpoint_url)
+    .bind(new.path_style)
+    .bind(new.access_key_id)
+    .bind(new.created_by.0)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "insert into bucket_members (bucket_id, user_id, role)
+         select $1, user_id, 'owner' from workspace_members where workspace_id = $2 and role = 'owner'",
+    )
+    .bind(new.id.0)
+    .bind(new.workspace_id.0)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Stores (or replaces) a bucket's sealed secret and bumps its version.
+pub async fn store_secret(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    key_id: &str,
+    wrapped_key: &[u8],
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into bucket_secrets (bucket_id, key_id, wrapped_key, nonce, ciphertext)
+         values ($1, $2, $3, $4, $5)
+         on conflict (bucket_id) do update
+         set key_id = excluded.key_id, wrapped_key = excluded.wrapped_key, nonce = excluded.nonce,
+             ciphertext = excluded.ciphertext, version = bucket_secrets.version + 1, updated_at = now()",
+    )
+    .bind(bucket.0)
+    .bind(key_id)
+    .bind(wrapped_key)
+    .bind(nonce)
+    .bind(ciphertext)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn secret(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+) -> sqlx::Result<Option<SealedSecret>> {
+    sqlx::query_as(
+        "select bucket_id, key_id, wrapped_key, nonce, ciphertext, version from bucket_secrets where bucket_id = $1",
+    )
+    .bind(bucket.0)
+    .fetch_optional(db)
+    .await
+}
+
+/// The buckets of a workspace that `user` has a role on, by name.
+pub async fn list_for_user(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<Vec<BucketWithRole>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, m.role from buckets b join bucket_members m on m.bucket_id = b.id
+         where b.workspace_id = $1 and m.user_id = $2
+         order by lower(b.display_name)"
+    ))
+    .bind(workspace.0)
+    .bind(user.0)
+    .fetch_all(db)
+    .await
+}
+
+/// A bucket of the given workspace with `user`'s role on it; none when the
+/// bucket is elsewhere or the user has no role on it.
+pub async fn find_for_user(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    bucket: BucketId,
+    user: UserId,
+) -> sqlx::Result<Option<BucketWithRole>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, m.role from buckets b join bucket_members m on m.bucket_id = b.id
+         where b.id = $1 and b.workspace_id = $2 and m.user_id = $3"
+    ))
+    .bind(bucket.0)
+    .bind(workspace.0)
+    .bind(user.0)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn rename(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    display_name: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update buckets set display_name = $2, updated_at = now() where id = $1")
+        .bind(bucket.0)
+        .bind(display_name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_access_key(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    access_key_id: &str,
+    path_style: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update buckets set access_key_id = $2, path_style = $3, updated_at = now() where id = $1",
+    )
+    .bind(bucket.0)
+    .bind(access_key_id)
+    .bind(path_style)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the bucket connection; its secret and memberships go with it.
+pub async fn delete(db: impl PgExecutor<'_>, bucket: BucketId) -> sqlx::Result<()> {
+    sqlx::query("delete from buckets where id = $1")
+        .bind(bucket.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// How many secrets each instance key protects.
+pub async fn secrets_per_key(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("select key_id, count(*) from bucket_secrets group by key_id order by key_id")
+        .fetch_all(db)
+        .await
+}
+
+/// Every sealed secret, locked for update (key rotation).
+pub async fn lock_all_secrets(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SealedSecret>> {
+    sqlx::query_as(
+        "select bucket_id, key_id, wrapped_key, nonce, ciphertext, version from bucket_secrets
+         order by bucket_id for update",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces a secret's wrapped key (rotation: nonce, ciphertext and version stay).
+pub async fn rewrap_secret(
+    db: impl PgExecutor<'_>,
+    bucket: Uuid,
+    key_id: &str,
+    wrapped_key: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query("update bucket_secrets set key_id = $2, wrapped_key = $3 where bucket_id = $1")
+        .bind(bucket)
+        .bind(key_id)
+        .bind(wrapped_key)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Workspaces and their members.
+
+use bucketdesk_domain::{Role, UserId, WorkspaceId};
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Workspace {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl Workspace {
+    pub fn workspace_id(&self) -> WorkspaceId {
+        WorkspaceId(self.id)
+    }
+}
+
+/// A workspace as one member sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub role: String,
+    pub bucket_count: i64,
+}
+
+impl Membership {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+}
+
+/// Creates a workspace with `owner` as its owner.
+pub async fn create(
+    db: &mut sqlx::PgConnection,
+    name: &str,
+    owner: UserId,
+) -> sqlx::Result<Workspace> {
+    let workspace: Workspace = sqlx::query_as(
+        "insert into workspaces (name, created_by) values ($1, $2) returning id, name, created_at",
+    )
+    .bind(name)
+    .bind(owner.0)
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')",
+    )
+    .bind(workspace.id)
+    .bind(owner.0)
+    .execute(&mut *db)
+    .await?;
+    Ok(workspace)
+}
+
+pub async fn rename(db: impl PgExecutor<'_>, id: WorkspaceId, name: &str) -> sqlx::Result<()> {
+    sqlx::query("update workspaces set name = $2 where id = $1")
+        .bind(id.0)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The workspaces a person belongs to, with their role and how many buckets
+/// they can see there, by name.
+pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<Membership>> {
+    sqlx::query_as(
+        "select w.id, w.name, w.created_at, m.role,
+                (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
+                 where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
+         from workspace_members m join workspaces w on w.id = m.workspace_id
+         where m.user_id = $1
+         order by lower(w.name), w.created_at",
+    )
+    .bind(user.0)
+    .fetch_all(db)
+    .await
+}
+
+/// One workspace as `user` sees it, if they belong to it.
+pub async fn find_for_user(
+    db: impl PgExecutor<'_>,
+    id: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<Option<Membership>> {
+    sqlx::query_as(
+        "select w.id, w.name, w.created_at, m.role,
+                (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
+                 where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
+         from workspace_members m join workspaces w on w.id = m.workspace_id
+         where m.workspace_id = $1 and m.user_id = $2",
+    )
+    .bind(id.0)
+    .bind(user.0)
+    .fetch_optional(db)
+    .await
+}
+
+/// Everyone who owns the workspace (they own each bucket connected in it).
+pub async fn owners(db: impl PgExecutor<'_>, id: WorkspaceId) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select user_id from workspace_members where workspace_id = $1 and role = 'owner'",
+    )
+    .bind(id.0)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,110 @@
+//! An S3-compatible server on a loopback port, serving a folder: s3s-fs
+//! behind SigV4 authentication (wrong keys, tampered or expired signatures
+//! get 403, as from a real S3) and CORS, so browsers may talk to it.
+//!
+//! Used by the local start's demo bucket and by the tests. Each bucket is a
+//! folder under the root; each object a file.
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper_util::service::TowerToHyperService;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceBuilder;
+use tower_http::cors::CorsLayer;
+
+pub struct LocalS3 {
+    pub addr: SocketAddr,
+    pub root: PathBuf,
+    pub access_key: String,
+    pub secret_key: String,
+    requests: Arc<AtomicU64>,
+    stop: watch::Sender<bool>,
+}
+
+impl LocalS3 {
+    /// Serves `root` on `bind` (use port 0 for any free port).
+    pub async fn start(
+        root: &Path,
+        bind: SocketAddr,
+        access_key: &str,
+        secret_key: &str,
+    ) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        let fs =
+            s3s_fs::FileSystem::new(root).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(access_key, secret_key));
+        let s3 = builder.build();
+
+        let listener = TcpListener::bind(bind).await?;
+        let addr = listener.local_addr()?;
+        let requests = Arc::new(AtomicU64::new(0));
+        let (stop, mut stopped) = watch::channel(false);
+        let counter = requests.clone();
+        tokio::spawn(async move {
+            let connections = ConnBuilder::new(TokioExecutor::new());
+            loop {
+                let stream = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(error) => {
+                            tracing::warn!(%error, "local S3: accept failed");
+                            continue;
+                        }
+                    },
+                    _ = stopped.changed() => break,
+                };
+                let counter = counter.clone();
+                let service = ServiceBuilder::new()
+                    .layer(CorsLayer::very_permissive().expose_headers([s3s::header::ETAG]))
+                    .map_request(move |request: hyper::Request<hyper::body::Incoming>| {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        request
+                    })
+                    .service(s3.clone());
+                let connection = connections
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                    .into_owned();
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+        });
+        Ok(LocalS3 {
+            addr,
+            root: root.to_owned(),
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            requests,
+            stop,
+        })
+    }
+
+    /// `http://127.0.0.1:port`
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Creates a bucket (a folder under the root) if it does not exist.
+    pub fn create_bucket(&self, name: &str) -> std::io::Result<()> {
+        std::fs::create_dir_all(self.root.join(name))
+    }
+
+    /// How many HTTP requests the server has answered (for tests that count S3 calls).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for LocalS3 {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}

@@ -1,0 +1,19 @@
+//! Talking to S3 and S3-compatible services on behalf of a connected bucket.
+//!
+//! - [`endpoint`]: which endpoints may be reached at all (S12), checked when a
+//!   bucket is connected and again on every connection, at DNS time.
+//! - [`client`]: an S3 client built from the bucket's own static key, never
+//!   from the host's AWS credential chain, with explicit timeouts (R3).
+//! - [`probe`]: the one-key listing that tests a connection before it is
+//!   saved, with every failure explained in plain words.
+//! - [`providers`]: endpoint presets (AWS, R2, MinIO, B2, Wasabi, Spaces).
+
+pub mod client;
+pub mod endpoint;
+pub mod probe;
+pub mod providers;
+
+pub use client::{Connection, StorageOptions, s3_client};
+pub use endpoint::{EndpointError, check_endpoint_url};
+pub use probe::{Addressing, ConnectError, test_connection};
+pub use providers::Provider;
