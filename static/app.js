@@ -18,3 +18,19 @@ document.addEventListener("submit", (event) => {
     form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
   }, 0);
 });
+
+// The connect form shows the fields the chosen provider needs.
+(() => {
+  const provider = document.getElementById("provider");
+  if (!provider) return;
+  const region = document.getElementById("region");
+  const update = () => {
+    document.querySelectorAll("[data-for-provider]").forEach((el) => {
+      el.hidden = !el.dataset.forProvider.split(" ").includes(provider.value);
+    });
+    if (provider.value === "r2" && region && (region.value === "" || region.value === "us-east-1")) region.value = "auto";
+    if (provider.value !== "r2" && region && region.value === "auto") region.value = "us-east-1";
+  };
+  provider.addEventListener("change", update);
+  update();
+})();

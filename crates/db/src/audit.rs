@@ -1,6 +1,6 @@
 //! The audit trail: who did what, when, from where (DESIGN.md flow 12).
 
-use bucketdesk_domain::UserId;
+use bucketdesk_domain::{BucketId, UserId, WorkspaceId};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,6 +14,8 @@ pub struct NewEvent<'a> {
     pub action: &'a str,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub workspace_id: Option<WorkspaceId>,
+    pub bucket_id: Option<BucketId>,
     pub details: serde_json::Value,
 }
 
@@ -38,14 +40,16 @@ pub async fn record(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx::Resul
         event.details
     };
     sqlx::query(
-        "insert into audit_events (actor_id, actor_email, action, ip, user_agent, details)
-         values ($1, $2, $3, $4, $5, $6)",
+        "insert into audit_events (actor_id, actor_email, action, ip, user_agent, workspace_id, bucket_id, details)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(event.actor_id.map(|id| id.0))
     .bind(event.actor_email)
     .bind(event.action)
     .bind(event.ip)
     .bind(event.user_agent.map(|ua| truncate(ua, 512)))
+    .bind(event.workspace_id.map(|id| id.0))
+    .bind(event.bucket_id.map(|id| id.0))
     .bind(details)
     .execute(db)
     .await?;

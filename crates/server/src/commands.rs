@@ -4,7 +4,6 @@ use crate::config::Config;
 use anyhow::{Context, bail};
 use bucketdesk_db::users::{self, AdminOutcome};
 use bucketdesk_domain::Email;
-use bucketdesk_vault::{InstanceKey, KeyFileOutcome};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgConnectOptions;
 use std::time::{Duration, Instant};
@@ -78,29 +77,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             config.data_dir.display()
         )
     })?;
-    let (key, outcome) = tokio::task::spawn_blocking({
-        let path = config.key_file.clone();
-        move || InstanceKey::load_or_create(&path)
-    })
-    .await?
-    .context("BUCKETDESK_KEY_FILE")?;
-    if outcome == KeyFileOutcome::Created {
-        tracing::warn!(
-            path = %config.key_file.display(), key_id = key.id(),
-            "CREATED A NEW INSTANCE KEY. Back this file up and keep it secret: without it, stored bucket secrets cannot be decrypted."
-        );
-    } else {
-        tracing::info!(path = %config.key_file.display(), key_id = key.id(), "loaded the instance key");
-    }
-
     let pool = connect_and_migrate(&config).await?;
+    let key = crate::keys::load_for_serving(&config, &pool).await?;
     let mailer = config.mailer()?;
     if mailer.is_console() {
         tracing::warn!(
             "SMTP_URL is not set: mails (sign-in codes included) are printed to this console. Set SMTP_URL in production."
         );
     }
-    let (state, router) = bucketdesk_web::build_app(pool, config.web_settings(), mailer, &key);
+    let (state, router) = bucketdesk_web::build_app(pool, config.web_settings(), mailer, key);
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -144,6 +129,16 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: no new connections; finishing requests in flight");
+}
+
+pub async fn keys_status(config: Config) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(&config).await?;
+    crate::keys::status(&config, &pool).await
+}
+
+pub async fn keys_rotate(config: Config) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(&config).await?;
+    crate::keys::rotate(&config, &pool).await
 }
 
 pub async fn healthcheck(config: Config) -> anyhow::Result<()> {

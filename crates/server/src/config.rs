@@ -7,6 +7,7 @@
 
 use bucketdesk_domain::SignupPolicy;
 use bucketdesk_mail::{Mailbox, Mailer};
+use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,6 +44,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// `BUCKETDESK_LOG_FORMAT`: `text` or `json`.
     pub log_json: bool,
+    /// `BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS`: let buckets live on private addresses.
+    pub allow_private_endpoints: bool,
+    /// `BUCKETDESK_S3_TIMEOUT_SECS`: longest time one S3 operation may take.
+    pub s3_timeout: Duration,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -173,7 +178,26 @@ impl Config {
             }
         };
 
+        let allow_private_endpoints = match get("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(bad(
+                    "BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS",
+                    format!("must be `true` or `false`, not `{other}`"),
+                ));
+            }
+        };
+        let s3_timeout_secs = parse_number(
+            get("BUCKETDESK_S3_TIMEOUT_SECS"),
+            "BUCKETDESK_S3_TIMEOUT_SECS",
+            30,
+            1..=600,
+        )?;
+
         Ok(Config {
+            allow_private_endpoints,
+            s3_timeout: Duration::from_secs(s3_timeout_secs),
             database_url,
             database_max_connections,
             bind,
@@ -213,6 +237,11 @@ impl Config {
             session_idle: self.session_idle,
             session_absolute: Settings::DEFAULT_SESSION_ABSOLUTE,
             request_timeout: self.request_timeout,
+            storage: StorageOptions {
+                connect_timeout: StorageOptions::DEFAULT_CONNECT_TIMEOUT.min(self.s3_timeout),
+                operation_timeout: self.s3_timeout,
+                allow_private_endpoints: self.allow_private_endpoints,
+            },
         }
     }
 }
@@ -336,6 +365,8 @@ mod tests {
             ("BUCKETDESK_SESSION_IDLE_MINUTES", "0"),
             ("BUCKETDESK_REQUEST_TIMEOUT_SECS", "abc"),
             ("BUCKETDESK_LOG_FORMAT", "xml"),
+            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "maybe"),
+            ("BUCKETDESK_S3_TIMEOUT_SECS", "0"),
         ] {
             let mut vars = vec![(var, value)];
             if var == "SMTP_URL" {

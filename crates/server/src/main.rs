@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod keys;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
@@ -30,9 +31,22 @@ enum Command {
     /// Manage instance admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Show or rotate the instance key that protects stored bucket secrets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Check that the server on BUCKETDESK_BIND answers /healthz (for
     /// container health checks). Exits 0 when healthy, 1 otherwise.
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Show the instance key's id and how many bucket secrets it protects.
+    Status,
+    /// Generate a new key pair and re-wrap every stored secret under it, in
+    /// one transaction. The old key file is kept beside the new one until
+    /// you delete it. Restart running servers afterwards.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +93,8 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::Add { email }) => {
                 commands::add_admin(config, &email).await
             }
+            Command::Keys(KeysCommand::Status) => commands::keys_status(config).await,
+            Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(config).await,
             Command::Healthcheck => commands::healthcheck(config).await,
         }
     });

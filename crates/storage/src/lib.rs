@@ -15,5 +15,5 @@ pub mod providers;
 
 pub use client::{Connection, StorageOptions, s3_client};
 pub use endpoint::{EndpointError, check_endpoint_url};
-pub use probe::{Addressing, ConnectError, test_connection};
+pub use probe::{Addressing, ConnectError, check_client, test_connection};
 pub use providers::Provider;

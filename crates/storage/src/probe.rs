@@ -119,16 +119,24 @@ pub async fn test_connection(
 }
 
 async fn list_one(connection: &Connection, options: &StorageOptions) -> Result<(), ConnectError> {
-    let client = s3_client(connection, options);
-    let result = client
+    check_client(&s3_client(connection, options), &connection.bucket, options).await
+}
+
+/// Checks that an existing client can still list its bucket (one key).
+pub async fn check_client(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    options: &StorageOptions,
+) -> Result<(), ConnectError> {
+    match client
         .list_objects_v2()
-        .bucket(&connection.bucket)
+        .bucket(bucket)
         .max_keys(1)
         .send()
-        .await;
-    match result {
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(error) => Err(classify(error, &connection.bucket, options)),
+        Err(error) => Err(classify(error, bucket, options)),
     }
 }
 

@@ -5,8 +5,16 @@ use crate::{Browser, DbProxy, FIXTURE_KEY_PEM, MailSink, fresh_database};
 use bucketdesk_db::PgPool;
 use bucketdesk_domain::{Email, SignupPolicy};
 use bucketdesk_mail::Mailer;
+use bucketdesk_s3_local::LocalS3;
+use bucketdesk_storage::StorageOptions;
 use bucketdesk_vault::InstanceKey;
 use bucketdesk_web::{AppState, Settings};
+use std::sync::Arc;
+
+/// The access key of every test app's S3 server.
+pub const S3_ACCESS_KEY: &str = "AKBUCKETDESKTEST01";
+/// Its secret: distinctive, so tests can look for it in pages and logs.
+pub const S3_SECRET_KEY: &str = "tEsT-sEcReT-8c2f1e9d7b6a5f4e3d2c1b0a";
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -23,6 +31,10 @@ pub struct TestApp {
     pub state: AppState,
     /// Present when built `with_db_proxy()`: the app reaches Postgres through it.
     pub db_proxy: Option<DbProxy>,
+    /// A signature-verifying S3 server on loopback, with access key
+    /// [`S3_ACCESS_KEY`] and secret [`S3_SECRET_KEY`], no buckets yet.
+    pub s3: LocalS3,
+    _s3_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -34,6 +46,7 @@ pub struct TestAppBuilder {
     session_absolute: Option<Duration>,
     request_timeout: Option<Duration>,
     db_proxy: bool,
+    guard_private_endpoints: bool,
 }
 
 impl TestAppBuilder {
@@ -60,6 +73,13 @@ impl TestAppBuilder {
 
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Refuse private endpoints, as a production instance does by default
+    /// (the tests' own S3 server on 127.0.0.1 is then refused too).
+    pub fn guard_private_endpoints(mut self) -> Self {
+        self.guard_private_endpoints = true;
         self
     }
 
@@ -103,8 +123,19 @@ impl TestAppBuilder {
         let mail = MailSink::start().await;
         let from = Mailer::parse_from("bucketdesk <bucketdesk@example.com>").expect("sender");
         let mailer = Mailer::smtp(&mail.url(), from).expect("SMTP mailer");
-        let key = InstanceKey::from_pem(FIXTURE_KEY_PEM, Path::new("fixtures/instance-key.pem"))
-            .expect("fixture key");
+        let key = Arc::new(
+            InstanceKey::from_pem(FIXTURE_KEY_PEM, Path::new("fixtures/instance-key.pem"))
+                .expect("fixture key"),
+        );
+        let s3_dir = tempfile::tempdir().expect("S3 folder");
+        let s3 = LocalS3::start(
+            s3_dir.path(),
+            "127.0.0.1:0".parse().expect("addr"),
+            S3_ACCESS_KEY,
+            S3_SECRET_KEY,
+        )
+        .await
+        .expect("start the S3 server");
         let settings = Settings {
             public_url,
             signup: self.signup.unwrap_or_default(),
@@ -116,8 +147,13 @@ impl TestAppBuilder {
             request_timeout: self
                 .request_timeout
                 .unwrap_or(Settings::DEFAULT_REQUEST_TIMEOUT),
+            // the tests' S3 server lives on 127.0.0.1
+            storage: StorageOptions {
+                allow_private_endpoints: !self.guard_private_endpoints,
+                ..StorageOptions::default()
+            },
         };
-        let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, &key);
+        let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(bucketdesk_web::serve(listener, router, async {
             let _ = stop.await;
@@ -129,6 +165,8 @@ impl TestAppBuilder {
             mail,
             state,
             db_proxy,
+            s3,
+            _s3_dir: s3_dir,
             shutdown: Some(shutdown),
         }
     }

@@ -14,7 +14,7 @@ mod database;
 mod db_proxy;
 mod smtp;
 
-pub use app::{TestApp, TestAppBuilder};
+pub use app::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp, TestAppBuilder};
 pub use browser::{Browser, Page};
 pub use database::{admin_database_url, database_url, empty_database, fresh_database};
 pub use db_proxy::DbProxy;

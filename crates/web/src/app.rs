@@ -12,6 +12,7 @@ use bucketdesk_mail::Mailer;
 use bucketdesk_vault::InstanceKey;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -39,7 +40,7 @@ pub fn build_app(
     db: PgPool,
     settings: Settings,
     mailer: Mailer,
-    instance_key: &InstanceKey,
+    instance_key: Arc<InstanceKey>,
 ) -> (AppState, Router) {
     let state = AppState::new(db.clone(), settings, mailer, instance_key);
     let router = build_router(state.clone(), session::SessionStore::new(db));

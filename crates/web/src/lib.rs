@@ -3,11 +3,14 @@
 //! under `extract/`, and the middleware every request passes through.
 
 mod app;
+pub mod bucket_connections;
 mod error;
 pub mod extract;
 mod middleware;
 mod pages;
 mod routes;
+mod s3_clients;
+pub use s3_clients::sealed_from_row;
 pub mod session;
 mod sign_in;
 mod state;

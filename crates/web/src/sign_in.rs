@@ -150,14 +150,13 @@ pub async fn verify_code(
     if row.expired {
         return Ok(VerifyOutcome::Expired);
     }
-    let ip = client.ip_string();
     let event = |action, details| audit::NewEvent {
-        actor_id: None,
         actor_email: Some(email.as_str()),
         action,
-        ip: Some(&ip),
+        ip: Some(client.ip_str()),
         user_agent: client.user_agent.as_deref(),
         details,
+        ..Default::default()
     };
 
     if code_hash(state, code_id, code)

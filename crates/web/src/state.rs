@@ -3,6 +3,7 @@
 use bucketdesk_db::PgPool;
 use bucketdesk_domain::SignupPolicy;
 use bucketdesk_mail::Mailer;
+use bucketdesk_storage::StorageOptions;
 use bucketdesk_vault::InstanceKey;
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// Longest time one request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// Timeouts and the endpoint guard for every S3 client.
+    pub storage: StorageOptions,
 }
 
 impl Settings {
@@ -57,7 +60,11 @@ pub struct Inner {
     pub mailer: Mailer,
     /// Keys the hashes of login codes (S1); derived from the instance key.
     pub code_hash_key: Zeroizing<[u8; 32]>,
-    pub instance_key_id: String,
+    /// Seals and opens bucket secrets.
+    pub instance_key: Arc<InstanceKey>,
+    /// S3 clients of recently used buckets, so no secret is decrypted (an RSA
+    /// private operation) on the per-request path.
+    pub s3_clients: crate::s3_clients::ClientCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -68,13 +75,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(db: PgPool, settings: Settings, mailer: Mailer, instance_key: &InstanceKey) -> Self {
+    pub fn new(
+        db: PgPool,
+        settings: Settings,
+        mailer: Mailer,
+        instance_key: Arc<InstanceKey>,
+    ) -> Self {
         Self(Arc::new(Inner {
             db,
             settings,
             mailer,
             code_hash_key: instance_key.derive_secret("login code hash v1"),
-            instance_key_id: instance_key.id().to_owned(),
+            instance_key,
+            s3_clients: Default::default(),
         }))
     }
 }

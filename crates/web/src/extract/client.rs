@@ -3,6 +3,8 @@
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use bucketdesk_db::audit;
+use bucketdesk_db::users::User;
 use ipnet::IpNet;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -10,12 +12,33 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
     pub ip: IpAddr,
+    ip_text: String,
     pub user_agent: Option<String>,
 }
 
 impl ClientInfo {
-    pub fn ip_string(&self) -> String {
-        self.ip.to_string()
+    pub fn new(ip: IpAddr, user_agent: Option<String>) -> Self {
+        ClientInfo {
+            ip,
+            ip_text: ip.to_string(),
+            user_agent,
+        }
+    }
+
+    pub fn ip_str(&self) -> &str {
+        &self.ip_text
+    }
+
+    /// An audit event by `actor` from this client; add the scope and details.
+    pub fn event<'a>(&'a self, actor: &'a User, action: &'a str) -> audit::NewEvent<'a> {
+        audit::NewEvent {
+            actor_id: Some(actor.user_id()),
+            actor_email: Some(&actor.email),
+            action,
+            ip: Some(&self.ip_text),
+            user_agent: self.user_agent.as_deref(),
+            ..Default::default()
+        }
     }
 }
 
@@ -66,10 +89,10 @@ impl FromRequestParts<AppState> for ClientInfo {
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        Ok(ClientInfo {
-            ip: client_ip(peer, forwarded.as_deref(), &state.settings.trusted_proxies),
+        Ok(ClientInfo::new(
+            client_ip(peer, forwarded.as_deref(), &state.settings.trusted_proxies),
             user_agent,
-        })
+        ))
     }
 }
 

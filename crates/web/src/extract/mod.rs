@@ -2,11 +2,13 @@
 //! who is not signed in; [`ClientInfo`] is the caller's address as the
 //! trusted-proxy rules see it; [`CsrfToken`] is what forms must send back.
 
+mod access;
 mod client;
 mod csrf;
 mod current_user;
 mod form;
 
+pub use access::{BucketAccess, WorkspaceAccess};
 pub use client::{ClientInfo, client_ip};
 pub use csrf::CsrfToken;
 pub use current_user::{CurrentUser, MaybeUser};

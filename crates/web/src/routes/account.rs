@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use bucketdesk_db::{audit, users};
-use serde_json::json;
 use time::OffsetDateTime;
 
 pub fn router() -> Router<AppState> {
@@ -17,6 +16,14 @@ pub fn router() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/logout", post(sign_out))
         .route("/logout/everywhere", post(sign_out_everywhere))
+}
+
+/// One of my workspaces, on the home page.
+struct WorkspaceRow {
+    id: uuid::Uuid,
+    name: String,
+    role: &'static str,
+    buckets: i64,
 }
 
 /// One line of "recent activity" on the home page.
@@ -30,6 +37,7 @@ struct Activity {
 #[template(path = "home.html")]
 struct HomePage {
     csrf: String,
+    workspaces: Vec<WorkspaceRow>,
     email: String,
     is_admin: bool,
     member_since: String,
@@ -44,6 +52,12 @@ fn describe(action: &str) -> &'static str {
         "sign_in_failed" => "Wrong sign-in code entered",
         "sign_out" => "Signed out",
         "sign_out_everywhere" => "Signed out everywhere",
+        "workspace_created" => "Created a workspace",
+        "workspace_renamed" => "Renamed a workspace",
+        "bucket_connected" => "Connected a bucket",
+        "bucket_renamed" => "Renamed a bucket",
+        "bucket_key_replaced" => "Replaced a bucket's key",
+        "bucket_disconnected" => "Disconnected a bucket",
         _ => "Other activity",
     }
 }
@@ -60,6 +74,16 @@ async fn show_home(
     me: CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<HomePage> {
+    let workspaces = bucketdesk_db::workspaces::list_for_user(&state.db, me.user.user_id())
+        .await?
+        .into_iter()
+        .map(|w| WorkspaceRow {
+            id: w.id,
+            role: w.role().label(),
+            buckets: w.bucket_count,
+            name: w.name,
+        })
+        .collect();
     let events = audit::recent_for_person(&state.db, me.user.user_id(), &me.user.email, 10).await?;
     let activity = events
         .into_iter()
@@ -81,6 +105,7 @@ async fn show_home(
         .unwrap_or_default();
     Ok(HomePage {
         csrf,
+        workspaces,
         email: me.user.email.clone(),
         is_admin: me.user.is_admin,
         member_since: format_time(me.user.created_at),
@@ -122,18 +147,6 @@ async fn record(
     client: &ClientInfo,
     action: &str,
 ) -> Result<()> {
-    let ip = client.ip_string();
-    audit::record(
-        &state.db,
-        audit::NewEvent {
-            actor_id: Some(me.user.user_id()),
-            actor_email: Some(&me.user.email),
-            action,
-            ip: Some(&ip),
-            user_agent: client.user_agent.as_deref(),
-            details: json!({}),
-        },
-    )
-    .await?;
+    audit::record(&state.db, client.event(&me.user, action)).await?;
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! One module per resource, each with a `router()`; merged here.
 
 mod account;
+mod buckets;
 mod health;
 mod sign_in;
+mod workspaces;
 
 use crate::{AppError, AppState, static_files};
 use axum::Router;
@@ -12,6 +14,8 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(sign_in::router())
         .merge(account::router())
+        .merge(workspaces::router())
+        .merge(buckets::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })
 }

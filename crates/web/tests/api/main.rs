@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
 mod audit;
+mod buckets;
 mod csrf;
 mod health;
 mod pages;
 mod sessions;
 mod sign_in;
 mod sign_in_limits;
+mod workspaces;

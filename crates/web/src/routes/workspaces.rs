@@ -1,0 +1,198 @@
+//! Workspaces: create one, see one (its buckets), rename it.
+
+use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form, WorkspaceAccess};
+use crate::{AppState, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use bucketdesk_db::audit;
+use bucketdesk_db::buckets::{self, Bucket};
+use bucketdesk_db::workspaces::{self, Membership};
+use bucketdesk_domain::bucket::check_display_name;
+use bucketdesk_domain::{Role, WorkspaceId};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/workspaces/new", get(show_new_workspace_form))
+        .route("/workspaces", post(create_workspace))
+        .route("/w/{workspace}", get(show_workspace))
+        .route("/w/{workspace}/rename", post(rename_workspace))
+}
+
+/// Where a bucket lives, in a few words.
+pub fn location(bucket: &Bucket) -> String {
+    match &bucket.endpoint_url {
+        None => format!("Amazon S3, {}", bucket.region),
+        Some(endpoint) => url::Url::parse(endpoint)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(port) => format!("{h}:{port}"),
+                    None => h.to_owned(),
+                })
+            })
+            .unwrap_or_else(|| endpoint.clone()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workspaces/new.html")]
+struct NewWorkspacePage {
+    csrf: String,
+    name: String,
+    error: Option<String>,
+    signed_in: bool,
+}
+
+async fn show_new_workspace_form(_me: CurrentUser, CsrfToken(csrf): CsrfToken) -> NewWorkspacePage {
+    NewWorkspacePage {
+        csrf,
+        name: String::new(),
+        error: None,
+        signed_in: true,
+    }
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_workspace(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    if let Err(error) = check_display_name(&form.name, "workspace") {
+        let name = form.name.chars().take(100).collect();
+        let page = NewWorkspacePage {
+            csrf,
+            name,
+            error: Some(error),
+            signed_in: true,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let workspace = workspaces::create(&mut tx, form.name.trim(), me.user.user_id()).await?;
+    let event = audit::NewEvent {
+        workspace_id: Some(workspace.workspace_id()),
+        details: json!({ "name": workspace.name }),
+        ..client.event(&me.user, "workspace_created")
+    };
+    audit::record(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/w/{}", workspace.id)).into_response())
+}
+
+pub struct BucketRow {
+    pub id: uuid::Uuid,
+    pub display_name: String,
+    pub bucket_name: String,
+    pub location: String,
+    pub role: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workspaces/show.html")]
+struct WorkspacePage {
+    csrf: String,
+    workspace: Membership,
+    role: Role,
+    is_owner: bool,
+    buckets: Vec<BucketRow>,
+    notice: Option<&'static str>,
+    rename_value: String,
+    rename_error: Option<String>,
+    signed_in: bool,
+}
+
+async fn workspace_page(
+    state: &AppState,
+    access: WorkspaceAccess,
+    csrf: String,
+    rename: Option<(String, String)>,
+) -> Result<WorkspacePage> {
+    let rows = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
+    let buckets = rows
+        .iter()
+        .map(|b| BucketRow {
+            id: b.bucket.id,
+            display_name: b.bucket.display_name.clone(),
+            bucket_name: b.bucket.bucket_name.clone(),
+            location: location(&b.bucket),
+            role: b.role().label(),
+        })
+        .collect();
+    let (rename_value, rename_error) = match rename {
+        Some((value, error)) => (value, Some(error)),
+        None => (access.workspace.name.clone(), None),
+    };
+    Ok(WorkspacePage {
+        csrf,
+        role: access.role,
+        is_owner: access.role == Role::Owner,
+        workspace: access.workspace,
+        buckets,
+        notice: None,
+        rename_value,
+        rename_error,
+        signed_in: true,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn show_workspace(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    CsrfToken(csrf): CsrfToken,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
+) -> Result<WorkspacePage> {
+    let mut page = workspace_page(&state, access, csrf, None).await?;
+    page.notice = match q.done.as_deref() {
+        Some("renamed") => Some("The workspace was renamed."),
+        Some("disconnected") => Some("The bucket was disconnected and its stored secret deleted."),
+        _ => None,
+    };
+    Ok(page)
+}
+
+async fn rename_workspace(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    access.require(Role::Owner)?;
+    if let Err(error) = check_display_name(&form.name, "workspace") {
+        let value = form.name.chars().take(100).collect();
+        let page = workspace_page(&state, access, csrf, Some((value, error))).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let id: WorkspaceId = access.id();
+    let mut tx = state.db.begin().await?;
+    workspaces::rename(&mut *tx, id, form.name.trim()).await?;
+    let event = audit::NewEvent {
+        workspace_id: Some(id),
+        details: json!({ "from": access.workspace.name, "to": form.name.trim() }),
+        ..client.event(&access.me.user, "workspace_renamed")
+    };
+    audit::record(&mut *tx, event).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/w/{}?done=renamed", id)).into_response())
+}

@@ -1,0 +1,104 @@
+//! Workspaces: create, list, rename; only members see one.
+
+use bucketdesk_testkit::{Browser, TestApp};
+
+/// Creates a workspace through the form; returns its id.
+pub async fn create_workspace(browser: &Browser, name: &str) -> String {
+    browser.get("/workspaces/new").await;
+    let page = browser.post("/workspaces", &[("name", name)]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    page.location()
+        .unwrap()
+        .trim_start_matches("/w/")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_person_creates_a_workspace_owns_it_and_finds_it_on_the_home_page() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let home = alice.get("/").await;
+    assert!(home.body.contains("You are not in any workspace yet"));
+
+    let id = create_workspace(&alice, "Marketing <team>").await;
+    let page = alice.get(&format!("/w/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Marketing &#60;team&#62;"),
+        "names are escaped: {}",
+        page.body
+    );
+    assert!(!page.body.contains("<team>"));
+    assert!(page.body.contains("Owner"));
+    assert!(page.body.contains("Connect a bucket"));
+
+    let home = alice.get("/").await;
+    assert!(home.body.contains(&format!("/w/{id}")));
+    let role: String = sqlx::query_scalar("select role from workspace_members")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(role, "owner");
+}
+
+#[tokio::test]
+async fn a_workspace_name_must_be_given_and_short() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    alice.get("/workspaces/new").await;
+    for (name, message) in [
+        ("   ", "Give the workspace a name"),
+        (&"x".repeat(101) as &str, "at most 100 characters"),
+    ] {
+        let page = alice.post("/workspaces", &[("name", name)]).await;
+        assert_eq!(page.status, 422);
+        assert!(page.body.contains(message), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn the_owner_renames_the_workspace() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let id = create_workspace(&alice, "Old").await;
+    alice.get(&format!("/w/{id}")).await;
+    let page = alice
+        .post(&format!("/w/{id}/rename"), &[("name", "New name")])
+        .await;
+    assert_eq!(
+        page.location(),
+        Some(format!("/w/{id}?done=renamed").as_str())
+    );
+    assert!(
+        alice
+            .get(&format!("/w/{id}?done=renamed"))
+            .await
+            .body
+            .contains("New name")
+    );
+    let bad = alice
+        .post(&format!("/w/{id}/rename"), &[("name", "")])
+        .await;
+    assert_eq!(bad.status, 422);
+}
+
+#[tokio::test]
+async fn an_outsider_cannot_see_or_rename_a_workspace() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let id = create_workspace(&alice, "Private").await;
+    let mallory = app.sign_in_as("mallory@example.com").await;
+    assert_eq!(mallory.get(&format!("/w/{id}")).await.status, 404);
+    assert_eq!(
+        mallory
+            .post(&format!("/w/{id}/rename"), &[("name", "Mine")])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(mallory.get("/w/not-a-uuid").await.status, 404);
+    assert_eq!(
+        app.browser().get(&format!("/w/{id}")).await.location(),
+        Some("/login")
+    );
+}
