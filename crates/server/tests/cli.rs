@@ -58,9 +58,17 @@ struct Server {
 
 impl Server {
     fn start(dir: &tempfile::TempDir, envs: &[(&str, &str)]) -> Server {
+        let key = fixture_key(dir);
+        Self::start_with_key_file(dir, std::path::Path::new(&key), envs)
+    }
+
+    fn start_with_key_file(
+        dir: &tempfile::TempDir,
+        key: &std::path::Path,
+        envs: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
-        let key = fixture_key(dir);
         let mut command = bucketdesk(dir, envs);
         command
             .env("BUCKETDESK_BIND", &bind)
@@ -307,6 +315,7 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
             ("MAIL_FROM", "bucketdesk <files@example.com>"),
             ("BUCKETDESK_SIGNUP", "open"),
             ("RUST_LOG", "debug"),
+            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
         ],
     );
     let browser = Browser::new(&server.url());
@@ -333,6 +342,40 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
         .unwrap()
         .to_owned();
     let csrf = home.csrf_token().unwrap();
+
+    // connect a bucket: its secret must not reach the logs either
+    let s3_dir = tempfile::tempdir().unwrap();
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        s3_dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    s3.create_bucket("photos").unwrap();
+    browser.get("/workspaces/new").await;
+    let created = browser.post("/workspaces", &[("name", "Team")]).await;
+    let workspace = created.location().unwrap().to_owned();
+    browser.get(&format!("{workspace}/buckets/new")).await;
+    let endpoint = s3.endpoint();
+    let connected = browser
+        .post(
+            &format!("{workspace}/buckets"),
+            &[
+                ("display_name", "Photos"),
+                ("provider", "minio"),
+                ("endpoint_url", &endpoint),
+                ("region", "us-east-1"),
+                ("bucket_name", "photos"),
+                ("addressing", "auto"),
+                ("access_key_id", bucketdesk_testkit::S3_ACCESS_KEY),
+                ("secret_access_key", bucketdesk_testkit::S3_SECRET_KEY),
+            ],
+        )
+        .await;
+    assert_eq!(connected.status, 303, "{}", connected.body);
+    assert_eq!(browser.get(connected.location().unwrap()).await.status, 200);
     std::thread::sleep(Duration::from_millis(300));
 
     let logs = server.logs();
@@ -413,4 +456,285 @@ async fn serve_creates_a_missing_key_file_owner_only_and_says_so() {
             .unwrap()
             .starts_with("-----BEGIN PRIVATE KEY-----")
     );
+}
+
+mod keys {
+    //! `bucketdesk keys` and the start-up check of the key file.
+
+    use super::*;
+    use bucketdesk_db::buckets;
+    use bucketdesk_vault::{InstanceKey, bucket_secret_context};
+    use std::path::Path;
+
+    const SECRET: &str = "the-bucket-secret-value-123";
+
+    fn fixture(n: u8) -> InstanceKey {
+        let pem = match n {
+            1 => bucketdesk_testkit::FIXTURE_KEY_PEM,
+            _ => include_str!("../../testkit/fixtures/instance-key-2.pem"),
+        };
+        InstanceKey::from_pem(pem, Path::new("fixture")).unwrap()
+    }
+
+    /// A migrated database with one user (alice), a workspace she owns and
+    /// `n` buckets whose secrets are sealed with `key`, reached at `endpoint`.
+    async fn seeded(
+        key: &InstanceKey,
+        n: usize,
+        endpoint: &str,
+    ) -> (String, sqlx::PgPool, Vec<uuid::Uuid>) {
+        let url = database_url(&empty_database().await);
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        bucketdesk_web::migrate(&pool).await.unwrap();
+        let user: uuid::Uuid = sqlx::query_scalar(
+            "insert into users (email) values ('alice@example.com') returning id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let workspace: uuid::Uuid =
+            sqlx::query_scalar("insert into workspaces (name) values ('Team') returning id")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        sqlx::query(
+            "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')",
+        )
+        .bind(workspace)
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let id = uuid::Uuid::new_v4();
+            sqlx::query(
+                "insert into buckets (id, workspace_id, display_name, bucket_name, region, endpoint_url, path_style, access_key_id)
+                 values ($1, $2, $3, 'photos', 'us-east-1', $4, true, $5)",
+            )
+            .bind(id)
+            .bind(workspace)
+            .bind(format!("Bucket {i}"))
+            .bind(endpoint)
+            .bind(bucketdesk_testkit::S3_ACCESS_KEY)
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "insert into bucket_members (bucket_id, user_id, role) values ($1, $2, 'owner')",
+            )
+            .bind(id)
+            .bind(user)
+            .execute(&pool)
+            .await
+            .unwrap();
+            let context = bucket_secret_context(&id.to_string(), bucketdesk_testkit::S3_ACCESS_KEY);
+            let secret = if endpoint.is_empty() {
+                SECRET
+            } else {
+                bucketdesk_testkit::S3_SECRET_KEY
+            };
+            let sealed = key.seal(secret.as_bytes(), &context).unwrap();
+            buckets::store_secret(
+                &pool,
+                bucketdesk_domain::BucketId(id),
+                &sealed.key_id,
+                &sealed.wrapped_key,
+                &sealed.nonce,
+                &sealed.ciphertext,
+            )
+            .await
+            .unwrap();
+            ids.push(id);
+        }
+        (url, pool, ids)
+    }
+
+    fn key_file(dir: &tempfile::TempDir, key: &InstanceKey) -> std::path::PathBuf {
+        let path = dir.path().join("instance-key.pem");
+        key.write_new(&path).unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn keys_status_names_the_key_and_counts_the_secrets_it_protects() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = fixture(1);
+        let (url, _pool, _) = seeded(&key, 2, "").await;
+        let path = key_file(&dir, &key);
+        let mut command = bucketdesk(
+            &dir,
+            &[
+                ("DATABASE_URL", &url),
+                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
+            ],
+        );
+        command.args(["keys", "status"]);
+        let (code, stdout, stderr) = output(command);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains(&format!("Instance key: {}", key.id())),
+            "{stdout}"
+        );
+        assert!(stdout.contains("Bucket secrets it protects: 2"), "{stdout}");
+    }
+
+    #[tokio::test]
+    async fn rotation_rewraps_every_secret_under_a_new_key_and_keeps_the_old_key_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = fixture(1);
+        let (url, pool, ids) = seeded(&old, 3, "").await;
+        let path = key_file(&dir, &old);
+        let mut command = bucketdesk(
+            &dir,
+            &[
+                ("DATABASE_URL", &url),
+                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
+            ],
+        );
+        command.args(["keys", "rotate"]);
+        let (code, stdout, stderr) = output(command);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(
+            stdout.contains("Rotated: 3 bucket secrets are now sealed with key"),
+            "{stdout}"
+        );
+
+        let new = InstanceKey::load(&path).unwrap();
+        assert_ne!(new.id(), old.id());
+        let retired = dir
+            .path()
+            .join(format!("instance-key.pem.retired-{}", old.id()));
+        assert_eq!(
+            InstanceKey::load(&retired).unwrap().id(),
+            old.id(),
+            "the old key is kept aside"
+        );
+        for id in ids {
+            let row = buckets::secret(&pool, bucketdesk_domain::BucketId(id))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.key_id, new.id());
+            let sealed = bucketdesk_web::sealed_from_row(row);
+            let context = bucket_secret_context(&id.to_string(), bucketdesk_testkit::S3_ACCESS_KEY);
+            assert_eq!(
+                new.open(&sealed, &context).unwrap().as_slice(),
+                SECRET.as_bytes()
+            );
+            assert!(old.open(&sealed, &context).is_err());
+        }
+    }
+
+    #[tokio::test]
+    async fn start_up_refuses_a_missing_key_file_when_secrets_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _pool, _) = seeded(&fixture(1), 1, "").await;
+        let path = dir.path().join("gone.pem");
+        let port = free_port();
+        let (code, _, stderr) = output({
+            let mut c = bucketdesk(
+                &dir,
+                &[
+                    ("DATABASE_URL", &url),
+                    ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
+                ],
+            );
+            c.env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"));
+            c
+        });
+        assert_eq!(code, 1);
+        assert!(
+            stderr.contains("does not exist") && stderr.contains("Restore the key file"),
+            "{stderr}"
+        );
+        assert!(!path.exists(), "no new key was made to orphan the secrets");
+    }
+
+    #[tokio::test]
+    async fn start_up_refuses_a_different_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let sealed_with = fixture(1);
+        let (url, _pool, _) = seeded(&sealed_with, 1, "").await;
+        let path = key_file(&dir, &fixture(2));
+        let port = free_port();
+        let (code, _, stderr) = output({
+            let mut c = bucketdesk(
+                &dir,
+                &[
+                    ("DATABASE_URL", &url),
+                    ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
+                ],
+            );
+            c.env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"));
+            c
+        });
+        assert_eq!(code, 1);
+        assert!(
+            stderr.contains(sealed_with.id()) && stderr.contains(fixture(2).id()),
+            "{stderr}"
+        );
+    }
+
+    #[tokio::test]
+    async fn after_rotation_the_bucket_still_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let s3_dir = tempfile::tempdir().unwrap();
+        let s3 = bucketdesk_s3_local::LocalS3::start(
+            s3_dir.path(),
+            "127.0.0.1:0".parse().unwrap(),
+            bucketdesk_testkit::S3_ACCESS_KEY,
+            bucketdesk_testkit::S3_SECRET_KEY,
+        )
+        .await
+        .unwrap();
+        s3.create_bucket("photos").unwrap();
+        let old = fixture(1);
+        let (url, _pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
+        let path = key_file(&dir, &old);
+        let mut rotate = bucketdesk(
+            &dir,
+            &[
+                ("DATABASE_URL", &url),
+                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
+            ],
+        );
+        rotate.args(["keys", "rotate"]);
+        assert_eq!(output(rotate).0, 0);
+
+        let sink = MailSink::start().await;
+        let server = Server::start_with_key_file(
+            &dir,
+            &path,
+            &[
+                ("DATABASE_URL", &url),
+                ("SMTP_URL", &sink.url()),
+                ("MAIL_FROM", "files@example.com"),
+                ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+            ],
+        );
+        let browser = Browser::new(&server.url());
+        browser.request_code("alice@example.com").await;
+        let code = code_in(&sink.last_to("alice@example.com").await.text).unwrap();
+        assert_eq!(
+            browser
+                .post("/login/code", &[("code", &code)])
+                .await
+                .location(),
+            Some("/")
+        );
+        let home = browser.get("/").await;
+        let workspace = home
+            .body
+            .split("/w/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = browser.get(&format!("/w/{workspace}/b/{}", ids[0])).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Connection working"), "{}", page.body);
+    }
 }
