@@ -240,3 +240,21 @@ pub async fn rewrap_secret(
         .await?;
     Ok(())
 }
+
+/// Whether `user` already has a role on a bucket called `bucket_name` at `endpoint`.
+pub async fn user_has_bucket_at(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    endpoint: &str,
+    bucket_name: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from buckets b join bucket_members m on m.bucket_id = b.id
+                        where m.user_id = $1 and b.endpoint_url = $2 and b.bucket_name = $3)",
+    )
+    .bind(user.0)
+    .bind(endpoint)
+    .bind(bucket_name)
+    .fetch_one(db)
+    .await
+}

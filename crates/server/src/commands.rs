@@ -86,6 +86,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let (state, router) = bucketdesk_web::build_app(pool, config.web_settings(), mailer, key);
+    // runs as long as this variable lives, that is, until the server stops
+    let _demo_s3 = match &config.demo_owner {
+        Some(owner) => Some(crate::demo::start(&config, &state, owner).await?),
+        None => None,
+    };
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -5,7 +5,7 @@
 //! A missing or malformed value stops start-up with one line naming the
 //! variable and what is wrong with it.
 
-use bucketdesk_domain::SignupPolicy;
+use bucketdesk_domain::{Email, SignupPolicy};
 use bucketdesk_mail::{Mailbox, Mailer};
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
@@ -48,6 +48,10 @@ pub struct Config {
     pub allow_private_endpoints: bool,
     /// `BUCKETDESK_S3_TIMEOUT_SECS`: longest time one S3 operation may take.
     pub s3_timeout: Duration,
+    /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
+    pub demo_owner: Option<Email>,
+    /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
+    pub demo_s3_bind: SocketAddr,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -195,7 +199,25 @@ impl Config {
             1..=600,
         )?;
 
+        let demo_owner = match get("BUCKETDESK_DEMO_OWNER") {
+            None => None,
+            Some(v) => {
+                Some(Email::parse(&v).map_err(|e| bad("BUCKETDESK_DEMO_OWNER", e.to_string()))?)
+            }
+        };
+        let demo_s3_bind: SocketAddr = match get("BUCKETDESK_DEMO_S3_BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8333)),
+            Some(v) => v.parse().map_err(|_| {
+                bad(
+                    "BUCKETDESK_DEMO_S3_BIND",
+                    format!("`{v}` is not an address and port like 127.0.0.1:8333"),
+                )
+            })?,
+        };
+
         Ok(Config {
+            demo_owner,
+            demo_s3_bind,
             allow_private_endpoints,
             s3_timeout: Duration::from_secs(s3_timeout_secs),
             database_url,
@@ -367,6 +389,8 @@ mod tests {
             ("BUCKETDESK_LOG_FORMAT", "xml"),
             ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "maybe"),
             ("BUCKETDESK_S3_TIMEOUT_SECS", "0"),
+            ("BUCKETDESK_DEMO_OWNER", "not-an-email"),
+            ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),
         ] {
             let mut vars = vec![(var, value)];
             if var == "SMTP_URL" {

@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod demo;
 mod keys;
 mod telemetry;
 

@@ -738,3 +738,89 @@ mod keys {
         assert!(page.body.contains("Connection working"), "{}", page.body);
     }
 }
+
+#[tokio::test]
+async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let mut add = bucketdesk(&dir, &[("DATABASE_URL", &url)]);
+    add.args(["admin", "add", "admin@example.com"]);
+    assert_eq!(output(add).0, 0);
+    let sink = MailSink::start().await;
+    let demo_bind = format!("127.0.0.1:{}", free_port());
+    let data = dir.path().join("data");
+    let envs = [
+        ("DATABASE_URL", url.as_str()),
+        ("SMTP_URL", &sink.url()),
+        ("MAIL_FROM", "files@example.com"),
+        ("BUCKETDESK_DEMO_OWNER", "admin@example.com"),
+        ("BUCKETDESK_DEMO_S3_BIND", &demo_bind),
+        ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+        ("BUCKETDESK_DATA_DIR", data.to_str().unwrap()),
+    ];
+    let server = Server::start(&dir, &envs);
+    let browser = Browser::new(&server.url());
+    browser.request_code("admin@example.com").await;
+    let code = code_in(&sink.last_to("admin@example.com").await.text).unwrap();
+    browser.post("/login/code", &[("code", &code)]).await;
+    let home = browser.get("/").await;
+    assert!(home.body.contains("Demo"), "{}", home.body);
+    let workspace = home
+        .body
+        .split("href=\"/w/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = browser.get(&format!("/w/{workspace}")).await;
+    let bucket = page
+        .body
+        .split(&format!("/w/{workspace}/b/"))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let bucket_page = browser.get(&format!("/w/{workspace}/b/{bucket}")).await;
+    assert!(
+        bucket_page.body.contains("Connection working"),
+        "{}",
+        bucket_page.body
+    );
+
+    // the sample files are there, in folders
+    for key in [
+        "README.md",
+        "notes.txt",
+        "images/bucket.png",
+        "documents/welcome.pdf",
+        "reports/2026/q3/summary.csv",
+    ] {
+        assert!(data.join("demo-s3/demo").join(key).exists(), "{key}");
+    }
+    // its secret is sealed like any other
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let credentials = std::fs::read_to_string(data.join("demo-s3.credentials")).unwrap();
+    let demo_secret = credentials.trim().split(':').nth(1).unwrap().to_owned();
+    let ciphertext: Vec<u8> = sqlx::query_scalar("select ciphertext from bucket_secrets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !ciphertext
+            .windows(demo_secret.len())
+            .any(|w| w == demo_secret.as_bytes())
+    );
+    drop(server);
+
+    // a second start reuses everything: still one demo workspace
+    let _again = Server::start(&dir, &envs);
+    let workspaces: i64 = sqlx::query_scalar("select count(*) from workspaces")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(workspaces, 1);
+}
