@@ -72,7 +72,7 @@ impl Server {
         let mut command = bucketdesk(dir, envs);
         command
             .env("BUCKETDESK_BIND", &bind)
-            .env("BUCKETDESK_KEY_FILE", &key)
+            .env("BUCKETDESK_KEY_FILE", key)
             .arg("serve");
         let mut child = command
             .stdout(Stdio::piped())
