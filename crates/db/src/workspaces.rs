@@ -66,17 +66,18 @@ pub async fn rename(db: impl PgExecutor<'_>, id: WorkspaceId, name: &str) -> sql
     Ok(())
 }
 
+/// A workspace as one of its members sees it (filter on `m.user_id`).
+const MEMBERSHIP: &str = "select w.id, w.name, w.created_at, m.role,
+        (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
+         where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
+    from workspace_members m join workspaces w on w.id = m.workspace_id";
+
 /// The workspaces a person belongs to, with their role and how many buckets
 /// they can see there, by name.
 pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<Membership>> {
-    sqlx::query_as(
-        "select w.id, w.name, w.created_at, m.role,
-                (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
-                 where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
-         from workspace_members m join workspaces w on w.id = m.workspace_id
-         where m.user_id = $1
-         order by lower(w.name), w.created_at",
-    )
+    sqlx::query_as(&format!(
+        "{MEMBERSHIP} where m.user_id = $1 order by lower(w.name), w.created_at"
+    ))
     .bind(user.0)
     .fetch_all(db)
     .await
@@ -88,13 +89,9 @@ pub async fn find_for_user(
     id: WorkspaceId,
     user: UserId,
 ) -> sqlx::Result<Option<Membership>> {
-    sqlx::query_as(
-        "select w.id, w.name, w.created_at, m.role,
-                (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
-                 where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
-         from workspace_members m join workspaces w on w.id = m.workspace_id
-         where m.workspace_id = $1 and m.user_id = $2",
-    )
+    sqlx::query_as(&format!(
+        "{MEMBERSHIP} where m.workspace_id = $1 and m.user_id = $2"
+    ))
     .bind(id.0)
     .bind(user.0)
     .fetch_optional(db)

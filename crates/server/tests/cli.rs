@@ -550,6 +550,19 @@ mod keys {
         (url, pool, ids)
     }
 
+    /// `bucketdesk keys <what>` for this database and key file.
+    fn keys_command(dir: &tempfile::TempDir, url: &str, key_file: &Path, what: &str) -> Command {
+        let mut command = bucketdesk(
+            dir,
+            &[
+                ("DATABASE_URL", url),
+                ("BUCKETDESK_KEY_FILE", key_file.to_str().unwrap()),
+            ],
+        );
+        command.args(["keys", what]);
+        command
+    }
+
     fn key_file(dir: &tempfile::TempDir, key: &InstanceKey) -> std::path::PathBuf {
         let path = dir.path().join("instance-key.pem");
         key.write_new(&path).unwrap();
@@ -562,14 +575,7 @@ mod keys {
         let key = fixture(1);
         let (url, _pool, _) = seeded(&key, 2, "").await;
         let path = key_file(&dir, &key);
-        let mut command = bucketdesk(
-            &dir,
-            &[
-                ("DATABASE_URL", &url),
-                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
-            ],
-        );
-        command.args(["keys", "status"]);
+        let command = keys_command(&dir, &url, &path, "status");
         let (code, stdout, stderr) = output(command);
         assert_eq!(code, 0, "{stderr}");
         assert!(
@@ -585,14 +591,7 @@ mod keys {
         let old = fixture(1);
         let (url, pool, ids) = seeded(&old, 3, "").await;
         let path = key_file(&dir, &old);
-        let mut command = bucketdesk(
-            &dir,
-            &[
-                ("DATABASE_URL", &url),
-                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
-            ],
-        );
-        command.args(["keys", "rotate"]);
+        let command = keys_command(&dir, &url, &path, "rotate");
         let (code, stdout, stderr) = output(command);
         assert_eq!(code, 0, "{stdout}{stderr}");
         assert!(
@@ -692,14 +691,7 @@ mod keys {
         let old = fixture(1);
         let (url, _pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
         let path = key_file(&dir, &old);
-        let mut rotate = bucketdesk(
-            &dir,
-            &[
-                ("DATABASE_URL", &url),
-                ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
-            ],
-        );
-        rotate.args(["keys", "rotate"]);
+        let rotate = keys_command(&dir, &url, &path, "rotate");
         assert_eq!(output(rotate).0, 0);
 
         let sink = MailSink::start().await;
