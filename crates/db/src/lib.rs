@@ -4,7 +4,9 @@
 
 pub mod audit;
 pub mod buckets;
+pub mod invites;
 pub mod login;
+pub mod members;
 pub mod users;
 pub mod workspaces;
 

@@ -131,3 +131,10 @@ pub async fn end_all_sessions(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Resu
         .await?;
     Ok(())
 }
+
+/// Every account, by email.
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!("select {COLUMNS} from users order by email"))
+        .fetch_all(db)
+        .await
+}

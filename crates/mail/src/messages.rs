@@ -54,9 +54,77 @@ impl LoginCodeMail<'_> {
     }
 }
 
+#[derive(Template)]
+#[template(path = "email/invite/body.txt")]
+struct InviteText<'a> {
+    m: &'a InviteMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite/body.html")]
+struct InviteHtml<'a> {
+    m: &'a InviteMail<'a>,
+}
+
+/// An invitation to a workspace, with the buckets and roles it grants.
+pub struct InviteMail<'a> {
+    pub inviter: &'a str,
+    pub workspace: &'a str,
+    pub email: &'a str,
+    /// (bucket name, role name)
+    pub buckets: &'a [(String, String)],
+    pub link: &'a str,
+    pub expires_at: &'a str,
+}
+
+impl InviteMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: format!(
+                "{} invited you to {} on bucketdesk",
+                self.inviter, self.workspace
+            ),
+            text: InviteText { m: self }.render()?,
+            html: InviteHtml { m: self }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invite_mail_names_the_workspace_buckets_roles_and_link_and_escapes_html() {
+        let to = Email::parse("bob@example.com").unwrap();
+        let buckets = [
+            ("Photos <b>".to_owned(), "Viewer".to_owned()),
+            ("Reports".to_owned(), "Editor".to_owned()),
+        ];
+        let mail = InviteMail {
+            inviter: "alice@example.com",
+            workspace: "Team",
+            email: "bob@example.com",
+            buckets: &buckets,
+            link: "https://x.example/invites/abc",
+            expires_at: "2026-11-29 10:00 UTC",
+        }
+        .render(&to)
+        .unwrap();
+        for body in [&mail.text, &mail.html] {
+            assert!(
+                body.contains("Team")
+                    && body.contains("Reports: Editor")
+                    && body.contains("https://x.example/invites/abc")
+            );
+        }
+        assert!(
+            mail.html.contains("Photos &#60;b&#62;: Viewer"),
+            "{}",
+            mail.html
+        );
+    }
 
     #[test]
     fn login_code_mail_has_the_code_and_expiry_in_both_bodies() {

@@ -15,6 +15,10 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// No role on the workspace or bucket in the path: never had one, or it
+    /// was removed. The same page either way, so nothing leaks.
+    #[error("no access")]
+    NoAccess,
     /// The request itself is wrong; the message says how, in plain words.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -58,6 +62,13 @@ impl IntoResponse for AppError {
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 "There is nothing at this address. Check the link, or start again from the home page.".into(),
+            ),
+            AppError::NoAccess => (
+                StatusCode::NOT_FOUND,
+                "No access",
+                "This workspace or bucket does not exist, or you no longer have access to it. \
+                 If you think you should, ask its owners."
+                    .into(),
             ),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is wrong with that request", why),
             AppError::Unavailable(detail) => {

@@ -6,6 +6,8 @@ mod app;
 pub mod bucket_connections;
 mod error;
 pub mod extract;
+pub mod invitations;
+pub mod memberships;
 mod middleware;
 mod pages;
 mod routes;

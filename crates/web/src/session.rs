@@ -22,6 +22,7 @@ pub const SECURE_COOKIE: &str = "__Host-bucketdesk_session";
 const SIGNED_IN: &str = "signed_in";
 const PENDING_LOGIN: &str = "pending_login";
 pub(crate) const CSRF: &str = "csrf";
+const AFTER_SIGN_IN: &str = "after_sign_in";
 
 /// How stale `seen_at` may get before a request refreshes it (and with it the
 /// idle expiry). Refreshing on every request would write to Postgres on every
@@ -138,6 +139,24 @@ pub async fn sign_out(
     bucketdesk_db::users::end_session(db, signed_in.id, forget_after).await?;
     discard(session).await?;
     Ok(())
+}
+
+/// Where to go after signing in (an invitation link). Only local
+/// `/invites/` paths are kept, so it cannot send anyone elsewhere.
+pub async fn set_after_sign_in(
+    session: &Session,
+    path: &str,
+) -> Result<(), tower_sessions::session::Error> {
+    if path.starts_with("/invites/") && !path.contains("//") {
+        session.insert(AFTER_SIGN_IN, path).await?;
+    }
+    Ok(())
+}
+
+pub async fn take_after_sign_in(
+    session: &Session,
+) -> Result<Option<String>, tower_sessions::session::Error> {
+    session.remove(AFTER_SIGN_IN).await
 }
 
 pub async fn pending_login(

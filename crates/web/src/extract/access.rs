@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
         let id = WorkspaceId(id_from_path(&params, "workspace")?);
         let workspace = workspaces::find_for_user(&state.db, id, me.user.user_id())
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(AppError::NoAccess)?;
         let role = workspace.role();
         Ok(WorkspaceAccess {
             me,
@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for BucketAccess {
         let bucket = BucketId(id_from_path(&params, "bucket")?);
         let found = buckets::find_for_user(&state.db, workspace, bucket, me.user.user_id())
             .await?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(AppError::NoAccess)?;
         let role = found.role();
         Ok(BucketAccess {
             me,

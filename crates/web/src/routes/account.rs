@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use bucketdesk_db::{audit, users};
+use bucketdesk_domain::WorkspaceId;
 use time::OffsetDateTime;
 
 pub fn router() -> Router<AppState> {
@@ -23,7 +24,8 @@ struct WorkspaceRow {
     id: uuid::Uuid,
     name: String,
     role: &'static str,
-    buckets: i64,
+    /// (bucket id, name, my role)
+    buckets: Vec<(uuid::Uuid, String, &'static str)>,
 }
 
 /// One line of "recent activity" on the home page.
@@ -74,16 +76,21 @@ async fn show_home(
     me: CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<HomePage> {
-    let workspaces = bucketdesk_db::workspaces::list_for_user(&state.db, me.user.user_id())
-        .await?
-        .into_iter()
-        .map(|w| WorkspaceRow {
+    let mut workspaces = Vec::new();
+    for w in bucketdesk_db::workspaces::list_for_user(&state.db, me.user.user_id()).await? {
+        let buckets =
+            bucketdesk_db::buckets::list_for_user(&state.db, WorkspaceId(w.id), me.user.user_id())
+                .await?
+                .into_iter()
+                .map(|b| (b.bucket.id, b.bucket.display_name.clone(), b.role().label()))
+                .collect();
+        workspaces.push(WorkspaceRow {
             id: w.id,
             role: w.role().label(),
-            buckets: w.bucket_count,
-            name: w.name,
-        })
-        .collect();
+            name: w.name.clone(),
+            buckets,
+        });
+    }
     let events = audit::recent_for_person(&state.db, me.user.user_id(), &me.user.email, 10).await?;
     let activity = events
         .into_iter()

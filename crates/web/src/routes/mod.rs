@@ -1,8 +1,11 @@
 //! One module per resource, each with a `router()`; merged here.
 
 mod account;
+mod admin;
 mod buckets;
 mod health;
+mod invites;
+mod members;
 mod sign_in;
 mod workspaces;
 
@@ -16,6 +19,9 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(workspaces::router())
         .merge(buckets::router())
+        .merge(members::router())
+        .merge(invites::router())
+        .merge(admin::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })
 }

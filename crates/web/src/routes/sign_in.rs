@@ -187,8 +187,9 @@ async fn submit_code(
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
         VerifyOutcome::SignedIn(user) => {
+            let next = session::take_after_sign_in(&session).await?;
             session::sign_in(&session, &user).await?;
-            Redirect::to("/").into_response()
+            Redirect::to(next.as_deref().unwrap_or("/")).into_response()
         }
         VerifyOutcome::Wrong { tries_left } => again(
             format!(

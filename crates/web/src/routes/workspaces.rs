@@ -109,6 +109,8 @@ struct WorkspacePage {
     workspace: Membership,
     role: Role,
     is_owner: bool,
+    /// Owners, and Admins of any bucket here, manage members.
+    manages_members: bool,
     buckets: Vec<BucketRow>,
     notice: Option<&'static str>,
     rename_value: String,
@@ -123,6 +125,8 @@ async fn workspace_page(
     rename: Option<(String, String)>,
 ) -> Result<WorkspacePage> {
     let rows = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
+    let manages_members =
+        access.role == Role::Owner || rows.iter().any(|b| b.role() >= Role::Admin);
     let buckets = rows
         .iter()
         .map(|b| BucketRow {
@@ -141,6 +145,7 @@ async fn workspace_page(
         csrf,
         role: access.role,
         is_owner: access.role == Role::Owner,
+        manages_members,
         workspace: access.workspace,
         buckets,
         notice: None,

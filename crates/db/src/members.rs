@@ -1,0 +1,198 @@
+//! Who belongs to a workspace, and each person's role on each bucket.
+
+use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub workspace_role: String,
+}
+
+impl Member {
+    pub fn is_owner(&self) -> bool {
+        self.workspace_role == "owner"
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BucketRole {
+    pub user_id: Uuid,
+    pub bucket_id: Uuid,
+    pub role: String,
+}
+
+impl BucketRole {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+}
+
+pub async fn in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<Vec<Member>> {
+    sqlx::query_as(
+        "select m.user_id, u.email, m.role as workspace_role from workspace_members m join users u on u.id = m.user_id
+         where m.workspace_id = $1 order by (m.role = 'owner') desc, u.email",
+    )
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<Option<Member>> {
+    sqlx::query_as(
+        "select m.user_id, u.email, m.role as workspace_role from workspace_members m join users u on u.id = m.user_id
+         where m.workspace_id = $1 and m.user_id = $2",
+    )
+    .bind(workspace.0)
+    .bind(user.0)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn bucket_roles_in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<Vec<BucketRole>> {
+    sqlx::query_as(
+        "select bm.user_id, bm.bucket_id, bm.role from bucket_members bm join buckets b on b.id = bm.bucket_id
+         where b.workspace_id = $1",
+    )
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn role_on_bucket(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> =
+        sqlx::query_scalar("select role from bucket_members where bucket_id = $1 and user_id = $2")
+            .bind(bucket.0)
+            .bind(user.0)
+            .fetch_optional(db)
+            .await?;
+    Ok(role.and_then(|r| r.parse().ok()))
+}
+
+/// Makes the person a member of the workspace (as a plain member) if they are not yet.
+pub async fn join_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'viewer')
+         on conflict (workspace_id, user_id) do nothing",
+    )
+    .bind(workspace.0)
+    .bind(user.0)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_bucket_role(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+    role: Role,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into bucket_members (bucket_id, user_id, role) values ($1, $2, $3)
+         on conflict (bucket_id, user_id) do update set role = excluded.role",
+    )
+    .bind(bucket.0)
+    .bind(user.0)
+    .bind(role.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_from_bucket(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+) -> sqlx::Result<()> {
+    sqlx::query("delete from bucket_members where bucket_id = $1 and user_id = $2")
+        .bind(bucket.0)
+        .bind(user.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes the person from the workspace and every bucket in it.
+pub async fn remove_from_workspace(
+    db: &mut sqlx::PgConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "delete from bucket_members where user_id = $2 and bucket_id in (select id from buckets where workspace_id = $1)",
+    )
+    .bind(workspace.0)
+    .bind(user.0)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("delete from workspace_members where workspace_id = $1 and user_id = $2")
+        .bind(workspace.0)
+        .bind(user.0)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Locks a bucket's memberships and counts its owners (for the last-owner rule).
+pub async fn lock_bucket_owners(db: impl PgExecutor<'_>, bucket: BucketId) -> sqlx::Result<i64> {
+    let owners: Vec<Uuid> = sqlx::query_scalar(
+        "select user_id from bucket_members where bucket_id = $1 and role = 'owner' for update",
+    )
+    .bind(bucket.0)
+    .fetch_all(db)
+    .await?;
+    Ok(owners.len() as i64)
+}
+
+/// Locks a workspace's memberships and counts its owners.
+pub async fn lock_workspace_owners(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<i64> {
+    let owners: Vec<Uuid> = sqlx::query_scalar(
+        "select user_id from workspace_members where workspace_id = $1 and role = 'owner' for update",
+    )
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await?;
+    Ok(owners.len() as i64)
+}
+
+/// Buckets of the workspace on which the person is the only owner.
+pub async fn buckets_solely_owned_by(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select b.display_name from buckets b join bucket_members m on m.bucket_id = b.id
+         where b.workspace_id = $1 and m.user_id = $2 and m.role = 'owner'
+           and (select count(*) from bucket_members o where o.bucket_id = b.id and o.role = 'owner') = 1
+         order by b.display_name",
+    )
+    .bind(workspace.0)
+    .bind(user.0)
+    .fetch_all(db)
+    .await
+}

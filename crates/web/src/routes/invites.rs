@@ -1,0 +1,137 @@
+//! The invitation link: `/invites/{token}` shows the invitation and leads to
+//! sign-in; accepting is a POST from the signed-in invitee.
+
+use crate::extract::{ClientInfo, CsrfToken, MaybeUser};
+use crate::invitations::{self, AcceptOutcome, token_hash};
+use crate::pages::ErrorPage;
+use crate::{AppError, AppState, Result, session};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use bucketdesk_db::invites;
+use tower_sessions::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/invites/{token}", get(show_invite))
+        .route("/invites/{token}/accept", post(accept_invite))
+}
+
+enum Viewer {
+    Anonymous,
+    Invited,
+    Other(String),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invites/show.html")]
+struct InvitePage {
+    csrf: String,
+    token: String,
+    email: String,
+    workspace: String,
+    inviter: Option<String>,
+    buckets: Vec<(String, String)>,
+    viewer: Viewer,
+    signed_in: bool,
+}
+
+/// Why a link does not work, on a page of its own.
+fn refused(outcome: &AcceptOutcome) -> Response {
+    let (status, title, message) = match outcome {
+        AcceptOutcome::NotFound => (
+            StatusCode::NOT_FOUND,
+            "This invitation link does not work",
+            "The link is incomplete, or a newer invitation replaced it. Ask for the invitation to be sent again.".to_owned(),
+        ),
+        AcceptOutcome::Expired => (
+            StatusCode::GONE,
+            "This invitation has expired",
+            "Invitations work for 7 days. Ask for it to be sent again.".to_owned(),
+        ),
+        AcceptOutcome::Used => (
+            StatusCode::GONE,
+            "This invitation was already used",
+            "An invitation works once. If it was you, the workspace is on your home page.".to_owned(),
+        ),
+        AcceptOutcome::Cancelled => (
+            StatusCode::GONE,
+            "This invitation was cancelled",
+            "Ask the person who invited you if you should still have access.".to_owned(),
+        ),
+        AcceptOutcome::OtherEmail { invited } => (
+            StatusCode::FORBIDDEN,
+            "This invitation is for someone else",
+            format!("It is for {invited}. Sign out, then open the link again and sign in as {invited}."),
+        ),
+        AcceptOutcome::Accepted { .. } => (StatusCode::OK, "Accepted", String::new()),
+    };
+    ErrorPage::response(status, title, &message)
+}
+
+async fn show_invite(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let Some(invite) = invites::find_by_token_hash(&state.db, &token_hash(&token)).await? else {
+        return Ok(refused(&AcceptOutcome::NotFound));
+    };
+    let problem = match () {
+        _ if invite.cancelled_at.is_some() => Some(AcceptOutcome::Cancelled),
+        _ if invite.accepted_at.is_some() => Some(AcceptOutcome::Used),
+        _ if invite.expired => Some(AcceptOutcome::Expired),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        return Ok(refused(&problem));
+    }
+    let viewer = match &user {
+        None => {
+            // after signing in, come back here
+            session::set_after_sign_in(&session, &format!("/invites/{token}")).await?;
+            Viewer::Anonymous
+        }
+        Some(me) if me.user.email == invite.email => Viewer::Invited,
+        Some(me) => Viewer::Other(me.user.email.clone()),
+    };
+    let buckets = invites::buckets_of(&state.db, invite.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.display_name.clone(), b.role().label().to_owned()))
+        .collect();
+    Ok(InvitePage {
+        csrf,
+        token,
+        email: invite.email,
+        workspace: invite.workspace_name,
+        inviter: invite.invited_by_email,
+        buckets,
+        signed_in: user.is_some(),
+        viewer,
+    }
+    .into_response())
+}
+
+async fn accept_invite(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    client: ClientInfo,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let Some(me) = user else {
+        return Err(AppError::Unauthorized);
+    };
+    match invitations::accept(&state, &token, &me.user, &client).await? {
+        AcceptOutcome::Accepted { workspace } => {
+            Ok(Redirect::to(&format!("/w/{workspace}")).into_response())
+        }
+        other => Ok(refused(&other)),
+    }
+}
