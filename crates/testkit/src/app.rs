@@ -218,7 +218,9 @@ impl TestApp {
             .expect("count codes");
         let mail = self
             .mail
-            .wait_for_nth(&email.trim().to_lowercase(), codes as usize)
+            .wait_for_nth_where(&email.trim().to_lowercase(), codes as usize, |m| {
+                m.subject == "Your bucketdesk sign-in code"
+            })
             .await;
         crate::code_in(&mail.text).expect("a code in the mail")
     }

@@ -64,25 +64,34 @@ impl MailSink {
 
     /// Waits (up to 10 s) until `count` mails have reached `to`; returns the newest.
     pub async fn wait_for_nth(&self, to: &str, count: usize) -> ReceivedMail {
+        self.wait_for_nth_where(to, count, |_| true).await
+    }
+
+    /// The same, counting only the mails `keep` accepts.
+    pub async fn wait_for_nth_where(
+        &self,
+        to: &str,
+        count: usize,
+        keep: impl Fn(&ReceivedMail) -> bool,
+    ) -> ReceivedMail {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let notified = self.arrived.notified();
             let mails: Vec<ReceivedMail> = self
                 .all()
                 .into_iter()
-                .filter(|m| m.to.iter().any(|t| t == to))
+                .filter(|m| m.to.iter().any(|t| t == to) && keep(m))
                 .collect();
             if mails.len() >= count {
                 return mails.last().cloned().expect("at least one mail");
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!(
-                    "no mail #{count} to {to} within 10 s; mails so far: {:?}",
-                    self.all()
-                        .iter()
-                        .map(|m| (&m.to, &m.subject))
-                        .collect::<Vec<_>>()
-                );
+                let seen: Vec<_> = self
+                    .all()
+                    .iter()
+                    .map(|m| (m.to.clone(), m.subject.clone()))
+                    .collect();
+                panic!("no mail #{count} to {to} within 10 s; mails so far: {seen:?}");
             }
         }
     }
