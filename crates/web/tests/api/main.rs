@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
 mod audit;
+mod authorization;
 mod buckets;
 mod csrf;
 mod health;

@@ -1,0 +1,530 @@
+//! The authorization matrix (S9): every route, as every kind of caller, with
+//! the status each must get, including ids that belong to another workspace.
+//! `every_route_has_a_row` fails when a route is added without one.
+
+use crate::team::{grant, invite, invite_link, team, user_id};
+use bucketdesk_testkit::{Browser, S3_ACCESS_KEY, S3_SECRET_KEY, TestApp};
+use std::collections::{BTreeSet, HashMap};
+
+/// The callers, in the order of each row's expectations.
+const PERSONAS: [&str; 7] = [
+    "anonymous",
+    "outsider",
+    "viewer",
+    "editor",
+    "admin",
+    "owner",
+    "revoked",
+];
+
+/// A workspace with a person in every role, and another workspace the
+/// outsider owns, for ids that must not be reachable from this one.
+struct World {
+    app: TestApp,
+    browsers: HashMap<&'static str, Browser>,
+    ids: HashMap<&'static str, String>,
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    invite(&t, "carol@example.com", &[(&t.photos, "viewer")]).await;
+    let token = invite_link(&app, "carol@example.com")
+        .await
+        .trim_start_matches("/invites/")
+        .to_owned();
+    let invite_id: uuid::Uuid = sqlx::query_scalar("select id from invites")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    for (email, role) in [
+        ("victor@example.com", "viewer"),
+        ("edith@example.com", "editor"),
+        ("adam@example.com", "admin"),
+        ("rita@example.com", "viewer"),
+    ] {
+        grant(&app, &t, email, &t.photos, role).await;
+    }
+    let mut browsers = HashMap::new();
+    let anonymous = app.browser();
+    anonymous.get("/login").await;
+    browsers.insert("anonymous", anonymous);
+    for (persona, email) in [
+        ("outsider", "mallory@example.com"),
+        ("viewer", "victor@example.com"),
+        ("editor", "edith@example.com"),
+        ("admin", "adam@example.com"),
+        ("revoked", "rita@example.com"),
+    ] {
+        let browser = app.sign_in_as(email).await;
+        browser.get("/").await;
+        browsers.insert(persona, browser);
+    }
+    // Rita is revoked while signed in
+    sqlx::query("delete from bucket_members where user_id = (select id from users where email = 'rita@example.com')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("delete from workspace_members where user_id = (select id from users where email = 'rita@example.com')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    // Mallory's own workspace, with a bucket, a member and a pending invitation
+    let mallory = &browsers["outsider"];
+    let elsewhere = crate::workspaces::create_workspace(mallory, "Elsewhere").await;
+    mallory.get(&format!("/w/{elsewhere}/buckets/new")).await;
+    let endpoint = app.s3.endpoint();
+    let connected = mallory
+        .post(
+            &format!("/w/{elsewhere}/buckets"),
+            &[
+                ("display_name", "Hers"),
+                ("provider", "minio"),
+                ("endpoint_url", &endpoint),
+                ("bucket_name", "photos"),
+                ("access_key_id", S3_ACCESS_KEY),
+                ("secret_access_key", S3_SECRET_KEY),
+            ],
+        )
+        .await;
+    let foreign_bucket = connected
+        .location()
+        .unwrap()
+        .split("/b/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    mallory.get(&format!("/w/{elsewhere}/members")).await;
+    let field = format!("role_{foreign_bucket}");
+    mallory
+        .post(
+            &format!("/w/{elsewhere}/invites"),
+            &[("email", "olivia@example.com"), (field.as_str(), "viewer")],
+        )
+        .await;
+    let foreign_invite: uuid::Uuid =
+        sqlx::query_scalar("select id from invites where email = 'olivia@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let mallory_id = user_id(&app, "mallory@example.com").await;
+    for browser in browsers.values() {
+        browser.get("/").await; // each holds a current CSRF token
+    }
+    let mut ids = HashMap::new();
+    ids.insert("workspace", t.workspace.clone());
+    ids.insert("bucket", t.photos.clone());
+    ids.insert("invite", invite_id.to_string());
+    ids.insert("token", token);
+    ids.insert("member", user_id(&app, "victor@example.com").await);
+    ids.insert("user", user_id(&app, "victor@example.com").await);
+    ids.insert("foreign_bucket", foreign_bucket);
+    ids.insert("foreign_invite", foreign_invite.to_string());
+    ids.insert("foreign_member", mallory_id);
+    browsers.insert("owner", t.alice);
+    World { app, browsers, ids }
+}
+
+/// A row: method, route pattern, which ids fill it ("" = this workspace's,
+/// or "foreign_bucket" etc. to use another workspace's), form fields, and the
+/// status for each persona in `PERSONAS` order.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    foreign: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    expect: [u16; 7],
+}
+
+const fn row(method: &'static str, route: &'static str, expect: [u16; 7]) -> Row {
+    Row {
+        method,
+        route,
+        foreign: "",
+        form: &[],
+        expect,
+    }
+}
+
+const fn with_form(
+    method: &'static str,
+    route: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    expect: [u16; 7],
+) -> Row {
+    Row {
+        method,
+        route,
+        foreign: "",
+        form,
+        expect,
+    }
+}
+
+const fn foreign(
+    method: &'static str,
+    route: &'static str,
+    which: &'static str,
+    form: &'static [(&'static str, &'static str)],
+    expect: [u16; 7],
+) -> Row {
+    Row {
+        method,
+        route,
+        foreign: which,
+        form,
+        expect,
+    }
+}
+
+//                            anonymous outsider viewer editor admin owner revoked
+const READS: &[Row] = &[
+    row("GET", "/healthz", [200, 200, 200, 200, 200, 200, 200]),
+    row("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200]),
+    row("GET", "/login", [200, 303, 303, 303, 303, 303, 303]),
+    row("GET", "/login/code", [303, 303, 303, 303, 303, 303, 303]),
+    row("GET", "/", [303, 200, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/workspaces/new",
+        [303, 200, 200, 200, 200, 200, 200],
+    ),
+    row("GET", "/w/{workspace}", [303, 404, 200, 200, 200, 200, 404]),
+    row(
+        "GET",
+        "/w/{workspace}/buckets/new",
+        [303, 404, 403, 403, 403, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/b/{bucket}",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/b/{bucket}/settings",
+        [303, 404, 403, 403, 403, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/members",
+        [303, 404, 403, 403, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/invites/{token}",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row("GET", "/admin/users", [303, 403, 403, 403, 403, 403, 403]),
+    row(
+        "GET",
+        "/static/app.css",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row("GET", "/static/app.js", [200, 200, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/static/favicon.svg",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row("GET", "/favicon.ico", [200, 200, 200, 200, 200, 200, 200]),
+    foreign(
+        "GET",
+        "/w/{workspace}/b/{bucket}",
+        "foreign_bucket",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    foreign(
+        "GET",
+        "/w/{workspace}/b/{bucket}/settings",
+        "foreign_bucket",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+];
+
+const CONNECT: &[(&str, &str)] = &[
+    ("display_name", "Third"),
+    ("provider", "minio"),
+    ("endpoint_url", "ENDPOINT"),
+    ("bucket_name", "photos"),
+    ("access_key_id", S3_ACCESS_KEY),
+    ("secret_access_key", S3_SECRET_KEY),
+];
+
+//                            anonymous outsider viewer editor admin owner revoked
+const WRITES: &[Row] = &[
+    with_form(
+        "POST",
+        "/login",
+        &[("email", "x@example.com")],
+        [303, 303, 303, 303, 303, 303, 303],
+    ),
+    with_form(
+        "POST",
+        "/login/code",
+        &[("code", "123456")],
+        [400, 400, 400, 400, 400, 400, 400],
+    ),
+    row("POST", "/logout", [303, 303, 303, 303, 303, 303, 303]),
+    row(
+        "POST",
+        "/logout/everywhere",
+        [303, 303, 303, 303, 303, 303, 303],
+    ),
+    with_form(
+        "POST",
+        "/workspaces",
+        &[("name", "New")],
+        [303, 303, 303, 303, 303, 303, 303],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/rename",
+        &[("name", "Renamed")],
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/buckets",
+        CONNECT,
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/settings",
+        &[("display_name", "Renamed")],
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/disconnect",
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/invites",
+        &[("email", "dave@example.com"), ("role_BUCKET", "viewer")],
+        [303, 404, 403, 403, 303, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/invites/{invite}/resend",
+        [303, 404, 403, 403, 303, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/invites/{invite}/cancel",
+        [303, 404, 403, 403, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/members/{member}/buckets/{bucket}",
+        &[("role", "editor")],
+        [303, 404, 403, 403, 303, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/members/{member}/remove",
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    row(
+        "POST",
+        "/invites/{token}/accept",
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{user}/sign-out-everywhere",
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/b/{bucket}/disconnect",
+        "foreign_bucket",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/invites/{invite}/resend",
+        "foreign_invite",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/members/{member}/remove",
+        "foreign_member",
+        &[],
+        [303, 404, 403, 403, 403, 404, 404],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/members/{member}/buckets/{bucket}",
+        "foreign_bucket",
+        &[("role", "editor")],
+        [303, 404, 403, 403, 404, 404, 404],
+    ),
+];
+
+fn path(world: &World, row: &Row) -> String {
+    let mut path = row.route.to_owned();
+    for name in ["workspace", "bucket", "invite", "token", "member", "user"] {
+        let key = if !row.foreign.is_empty() && row.foreign.ends_with(name) {
+            row.foreign
+        } else {
+            name
+        };
+        path = path.replace(&format!("{{{name}}}"), &world.ids[key]);
+    }
+    path
+}
+
+async fn call(world: &World, row: &Row, persona: &str) -> u16 {
+    let browser = &world.browsers[persona];
+    let url = path(world, row);
+    if row.method == "GET" {
+        return browser.get(&url).await.status;
+    }
+    let endpoint = world.app.s3.endpoint();
+    let bucket_field = format!("role_{}", world.ids["bucket"]);
+    let form: Vec<(&str, &str)> = row
+        .form
+        .iter()
+        .map(|(k, v)| {
+            let k = if *k == "role_BUCKET" {
+                bucket_field.as_str()
+            } else {
+                k
+            };
+            let v = if *v == "ENDPOINT" {
+                endpoint.as_str()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect();
+    browser.post(&url, &form).await.status
+}
+
+fn check(row: &Row, got: &[u16]) -> Vec<String> {
+    PERSONAS
+        .iter()
+        .zip(row.expect.iter().zip(got))
+        .filter(|(_, (want, got))| want != got)
+        .map(|(persona, (want, got))| {
+            format!(
+                "{} {} ({}) as {persona}: want {want}, got {got}",
+                row.method, row.route, row.foreign
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_read_route_answers_each_kind_of_caller_as_specified() {
+    let world = world().await;
+    let mut failures = Vec::new();
+    for row in READS {
+        let mut got = Vec::new();
+        for persona in PERSONAS {
+            got.push(call(&world, row, persona).await);
+        }
+        failures.extend(check(row, &got));
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn every_write_route_answers_each_kind_of_caller_as_specified() {
+    // a write may change what the next caller sees: each caller gets a fresh world
+    let mut failures = Vec::new();
+    for chunk in WRITES.chunks(4) {
+        let results = futures::future::join_all(chunk.iter().map(|row| async move {
+            // refused callers change nothing and share a world; each caller
+            // expected to succeed gets a fresh one
+            let shared = world().await;
+            let mut got = Vec::new();
+            for (persona, want) in PERSONAS.iter().zip(row.expect) {
+                let changes_state = want < 400 && *persona != "anonymous";
+                let status = if changes_state {
+                    call(&world().await, row, persona).await
+                } else {
+                    call(&shared, row, persona).await
+                };
+                got.push(status);
+            }
+            check(row, &got)
+        }))
+        .await;
+        failures.extend(results.into_iter().flatten());
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Every `.route("...", get(..).post(..))` in the web crate's source.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files: Vec<_> = std::fs::read_dir(src.join("routes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(src.join("static_files.rs"));
+    let mut routes = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for piece in text.split(".route(").skip(1) {
+            let Some(rest) = piece.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((route, after)) = rest.split_once('"') else {
+                continue;
+            };
+            let methods = after.split("\n}").next().unwrap_or(after);
+            for (marker, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("asset!(", "GET"),
+                ("put(", "PUT"),
+                ("delete(", "DELETE"),
+                ("patch(", "PATCH"),
+            ] {
+                if methods.contains(marker) {
+                    routes.insert((method.to_owned(), route.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_has_a_row() {
+    let in_source = routes_in_source();
+    assert!(
+        in_source.len() > 20,
+        "the route scan found too little: {in_source:?}"
+    );
+    let in_matrix: BTreeSet<(String, String)> = READS
+        .iter()
+        .chain(WRITES)
+        .map(|r| (r.method.to_owned(), r.route.to_owned()))
+        .collect();
+    let missing: Vec<_> = in_source.difference(&in_matrix).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:#?}"
+    );
+    let stale: Vec<_> = in_matrix.difference(&in_source).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that no longer exist: {stale:#?}"
+    );
+}
