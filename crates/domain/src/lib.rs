@@ -5,6 +5,7 @@ pub mod bucket;
 mod email;
 mod ids;
 pub mod login;
+pub mod object;
 mod role;
 mod signup;
 

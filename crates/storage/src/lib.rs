@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod endpoint;
+pub mod objects;
 pub mod probe;
 pub mod providers;
 

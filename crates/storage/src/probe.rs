@@ -70,6 +70,10 @@ pub enum ConnectError {
     EndpointRefused(String),
     #[error("The endpoint answered, but not like an S3 service. Check the endpoint URL.")]
     NotS3,
+    #[error("There is no file or folder called \"{0}\" here (any more).")]
+    NoSuchKey(String),
+    #[error("This page link is no longer valid. Start again from the first page of the folder.")]
+    BadPageToken,
     #[error("The storage service refused the request: {0}")]
     Other(String),
 }
@@ -140,7 +144,7 @@ pub async fn check_client(
     }
 }
 
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(crate) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     error: SdkError<E, aws_smithy_runtime_api::http::Response>,
     bucket: &str,
     options: &StorageOptions,
@@ -201,6 +205,12 @@ pub fn classify_answer(
         Some("InvalidAccessKeyId" | "NotSignedUp") => ConnectError::UnknownAccessKey,
         Some("SignatureDoesNotMatch") => ConnectError::WrongSecret,
         Some("NoSuchBucket") => ConnectError::NoSuchBucket(bucket.to_owned()),
+        Some("NoSuchKey") => ConnectError::NoSuchKey(String::new()),
+        Some("InvalidArgument" | "InvalidToken" | "InvalidContinuationToken")
+            if message.is_some_and(|m| m.to_ascii_lowercase().contains("token")) =>
+        {
+            ConnectError::BadPageToken
+        }
         Some("AccessDenied" | "AllAccessDisabled") => ConnectError::AccessDenied,
         Some(
             "AuthorizationHeaderMalformed"

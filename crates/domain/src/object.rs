@@ -1,0 +1,260 @@
+//! Object keys and file names (S10): what S3 accepts, how names are shown,
+//! and how a download names its file (RFC 6266).
+
+/// The longest key S3 accepts, in bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// A key S3 accepts: 1-1024 bytes of UTF-8 without control characters.
+/// Spaces, `+`, `%`, `#`, `?`, `&`, leading slashes and `..` segments are fine.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("The object name is empty.".into());
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(format!(
+            "An object name is at most {MAX_KEY_BYTES} bytes long; this one has {}.",
+            key.len()
+        ));
+    }
+    if key.chars().any(char::is_control) {
+        return Err(
+            "An object name cannot contain control characters (such as tabs or line breaks)."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// A name for a new file or folder inside the current folder: no slash, not
+/// `.` or `..`, no control characters.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("Enter a name.".into());
+    }
+    if name.contains('/') {
+        return Err(
+            "A name cannot contain a slash (/): it would make a folder. Create the folder first."
+                .into(),
+        );
+    }
+    if name == "." || name == ".." {
+        return Err("A name cannot be . or ..".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A name cannot contain control characters.".into());
+    }
+    if name.len() > 255 {
+        return Err("A name is at most 255 bytes long.".into());
+    }
+    Ok(())
+}
+
+/// The last part of a key: `a/b/c.txt` → `c.txt`; `a/b/` → `b`.
+pub fn file_name(key: &str) -> &str {
+    let trimmed = key.strip_suffix('/').unwrap_or(key);
+    trimmed
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(trimmed)
+}
+
+/// The folder a key is in (`a/b/c.txt` → `a/b/`, `c.txt` → ``).
+pub fn parent(key: &str) -> &str {
+    let trimmed = key.strip_suffix('/').unwrap_or(key);
+    match trimmed.rfind('/') {
+        Some(i) => &key[..=i],
+        None => "",
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Attachment,
+    Inline,
+}
+
+/// A `Content-Disposition` value naming `file_name` safely for every browser
+/// (RFC 6266): an ASCII fallback and the exact UTF-8 name in `filename*`.
+pub fn content_disposition(kind: Disposition, file_name: &str) -> String {
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in file_name.as_bytes() {
+        let c = *byte as char;
+        if c.is_ascii_alphanumeric() || "!#$&+-.^_`|~".contains(c) {
+            encoded.push(c);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    let kind = match kind {
+        Disposition::Attachment => "attachment",
+        Disposition::Inline => "inline",
+    };
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// How a file can be previewed in the browser, if at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    Image,
+    Pdf,
+    /// Plain text or markdown, shown as text (never as HTML).
+    Text,
+    Audio,
+    Video,
+    None,
+}
+
+impl Preview {
+    /// From the content type S3 reports, or else the name's extension.
+    pub fn of(content_type: Option<&str>, name: &str) -> Preview {
+        let ct = content_type
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        // SVG can carry script: it is downloaded, never shown inline
+        match (ct.as_str(), ext.as_str()) {
+            (_, "svg") | ("image/svg+xml", _) => Preview::None,
+            ("image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif", _) => {
+                Preview::Image
+            }
+            (_, "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif") => Preview::Image,
+            ("application/pdf", _) | (_, "pdf") => Preview::Pdf,
+            (c, _) if c.starts_with("audio/") => Preview::Audio,
+            (_, "mp3" | "ogg" | "wav" | "m4a" | "flac") => Preview::Audio,
+            (c, _) if c.starts_with("video/") => Preview::Video,
+            (_, "mp4" | "webm" | "mov") => Preview::Video,
+            ("text/plain" | "text/markdown" | "text/csv" | "application/json", _) => Preview::Text,
+            (_, "txt" | "md" | "markdown" | "csv" | "json" | "log" | "yaml" | "yml" | "toml") => {
+                Preview::Text
+            }
+            _ => Preview::None,
+        }
+    }
+
+    /// The content type a preview link serves (inline only for these safe types).
+    pub fn inline_content_type(self, name: &str) -> Option<&'static str> {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match self {
+            Preview::Image => Some(match ext.as_str() {
+                "png" => "image/png",
+                "gif" => "image/gif",
+                "webp" => "image/webp",
+                "avif" => "image/avif",
+                _ => "image/jpeg",
+            }),
+            Preview::Pdf => Some("application/pdf"),
+            Preview::Audio => Some(match ext.as_str() {
+                "ogg" => "audio/ogg",
+                "wav" => "audio/wav",
+                "m4a" => "audio/mp4",
+                "flac" => "audio/flac",
+                _ => "audio/mpeg",
+            }),
+            Preview::Video => Some(match ext.as_str() {
+                "webm" => "video/webm",
+                "mov" => "video/quicktime",
+                _ => "video/mp4",
+            }),
+            Preview::Text | Preview::None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_odd_characters_are_fine_but_control_characters_and_overlong_keys_are_not() {
+        for key in [
+            "a b/c+d%e#f?g&h.txt",
+            "/leading",
+            "a/../b",
+            "ünï/cødé.txt",
+            "<img src=x onerror=alert(1)>.txt",
+        ] {
+            assert!(check_key(key).is_ok(), "{key}");
+        }
+        assert!(check_key("a\nb").is_err());
+        assert!(check_key("tab\there").is_err());
+        assert!(check_key(&"x".repeat(1025)).is_err());
+        assert!(check_key(&"x".repeat(1024)).is_ok());
+    }
+
+    #[test]
+    fn new_names_have_no_slash() {
+        assert!(check_name("report.pdf").is_ok());
+        assert!(check_name("a/b").unwrap_err().contains("slash"));
+        assert!(check_name("..").is_err());
+        assert!(check_name(" ").is_err());
+    }
+
+    #[test]
+    fn names_and_parents() {
+        assert_eq!(file_name("a/b/c.txt"), "c.txt");
+        assert_eq!(file_name("a/b/"), "b");
+        assert_eq!(file_name("c.txt"), "c.txt");
+        assert_eq!(parent("a/b/c.txt"), "a/b/");
+        assert_eq!(parent("a/b/"), "a/");
+        assert_eq!(parent("c.txt"), "");
+    }
+
+    #[test]
+    fn content_disposition_follows_rfc_6266() {
+        assert_eq!(
+            content_disposition(Disposition::Attachment, "report 2026.pdf"),
+            "attachment; filename=\"report 2026.pdf\"; filename*=UTF-8''report%202026.pdf"
+        );
+        let tricky = content_disposition(Disposition::Attachment, "naïve \"quote\";.txt");
+        assert!(
+            tricky.starts_with("attachment; filename=\"na_ve _quote_;.txt\""),
+            "{tricky}"
+        );
+        assert!(
+            tricky.ends_with("filename*=UTF-8''na%C3%AFve%20%22quote%22%3B.txt"),
+            "{tricky}"
+        );
+        assert!(!content_disposition(Disposition::Inline, "a\r\nb").contains('\n'));
+    }
+
+    #[test]
+    fn previews_only_for_safe_types() {
+        assert_eq!(Preview::of(Some("image/png"), "x"), Preview::Image);
+        assert_eq!(Preview::of(None, "doc.PDF"), Preview::Pdf);
+        assert_eq!(
+            Preview::of(Some("text/markdown; charset=utf-8"), "README.md"),
+            Preview::Text
+        );
+        assert_eq!(
+            Preview::of(Some("image/svg+xml"), "logo.svg"),
+            Preview::None
+        );
+        assert_eq!(Preview::of(Some("text/html"), "page.html"), Preview::None);
+        assert_eq!(
+            Preview::Text.inline_content_type("a.txt"),
+            None,
+            "text is shown by bucketdesk, not inline from S3"
+        );
+    }
+}
