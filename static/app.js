@@ -34,3 +34,157 @@ document.addEventListener("submit", (event) => {
   provider.addEventListener("change", update);
   update();
 })();
+
+// The file browser: filter and sort this page, keyboard navigation,
+// downloading the selected files, and uploads with progress and cancel.
+(() => {
+  const browser = document.getElementById("browser");
+  if (!browser) return;
+  const listing = browser.querySelector("[data-listing]");
+  const rows = () => listing ? Array.from(listing.tBodies[0].rows) : [];
+
+  const filter = browser.querySelector("[data-filter]");
+  if (filter) filter.addEventListener("input", () => {
+    const needle = filter.value.toLowerCase();
+    rows().forEach((row) => { row.hidden = !row.dataset.name.toLowerCase().includes(needle); });
+  });
+
+  browser.querySelectorAll("[data-sort]").forEach((button) => {
+    let ascending = true;
+    button.addEventListener("click", () => {
+      const field = button.dataset.sort;
+      const sorted = rows().sort((a, b) => {
+        const x = field === "size" ? Number(a.dataset.size) : a.dataset[field];
+        const y = field === "size" ? Number(b.dataset.size) : b.dataset[field];
+        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      });
+      ascending = !ascending;
+      sorted.forEach((row) => listing.tBodies[0].appendChild(row));
+    });
+  });
+
+  // arrow keys move between the names
+  if (listing) listing.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const links = rows().filter((r) => !r.hidden).map((r) => r.cells[1].querySelector("a"));
+    const at = links.indexOf(document.activeElement);
+    const next = links[at + (event.key === "ArrowDown" ? 1 : -1)];
+    if (next) { next.focus(); event.preventDefault(); }
+  });
+
+  const selectAll = browser.querySelector("[data-select-all]");
+  if (selectAll) selectAll.addEventListener("change", () => {
+    browser.querySelectorAll("[data-select]").forEach((box) => { box.checked = selectAll.checked; });
+  });
+  const downloadSelected = browser.querySelector("[data-download-selected]");
+  if (downloadSelected) downloadSelected.addEventListener("click", () => {
+    const links = Array.from(browser.querySelectorAll("[data-select]:checked")).map((box) => box.dataset.download);
+    // one after another: browsers allow a download per navigation of a frame
+    links.forEach((href, i) => window.setTimeout(() => {
+      const frame = document.createElement("iframe");
+      frame.hidden = true;
+      frame.src = href;
+      document.body.appendChild(frame);
+    }, i * 800));
+  });
+
+  if (browser.dataset.canEdit !== "true") return;
+  const base = browser.dataset.base;
+  const path = browser.dataset.path;
+  const csrf = browser.dataset.csrf;
+  const panel = browser.querySelector("[data-uploads]");
+  const list = browser.querySelector("[data-upload-list]");
+  const overall = browser.querySelector("[data-overall]");
+  const overallText = browser.querySelector("[data-overall-text]");
+  const running = new Set();
+  let totalBytes = 0;
+  let doneBytes = new Map();
+
+  const updateOverall = () => {
+    const done = Array.from(doneBytes.values()).reduce((a, b) => a + b, 0);
+    overall.value = totalBytes ? Math.round((done / totalBytes) * 100) : 0;
+    overallText.textContent = running.size ? `${running.size} uploading…` : "Finished.";
+    if (!running.size && Array.from(list.querySelectorAll(".failed")).length === 0) {
+      window.setTimeout(() => window.location.assign(`${base}?path=${encodeURIComponent(path)}&done=uploaded`), 400);
+    }
+  };
+
+  const send = (file, relative, overwrite) => {
+    const item = list.querySelector(`[data-key="${CSS.escape(relative)}"]`) || document.createElement("li");
+    item.dataset.key = relative;
+    item.innerHTML = "";
+    const name = document.createElement("span"); name.textContent = relative;
+    const bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
+    const cancel = document.createElement("button"); cancel.type = "button"; cancel.className = "secondary small"; cancel.textContent = "Cancel";
+    item.append(name, bar, cancel);
+    list.appendChild(item);
+    const xhr = new XMLHttpRequest();
+    running.add(xhr);
+    cancel.addEventListener("click", () => xhr.abort());
+    xhr.upload.addEventListener("progress", (e) => { bar.value = e.total ? (e.loaded / e.total) * 100 : 0; doneBytes.set(relative, e.loaded); updateOverall(); });
+    const finish = (text, failed) => {
+      running.delete(xhr);
+      cancel.remove();
+      const status = document.createElement("span"); status.textContent = text;
+      if (failed) item.classList.add("failed");
+      item.appendChild(status);
+      updateOverall();
+    };
+    xhr.addEventListener("load", () => {
+      if (xhr.status === 409 && window.confirm(xhr.responseText)) { running.delete(xhr); send(file, relative, true); return; }
+      if (xhr.status === 201) { doneBytes.set(relative, file.size); finish("Done", false); }
+      else finish(xhr.status === 409 ? "Skipped: exists already" : xhr.responseText || `Failed (${xhr.status})`, true);
+    });
+    xhr.addEventListener("error", () => finish("Failed: the connection broke", true));
+    xhr.addEventListener("abort", () => finish("Cancelled", true));
+    const key = path + relative;
+    xhr.open("POST", `${base}/upload?key=${encodeURIComponent(key)}${overwrite ? "&overwrite=1" : ""}`);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    if (file.type) xhr.setRequestHeader("Content-Type", file.type);
+    xhr.send(file);
+  };
+
+  const start = (entries) => {
+    if (!entries.length) return;
+    panel.hidden = false;
+    entries.forEach(({ file, relative }) => { totalBytes += file.size; send(file, relative, false); });
+  };
+
+  browser.querySelectorAll("[data-upload-files]").forEach((input) => input.addEventListener("change", () => {
+    start(Array.from(input.files).map((file) => ({ file, relative: file.webkitRelativePath || file.name })));
+    input.value = "";
+  }));
+  browser.querySelector("[data-cancel-all]").addEventListener("click", () => running.forEach((xhr) => xhr.abort()));
+
+  // drag and drop, folders included (their relative paths are kept)
+  const zone = browser.querySelector("[data-dropzone]");
+  const walk = (entry, prefix) => new Promise((resolve) => {
+    if (entry.isFile) entry.file((file) => resolve([{ file, relative: prefix + file.name }]), () => resolve([]));
+    else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      const all = [];
+      const more = () => reader.readEntries(async (batch) => {
+        if (!batch.length) { resolve((await Promise.all(all)).flat()); return; }
+        batch.forEach((child) => all.push(walk(child, `${prefix}${entry.name}/`)));
+        more();
+      }, () => resolve([]));
+      more();
+    } else resolve([]);
+  });
+  ["dragenter", "dragover"].forEach((type) => browser.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+  ["dragleave", "drop"].forEach((type) => browser.addEventListener(type, () => zone.classList.remove("over")));
+  browser.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    const items = Array.from(event.dataTransfer.items || []).map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
+    if (items.length) start((await Promise.all(items.map((entry) => walk(entry, "")))).flat());
+    else start(Array.from(event.dataTransfer.files).map((file) => ({ file, relative: file.name })));
+  });
+})();
+
+// "Copy" buttons copy the text next to them.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-button]");
+  if (!button) return;
+  const text = button.parentElement.querySelector("[data-copy]").textContent;
+  navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; });
+});

@@ -68,6 +68,23 @@ pub fn parent(key: &str) -> &str {
     }
 }
 
+/// A size in the units people read: `1.4 MB`.
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+    let mut size = bytes.max(0) as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    match unit {
+        0 if bytes == 1 => "1 byte".to_owned(),
+        0 => format!("{bytes} bytes"),
+        _ if size >= 100.0 => format!("{size:.0} {}", UNITS[unit]),
+        _ => format!("{size:.1} {}", UNITS[unit]),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
     Attachment,
@@ -208,6 +225,14 @@ mod tests {
         assert!(check_name("a/b").unwrap_err().contains("slash"));
         assert!(check_name("..").is_err());
         assert!(check_name(" ").is_err());
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_size(0), "0 bytes");
+        assert_eq!(human_size(1), "1 byte");
+        assert_eq!(human_size(1_400_000), "1.4 MB");
+        assert_eq!(human_size(250_000_000_000), "250 GB");
     }
 
     #[test]

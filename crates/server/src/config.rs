@@ -48,6 +48,8 @@ pub struct Config {
     pub allow_private_endpoints: bool,
     /// `BUCKETDESK_S3_TIMEOUT_SECS`: longest time one S3 operation may take.
     pub s3_timeout: Duration,
+    /// `BUCKETDESK_MAX_UPLOAD_MB`: the largest file one upload may store.
+    pub max_upload_mb: u64,
     /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
@@ -215,7 +217,15 @@ impl Config {
             })?,
         };
 
+        let max_upload_mb = parse_number(
+            get("BUCKETDESK_MAX_UPLOAD_MB"),
+            "BUCKETDESK_MAX_UPLOAD_MB",
+            5 * 1024 * 1024,
+            1..=5 * 1024 * 1024,
+        )?;
+
         Ok(Config {
+            max_upload_mb,
             demo_owner,
             demo_s3_bind,
             allow_private_endpoints,
@@ -264,6 +274,7 @@ impl Config {
                 operation_timeout: self.s3_timeout,
                 allow_private_endpoints: self.allow_private_endpoints,
             },
+            max_upload_bytes: self.max_upload_mb * 1024 * 1024,
         }
     }
 }

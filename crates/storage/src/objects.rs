@@ -60,7 +60,13 @@ pub async fn list_page(
     let output = request
         .send()
         .await
-        .map_err(|e| classify(e, bucket, options))?;
+        .map_err(|e| match classify(e, bucket, options) {
+            // services answer a bad continuation token in different ways
+            ConnectError::NotS3 | ConnectError::Other(_) if token.is_some() => {
+                ConnectError::BadPageToken
+            }
+            other => other,
+        })?;
     let folders = output
         .common_prefixes()
         .iter()
@@ -503,8 +509,8 @@ where
         .await
         .map_err(|e| classify(e, bucket, options))?;
     let upload_id = created.upload_id().unwrap_or_default().to_owned();
+    let mut running = tokio::task::JoinSet::new();
     let result: Result<u64, UploadError> = async {
-        let mut running = tokio::task::JoinSet::new();
         let mut etags: HashMap<i32, String> = HashMap::new();
         let mut number = 0;
         loop {
@@ -554,6 +560,8 @@ where
     }
     .await;
     if result.is_err() {
+        // let parts still in flight land (or fail) first, so none arrives after the abort
+        while running.join_next().await.is_some() {}
         abort(client, bucket, key, &upload_id).await;
     }
     result

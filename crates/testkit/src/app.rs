@@ -47,6 +47,7 @@ pub struct TestAppBuilder {
     request_timeout: Option<Duration>,
     db_proxy: bool,
     guard_private_endpoints: bool,
+    max_upload_bytes: Option<u64>,
 }
 
 impl TestAppBuilder {
@@ -80,6 +81,11 @@ impl TestAppBuilder {
     /// (the tests' own S3 server on 127.0.0.1 is then refused too).
     pub fn guard_private_endpoints(mut self) -> Self {
         self.guard_private_endpoints = true;
+        self
+    }
+
+    pub fn max_upload_bytes(mut self, max: u64) -> Self {
+        self.max_upload_bytes = Some(max);
         self
     }
 
@@ -152,6 +158,9 @@ impl TestAppBuilder {
                 allow_private_endpoints: !self.guard_private_endpoints,
                 ..StorageOptions::default()
             },
+            max_upload_bytes: self
+                .max_upload_bytes
+                .unwrap_or(Settings::DEFAULT_MAX_UPLOAD_BYTES),
         };
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -60,17 +60,21 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
 
 /// The whole application. Layers run outside-in in the reverse order they are
 /// listed: headers and error pages wrap everything, then logging, the
-/// timeout, the session, and CSRF closest to the handlers.
+/// session and CSRF; pages and forms also get a body limit and a timeout.
 pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
     let session_layer = session::layer(store, &state.settings);
-    routes::router()
-        .layer(from_fn_with_state(state.clone(), csrf::verify))
-        .layer(session_layer)
+    // pages and forms: small bodies, a time limit
+    let timed = routes::router()
         .layer(DefaultBodyLimit::max(csrf::FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             state.settings.request_timeout,
-        ))
+        ));
+    // uploads stream for as long as they take, bounded by their own limits
+    timed
+        .merge(routes::transfers())
+        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(session_layer)
         .layer(from_fn(logging::log_request))
         .with_state(state.clone())
         .layer(map_response(fill_bare_errors))

@@ -22,6 +22,9 @@ pub enum AppError {
     /// The request itself is wrong; the message says how, in plain words.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The storage service refused or failed; the message says why in plain words.
+    #[error("storage: {0}")]
+    Storage(String),
     /// The database (or another service we need) cannot be reached right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -71,6 +74,7 @@ impl IntoResponse for AppError {
                     .into(),
             ),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is wrong with that request", why),
+            AppError::Storage(why) => (StatusCode::BAD_GATEWAY, "The storage service did not do that", why),
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "service unavailable");
                 (

@@ -28,12 +28,16 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Timeouts and the endpoint guard for every S3 client.
     pub storage: StorageOptions,
+    /// The largest file one upload may store.
+    pub max_upload_bytes: u64,
 }
 
 impl Settings {
     pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
     pub const DEFAULT_SESSION_ABSOLUTE: Duration = Duration::from_secs(12 * 60 * 60);
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// S3's own limit for one object: 5 TiB.
+    pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 
     /// Cookies get the Secure flag (and the `__Host-` prefix) when people reach us over https.
     pub fn secure_cookies(&self) -> bool {

@@ -74,9 +74,12 @@ pub async fn verify(
         Some(token) => (request, Some(token)),
         None if is_form => {
             let (parts, body) = request.into_parts();
-            let bytes = match to_bytes(body, FORM_LIMIT).await {
-                Ok(bytes) => bytes,
-                Err(_) => return ErrorPage::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+            let read =
+                tokio::time::timeout(state.settings.request_timeout, to_bytes(body, FORM_LIMIT));
+            let bytes = match read.await {
+                Ok(Ok(bytes)) => bytes,
+                Ok(Err(_)) => return ErrorPage::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+                Err(_) => return ErrorPage::for_status(StatusCode::REQUEST_TIMEOUT),
             };
             let token = url::form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == FIELD)

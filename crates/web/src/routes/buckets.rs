@@ -9,7 +9,7 @@ use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use bucketdesk_domain::bucket::{
     check_access_key_id, check_bucket_name, check_display_name, check_region, check_secret_key,
 };
 use bucketdesk_domain::{Role, WorkspaceId};
-use bucketdesk_storage::{Addressing, Connection, Provider, check_client, check_endpoint_url};
+use bucketdesk_storage::{Addressing, Connection, Provider, check_endpoint_url};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -28,7 +28,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/buckets/new", get(show_connect_form))
         .route("/w/{workspace}/buckets", post(connect_bucket))
-        .route("/w/{workspace}/b/{bucket}", get(show_bucket))
         .route(
             "/w/{workspace}/b/{bucket}/settings",
             get(show_settings).post(save_settings),
@@ -245,60 +244,10 @@ async fn workspace_name(state: &AppState, access: &BucketAccess) -> Result<Strin
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "buckets/show.html")]
-struct BucketPage {
-    bucket: Bucket,
-    workspace_name: String,
-    role: Role,
-    is_owner: bool,
-    location: String,
-    connected_at: String,
-    check_problem: Option<String>,
-    notice: Option<&'static str>,
-    signed_in: bool,
-}
-
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: Option<String>,
-}
-
-async fn show_bucket(
-    State(state): State<AppState>,
-    access: BucketAccess,
-    Query(q): Query<DoneQuery>,
-) -> Result<BucketPage> {
-    let client = state.s3_client(&access.bucket).await?;
-    let check = check_client(&client, &access.bucket.bucket_name, &state.settings.storage).await;
-    let notice = match q.done.as_deref() {
-        Some("connected") => Some("The bucket is connected. Its secret key is stored encrypted."),
-        Some("saved") => Some("The settings were saved."),
-        _ => None,
-    };
-    Ok(BucketPage {
-        workspace_name: workspace_name(&state, &access).await?,
-        role: access.role,
-        is_owner: access.role == Role::Owner,
-        location: location(&access.bucket),
-        connected_at: access
-            .bucket
-            .created_at
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .unwrap_or_default(),
-        check_problem: check.err().map(|e| e.to_string()),
-        notice,
-        bucket: access.bucket,
-        signed_in: true,
-    })
-}
-
-#[derive(Template, WebTemplate)]
 #[template(path = "buckets/settings.html")]
 struct SettingsPage {
     csrf: String,
+    location: String,
     bucket: Bucket,
     workspace_name: String,
     display_name: String,
@@ -316,6 +265,7 @@ async fn show_settings(
     access.require(Role::Owner)?;
     Ok(SettingsPage {
         csrf,
+        location: location(&access.bucket),
         workspace_name: workspace_name(&state, &access).await?,
         display_name: access.bucket.display_name.clone(),
         access_key_id: String::new(),
@@ -358,6 +308,7 @@ async fn save_settings(
     }
     let mut page = SettingsPage {
         csrf,
+        location: location(&access.bucket),
         workspace_name: workspace_name(&state, &access).await?,
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),

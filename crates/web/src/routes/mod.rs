@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod buckets;
+mod files;
 mod health;
 mod invites;
 mod members;
@@ -22,6 +23,12 @@ pub fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(invites::router())
         .merge(admin::router())
+        .merge(files::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })
+}
+
+/// Routes that move large bodies: no request timeout, no form body limit.
+pub fn transfers() -> Router<AppState> {
+    files::transfers()
 }

@@ -115,6 +115,7 @@ async fn world() -> World {
     for browser in browsers.values() {
         browser.get("/").await; // each holds a current CSRF token
     }
+    std::fs::write(app.s3.root.join("photos/hello.txt"), b"hello").unwrap();
     let mut ids = HashMap::new();
     ids.insert("workspace", t.workspace.clone());
     ids.insert("bucket", t.photos.clone());
@@ -135,6 +136,8 @@ async fn world() -> World {
 struct Row {
     method: &'static str,
     route: &'static str,
+    /// A query string to add, e.g. `key=hello.txt`.
+    query: &'static str,
     foreign: &'static str,
     form: &'static [(&'static str, &'static str)],
     expect: [u16; 7],
@@ -144,6 +147,23 @@ const fn row(method: &'static str, route: &'static str, expect: [u16; 7]) -> Row
     Row {
         method,
         route,
+        query: "",
+        foreign: "",
+        form: &[],
+        expect,
+    }
+}
+
+const fn on_key(
+    method: &'static str,
+    route: &'static str,
+    query: &'static str,
+    expect: [u16; 7],
+) -> Row {
+    Row {
+        method,
+        route,
+        query,
         foreign: "",
         form: &[],
         expect,
@@ -159,6 +179,7 @@ const fn with_form(
     Row {
         method,
         route,
+        query: "",
         foreign: "",
         form,
         expect,
@@ -175,6 +196,7 @@ const fn foreign(
     Row {
         method,
         route,
+        query: "",
         foreign: which,
         form,
         expect,
@@ -232,6 +254,24 @@ const READS: &[Row] = &[
         [200, 200, 200, 200, 200, 200, 200],
     ),
     row("GET", "/favicon.ico", [200, 200, 200, 200, 200, 200, 200]),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/object",
+        "key=hello.txt",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/download",
+        "key=hello.txt",
+        [303, 404, 303, 303, 303, 303, 404],
+    ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/delete",
+        "key=hello.txt",
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
     foreign(
         "GET",
         "/w/{workspace}/b/{bucket}",
@@ -305,6 +345,30 @@ const WRITES: &[Row] = &[
         "POST",
         "/w/{workspace}/b/{bucket}/disconnect",
         [303, 404, 403, 403, 403, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/folders",
+        &[("path", ""), ("name", "new")],
+        [303, 404, 403, 303, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/rename",
+        &[("key", "hello.txt"), ("new_name", "renamed.txt")],
+        [303, 404, 403, 303, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/delete",
+        &[("key", "hello.txt")],
+        [303, 404, 403, 303, 303, 303, 404],
+    ),
+    on_key(
+        "POST",
+        "/w/{workspace}/b/{bucket}/upload",
+        "key=up.txt",
+        [303, 404, 403, 201, 201, 201, 404],
     ),
     with_form(
         "POST",
@@ -388,7 +452,10 @@ fn path(world: &World, row: &Row) -> String {
 
 async fn call(world: &World, row: &Row, persona: &str) -> u16 {
     let browser = &world.browsers[persona];
-    let url = path(world, row);
+    let mut url = path(world, row);
+    if !row.query.is_empty() {
+        url = format!("{url}?{}", row.query);
+    }
     if row.method == "GET" {
         return browser.get(&url).await.status;
     }
@@ -472,11 +539,18 @@ async fn every_write_route_answers_each_kind_of_caller_as_specified() {
 /// Every `.route("...", get(..).post(..))` in the web crate's source.
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files: Vec<_> = std::fs::read_dir(src.join("routes"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.push(src.join("static_files.rs"));
+    let mut files = vec![src.join("static_files.rs")];
+    let mut folders = vec![src.join("routes")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path)
+            } else {
+                files.push(path)
+            }
+        }
+    }
     let mut routes = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

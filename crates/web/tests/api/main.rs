@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod buckets;
 mod csrf;
+mod files;
 mod health;
 mod invites;
 mod pages;

@@ -1,0 +1,231 @@
+//! One page of a folder: exactly one ListObjectsV2 per view (P1).
+
+use super::{bucket_path, q};
+use crate::extract::{BucketAccess, CsrfToken};
+use crate::{AppError, AppState, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bucketdesk_domain::Role;
+use bucketdesk_domain::object::{check_key, file_name, human_size};
+use bucketdesk_storage::objects;
+use serde::Deserialize;
+
+pub const DEFAULT_PAGE: i32 = 200;
+pub const MAX_PAGE: i32 = 1000;
+/// Separates the tokens of earlier pages in `trail` (never part of a token).
+const TRAIL_SEPARATOR: char = '~';
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BrowseQuery {
+    path: String,
+    token: String,
+    trail: String,
+    per_page: String,
+    starts: String,
+    done: String,
+}
+
+pub struct Crumb {
+    pub name: String,
+    pub href: String,
+}
+
+pub struct Row {
+    pub name: String,
+    pub key: String,
+    pub is_folder: bool,
+    pub href: String,
+    pub download: String,
+    pub size: String,
+    pub bytes: i64,
+    pub modified: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/browse.html")]
+pub struct BrowsePage {
+    csrf: String,
+    base: String,
+    workspace_id: uuid::Uuid,
+    bucket_name: String,
+    display_name: String,
+    role: Role,
+    can_edit: bool,
+    is_owner: bool,
+    path: String,
+    starts: String,
+    crumbs: Vec<Crumb>,
+    rows: Vec<Row>,
+    next: Option<String>,
+    previous: Option<String>,
+    problem: Option<String>,
+    notice: Option<&'static str>,
+    signed_in: bool,
+}
+
+fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
+    let mut crumbs = Vec::new();
+    let mut so_far = String::new();
+    for part in path.split_inclusive('/') {
+        so_far.push_str(part);
+        crumbs.push(Crumb {
+            name: part.trim_end_matches('/').to_owned(),
+            href: format!("{base}?path={}", q(&so_far)),
+        });
+    }
+    crumbs
+}
+
+pub async fn browse(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<BrowseQuery>,
+) -> Result<Response> {
+    let bucket = &access.bucket;
+    let base = bucket_path(bucket);
+    let mut path = query.path.clone();
+    if !path.is_empty() && !path.ends_with('/') {
+        path.push('/');
+    }
+    if !path.is_empty() {
+        check_key(&path).map_err(AppError::BadRequest)?;
+    }
+    let per_page = query
+        .per_page
+        .parse::<i32>()
+        .unwrap_or(DEFAULT_PAGE)
+        .clamp(1, MAX_PAGE);
+    let token = (!query.token.is_empty()).then_some(query.token.as_str());
+    let listed_prefix = format!("{path}{}", query.starts);
+    let client = state.s3_client(bucket).await?;
+    let settings = &state.settings.storage;
+    let (listing, problem, status) = match objects::list_page(
+        &client,
+        &bucket.bucket_name,
+        &listed_prefix,
+        token,
+        per_page,
+        settings,
+    )
+    .await
+    {
+        Ok(listing) => (listing, None, StatusCode::OK),
+        Err(e) => {
+            let status = if matches!(e, bucketdesk_storage::ConnectError::BadPageToken) {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            (objects::Listing::default(), Some(e.to_string()), status)
+        }
+    };
+
+    let link = |key: &str| format!("{base}/object?key={}", q(key));
+    let mut rows: Vec<Row> = listing
+        .folders
+        .iter()
+        .map(|folder| Row {
+            name: file_name(folder).to_owned(),
+            key: folder.clone(),
+            is_folder: true,
+            href: format!("{base}?path={}", q(folder)),
+            download: String::new(),
+            size: String::new(),
+            bytes: -1,
+            modified: String::new(),
+        })
+        .collect();
+    rows.extend(listing.files.iter().map(|file| {
+        Row {
+            name: file_name(&file.key).to_owned(),
+            key: file.key.clone(),
+            is_folder: false,
+            href: link(&file.key),
+            download: format!("{base}/download?key={}", q(&file.key)),
+            size: human_size(file.size),
+            bytes: file.size,
+            modified: file
+                .last_modified
+                .and_then(|t| {
+                    t.format(time::macros::format_description!(
+                        "[year]-[month]-[day] [hour]:[minute]"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_default(),
+        }
+    }));
+
+    let here = |token: &str, trail: &str| {
+        let mut href = format!("{base}?path={}&per_page={per_page}", q(&path));
+        if !query.starts.is_empty() {
+            href.push_str(&format!("&starts={}", q(&query.starts)));
+        }
+        if !token.is_empty() {
+            href.push_str(&format!("&token={}", q(token)));
+        }
+        if !trail.is_empty() {
+            href.push_str(&format!("&trail={}", q(trail)));
+        }
+        href
+    };
+    // `trail` holds the tokens of the pages before this one ("-" is the first
+    // page), so "Previous" can go back although S3 only lists forwards
+    let trail: Vec<&str> = query
+        .trail
+        .split(TRAIL_SEPARATOR)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let current = if query.token.is_empty() {
+        "-"
+    } else {
+        query.token.as_str()
+    };
+    let next = listing
+        .next_token
+        .as_deref()
+        .filter(|t| !t.contains(TRAIL_SEPARATOR))
+        .map(|next| {
+            let mut longer = trail.clone();
+            longer.push(current);
+            here(next, &longer.join(&TRAIL_SEPARATOR.to_string()))
+        });
+    let previous = trail.split_last().map(|(last, rest)| {
+        let token = if *last == "-" { "" } else { last };
+        here(token, &rest.join(&TRAIL_SEPARATOR.to_string()))
+    });
+    let notice = match query.done.as_str() {
+        "uploaded" => Some("Uploaded."),
+        "folder" => {
+            Some("The folder was created. It shows once it holds a file on some storage services.")
+        }
+        "renamed" => Some("Renamed."),
+        "deleted" => Some("Deleted."),
+        _ => None,
+    };
+    let page = BrowsePage {
+        csrf,
+        crumbs: crumbs(&base, &path),
+        base,
+        workspace_id: bucket.workspace_id,
+        bucket_name: bucket.bucket_name.clone(),
+        display_name: bucket.display_name.clone(),
+        role: access.role,
+        can_edit: access.role >= Role::Editor,
+        is_owner: access.role == Role::Owner,
+        path,
+        starts: query.starts.clone(),
+        rows,
+        next,
+        previous,
+        problem,
+        notice,
+        signed_in: true,
+    };
+    Ok((status, page).into_response())
+}

@@ -1,0 +1,59 @@
+//! The file browser of a bucket: browse folders page by page, an object's
+//! details and preview, downloads through 15-minute presigned links, and for
+//! Editors uploads, folders, renames and deletes. Every handler takes
+//! `BucketAccess`, so none runs without the caller's role on the bucket.
+
+mod browse;
+mod changes;
+mod object;
+mod upload;
+
+use crate::{AppError, AppState};
+use axum::Router;
+use axum::routing::{get, post};
+use bucketdesk_storage::ConnectError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/w/{workspace}/b/{bucket}", get(browse::browse))
+        .route("/w/{workspace}/b/{bucket}/object", get(object::show_object))
+        .route("/w/{workspace}/b/{bucket}/download", get(object::download))
+        .route(
+            "/w/{workspace}/b/{bucket}/folders",
+            post(changes::create_folder),
+        )
+        .route("/w/{workspace}/b/{bucket}/rename", post(changes::rename))
+        .route(
+            "/w/{workspace}/b/{bucket}/delete",
+            get(changes::confirm_delete).post(changes::delete),
+        )
+}
+
+/// Routes that stream large bodies (see `routes::transfers`).
+pub fn transfers() -> Router<AppState> {
+    Router::new().route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
+}
+
+/// A storage failure as the page shows it.
+fn storage_error(problem: ConnectError) -> AppError {
+    match problem {
+        ConnectError::NoSuchKey(key) if key.is_empty() => {
+            AppError::BadRequest("That file or folder no longer exists.".into())
+        }
+        ConnectError::NoSuchKey(key) => {
+            AppError::BadRequest(format!("\"{key}\" no longer exists."))
+        }
+        ConnectError::BadPageToken => AppError::BadRequest(problem.to_string()),
+        other => AppError::Storage(other.to_string()),
+    }
+}
+
+/// `/w/{workspace}/b/{bucket}` for the access's bucket.
+fn bucket_path(bucket: &bucketdesk_db::buckets::Bucket) -> String {
+    format!("/w/{}/b/{}", bucket.workspace_id, bucket.id)
+}
+
+/// A query-string value, percent-encoded.
+fn q(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

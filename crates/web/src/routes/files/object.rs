@@ -1,0 +1,192 @@
+//! One object: its details, a preview for safe types, and downloads through
+//! a fresh 15-minute presigned GET (S15), so bytes flow from the bucket.
+
+use super::{bucket_path, q, storage_error};
+use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
+use crate::middleware::headers::CSP;
+use crate::{AppError, AppState, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_db::audit;
+use bucketdesk_domain::object::{
+    Disposition, Preview, check_key, content_disposition, file_name, human_size, parent,
+};
+use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_storage::objects;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// How long a download or preview link works (S15).
+pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How much of a text file a preview shows.
+const TEXT_PREVIEW_BYTES: u64 = 1024 * 1024;
+
+#[derive(Deserialize, Default)]
+pub struct KeyQuery {
+    #[serde(default)]
+    key: String,
+}
+
+pub fn checked_key(query: &KeyQuery) -> Result<&str> {
+    check_key(&query.key).map_err(AppError::BadRequest)?;
+    Ok(&query.key)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/object.html")]
+struct ObjectPage {
+    csrf: String,
+    base: String,
+    folder_href: String,
+    display_name: String,
+    key: String,
+    name: String,
+    folder: String,
+    size: String,
+    content_type: String,
+    modified: String,
+    etag: String,
+    metadata: Vec<(String, String)>,
+    s3_uri: String,
+    download: String,
+    preview: Preview,
+    preview_url: String,
+    preview_text: Option<String>,
+    truncated: bool,
+    can_edit: bool,
+    signed_in: bool,
+}
+
+pub async fn show_object(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<KeyQuery>,
+) -> Result<Response> {
+    let key = checked_key(&query)?;
+    let bucket = &access.bucket;
+    let client = state.s3_client(bucket).await?;
+    let settings = &state.settings.storage;
+    let details = objects::details(&client, &bucket.bucket_name, key, settings)
+        .await
+        .map_err(storage_error)?;
+    let name = file_name(key).to_owned();
+    let preview = Preview::of(details.content_type.as_deref(), &name);
+    let (mut preview_url, mut preview_text, mut truncated) = (String::new(), None, false);
+    match preview.inline_content_type(&name) {
+        Some(content_type) => {
+            let disposition = content_disposition(Disposition::Inline, &name);
+            preview_url = objects::presign_get(
+                &client,
+                &bucket.bucket_name,
+                key,
+                LINK_LIFETIME,
+                &disposition,
+                Some(content_type),
+            )
+            .await
+            .map_err(storage_error)?;
+        }
+        None if preview == Preview::Text => {
+            let bytes = objects::read_start(
+                &client,
+                &bucket.bucket_name,
+                key,
+                TEXT_PREVIEW_BYTES,
+                settings,
+            )
+            .await
+            .map_err(storage_error)?;
+            truncated = details.size as u64 > TEXT_PREVIEW_BYTES;
+            preview_text = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        None => {}
+    }
+    let base = bucket_path(bucket);
+    let folder = parent(key).to_owned();
+    let page = ObjectPage {
+        csrf,
+        folder_href: format!("{base}?path={}", q(&folder)),
+        download: format!("{base}/download?key={}", q(key)),
+        display_name: bucket.display_name.clone(),
+        key: key.to_owned(),
+        name,
+        folder,
+        size: format!("{} ({} bytes)", human_size(details.size), details.size),
+        content_type: details.content_type.unwrap_or_else(|| "unknown".into()),
+        modified: details
+            .last_modified
+            .and_then(|t| {
+                t.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+                ))
+                .ok()
+            })
+            .unwrap_or_default(),
+        etag: details.etag.unwrap_or_default(),
+        metadata: details.metadata,
+        s3_uri: format!("s3://{}/{key}", bucket.bucket_name),
+        preview,
+        preview_text,
+        truncated,
+        can_edit: access.role >= Role::Editor,
+        signed_in: true,
+        base,
+        preview_url: preview_url.clone(),
+    };
+    let mut response = page.into_response();
+    // the preview loads from the bucket's endpoint: allow exactly that origin
+    if let Some(origin) = url::Url::parse(&preview_url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+    {
+        let csp = CSP
+            .replace("img-src 'self'", &format!("img-src 'self' {origin}"))
+            .replace("media-src 'self'", &format!("media-src 'self' {origin}"))
+            .replace(
+                "object-src 'none'",
+                &format!("object-src 'none'; frame-src {origin}"),
+            );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Redirects to a fresh presigned GET with an attachment disposition.
+pub async fn download(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client_info: ClientInfo,
+    Query(query): Query<KeyQuery>,
+) -> Result<Response> {
+    let key = checked_key(&query)?;
+    let bucket = &access.bucket;
+    let client = state.s3_client(bucket).await?;
+    let disposition = content_disposition(Disposition::Attachment, file_name(key));
+    let url = objects::presign_get(
+        &client,
+        &bucket.bucket_name,
+        key,
+        LINK_LIFETIME,
+        &disposition,
+        None,
+    )
+    .await
+    .map_err(storage_error)?;
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
+        bucket_id: Some(BucketId(bucket.id)),
+        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs() }),
+        ..client_info.event(&access.me.user, "download_link_issued")
+    };
+    audit::record(&state.db, event).await?;
+    Ok(Redirect::to(&url).into_response())
+}

@@ -1,0 +1,99 @@
+//! Uploads (Editor and above): the request body streams to S3, multipart
+//! above one part, with bounded memory (R1), aborted on failure or cancel (R2).
+//! Answers are short plain texts the browser script shows.
+
+use crate::extract::{BucketAccess, ClientInfo};
+use crate::{AppState, Result};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bucketdesk_db::audit;
+use bucketdesk_domain::object::check_key;
+use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_storage::objects::{self, UploadError, UploadShape};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UploadQuery {
+    key: String,
+    overwrite: String,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    if access.role < Role::Editor {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            "Your role on this bucket does not allow uploads.",
+        )
+            .into_response());
+    }
+    if let Err(problem) = check_key(&query.key) {
+        return Ok((StatusCode::BAD_REQUEST, problem).into_response());
+    }
+    let bucket = &access.bucket.bucket_name;
+    let settings = &state.settings.storage;
+    let s3 = state.s3_client(&access.bucket).await?;
+    if query.overwrite != "1" {
+        match objects::exists(&s3, bucket, &query.key, settings).await {
+            Ok(true) => {
+                let message = format!("\"{}\" exists already. Replace it?", query.key);
+                return Ok((StatusCode::CONFLICT, message).into_response());
+            }
+            Ok(false) => {}
+            Err(problem) => {
+                return Ok((StatusCode::BAD_GATEWAY, problem.to_string()).into_response());
+            }
+        }
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| !ct.is_empty() && !ct.starts_with("multipart/"))
+        .map(str::to_owned);
+    let shape = UploadShape {
+        max_size: state.settings.max_upload_bytes,
+        ..UploadShape::default()
+    };
+    let stream = body.into_data_stream();
+    match objects::upload(
+        &s3,
+        bucket,
+        &query.key,
+        content_type.as_deref(),
+        stream,
+        shape,
+        settings,
+    )
+    .await
+    {
+        Ok(size) => {
+            let event = audit::NewEvent {
+                workspace_id: Some(WorkspaceId(access.bucket.workspace_id)),
+                bucket_id: Some(BucketId(access.bucket.id)),
+                details: json!({ "key": query.key, "size": size }),
+                ..client.event(&access.me.user, "file_uploaded")
+            };
+            audit::record(&state.db, event).await?;
+            Ok((StatusCode::CREATED, "Uploaded.").into_response())
+        }
+        Err(e @ UploadError::CutOff(_)) => {
+            Ok((StatusCode::BAD_REQUEST, e.to_string()).into_response())
+        }
+        Err(e @ UploadError::TooLarge(_)) => {
+            Ok((StatusCode::PAYLOAD_TOO_LARGE, e.to_string()).into_response())
+        }
+        Err(UploadError::S3(problem)) => {
+            Ok((StatusCode::BAD_GATEWAY, problem.to_string()).into_response())
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! The file browser through the app: listing cost (P1), downloads (S15),
+//! keys (S10), previews, uploads (R1, R2) and file operations.
+
+use crate::team::{grant, team};
+use bucketdesk_testkit::{Browser, TestApp};
+
+/// Uploads `body` to `key` as `browser` would (header CSRF token).
+async fn upload(
+    browser: &Browser,
+    bucket_path: &str,
+    key: &str,
+    body: Vec<u8>,
+    overwrite: bool,
+) -> (u16, String) {
+    let token = browser.csrf_token().await;
+    let mut url = format!(
+        "{}{bucket_path}/upload?key={}",
+        browser.base,
+        urlencode(key)
+    );
+    if overwrite {
+        url.push_str("&overwrite=1");
+    }
+    let response = browser
+        .client
+        .post(url)
+        .header("x-csrf-token", token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_folder_of_ten_thousand_objects_pages_with_one_list_call_per_view() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let folder = app.s3.root.join("photos/big");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..10_000 {
+        std::fs::write(folder.join(format!("img-{i:05}.jpg")), b"x").unwrap();
+    }
+    let mut next = Some(format!(
+        "{}?path=big/&per_page=1000",
+        t.bucket_path(&t.photos)
+    ));
+    let mut pages = 0;
+    while let Some(href) = next.take() {
+        let before = app.s3.request_count();
+        let page = t.alice.get(&href).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(
+            app.s3.request_count() - before,
+            1,
+            "page {pages}: one LIST call"
+        );
+        assert_eq!(
+            page.body.matches("data-select data-download").count(),
+            1000,
+            "{href}: {}",
+            page.body
+                .split("rel=\"next\"")
+                .next()
+                .unwrap()
+                .rsplit("href=")
+                .next()
+                .unwrap()
+        );
+        pages += 1;
+        next = page
+            .body
+            .split(r#"rel="next""#)
+            .next()
+            .and_then(|before| before.rsplit("href=\"").next())
+            .filter(|_| page.body.contains(r#"rel="next""#))
+            .map(|h| h.split('"').next().unwrap().replace("&#38;", "&"));
+    }
+    assert_eq!(pages, 10);
+}
+
+#[tokio::test]
+async fn a_download_is_a_fifteen_minute_presigned_attachment_that_really_downloads() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(
+        app.s3.root.join("photos/report 2026 ünï.txt"),
+        b"the report",
+    )
+    .unwrap();
+    let page = t
+        .alice
+        .get(&format!(
+            "{}/download?key={}",
+            t.bucket_path(&t.photos),
+            urlencode("report 2026 ünï.txt")
+        ))
+        .await;
+    assert_eq!(page.status, 303);
+    let location = page.location().unwrap();
+    assert!(
+        location.starts_with(&app.s3.endpoint()),
+        "bytes come straight from the bucket: {location}"
+    );
+    assert!(location.contains("X-Amz-Expires=900"), "{location}");
+    let response = reqwest::get(location).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("filename*=UTF-8''report%202026%20%C3%BCn%C3%AF.txt"),
+        "{disposition}"
+    );
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"the report");
+    let events: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'download_link_issued'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(events, 1);
+}
+
+#[tokio::test]
+async fn a_viewer_of_another_bucket_gets_no_download_link() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(app.s3.root.join("photos/secret.txt"), b"x").unwrap();
+    grant(&app, &t, "victor@example.com", &t.reports, "viewer").await;
+    let victor = app.sign_in_as("victor@example.com").await;
+    let page = victor
+        .get(&format!(
+            "{}/download?key=secret.txt",
+            t.bucket_path(&t.photos)
+        ))
+        .await;
+    assert_eq!(page.status, 404);
+    assert!(page.location().is_none());
+}
+
+#[tokio::test]
+async fn odd_keys_work_and_are_shown_as_text() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    for key in [
+        "odd +%#?&/ünïcødé file.txt",
+        "<img src=x onerror=alert(1)>.txt",
+        "deep/a/b/c/d.txt",
+    ] {
+        assert_eq!(
+            upload(&t.alice, &base, key, key.as_bytes().to_vec(), false)
+                .await
+                .0,
+            201,
+            "{key}"
+        );
+    }
+    let root = t.alice.get(&base).await;
+    assert!(
+        root.body
+            .contains("&#60;img src=x onerror=alert(1)&#62;.txt"),
+        "escaped: {}",
+        root.body
+    );
+    assert!(!root.body.contains("<img src=x"), "never raw HTML");
+    let folder = t
+        .alice
+        .get(&format!("{base}?path={}", urlencode("odd +%#?&/")))
+        .await;
+    assert!(folder.body.contains("ünïcødé file.txt"), "{}", folder.body);
+    let object = t
+        .alice
+        .get(&format!(
+            "{base}/object?key={}",
+            urlencode("odd +%#?&/ünïcødé file.txt")
+        ))
+        .await;
+    assert_eq!(object.status, 200);
+    assert!(
+        object.body.contains("odd +%#?&amp;/ünïcødé file.txt")
+            || object.body.contains("odd +%#?&#38;/ünïcødé file.txt"),
+        "{}",
+        object.body
+    );
+
+    let (status, message) = upload(&t.alice, &base, "bad\nname.txt", b"x".to_vec(), false).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("control characters"), "{message}");
+    let (status, message) = upload(&t.alice, &base, &"x".repeat(1025), b"x".to_vec(), false).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("1024 bytes"), "{message}");
+}
+
+#[tokio::test]
+async fn text_previews_show_text_never_html_and_images_load_from_the_bucket() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    std::fs::write(
+        app.s3.root.join("photos/notes.md"),
+        b"# Title\n<script>alert(1)</script>",
+    )
+    .unwrap();
+    std::fs::write(app.s3.root.join("photos/pic.png"), b"\x89PNG\r\n").unwrap();
+    std::fs::write(
+        app.s3.root.join("photos/logo.svg"),
+        b"<svg onload=alert(1)/>",
+    )
+    .unwrap();
+    let notes = t.alice.get(&format!("{base}/object?key=notes.md")).await;
+    assert!(
+        notes.body.contains("# Title") && notes.body.contains("&#60;script&#62;"),
+        "{}",
+        notes.body
+    );
+    let pic = t.alice.get(&format!("{base}/object?key=pic.png")).await;
+    assert!(
+        pic.body
+            .contains(&format!("<img src=\"{}", app.s3.endpoint())),
+        "{}",
+        pic.body
+    );
+    let csp = pic.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains(&format!("img-src 'self' {}", app.s3.endpoint())),
+        "{csp}"
+    );
+    let svg = t.alice.get(&format!("{base}/object?key=logo.svg")).await;
+    assert!(
+        svg.body.contains("No preview for this kind of file"),
+        "SVG is never shown inline"
+    );
+    let missing = t.alice.get(&format!("{base}/object?key=gone.txt")).await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.body.contains("no longer exists"));
+}
+
+#[tokio::test]
+async fn uploads_ask_before_overwriting_and_viewers_cannot_upload() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    assert_eq!(
+        upload(&t.alice, &base, "a.txt", b"one".to_vec(), false)
+            .await
+            .0,
+        201
+    );
+    let (status, message) = upload(&t.alice, &base, "a.txt", b"two".to_vec(), false).await;
+    assert_eq!(status, 409);
+    assert!(message.contains("exists already"));
+    assert_eq!(
+        upload(&t.alice, &base, "a.txt", b"two".to_vec(), true)
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/a.txt")).unwrap(),
+        b"two"
+    );
+
+    grant(&app, &t, "victor@example.com", &t.photos, "viewer").await;
+    let victor = app.sign_in_as("victor@example.com").await;
+    let listing = victor.get(&base).await;
+    assert!(
+        !listing.body.contains("data-upload-files")
+            && !listing.body.contains("Create folder")
+            && !listing.body.contains(">Delete<")
+    );
+    victor.get(&base).await;
+    assert_eq!(
+        upload(&victor, &base, "v.txt", b"x".to_vec(), false)
+            .await
+            .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_large_upload_streams_in_parts_and_a_cut_off_one_leaves_nothing() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let body: Vec<u8> = (0..20 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
+    assert_eq!(
+        upload(&t.alice, &base, "big.bin", body.clone(), false)
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/big.bin")).unwrap(),
+        body
+    );
+
+    // a body announced but cut off midway
+    use tokio::io::AsyncWriteExt;
+    let token = t.alice.csrf_token().await;
+    let cookie = t.alice.cookie_header().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST {base}/upload?key=cut.bin HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nX-CSRF-Token: {token}\r\nContent-Length: 30000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..12 * 1024 * 1024]).await.unwrap();
+    drop(stream);
+    let leftovers = || {
+        std::fs::read_dir(&app.s3.root)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".upload_id-")
+            })
+            .count()
+    };
+    // the server notices the cut, lets parts in flight finish, then aborts
+    let mut waited = 0;
+    while leftovers() > 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(leftovers(), 0, "the multipart upload was aborted (R2)");
+    assert!(!app.s3.root.join("photos/cut.bin").exists());
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_and_nothing_is_stored() {
+    let app = TestApp::builder()
+        .max_upload_bytes(1024 * 1024)
+        .spawn()
+        .await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let (status, message) = upload(
+        &t.alice,
+        &base,
+        "big.bin",
+        vec![0u8; 2 * 1024 * 1024],
+        false,
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert!(message.contains("larger than"), "{message}");
+    assert!(!app.s3.root.join("photos/big.bin").exists());
+}
+
+#[tokio::test]
+async fn folders_rename_move_and_delete() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    for key in ["docs/a.txt", "docs/sub/b.txt", "top.txt"] {
+        upload(&t.alice, &base, key, b"x".to_vec(), false).await;
+    }
+    let bad = t
+        .alice
+        .post(&format!("{base}/folders"), &[("path", ""), ("name", "a/b")])
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("cannot contain a slash"));
+    assert_eq!(
+        t.alice
+            .post(
+                &format!("{base}/folders"),
+                &[("path", "docs/"), ("name", "new")]
+            )
+            .await
+            .status,
+        303
+    );
+
+    let renamed = t
+        .alice
+        .post(
+            &format!("{base}/rename"),
+            &[
+                ("key", "top.txt"),
+                ("new_name", "moved.txt"),
+                ("folder", "docs/"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    assert!(
+        app.s3.root.join("photos/docs/moved.txt").exists()
+            && !app.s3.root.join("photos/top.txt").exists()
+    );
+    let folder = t
+        .alice
+        .post(
+            &format!("{base}/rename"),
+            &[("key", "docs/sub/"), ("new_name", "kept")],
+        )
+        .await;
+    assert_eq!(folder.status, 303);
+    assert!(app.s3.root.join("photos/docs/kept/b.txt").exists());
+    let clash = t
+        .alice
+        .post(
+            &format!("{base}/rename"),
+            &[("key", "docs/a.txt"), ("new_name", "moved.txt")],
+        )
+        .await;
+    assert_eq!(clash.status, 400);
+    assert!(clash.body.contains("exists already"));
+
+    let confirm = t.alice.get(&format!("{base}/delete?key=docs/")).await;
+    // docs/a.txt, docs/moved.txt, docs/kept/b.txt (and the docs/new/ marker where the service lists it)
+    assert!(
+        confirm.body.contains("in it, from the bucket itself"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains("<strong>3 objects</strong>")
+            || confirm.body.contains("<strong>4 objects</strong>"),
+        "{}",
+        confirm.body
+    );
+    assert_eq!(
+        t.alice
+            .post(&format!("{base}/delete"), &[("key", "docs/")])
+            .await
+            .status,
+        303
+    );
+    let left = t.alice.get(&base).await;
+    assert!(left.body.contains("This folder is empty"), "{}", left.body);
+    let actions: Vec<String> = sqlx::query_scalar("select distinct action from audit_events where action in ('file_uploaded','folder_created','object_renamed','object_deleted') order by action")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "file_uploaded",
+            "folder_created",
+            "object_deleted",
+            "object_renamed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_path_and_a_tampered_page_token_are_explained() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    let missing = t.alice.get(&format!("{base}?path=no/such/folder/")).await;
+    assert_eq!(missing.status, 200);
+    assert!(missing.body.contains("This folder is empty"));
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"x").unwrap();
+    let tampered = t.alice.get(&format!("{base}?token=garbage%00token")).await;
+    assert_eq!(tampered.status, 400, "{}", tampered.body);
+    assert!(
+        tampered.body.contains("This page link is no longer valid"),
+        "{}",
+        tampered.body
+    );
+}
