@@ -8,6 +8,12 @@ mod keys;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc returns freed memory to the system promptly: with glibc's
+/// per-thread arenas, the large part buffers of streamed uploads linger and
+/// the process's memory climbs well past what it actually holds (R1).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 /// bucketdesk: a self-hosted, multi-user web workspace for S3 buckets.

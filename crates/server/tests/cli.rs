@@ -163,6 +163,43 @@ impl Drop for Server {
     }
 }
 
+/// Creates a workspace and connects `bucket` of `s3` through the forms, as a
+/// person would; returns the bucket's path.
+async fn connect_bucket(
+    browser: &Browser,
+    s3: &bucketdesk_s3_local::LocalS3,
+    bucket: &str,
+) -> String {
+    browser.get("/workspaces/new").await;
+    let created = browser.post("/workspaces", &[("name", "Team")]).await;
+    let workspace = created.location().unwrap().to_owned();
+    browser.get(&format!("{workspace}/buckets/new")).await;
+    let endpoint = s3.endpoint();
+    let connected = browser
+        .post(
+            &format!("{workspace}/buckets"),
+            &[
+                ("display_name", bucket),
+                ("provider", "minio"),
+                ("endpoint_url", &endpoint),
+                ("region", "us-east-1"),
+                ("bucket_name", bucket),
+                ("addressing", "auto"),
+                ("access_key_id", bucketdesk_testkit::S3_ACCESS_KEY),
+                ("secret_access_key", bucketdesk_testkit::S3_SECRET_KEY),
+            ],
+        )
+        .await;
+    assert_eq!(connected.status, 303, "{}", connected.body);
+    connected
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[test]
 fn help_documents_every_command() {
     let dir = tempfile::tempdir().unwrap();
@@ -354,28 +391,8 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
     .await
     .unwrap();
     s3.create_bucket("photos").unwrap();
-    browser.get("/workspaces/new").await;
-    let created = browser.post("/workspaces", &[("name", "Team")]).await;
-    let workspace = created.location().unwrap().to_owned();
-    browser.get(&format!("{workspace}/buckets/new")).await;
-    let endpoint = s3.endpoint();
-    let connected = browser
-        .post(
-            &format!("{workspace}/buckets"),
-            &[
-                ("display_name", "Photos"),
-                ("provider", "minio"),
-                ("endpoint_url", &endpoint),
-                ("region", "us-east-1"),
-                ("bucket_name", "photos"),
-                ("addressing", "auto"),
-                ("access_key_id", bucketdesk_testkit::S3_ACCESS_KEY),
-                ("secret_access_key", bucketdesk_testkit::S3_SECRET_KEY),
-            ],
-        )
-        .await;
-    assert_eq!(connected.status, 303, "{}", connected.body);
-    assert_eq!(browser.get(connected.location().unwrap()).await.status, 200);
+    let bucket = connect_bucket(&browser, &s3, "photos").await;
+    assert_eq!(browser.get(&bucket).await.status, 200);
     std::thread::sleep(Duration::from_millis(300));
 
     let logs = server.logs();
@@ -815,4 +832,127 @@ async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
         .await
         .unwrap();
     assert_eq!(workspaces, 1);
+}
+
+/// Resident memory of a process, in bytes.
+fn rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+#[tokio::test]
+async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded_memory() {
+    use sha2::{Digest, Sha256};
+    const GIB: u64 = 1024 * 1024 * 1024;
+    const CHUNK: usize = 1024 * 1024;
+    let chunk = |i: u64| -> Vec<u8> {
+        (0..CHUNK)
+            .map(|j| ((j as u64 * 31 + i * 7) % 251) as u8)
+            .collect()
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let sink = MailSink::start().await;
+    let s3_dir = tempfile::tempdir().unwrap();
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        s3_dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    s3.create_bucket("big").unwrap();
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "files@example.com"),
+            ("BUCKETDESK_SIGNUP", "open"),
+            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+        ],
+    );
+    let browser = Browser::new(&server.url());
+    browser.request_code("alice@example.com").await;
+    let code = code_in(&sink.last_to("alice@example.com").await.text).unwrap();
+    browser.post("/login/code", &[("code", &code)]).await;
+    let bucket = connect_bucket(&browser, &s3, "big").await;
+    browser.get(&bucket).await;
+    let token = browser.csrf_token().await;
+
+    // the expected checksum, chunk by chunk: never the whole body at once
+    let mut expected = Sha256::new();
+    for i in 0..GIB / CHUNK as u64 {
+        expected.update(chunk(i));
+    }
+    let expected = expected.finalize();
+
+    let pid = server.child.id();
+    let baseline = rss_of(pid);
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_of(pid), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let body = futures::stream::iter(
+        (0..GIB / CHUNK as u64).map(move |i| Ok::<_, std::io::Error>(chunk(i))),
+    );
+    let response = browser
+        .client
+        .post(format!("{}{bucket}/upload?key=one-gib.bin", server.url()))
+        .header("x-csrf-token", token)
+        .header("content-type", "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(body))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    sampler.abort();
+    assert_eq!(status, 201, "{text}");
+    let growth = peak
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .saturating_sub(baseline);
+    println!(
+        "bucketdesk's peak memory growth during a 1 GiB upload: {} MiB (baseline {} MiB)",
+        growth >> 20,
+        baseline >> 20
+    );
+    assert!(
+        growth <= 64 << 20,
+        "the server's memory grew by {} MiB (R1 allows 64)",
+        growth >> 20
+    );
+
+    let mut stored = std::fs::File::open(s3.root.join("big/one-gib.bin")).unwrap();
+    let mut actual = Sha256::new();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = stored.read(&mut buffer).unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        actual.update(&buffer[..n]);
+    }
+    assert_eq!(total, GIB);
+    assert_eq!(
+        actual.finalize(),
+        expected,
+        "the stored object has the right checksum"
+    );
 }

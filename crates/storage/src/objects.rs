@@ -464,40 +464,37 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut buffer = BytesMut::with_capacity(shape.part_size);
+    let mut parts = PartBuffer::new(shape.part_size);
     let mut total: u64 = 0;
-    let mut ended = false;
-    // fill the first part: a small file is one PutObject
-    while buffer.len() < shape.part_size {
+    // read until one part is full: a small file is one PutObject
+    let mut full: Vec<Bytes> = Vec::new();
+    while full.is_empty() {
         match body.next().await {
             Some(Ok(chunk)) => {
                 total += chunk.len() as u64;
                 if total > shape.max_size {
                     return Err(UploadError::TooLarge(shape.max_size));
                 }
-                buffer.extend_from_slice(&chunk);
+                full = parts.push(&chunk);
             }
             Some(Err(e)) => return Err(UploadError::CutOff(e.to_string())),
             None => {
-                ended = true;
-                break;
+                let whole = parts.finish().unwrap_or_default();
+                let mut request = client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(ByteStream::from(whole));
+                if let Some(ct) = content_type {
+                    request = request.content_type(ct);
+                }
+                request
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, bucket, options))?;
+                return Ok(total);
             }
         }
-    }
-    if ended {
-        let mut request = client
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(ByteStream::from(buffer.freeze()));
-        if let Some(ct) = content_type {
-            request = request.content_type(ct);
-        }
-        request
-            .send()
-            .await
-            .map_err(|e| classify(e, bucket, options))?;
-        return Ok(total);
     }
 
     let mut create = client.create_multipart_upload().bucket(bucket).key(key);
@@ -513,11 +510,9 @@ where
     let result: Result<u64, UploadError> = async {
         let mut etags: HashMap<i32, String> = HashMap::new();
         let mut number = 0;
+        let mut ended = false;
         loop {
-            // send every full part
-            while buffer.len() >= shape.part_size || (ended && !buffer.is_empty()) {
-                let take = buffer.len().min(shape.part_size);
-                let part = buffer.split_to(take).freeze();
+            for part in full.drain(..) {
                 number += 1;
                 while running.len() >= shape.in_flight {
                     collect_one(&mut running, &mut etags, bucket, options).await?;
@@ -540,22 +535,25 @@ where
                     if total > shape.max_size {
                         return Err(UploadError::TooLarge(shape.max_size));
                     }
-                    buffer.extend_from_slice(&chunk);
+                    full = parts.push(&chunk);
                 }
                 Some(Err(e)) => return Err(UploadError::CutOff(e.to_string())),
-                None => ended = true,
+                None => {
+                    ended = true;
+                    full.extend(parts.finish());
+                }
             }
         }
         while !running.is_empty() {
             collect_one(&mut running, &mut etags, bucket, options).await?;
         }
-        let mut parts: Vec<(i32, String)> = etags.into_iter().collect();
-        parts.sort();
-        let parts = parts
+        let mut numbered: Vec<(i32, String)> = etags.into_iter().collect();
+        numbered.sort();
+        let completed = numbered
             .into_iter()
             .map(|(n, etag)| CompletedPart::builder().part_number(n).e_tag(etag).build())
             .collect();
-        complete(client, bucket, key, &upload_id, parts, options).await?;
+        complete(client, bucket, key, &upload_id, completed, options).await?;
         Ok(total)
     }
     .await;
@@ -565,6 +563,62 @@ where
         abort(client, bucket, key, &upload_id).await;
     }
     result
+}
+
+/// Cuts a byte stream into parts of exactly `size` bytes, each in its own
+/// allocation, so an uploaded part frees all its memory when it is sent.
+struct PartBuffer {
+    size: usize,
+    current: BytesMut,
+}
+
+impl PartBuffer {
+    fn new(size: usize) -> Self {
+        PartBuffer {
+            size,
+            current: BytesMut::with_capacity(size),
+        }
+    }
+
+    /// Adds a chunk; returns the parts it completed.
+    fn push(&mut self, mut chunk: &[u8]) -> Vec<Bytes> {
+        let mut full = Vec::new();
+        while !chunk.is_empty() {
+            let room = self.size - self.current.len();
+            let (now, later) = chunk.split_at(room.min(chunk.len()));
+            self.current.extend_from_slice(now);
+            chunk = later;
+            if self.current.len() == self.size {
+                let done = std::mem::replace(&mut self.current, BytesMut::with_capacity(self.size));
+                full.push(done.freeze());
+            }
+        }
+        full
+    }
+
+    /// The last, partial part, if any bytes are left.
+    fn finish(&mut self) -> Option<Bytes> {
+        (!self.current.is_empty()).then(|| std::mem::take(&mut self.current).freeze())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartBuffer;
+
+    #[test]
+    fn parts_are_exactly_the_part_size_and_the_rest_comes_last() {
+        let mut parts = PartBuffer::new(4);
+        assert!(parts.push(b"ab").is_empty());
+        let full = parts.push(b"cdefghij");
+        assert_eq!(
+            full.iter().map(|b| b.as_ref()).collect::<Vec<_>>(),
+            [b"abcd".as_ref(), b"efgh".as_ref()]
+        );
+        assert!(full.iter().all(|b| b.len() == 4));
+        assert_eq!(parts.finish().as_deref(), Some(b"ij".as_ref()));
+        assert_eq!(parts.finish(), None);
+    }
 }
 
 type PartResult = (
