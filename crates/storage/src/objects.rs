@@ -602,25 +602,6 @@ impl PartBuffer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::PartBuffer;
-
-    #[test]
-    fn parts_are_exactly_the_part_size_and_the_rest_comes_last() {
-        let mut parts = PartBuffer::new(4);
-        assert!(parts.push(b"ab").is_empty());
-        let full = parts.push(b"cdefghij");
-        assert_eq!(
-            full.iter().map(|b| b.as_ref()).collect::<Vec<_>>(),
-            [b"abcd".as_ref(), b"efgh".as_ref()]
-        );
-        assert!(full.iter().all(|b| b.len() == 4));
-        assert_eq!(parts.finish().as_deref(), Some(b"ij".as_ref()));
-        assert_eq!(parts.finish(), None);
-    }
-}
-
 type PartResult = (
     i32,
     Result<
@@ -646,5 +627,24 @@ async fn collect_one(
         Some(Ok((_, Err(e)))) => Err(UploadError::S3(classify(e, bucket, options))),
         Some(Err(e)) => Err(UploadError::CutOff(e.to_string())),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartBuffer;
+
+    #[test]
+    fn parts_are_exactly_the_part_size_and_the_rest_comes_last() {
+        let mut parts = PartBuffer::new(4);
+        assert!(parts.push(b"ab").is_empty());
+        let full = parts.push(b"cdefghij");
+        assert_eq!(
+            full.iter().map(|b| b.as_ref()).collect::<Vec<_>>(),
+            [b"abcd".as_ref(), b"efgh".as_ref()]
+        );
+        assert!(full.iter().all(|b| b.len() == 4));
+        assert_eq!(parts.finish().as_deref(), Some(b"ij".as_ref()));
+        assert_eq!(parts.finish(), None);
     }
 }
