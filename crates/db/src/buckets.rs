@@ -32,6 +32,7 @@ pub struct BucketWithRole {
     #[sqlx(flatten)]
     pub bucket: Bucket,
     pub role: String,
+    pub workspace_name: String,
 }
 
 impl BucketWithRole {
@@ -140,7 +141,8 @@ pub async fn list_for_user(
     user: UserId,
 ) -> sqlx::Result<Vec<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role from buckets b join bucket_members m on m.bucket_id = b.id
+        "select {COLUMNS}, m.role, w.name as workspace_name
+         from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
          where b.workspace_id = $1 and m.user_id = $2
          order by lower(b.display_name)"
     ))
@@ -159,7 +161,8 @@ pub async fn find_for_user(
     user: UserId,
 ) -> sqlx::Result<Option<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role from buckets b join bucket_members m on m.bucket_id = b.id
+        "select {COLUMNS}, m.role, w.name as workspace_name
+         from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
          where b.id = $1 and b.workspace_id = $2 and m.user_id = $3"
     ))
     .bind(bucket.0)

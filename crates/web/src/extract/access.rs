@@ -23,6 +23,7 @@ pub struct BucketAccess {
     pub me: CurrentUser,
     pub bucket: Bucket,
     pub role: Role,
+    pub workspace_name: String,
 }
 
 fn id_from_path(params: &HashMap<String, String>, name: &str) -> Result<Uuid, AppError> {
@@ -115,6 +116,7 @@ impl FromRequestParts<AppState> for BucketAccess {
             me,
             bucket: found.bucket,
             role,
+            workspace_name: found.workspace_name,
         })
     }
 }

@@ -14,11 +14,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_db::buckets::Bucket;
-use bucketdesk_db::workspaces;
+use bucketdesk_domain::Role;
 use bucketdesk_domain::bucket::{
     check_access_key_id, check_bucket_name, check_display_name, check_region, check_secret_key,
 };
-use bucketdesk_domain::{Role, WorkspaceId};
 use bucketdesk_storage::{Addressing, Connection, Provider, check_endpoint_url};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -233,16 +232,6 @@ async fn connect_bucket(
     }
 }
 
-async fn workspace_name(state: &AppState, access: &BucketAccess) -> Result<String> {
-    let workspace = WorkspaceId(access.bucket.workspace_id);
-    Ok(
-        workspaces::find_for_user(&state.db, workspace, access.me.user.user_id())
-            .await?
-            .map(|w| w.name)
-            .unwrap_or_default(),
-    )
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "buckets/settings.html")]
 struct SettingsPage {
@@ -257,16 +246,12 @@ struct SettingsPage {
     signed_in: bool,
 }
 
-async fn show_settings(
-    State(state): State<AppState>,
-    access: BucketAccess,
-    CsrfToken(csrf): CsrfToken,
-) -> Result<SettingsPage> {
+async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Result<SettingsPage> {
     access.require(Role::Owner)?;
     Ok(SettingsPage {
         csrf,
         location: location(&access.bucket),
-        workspace_name: workspace_name(&state, &access).await?,
+        workspace_name: access.workspace_name.clone(),
         display_name: access.bucket.display_name.clone(),
         access_key_id: String::new(),
         errors: FieldErrors::new(),
@@ -309,7 +294,7 @@ async fn save_settings(
     let mut page = SettingsPage {
         csrf,
         location: location(&access.bucket),
-        workspace_name: workspace_name(&state, &access).await?,
+        workspace_name: access.workspace_name.clone(),
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),
         errors,
