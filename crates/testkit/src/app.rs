@@ -48,6 +48,7 @@ pub struct TestAppBuilder {
     db_proxy: bool,
     guard_private_endpoints: bool,
     max_upload_bytes: Option<u64>,
+    s3_timeout: Option<Duration>,
 }
 
 impl TestAppBuilder {
@@ -81,6 +82,12 @@ impl TestAppBuilder {
     /// (the tests' own S3 server on 127.0.0.1 is then refused too).
     pub fn guard_private_endpoints(mut self) -> Self {
         self.guard_private_endpoints = true;
+        self
+    }
+
+    /// How long S3 calls may take (connecting included).
+    pub fn s3_timeout(mut self, timeout: Duration) -> Self {
+        self.s3_timeout = Some(timeout);
         self
     }
 
@@ -156,7 +163,12 @@ impl TestAppBuilder {
             // the tests' S3 server lives on 127.0.0.1
             storage: StorageOptions {
                 allow_private_endpoints: !self.guard_private_endpoints,
-                ..StorageOptions::default()
+                connect_timeout: self
+                    .s3_timeout
+                    .unwrap_or(StorageOptions::DEFAULT_CONNECT_TIMEOUT),
+                operation_timeout: self
+                    .s3_timeout
+                    .unwrap_or(StorageOptions::DEFAULT_OPERATION_TIMEOUT),
             },
             max_upload_bytes: self
                 .max_upload_bytes

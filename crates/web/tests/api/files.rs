@@ -476,3 +476,40 @@ async fn a_missing_path_and_a_tampered_page_token_are_explained() {
         tampered.body
     );
 }
+
+#[tokio::test]
+async fn an_s3_server_that_stops_answering_gets_a_clear_page_in_time_and_the_app_keeps_working() {
+    let app = TestApp::builder()
+        .s3_timeout(std::time::Duration::from_secs(2))
+        .spawn()
+        .await;
+    let t = team(&app).await;
+    // a server that accepts connections and never answers
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    sqlx::query("update buckets set endpoint_url = $1, updated_at = now() where id = $2::uuid")
+        .bind(format!("http://{silent}"))
+        .bind(&t.photos)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let page = t.alice.get(&t.bucket_path(&t.photos)).await;
+    assert_eq!(page.status, 502);
+    assert!(page.body.contains("did not answer within"), "{}", page.body);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "answered within the timeout, not after a hang"
+    );
+    assert_eq!(
+        t.alice.get(&t.bucket_path(&t.reports)).await.status,
+        200,
+        "the other bucket still works"
+    );
+}
