@@ -469,15 +469,8 @@ where
     // read until one part is full: a small file is one PutObject
     let mut full: Vec<Bytes> = Vec::new();
     while full.is_empty() {
-        match body.next().await {
-            Some(Ok(chunk)) => {
-                total += chunk.len() as u64;
-                if total > shape.max_size {
-                    return Err(UploadError::TooLarge(shape.max_size));
-                }
-                full = parts.push(&chunk);
-            }
-            Some(Err(e)) => return Err(UploadError::CutOff(e.to_string())),
+        match next_chunk(&mut body, &mut total, shape.max_size).await? {
+            Some(chunk) => full = parts.push(&chunk),
             None => {
                 let whole = parts.finish().unwrap_or_default();
                 let mut request = client
@@ -529,15 +522,8 @@ where
             if ended {
                 break;
             }
-            match body.next().await {
-                Some(Ok(chunk)) => {
-                    total += chunk.len() as u64;
-                    if total > shape.max_size {
-                        return Err(UploadError::TooLarge(shape.max_size));
-                    }
-                    full = parts.push(&chunk);
-                }
-                Some(Err(e)) => return Err(UploadError::CutOff(e.to_string())),
+            match next_chunk(&mut body, &mut total, shape.max_size).await? {
+                Some(chunk) => full = parts.push(&chunk),
                 None => {
                     ended = true;
                     full.extend(parts.finish());
@@ -563,6 +549,29 @@ where
         abort(client, bucket, key, &upload_id).await;
     }
     result
+}
+
+/// The next chunk of the body, counted against the size limit; `None` at its end.
+async fn next_chunk<S, E>(
+    body: &mut S,
+    total: &mut u64,
+    max_size: u64,
+) -> Result<Option<Bytes>, UploadError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    match body.next().await {
+        Some(Ok(chunk)) => {
+            *total += chunk.len() as u64;
+            if *total > max_size {
+                return Err(UploadError::TooLarge(max_size));
+            }
+            Ok(Some(chunk))
+        }
+        Some(Err(e)) => Err(UploadError::CutOff(e.to_string())),
+        None => Ok(None),
+    }
 }
 
 /// Cuts a byte stream into parts of exactly `size` bytes, each in its own
