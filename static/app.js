@@ -79,12 +79,15 @@ document.addEventListener("submit", (event) => {
   const downloadSelected = browser.querySelector("[data-download-selected]");
   if (downloadSelected) downloadSelected.addEventListener("click", () => {
     const links = Array.from(browser.querySelectorAll("[data-select]:checked")).map((box) => box.dataset.download);
-    // one after another: browsers allow a download per navigation of a frame
+    // one after another, each through a same-origin link that redirects to
+    // the file's download (frames would be refused by the page's CSP)
     links.forEach((href, i) => window.setTimeout(() => {
-      const frame = document.createElement("iframe");
-      frame.hidden = true;
-      frame.src = href;
-      document.body.appendChild(frame);
+      const link = document.createElement("a");
+      link.href = href;
+      link.download = "";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
     }, i * 800));
   });
 
@@ -107,6 +110,27 @@ document.addEventListener("submit", (event) => {
     if (!running.size && Array.from(list.querySelectorAll(".failed")).length === 0) {
       window.setTimeout(() => window.location.assign(`${base}?path=${encodeURIComponent(path)}&done=uploaded`), 400);
     }
+  };
+
+  // ask first whether the name is free: a refusal sent while a large body is
+  // still uploading reaches the browser as a broken connection
+  const upload = (file, relative) => {
+    const key = path + relative;
+    fetch(`${base}/upload?key=${encodeURIComponent(key)}&check=1`, { method: "POST", headers: { "X-CSRF-Token": csrf } })
+      .then(async (answer) => {
+        if (answer.status === 409) {
+          if (window.confirm(await answer.text())) send(file, relative, true);
+          else { doneBytes.set(relative, file.size); skipped(relative); }
+        } else send(file, relative, false);
+      })
+      .catch(() => send(file, relative, false));
+  };
+
+  const skipped = (relative) => {
+    const item = document.createElement("li");
+    item.textContent = `${relative}: skipped, a file with that name exists`;
+    list.appendChild(item);
+    updateOverall();
   };
 
   const send = (file, relative, overwrite) => {
@@ -147,7 +171,7 @@ document.addEventListener("submit", (event) => {
   const start = (entries) => {
     if (!entries.length) return;
     panel.hidden = false;
-    entries.forEach(({ file, relative }) => { totalBytes += file.size; send(file, relative, false); });
+    entries.forEach(({ file, relative }) => { totalBytes += file.size; upload(file, relative); });
   };
 
   browser.querySelectorAll("[data-upload-files]").forEach((input) => input.addEventListener("change", () => {

@@ -49,6 +49,17 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a browser would rewrite the key's URL path: a `.` or `..` segment
+/// (also percent-encoded) is resolved away before the request is sent, so a
+/// presigned link to such a key cannot work and the bytes must go through
+/// bucketdesk instead.
+pub fn has_dot_segment(key: &str) -> bool {
+    key.split('/').any(|segment| {
+        let lower = segment.to_ascii_lowercase().replace("%2e", ".");
+        lower == "." || lower == ".."
+    })
+}
+
 /// The last part of a key: `a/b/c.txt` → `c.txt`; `a/b/` → `b`.
 pub fn file_name(key: &str) -> &str {
     let trimmed = key.strip_suffix('/').unwrap_or(key);
@@ -217,6 +228,15 @@ mod tests {
         assert!(check_key("tab\there").is_err());
         assert!(check_key(&"x".repeat(1025)).is_err());
         assert!(check_key(&"x".repeat(1024)).is_ok());
+    }
+
+    #[test]
+    fn dot_segments_are_spotted() {
+        assert!(has_dot_segment("a/../b.txt"));
+        assert!(has_dot_segment("./b.txt"));
+        assert!(has_dot_segment("a/%2E%2e/b"));
+        assert!(!has_dot_segment("a/..b/c.txt"));
+        assert!(!has_dot_segment("a.b/c..txt"));
     }
 
     #[test]

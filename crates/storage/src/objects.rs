@@ -78,7 +78,9 @@ pub async fn list_page(
         .filter_map(|o| {
             let key = o.key()?;
             // the folder's own marker object ("photos/") is not a file in it
-            (key != prefix).then(|| Entry {
+            // (only a folder's own marker: with a "starts with" filter the
+            // prefix is not a folder, and an exact match is a real file)
+            (!(prefix.ends_with('/') && key == prefix)).then(|| Entry {
                 key: key.to_owned(),
                 size: o.size().unwrap_or(0),
                 last_modified: to_time(o.last_modified()),
@@ -207,6 +209,35 @@ pub async fn read_start(
         }
     }
     Ok(bytes)
+}
+
+/// The object's bytes as a stream, with their length (downloads that must go
+/// through bucketdesk).
+pub async fn open(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    options: &StorageOptions,
+) -> S3Result<(
+    impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    Option<i64>,
+)> {
+    let output = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| classify(e, bucket, options))?;
+    let length = output.content_length();
+    let stream = futures::stream::unfold(output.body, |mut body| async move {
+        match body.try_next().await {
+            Ok(Some(chunk)) => Some((Ok(chunk), body)),
+            Ok(None) => None,
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), body)),
+        }
+    });
+    Ok((stream, length))
 }
 
 /// Creates an (empty) folder marker `prefix`, which ends in `/`.
@@ -428,6 +459,29 @@ pub struct UploadShape {
     pub max_size: u64,
 }
 
+impl UploadShape {
+    /// Parts big enough that a body of `length` bytes needs at most 10,000 of
+    /// them (S3's limit). Parts above 8 MiB go one at a time, so memory stays
+    /// near two parts.
+    pub fn for_length(length: Option<u64>, max_size: u64) -> Self {
+        let default = UploadShape {
+            max_size,
+            ..UploadShape::default()
+        };
+        let Some(length) = length else { return default };
+        let needed = length.div_ceil(MAX_PARTS - 1).next_multiple_of(1024 * 1024) as usize;
+        if needed <= default.part_size {
+            default
+        } else {
+            UploadShape {
+                part_size: needed,
+                in_flight: 1,
+                max_size,
+            }
+        }
+    }
+}
+
 impl Default for UploadShape {
     fn default() -> Self {
         UploadShape {
@@ -507,6 +561,9 @@ where
         loop {
             for part in full.drain(..) {
                 number += 1;
+                if number as u64 > MAX_PARTS {
+                    return Err(UploadError::TooLarge(total));
+                }
                 while running.len() >= shape.in_flight {
                     collect_one(&mut running, &mut etags, bucket, options).await?;
                 }
@@ -551,6 +608,11 @@ where
     result
 }
 
+/// An upload that sends nothing for this long is given up (and aborted).
+const UPLOAD_IDLE: Duration = Duration::from_secs(60);
+/// S3 allows at most this many parts in one multipart upload.
+const MAX_PARTS: u64 = 10_000;
+
 /// The next chunk of the body, counted against the size limit; `None` at its end.
 async fn next_chunk<S, E>(
     body: &mut S,
@@ -561,7 +623,15 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    match body.next().await {
+    let next = tokio::time::timeout(UPLOAD_IDLE, body.next())
+        .await
+        .map_err(|_| {
+            UploadError::CutOff(format!(
+                "no data arrived for {} seconds",
+                UPLOAD_IDLE.as_secs()
+            ))
+        })?;
+    match next {
         Some(Ok(chunk)) => {
             *total += chunk.len() as u64;
             if *total > max_size {
@@ -642,6 +712,20 @@ async fn collect_one(
 #[cfg(test)]
 mod tests {
     use super::PartBuffer;
+
+    #[test]
+    fn huge_uploads_get_parts_big_enough_for_ten_thousand_parts() {
+        use super::UploadShape;
+        let small = UploadShape::for_length(Some(1 << 30), u64::MAX);
+        assert_eq!((small.part_size, small.in_flight), (8 << 20, 2));
+        let huge = UploadShape::for_length(Some(5 << 40), u64::MAX);
+        assert!(
+            (5u64 << 40).div_ceil(huge.part_size as u64) < 10_000,
+            "{}",
+            huge.part_size
+        );
+        assert_eq!(huge.in_flight, 1);
+    }
 
     #[test]
     fn parts_are_exactly_the_part_size_and_the_rest_comes_last() {

@@ -28,7 +28,8 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { AppError::NotFound })
 }
 
-/// Routes that move large bodies: no request timeout, no form body limit.
+/// Routes that move large bodies or take long: no request timeout, no form
+/// body limit (each bounds itself).
 pub fn transfers() -> Router<AppState> {
     files::transfers()
 }

@@ -513,3 +513,86 @@ async fn an_s3_server_that_stops_answering_gets_a_clear_page_in_time_and_the_app
         "the other bucket still works"
     );
 }
+
+#[tokio::test]
+async fn a_key_with_dot_segments_downloads_through_the_app_because_no_link_could_work() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    assert_eq!(
+        upload(
+            &t.alice,
+            &base,
+            "dots/../dotted.txt",
+            b"dotted bytes".to_vec(),
+            false
+        )
+        .await
+        .0,
+        201
+    );
+    let page = t
+        .alice
+        .get(&format!(
+            "{base}/download?key={}",
+            urlencode("dots/../dotted.txt")
+        ))
+        .await;
+    assert_eq!(page.status, 200, "streamed, not redirected");
+    assert!(
+        page.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(page.body, "dotted bytes");
+}
+
+#[tokio::test]
+async fn the_upload_check_says_whether_a_name_is_free_before_any_body_is_sent() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let token = t.alice.csrf_token().await;
+    let check = |key: &str| {
+        t.alice
+            .client
+            .post(format!("{}{base}/upload?key={key}&check=1", t.alice.base))
+            .header("x-csrf-token", token.clone())
+            .send()
+    };
+    assert_eq!(check("free.txt").await.unwrap().status(), 204);
+    std::fs::write(app.s3.root.join("photos/taken.txt"), b"x").unwrap();
+    assert_eq!(check("taken.txt").await.unwrap().status(), 409);
+    assert!(
+        !app.s3.root.join("photos/free.txt").exists(),
+        "a check stores nothing"
+    );
+}
+
+#[tokio::test]
+async fn names_starting_with_include_the_exact_name_and_empty_text_files_preview() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    std::fs::create_dir_all(app.s3.root.join("photos/docs")).unwrap();
+    for name in ["report", "report.txt", "other.txt"] {
+        std::fs::write(app.s3.root.join("photos/docs").join(name), b"").unwrap();
+    }
+    let page = t
+        .alice
+        .get(&format!("{base}?path=docs/&starts=report"))
+        .await;
+    assert!(
+        page.body.contains(">report</a>") && page.body.contains(">report.txt</a>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(">other.txt</a>"));
+    let empty = t
+        .alice
+        .get(&format!("{base}/object?key=docs/report.txt"))
+        .await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+}

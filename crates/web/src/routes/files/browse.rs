@@ -17,6 +17,9 @@ pub const DEFAULT_PAGE: i32 = 200;
 pub const MAX_PAGE: i32 = 1000;
 /// Separates the tokens of earlier pages in `trail` (never part of a token).
 const TRAIL_SEPARATOR: char = '~';
+/// Earlier pages remembered for "Previous"; beyond this, the oldest is dropped
+/// (going back past it starts from the first page) so links stay short.
+const MAX_TRAIL: usize = 25;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -194,6 +197,10 @@ pub async fn browse(
         .map(|next| {
             let mut longer = trail.clone();
             longer.push(current);
+            if longer.len() > MAX_TRAIL {
+                longer.remove(0);
+                longer[0] = "-";
+            }
             here(next, &longer.join(&TRAIL_SEPARATOR.to_string()))
         });
     let previous = trail.split_last().map(|(last, rest)| {

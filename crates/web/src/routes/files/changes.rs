@@ -13,6 +13,7 @@ use bucketdesk_db::audit;
 use bucketdesk_domain::object::{check_key, check_name, file_name, parent};
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects;
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -55,7 +56,7 @@ pub async fn create_folder(
     Form(form): Form<FolderForm>,
 ) -> Result<Redirect> {
     access.require(Role::Editor)?;
-    check_name(&form.name).map_err(AppError::BadRequest)?;
+    check_name(form.name.trim()).map_err(AppError::BadRequest)?;
     let key = format!("{}{}/", form.path, form.name.trim());
     check_key(&key).map_err(AppError::BadRequest)?;
     let s3 = state.s3_client(&access.bucket).await?;
@@ -95,7 +96,7 @@ pub async fn rename(
 ) -> Result<Redirect> {
     access.require(Role::Editor)?;
     check_key(&form.key).map_err(AppError::BadRequest)?;
-    check_name(&form.new_name).map_err(AppError::BadRequest)?;
+    check_name(form.new_name.trim()).map_err(AppError::BadRequest)?;
     let is_folder = form.key.ends_with('/');
     let mut folder = if form.folder.trim().is_empty() {
         parent(&form.key).to_owned()
@@ -142,11 +143,16 @@ pub async fn rename(
             )));
         }
     }
-    // copy everything first, delete only once every copy is made
-    for (from, to) in &moves {
-        objects::copy(&s3, bucket, from, to, settings)
-            .await
-            .map_err(storage_error)?;
+    // copy everything first (several at once), delete only once every copy is made
+    let copies = futures::stream::iter(moves.clone().into_iter().map(|(from, to)| {
+        let (s3, bucket, settings) = (s3.clone(), bucket.to_owned(), *settings);
+        async move { objects::copy(&s3, &bucket, &from, &to, &settings).await }
+    }))
+    .buffer_unordered(8)
+    .collect::<Vec<_>>()
+    .await;
+    for copied in copies {
+        copied.map_err(storage_error)?;
     }
     let old: Vec<String> = moves.iter().map(|(from, _)| from.clone()).collect();
     objects::delete_keys(&s3, bucket, &old, settings)

@@ -17,21 +17,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}", get(browse::browse))
         .route("/w/{workspace}/b/{bucket}/object", get(object::show_object))
-        .route("/w/{workspace}/b/{bucket}/download", get(object::download))
         .route(
             "/w/{workspace}/b/{bucket}/folders",
             post(changes::create_folder),
         )
+}
+
+/// Routes that may take long: uploads and streamed downloads, and renames or
+/// deletes of whole folders (see `routes::transfers`).
+pub fn transfers() -> Router<AppState> {
+    Router::new()
+        .route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
+        .route("/w/{workspace}/b/{bucket}/download", get(object::download))
         .route("/w/{workspace}/b/{bucket}/rename", post(changes::rename))
         .route(
             "/w/{workspace}/b/{bucket}/delete",
             get(changes::confirm_delete).post(changes::delete),
         )
-}
-
-/// Routes that stream large bodies (see `routes::transfers`).
-pub fn transfers() -> Router<AppState> {
-    Router::new().route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
 }
 
 /// A storage failure as the page shows it.

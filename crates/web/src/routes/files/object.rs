@@ -12,7 +12,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::{
-    Disposition, Preview, check_key, content_disposition, file_name, human_size, parent,
+    Disposition, Preview, check_key, content_disposition, file_name, has_dot_segment, human_size,
+    parent,
 };
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects;
@@ -75,7 +76,11 @@ pub async fn show_object(
         .await
         .map_err(storage_error)?;
     let name = file_name(key).to_owned();
-    let preview = Preview::of(details.content_type.as_deref(), &name);
+    let preview = match Preview::of(details.content_type.as_deref(), &name) {
+        // an inline link to such a key cannot work (see `download`)
+        p if has_dot_segment(key) && p != Preview::Text => Preview::None,
+        p => p,
+    };
     let (mut preview_url, mut preview_text, mut truncated) = (String::new(), None, false);
     match preview.inline_content_type(&name) {
         Some(content_type) => {
@@ -91,6 +96,7 @@ pub async fn show_object(
             .await
             .map_err(storage_error)?;
         }
+        None if preview == Preview::Text && details.size == 0 => preview_text = Some(String::new()),
         None if preview == Preview::Text => {
             let bytes = objects::read_start(
                 &client,
@@ -171,6 +177,35 @@ pub async fn download(
     let bucket = &access.bucket;
     let client = state.s3_client(bucket).await?;
     let disposition = content_disposition(Disposition::Attachment, file_name(key));
+    let proxied = has_dot_segment(key);
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
+        bucket_id: Some(BucketId(bucket.id)),
+        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs(), "through_bucketdesk": proxied }),
+        ..client_info.event(&access.me.user, "download_link_issued")
+    };
+    if proxied {
+        // browsers resolve "." and ".." in URLs, so no link to this key can
+        // work: the bytes come through bucketdesk, streamed
+        let (stream, length) =
+            objects::open(&client, &bucket.bucket_name, key, &state.settings.storage)
+                .await
+                .map_err(storage_error)?;
+        audit::record(&state.db, event).await?;
+        let mut response = axum::body::Body::from_stream(stream).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        if let Some(length) = length {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        return Ok(response);
+    }
     let url = objects::presign_get(
         &client,
         &bucket.bucket_name,
@@ -181,12 +216,6 @@ pub async fn download(
     )
     .await
     .map_err(storage_error)?;
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
-        bucket_id: Some(BucketId(bucket.id)),
-        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs() }),
-        ..client_info.event(&access.me.user, "download_link_issued")
-    };
     audit::record(&state.db, event).await?;
     Ok(Redirect::to(&url).into_response())
 }

@@ -20,6 +20,9 @@ use serde_json::json;
 pub struct UploadQuery {
     key: String,
     overwrite: String,
+    /// `1`: only say whether the upload would be accepted (409 when the name
+    /// exists), before the browser sends a large body.
+    check: String,
 }
 
 pub async fn upload(
@@ -55,15 +58,19 @@ pub async fn upload(
             }
         }
     }
+    if query.check == "1" {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .filter(|ct| !ct.is_empty() && !ct.starts_with("multipart/"))
         .map(str::to_owned);
-    let shape = UploadShape {
-        max_size: state.settings.max_upload_bytes,
-        ..UploadShape::default()
-    };
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let shape = UploadShape::for_length(length, state.settings.max_upload_bytes);
     let stream = body.into_data_stream();
     match objects::upload(
         &s3,
