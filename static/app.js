@@ -212,3 +212,68 @@ document.addEventListener("click", (event) => {
   const text = button.parentElement.querySelector("[data-copy]").textContent;
   navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; });
 });
+
+// Share links: right-click a file (or its "Share link" button) for a
+// presigned link, copied to the clipboard, with its expiry shown.
+(() => {
+  const browser = document.getElementById("browser");
+  if (!browser) return;
+  const menu = browser.querySelector("[data-menu]");
+  const status = browser.querySelector("[data-share-status]");
+  if (!menu) return;
+  let row = null;
+  const hide = () => { menu.hidden = true; };
+  const show = (target, x, y) => {
+    row = target;
+    menu.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
+    menu.style.top = `${Math.min(y, window.innerHeight - 180)}px`;
+    menu.hidden = false;
+    menu.querySelector("button").focus();
+  };
+  browser.addEventListener("contextmenu", (event) => {
+    const target = event.target.closest("tr[data-key]");
+    if (!target) return;
+    event.preventDefault();
+    show(target, event.clientX, event.clientY);
+  });
+  browser.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-share]");
+    if (button) {
+      const rect = button.getBoundingClientRect();
+      show(button.closest("tr"), rect.left, rect.bottom);
+    } else if (!event.target.closest("[data-menu]")) hide();
+  });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") hide(); });
+  menu.querySelector("[data-menu-download]").addEventListener("click", () => {
+    hide();
+    window.location.assign(row.dataset.downloadHref);
+  });
+  menu.querySelectorAll("[data-menu-share]").forEach((button) => button.addEventListener("click", async () => {
+    hide();
+    const body = new URLSearchParams({ key: row.dataset.key, expires: button.dataset.menuShare });
+    const answer = await fetch(`${browser.dataset.base}/share`, {
+      method: "POST",
+      headers: { "X-CSRF-Token": browser.dataset.csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    status.hidden = false;
+    if (!answer.ok) { status.className = "error"; status.textContent = await answer.text(); return; }
+    const link = await answer.json();
+    try {
+      await navigator.clipboard.writeText(link.url);
+      status.className = "notice";
+      status.textContent = `Link to ${row.dataset.name} copied. It works until ${link.expires_at}.`;
+    } catch {
+      status.className = "notice";
+      status.textContent = `Link to ${row.dataset.name}, valid until ${link.expires_at}: ${link.url}`;
+    }
+  }));
+})();
+
+// The share page's copy button.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-share]");
+  if (!button) return;
+  const field = document.querySelector(".share-url");
+  navigator.clipboard.writeText(field.value).then(() => { button.textContent = "Copied"; });
+});

@@ -91,3 +91,90 @@ fn truncate(s: &str, max: usize) -> &str {
         None => s,
     }
 }
+
+/// Which events of a workspace to show.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub workspace: Option<Uuid>,
+    /// Part of the actor's email (case-insensitive).
+    pub person: Option<String>,
+    pub bucket: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// Only events older than this id (the next page).
+    pub before_id: Option<i64>,
+    /// When set, only events of these buckets or of no bucket (a bucket
+    /// Admin's view of a workspace).
+    pub only_buckets: Option<Vec<Uuid>>,
+}
+
+/// An event as the audit page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub occurred_at: OffsetDateTime,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub bucket_name: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// Matching events, newest first.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    filter: &Filter,
+    limit: i64,
+) -> sqlx::Result<Vec<Listed>> {
+    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        "select e.id, e.occurred_at, e.actor_email, e.action, e.ip, e.user_agent, b.display_name as bucket_name, e.details
+         from audit_events e left join buckets b on b.id = e.bucket_id where true",
+    );
+    if let Some(workspace) = filter.workspace {
+        query.push(" and e.workspace_id = ").push_bind(workspace);
+    }
+    if let Some(person) = &filter.person {
+        query.push(" and e.actor_email ilike ").push_bind(format!(
+            "%{}%",
+            person.replace('%', "\\%").replace('_', "\\_")
+        ));
+    }
+    if let Some(bucket) = filter.bucket {
+        query.push(" and e.bucket_id = ").push_bind(bucket);
+    }
+    if let Some(action) = &filter.action {
+        query.push(" and e.action = ").push_bind(action.clone());
+    }
+    if let Some(from) = filter.from {
+        query.push(" and e.occurred_at >= ").push_bind(from);
+    }
+    if let Some(until) = filter.until {
+        query.push(" and e.occurred_at < ").push_bind(until);
+    }
+    if let Some(before) = filter.before_id {
+        query.push(" and e.id < ").push_bind(before);
+    }
+    if let Some(buckets) = &filter.only_buckets {
+        query
+            .push(" and (e.bucket_id is null or e.bucket_id = any(")
+            .push_bind(buckets.clone())
+            .push("))");
+    }
+    query.push(" order by e.id desc limit ").push_bind(limit);
+    query.build_query_as().fetch_all(db).await
+}
+
+/// The actions recorded in a workspace, for the filter list.
+pub async fn actions_in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: Uuid,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select distinct action from audit_events where workspace_id = $1 order by action",
+    )
+    .bind(workspace)
+    .fetch_all(db)
+    .await
+}

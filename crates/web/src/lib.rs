@@ -2,6 +2,7 @@
 //! under `routes/`, extractors that make authentication impossible to forget
 //! under `extract/`, and the middleware every request passes through.
 
+mod actions;
 mod app;
 pub mod bucket_connections;
 mod error;

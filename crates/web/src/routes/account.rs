@@ -48,22 +48,6 @@ struct HomePage {
     signed_in: bool,
 }
 
-fn describe(action: &str) -> &'static str {
-    match action {
-        "sign_in" => "Signed in",
-        "sign_in_failed" => "Wrong sign-in code entered",
-        "sign_out" => "Signed out",
-        "sign_out_everywhere" => "Signed out everywhere",
-        "workspace_created" => "Created a workspace",
-        "workspace_renamed" => "Renamed a workspace",
-        "bucket_connected" => "Connected a bucket",
-        "bucket_renamed" => "Renamed a bucket",
-        "bucket_key_replaced" => "Replaced a bucket's key",
-        "bucket_disconnected" => "Disconnected a bucket",
-        _ => "Other activity",
-    }
-}
-
 fn format_time(t: OffsetDateTime) -> String {
     t.format(time::macros::format_description!(
         "[year]-[month]-[day] [hour]:[minute] UTC"
@@ -96,7 +80,7 @@ async fn show_home(
         .into_iter()
         .map(|e| Activity {
             when: format_time(e.occurred_at),
-            what: describe(&e.action),
+            what: crate::actions::describe(&e.action),
             from: [
                 e.ip.unwrap_or_default(),
                 e.user_agent.map(|ua| short_agent(&ua)).unwrap_or_default(),

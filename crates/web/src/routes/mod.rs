@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod buckets;
 mod files;
 mod health;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(members::router())
         .merge(invites::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(files::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })

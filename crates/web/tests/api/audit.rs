@@ -91,3 +91,139 @@ async fn a_forged_forwarded_header_line_before_the_proxys_own_is_ignored() {
     let event = &audit::with_action(&app.db, "sign_in_failed").await.unwrap()[0];
     assert_eq!(event.ip.as_deref(), Some("198.51.100.7"));
 }
+
+mod log_page {
+    //! The workspace audit log page and its CSV export.
+
+    use crate::team::{grant, invite, team};
+    use bucketdesk_testkit::TestApp;
+
+    #[tokio::test]
+    async fn owners_see_every_event_newest_first_and_filter_them() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        invite(&t, "bob@example.com", &[(&t.photos, "viewer")]).await;
+        let page = t.alice.get(&format!("/w/{}/audit", t.workspace)).await;
+        assert_eq!(page.status, 200);
+        for what in [
+            "Created a workspace",
+            "Connected a bucket",
+            "Sent an invitation",
+        ] {
+            assert!(page.body.contains(what), "{what}: {}", page.body);
+        }
+        let sent = page.body.find("Sent an invitation").unwrap();
+        let created = page.body.find("Created a workspace").unwrap();
+        assert!(sent < created, "newest first");
+
+        let filtered = t
+            .alice
+            .get(&format!("/w/{}/audit?action=bucket_connected", t.workspace))
+            .await;
+        assert_eq!(
+            filtered.body.matches("<td>Connected a bucket</td>").count(),
+            2
+        );
+        assert!(!filtered.body.contains("<td>Sent an invitation</td>"));
+        let by_person = t
+            .alice
+            .get(&format!("/w/{}/audit?person=nobody", t.workspace))
+            .await;
+        assert!(by_person.body.contains("No events match"));
+        let bad_date = t
+            .alice
+            .get(&format!("/w/{}/audit?from=yesterday", t.workspace))
+            .await;
+        assert_eq!(bad_date.status, 400);
+        assert!(bad_date.body.contains("should look like 2026-11-22"));
+    }
+
+    #[tokio::test]
+    async fn the_csv_export_has_every_matching_event_and_no_formulas() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        t.alice.get(&format!("/w/{}", t.workspace)).await;
+        t.alice
+            .post(
+                &format!("/w/{}/rename", t.workspace),
+                &[("name", "=HYPERLINK(\"http://evil\")")],
+            )
+            .await;
+        let csv = t.alice.get(&format!("/w/{}/audit.csv", t.workspace)).await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(
+            csv.header("content-disposition")
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let mut lines = csv.body.lines();
+        assert_eq!(
+            lines.next(),
+            Some("time_utc,person,action,bucket,about,ip,user_agent,details")
+        );
+        assert_eq!(
+            lines.count(),
+            4,
+            "workspace created, two buckets connected, renamed"
+        );
+        assert!(csv.body.contains("HYPERLINK"), "{}", csv.body);
+        for line in csv.body.lines() {
+            for cell in line.split("\",\"") {
+                assert!(
+                    !cell
+                        .trim_start_matches('"')
+                        .starts_with(['=', '+', '-', '@']),
+                    "a formula cell: {cell}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_admin_sees_their_buckets_and_a_viewer_sees_nothing() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        grant(&app, &t, "adam@example.com", &t.photos, "admin").await;
+        grant(&app, &t, "victor@example.com", &t.photos, "viewer").await;
+        std::fs::write(app.s3.root.join("reports/secret-report.txt"), b"x").unwrap();
+        t.alice
+            .get(&format!(
+                "{}/download?key=secret-report.txt",
+                t.bucket_path(&t.reports)
+            ))
+            .await;
+        std::fs::write(app.s3.root.join("photos/photo.txt"), b"x").unwrap();
+        t.alice
+            .get(&format!(
+                "{}/download?key=photo.txt",
+                t.bucket_path(&t.photos)
+            ))
+            .await;
+
+        let adam = app.sign_in_as("adam@example.com").await;
+        let page = adam.get(&format!("/w/{}/audit", t.workspace)).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("photo.txt"));
+        assert!(!page.body.contains("secret-report.txt"), "not his bucket");
+        assert!(
+            page.body.contains("Created a workspace"),
+            "workspace events are his to see"
+        );
+        let victor = app.sign_in_as("victor@example.com").await;
+        assert_eq!(
+            victor
+                .get(&format!("/w/{}/audit", t.workspace))
+                .await
+                .status,
+            403
+        );
+        assert_eq!(
+            victor
+                .get(&format!("/w/{}/audit.csv", t.workspace))
+                .await
+                .status,
+            403
+        );
+    }
+}

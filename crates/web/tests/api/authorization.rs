@@ -254,6 +254,16 @@ const READS: &[Row] = &[
         [200, 200, 200, 200, 200, 200, 200],
     ),
     row("GET", "/favicon.ico", [200, 200, 200, 200, 200, 200, 200]),
+    row(
+        "GET",
+        "/w/{workspace}/audit",
+        [303, 404, 403, 403, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/audit.csv",
+        [303, 404, 403, 403, 200, 200, 404],
+    ),
     on_key(
         "GET",
         "/w/{workspace}/b/{bucket}/object",
@@ -345,6 +355,12 @@ const WRITES: &[Row] = &[
         "POST",
         "/w/{workspace}/b/{bucket}/disconnect",
         [303, 404, 403, 403, 403, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/share",
+        &[("key", "hello.txt")],
+        [303, 404, 200, 200, 200, 200, 404],
     ),
     with_form(
         "POST",

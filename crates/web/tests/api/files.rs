@@ -596,3 +596,98 @@ async fn names_starting_with_include_the_exact_name_and_empty_text_files_preview
         .await;
     assert_eq!(empty.status, 200, "{}", empty.body);
 }
+
+mod share_links {
+    //! The right-click share link: a presigned GET, 15 minutes by default.
+
+    use crate::team::{grant, team};
+    use bucketdesk_testkit::TestApp;
+
+    #[tokio::test]
+    async fn a_share_link_is_a_fifteen_minute_attachment_that_downloads_and_is_audited() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/shared.txt"), b"shared bytes").unwrap();
+        grant(&app, &t, "victor@example.com", &t.photos, "viewer").await;
+        let victor = app.sign_in_as("victor@example.com").await;
+        let base = t.bucket_path(&t.photos);
+        victor.get(&base).await;
+        let token = victor.csrf_token().await;
+        let answer = victor
+            .client
+            .post(format!("{}{base}/share", victor.base))
+            .header("x-csrf-token", token)
+            .header("accept", "application/json")
+            .form(&[("key", "shared.txt")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "a Viewer may share what they may download"
+        );
+        let link: serde_json::Value = answer.json().await.unwrap();
+        let url = link["url"].as_str().unwrap();
+        assert!(url.contains("X-Amz-Expires=900"), "{url}");
+        assert!(
+            url.contains("response-content-disposition=attachment"),
+            "{url}"
+        );
+        assert_eq!(link["expires_in"], 900);
+        // anyone, without a session, downloads it from the bucket
+        let fetched = reqwest::get(url).await.unwrap();
+        assert_eq!(fetched.status(), 200);
+        assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"shared bytes");
+        let events: i64 = sqlx::query_scalar(
+            "select count(*) from audit_events where action = 'share_link_created'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(events, 1);
+    }
+
+    #[tokio::test]
+    async fn the_form_shows_the_link_and_bad_lifetimes_get_a_clear_message() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/a.txt"), b"x").unwrap();
+        let base = t.bucket_path(&t.photos);
+        t.alice.get(&base).await;
+        let page = t
+            .alice
+            .post(
+                &format!("{base}/share"),
+                &[("key", "a.txt"), ("expires", "86400")],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("X-Amz-Expires=86400")
+                && page.body.contains("It cannot be taken back"),
+            "{}",
+            page.body
+        );
+        for bad in ["0", "-5", "604801", "never"] {
+            let refused = t
+                .alice
+                .post(
+                    &format!("{base}/share"),
+                    &[("key", "a.txt"), ("expires", bad)],
+                )
+                .await;
+            assert_eq!(refused.status, 400, "{bad}");
+            assert!(
+                refused.body.contains("from 1 second to 7 days"),
+                "{bad}: {}",
+                refused.body
+            );
+        }
+        let dotted = t
+            .alice
+            .post(&format!("{base}/share"), &[("key", "a/../a.txt")])
+            .await;
+        assert_eq!(dotted.status, 400);
+    }
+}

@@ -6,6 +6,7 @@
 mod browse;
 mod changes;
 mod object;
+mod share;
 mod upload;
 
 use crate::{AppError, AppState};
@@ -20,6 +21,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/w/{workspace}/b/{bucket}/folders",
             post(changes::create_folder),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/share",
+            post(share::create_share_link),
         )
 }
 

@@ -1,0 +1,54 @@
+//! The audit trail's action names, in words people read.
+
+pub fn describe(action: &str) -> &'static str {
+    match action {
+        "sign_in" => "Signed in",
+        "sign_in_failed" => "Wrong sign-in code entered",
+        "sign_out" => "Signed out",
+        "sign_out_everywhere" => "Signed out everywhere",
+        "workspace_created" => "Created a workspace",
+        "workspace_renamed" => "Renamed a workspace",
+        "bucket_connected" => "Connected a bucket",
+        "bucket_renamed" => "Renamed a bucket",
+        "bucket_key_replaced" => "Replaced a bucket's key",
+        "bucket_disconnected" => "Disconnected a bucket",
+        "invite_sent" => "Sent an invitation",
+        "invite_resent" => "Sent an invitation again",
+        "invite_cancelled" => "Cancelled an invitation",
+        "invite_accepted" => "Accepted an invitation",
+        "role_changed" => "Changed a role",
+        "member_removed" => "Removed someone",
+        "download_link_issued" => "Downloaded a file",
+        "share_link_created" => "Created a share link",
+        "file_uploaded" => "Uploaded a file",
+        "folder_created" => "Created a folder",
+        "object_renamed" => "Renamed or moved",
+        "object_deleted" => "Deleted",
+        _ => "Other activity",
+    }
+}
+
+/// The short summary of an event's details: the file, person or bucket it was about.
+pub fn summary(details: &serde_json::Value) -> String {
+    let field = |name: &str| {
+        details
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    match (
+        field("key"),
+        field("from"),
+        field("to"),
+        field("email"),
+        field("name"),
+        field("bucket"),
+    ) {
+        (Some(key), ..) => key,
+        (_, Some(from), Some(to), ..) => format!("{from} → {to}"),
+        (_, _, _, Some(email), ..) => email,
+        (_, _, _, _, Some(name), _) => name,
+        (_, _, _, _, _, Some(bucket)) => bucket,
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,262 @@
+//! A workspace's audit log (flow 12): every event, newest first, filtered by
+//! person, bucket, action and date, a page at a time, and as CSV. Owners see
+//! everything; a bucket Admin sees the events of their buckets and of the
+//! workspace itself.
+
+use crate::extract::WorkspaceAccess;
+use crate::{AppError, AppState, Result, actions};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bucketdesk_db::{audit, buckets};
+use bucketdesk_domain::Role;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use uuid::Uuid;
+
+const PAGE: i64 = 50;
+/// The most rows one CSV export holds.
+const CSV_LIMIT: i64 = 50_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/w/{workspace}/audit", get(show_audit_log))
+        .route("/w/{workspace}/audit.csv", get(export_audit_log))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct AuditQuery {
+    person: String,
+    bucket: String,
+    action: String,
+    from: String,
+    until: String,
+    before: String,
+}
+
+impl AuditQuery {
+    fn link(&self, path: &str, before: Option<i64>) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("person", &self.person),
+            ("bucket", &self.bucket),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("until", &self.until),
+        ] {
+            if !value.is_empty() {
+                pairs.append_pair(name, value);
+            }
+        }
+        if let Some(before) = before {
+            pairs.append_pair("before", &before.to_string());
+        }
+        format!("{path}?{}", pairs.finish())
+    }
+}
+
+fn date(value: &str, name: &str) -> Result<Option<OffsetDateTime>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    time::Date::parse(value, format_description!("[year]-[month]-[day]"))
+        .map(|d| Some(d.midnight().assume_utc()))
+        .map_err(|_| AppError::BadRequest(format!("The {name} date should look like 2026-11-22.")))
+}
+
+/// The filter for this caller and query; `None` when the caller may not see the log.
+async fn filter(
+    state: &AppState,
+    access: &WorkspaceAccess,
+    q: &AuditQuery,
+) -> Result<(audit::Filter, bool, Vec<(Uuid, String)>)> {
+    let mine = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
+    let restricted = access.role != Role::Owner;
+    let visible: Vec<(Uuid, String)> = mine
+        .iter()
+        .filter(|b| !restricted || b.role() >= Role::Admin)
+        .map(|b| (b.bucket.id, b.bucket.display_name.clone()))
+        .collect();
+    if restricted && visible.is_empty() {
+        return Err(AppError::Forbidden(
+            "Only the workspace's owners and the Admins of its buckets see its audit log.",
+        ));
+    }
+    let bucket = match q.bucket.as_str() {
+        "" => None,
+        id => Some(
+            Uuid::parse_str(id)
+                .map_err(|_| AppError::BadRequest("Choose a bucket from the list.".into()))?,
+        ),
+    };
+    let until = date(&q.until, "until")?.map(|d| d + time::Duration::days(1));
+    let filter = audit::Filter {
+        workspace: Some(access.workspace.id),
+        person: (!q.person.trim().is_empty()).then(|| q.person.trim().to_owned()),
+        bucket,
+        action: (!q.action.is_empty()).then(|| q.action.clone()),
+        from: date(&q.from, "from")?,
+        until,
+        before_id: q.before.parse().ok(),
+        only_buckets: restricted.then(|| visible.iter().map(|(id, _)| *id).collect()),
+    };
+    Ok((filter, restricted, visible))
+}
+
+struct EventRow {
+    when: String,
+    who: String,
+    what: &'static str,
+    bucket: String,
+    about: String,
+    from: String,
+}
+
+fn when(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workspaces/audit.html")]
+struct AuditPage {
+    workspace_id: Uuid,
+    workspace_name: String,
+    restricted: bool,
+    /// (id, name) of the buckets to filter by
+    buckets: Vec<(String, String)>,
+    actions: Vec<(String, &'static str)>,
+    f_person: String,
+    f_bucket: String,
+    f_action: String,
+    f_from: String,
+    f_until: String,
+    csv_href: String,
+    events: Vec<EventRow>,
+    older: Option<String>,
+    problem: Option<String>,
+    signed_in: bool,
+}
+
+async fn show_audit_log(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    Query(q): Query<AuditQuery>,
+) -> Result<AuditPage> {
+    let (filter, restricted, buckets) = filter(&state, &access, &q).await?;
+    let listed = audit::list(&state.db, &filter, PAGE).await?;
+    let base = format!("/w/{}/audit", access.workspace.id);
+    let older = (listed.len() as i64 == PAGE).then(|| q.link(&base, listed.last().map(|e| e.id)));
+    let actions = audit::actions_in_workspace(&state.db, access.workspace.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let label = actions::describe(&a);
+            (a, label)
+        })
+        .collect();
+    let events = listed
+        .into_iter()
+        .map(|e| EventRow {
+            when: when(e.occurred_at),
+            who: e.actor_email.unwrap_or_default(),
+            what: actions::describe(&e.action),
+            bucket: e.bucket_name.unwrap_or_default(),
+            about: actions::summary(&e.details),
+            from: [
+                e.ip.unwrap_or_default(),
+                e.user_agent.unwrap_or_default().chars().take(60).collect(),
+            ]
+            .into_iter()
+            .filter(|s: &String| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        })
+        .collect();
+    Ok(AuditPage {
+        workspace_id: access.workspace.id,
+        workspace_name: access.workspace.name.clone(),
+        restricted,
+        buckets: buckets
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect(),
+        actions,
+        f_person: q.person.clone(),
+        f_bucket: q.bucket.clone(),
+        f_action: q.action.clone(),
+        f_from: q.from.clone(),
+        f_until: q.until.clone(),
+        csv_href: q.link(&format!("/w/{}/audit.csv", access.workspace.id), None),
+        events,
+        older,
+        problem: None,
+        signed_in: true,
+    })
+}
+
+/// A CSV cell: quoted, and never read as a formula by a spreadsheet.
+fn cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
+async fn export_audit_log(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response> {
+    let (filter, _, _) = filter(&state, &access, &q).await?;
+    let listed = audit::list(&state.db, &filter, CSV_LIMIT).await?;
+    let mut csv = String::from("time_utc,person,action,bucket,about,ip,user_agent,details\n");
+    for e in listed {
+        let row = [
+            when(e.occurred_at),
+            e.actor_email.unwrap_or_default(),
+            e.action.clone(),
+            e.bucket_name.unwrap_or_default(),
+            actions::summary(&e.details),
+            e.ip.unwrap_or_default(),
+            e.user_agent.unwrap_or_default(),
+            e.details.to_string(),
+        ];
+        csv.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-log.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(cell("plain"), "\"plain\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "\"'+1\"");
+    }
+}

@@ -1,0 +1,131 @@
+//! "Share link": a presigned GET anyone can use until it expires (S15):
+//! 15 minutes by default, 7 days at most, attachment disposition. Any role
+//! that can download may make one; each is an audit event. The answer is
+//! JSON for the browser script (right-click, copy), a page otherwise.
+
+use super::object::LINK_LIFETIME;
+use super::{bucket_path, q, storage_error};
+use crate::extract::{BucketAccess, ClientInfo, Form};
+use crate::{AppError, AppState, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use bucketdesk_db::audit;
+use bucketdesk_domain::object::{
+    Disposition, check_key, content_disposition, file_name, has_dot_segment, parent,
+};
+use bucketdesk_domain::{BucketId, WorkspaceId};
+use bucketdesk_storage::objects;
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// The longest a presigned link can live (S3's own limit).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShareForm {
+    key: String,
+    /// Seconds; empty means 15 minutes.
+    expires: String,
+}
+
+/// The lifetime asked for, if it is a whole number of seconds from 1 to 7 days.
+fn lifetime(expires: &str) -> Result<Duration> {
+    if expires.trim().is_empty() {
+        return Ok(LINK_LIFETIME);
+    }
+    match expires.trim().parse::<i64>() {
+        Ok(secs) if secs > 0 && secs as u64 <= MAX_LIFETIME.as_secs() => Ok(Duration::from_secs(secs as u64)),
+        _ => Err(AppError::BadRequest(
+            "A share link lives from 1 second to 7 days (604800 seconds); choose a time in that range.".into(),
+        )),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/share.html")]
+struct SharePage {
+    name: String,
+    url: String,
+    expires_at: String,
+    back: String,
+    signed_in: bool,
+}
+
+pub async fn create_share_link(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Form(form): Form<ShareForm>,
+) -> Result<Response> {
+    check_key(&form.key).map_err(AppError::BadRequest)?;
+    if has_dot_segment(&form.key) {
+        return Err(AppError::BadRequest(
+            "Browsers rewrite links to names with . or .. folders, so this file cannot be shared by link. Download it instead.".into(),
+        ));
+    }
+    let lifetime = lifetime(&form.expires)?;
+    let bucket = &access.bucket;
+    let s3 = state.s3_client(bucket).await?;
+    let disposition = content_disposition(Disposition::Attachment, file_name(&form.key));
+    let url = objects::presign_get(
+        &s3,
+        &bucket.bucket_name,
+        &form.key,
+        lifetime,
+        &disposition,
+        None,
+    )
+    .await
+    .map_err(storage_error)?;
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
+        bucket_id: Some(BucketId(bucket.id)),
+        details: json!({ "key": form.key, "expires_in": lifetime.as_secs() }),
+        ..client.event(&access.me.user, "share_link_created")
+    };
+    audit::record(&state.db, event).await?;
+    let expires_at = (time::OffsetDateTime::now_utc() + lifetime)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default();
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"));
+    if wants_json {
+        return Ok(axum::Json(
+            json!({ "url": url, "expires_at": expires_at, "expires_in": lifetime.as_secs() }),
+        )
+        .into_response());
+    }
+    Ok(SharePage {
+        name: file_name(&form.key).to_owned(),
+        url,
+        expires_at,
+        back: format!("{}?path={}", bucket_path(bucket), q(parent(&form.key))),
+        signed_in: true,
+    }
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_fifteen_minutes_by_default_and_never_over_seven_days() {
+        assert_eq!(lifetime("").unwrap(), Duration::from_secs(900));
+        assert_eq!(lifetime("3600").unwrap(), Duration::from_secs(3600));
+        assert_eq!(lifetime("604800").unwrap(), MAX_LIFETIME);
+        for bad in ["0", "-5", "604801", "soon", "1e9"] {
+            assert!(lifetime(bad).is_err(), "{bad}");
+        }
+    }
+}
