@@ -170,34 +170,9 @@ async fn connect_bucket(
     s3: &bucketdesk_s3_local::LocalS3,
     bucket: &str,
 ) -> String {
-    browser.get("/workspaces/new").await;
-    let created = browser.post("/workspaces", &[("name", "Team")]).await;
-    let workspace = created.location().unwrap().to_owned();
-    browser.get(&format!("{workspace}/buckets/new")).await;
-    let endpoint = s3.endpoint();
-    let connected = browser
-        .post(
-            &format!("{workspace}/buckets"),
-            &[
-                ("display_name", bucket),
-                ("provider", "minio"),
-                ("endpoint_url", &endpoint),
-                ("region", "us-east-1"),
-                ("bucket_name", bucket),
-                ("addressing", "auto"),
-                ("access_key_id", bucketdesk_testkit::S3_ACCESS_KEY),
-                ("secret_access_key", bucketdesk_testkit::S3_SECRET_KEY),
-            ],
-        )
-        .await;
-    assert_eq!(connected.status, 303, "{}", connected.body);
-    connected
-        .location()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned()
+    let workspace = browser.create_workspace("Team").await;
+    let id = browser.connect_bucket(&workspace, s3, bucket, bucket).await;
+    format!("/w/{workspace}/b/{id}")
 }
 
 #[test]

@@ -132,6 +132,53 @@ impl Browser {
         self.read(response).await
     }
 
+    /// Creates a workspace through its form, as a person would; returns its id.
+    pub async fn create_workspace(&self, name: &str) -> String {
+        self.get("/workspaces/new").await;
+        let page = self.post("/workspaces", &[("name", name)]).await;
+        assert_eq!(page.status, 303, "creating a workspace: {}", page.body);
+        page.location()
+            .expect("a redirect")
+            .trim_start_matches("/w/")
+            .to_owned()
+    }
+
+    /// Connects `bucket` of `s3` (with its key pair) to the workspace as
+    /// `display_name`, through the connect form; returns the bucket's id.
+    pub async fn connect_bucket(
+        &self,
+        workspace: &str,
+        s3: &bucketdesk_s3_local::LocalS3,
+        display_name: &str,
+        bucket: &str,
+    ) -> String {
+        self.get(&format!("/w/{workspace}/buckets/new")).await;
+        let endpoint = s3.endpoint();
+        let page = self
+            .post(
+                &format!("/w/{workspace}/buckets"),
+                &[
+                    ("display_name", display_name),
+                    ("provider", "minio"),
+                    ("endpoint_url", &endpoint),
+                    ("region", "us-east-1"),
+                    ("bucket_name", bucket),
+                    ("addressing", "auto"),
+                    ("access_key_id", &s3.access_key),
+                    ("secret_access_key", &s3.secret_key),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "connecting a bucket: {}", page.body);
+        let location = page.location().expect("a redirect");
+        location
+            .split("/b/")
+            .nth(1)
+            .and_then(|b| b.split('?').next())
+            .expect("a bucket id")
+            .to_owned()
+    }
+
     /// Opens the sign-in page and asks for a code for `email`.
     pub async fn request_code(&self, email: &str) -> Page {
         self.get("/login").await;

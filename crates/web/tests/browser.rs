@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
-use bucketdesk_testkit::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp};
+use bucketdesk_testkit::TestApp;
 use std::path::PathBuf;
 
 fn repo() -> PathBuf {
@@ -44,35 +44,11 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
     std::fs::create_dir_all(app.s3.root.join("photos/docs")).unwrap();
     std::fs::write(app.s3.root.join("photos/docs/readme.txt"), b"read me").unwrap();
     let alice = app.sign_in_as("alice@example.com").await;
-    alice.get("/workspaces/new").await;
-    let workspace = alice
-        .post("/workspaces", &[("name", "Team")])
-        .await
-        .location()
-        .unwrap()
-        .to_owned();
-    alice.get(&format!("{workspace}/buckets/new")).await;
-    let endpoint = app.s3.endpoint();
-    let connected = alice
-        .post(
-            &format!("{workspace}/buckets"),
-            &[
-                ("display_name", "Photos"),
-                ("provider", "minio"),
-                ("endpoint_url", &endpoint),
-                ("bucket_name", "photos"),
-                ("access_key_id", S3_ACCESS_KEY),
-                ("secret_access_key", S3_SECRET_KEY),
-            ],
-        )
+    let workspace = alice.create_workspace("Team").await;
+    let bucket_id = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
         .await;
-    let bucket = connected
-        .location()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let bucket = format!("/w/{workspace}/b/{bucket_id}");
     // Editor Edith and Viewer Victor
     for (email, role) in [
         ("edith@example.com", "editor"),

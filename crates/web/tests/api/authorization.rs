@@ -72,32 +72,10 @@ async fn world() -> World {
 
     // Mallory's own workspace, with a bucket, a member and a pending invitation
     let mallory = &browsers["outsider"];
-    let elsewhere = crate::workspaces::create_workspace(mallory, "Elsewhere").await;
-    mallory.get(&format!("/w/{elsewhere}/buckets/new")).await;
-    let endpoint = app.s3.endpoint();
-    let connected = mallory
-        .post(
-            &format!("/w/{elsewhere}/buckets"),
-            &[
-                ("display_name", "Hers"),
-                ("provider", "minio"),
-                ("endpoint_url", &endpoint),
-                ("bucket_name", "photos"),
-                ("access_key_id", S3_ACCESS_KEY),
-                ("secret_access_key", S3_SECRET_KEY),
-            ],
-        )
+    let elsewhere = mallory.create_workspace("Elsewhere").await;
+    let foreign_bucket = mallory
+        .connect_bucket(&elsewhere, &app.s3, "Hers", "photos")
         .await;
-    let foreign_bucket = connected
-        .location()
-        .unwrap()
-        .split("/b/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
     mallory.get(&format!("/w/{elsewhere}/members")).await;
     let field = format!("role_{foreign_bucket}");
     mallory

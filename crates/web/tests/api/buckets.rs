@@ -1,7 +1,6 @@
 //! Connecting buckets: tested before saving, every failure explained, the
 //! secret sealed (S13), only owners edit or disconnect.
 
-use crate::workspaces::create_workspace;
 use bucketdesk_testkit::{Browser, Page, S3_ACCESS_KEY, S3_SECRET_KEY, TestApp};
 
 /// The connect form's fields for the test app's S3 server, bucket `photos`.
@@ -43,7 +42,7 @@ async fn connect(browser: &Browser, workspace: &str, fields: &[(&'static str, St
 async fn alice_with_workspace(app: &TestApp) -> (Browser, String) {
     app.s3.create_bucket("photos").unwrap();
     let alice = app.sign_in_as("alice@example.com").await;
-    let workspace = create_workspace(&alice, "Team").await;
+    let workspace = alice.create_workspace("Team").await;
     (alice, workspace)
 }
 
@@ -454,7 +453,7 @@ async fn a_bucket_id_under_another_workspace_is_not_found() {
     let app = TestApp::spawn().await;
     let (alice, workspace) = alice_with_workspace(&app).await;
     let bucket = connected(&app, &alice, &workspace).await;
-    let other = create_workspace(&alice, "Other").await;
+    let other = alice.create_workspace("Other").await;
     let moved = bucket.replace(&workspace, &other);
     assert_eq!(alice.get(&moved).await.status, 404);
 }

@@ -1,8 +1,7 @@
 //! A workspace with two buckets and people in every role, for the tests of
 //! roles, invitations and revocation.
 
-use crate::workspaces::create_workspace;
-use bucketdesk_testkit::{Browser, Page, S3_ACCESS_KEY, S3_SECRET_KEY, TestApp};
+use bucketdesk_testkit::{Browser, Page, TestApp};
 
 pub struct Team {
     pub alice: Browser,
@@ -22,49 +21,18 @@ impl Team {
     }
 }
 
-async fn connect(
-    app: &TestApp,
-    alice: &Browser,
-    workspace: &str,
-    name: &str,
-    bucket: &str,
-) -> String {
-    alice.get(&format!("/w/{workspace}/buckets/new")).await;
-    let endpoint = app.s3.endpoint();
-    let page = alice
-        .post(
-            &format!("/w/{workspace}/buckets"),
-            &[
-                ("display_name", name),
-                ("provider", "minio"),
-                ("endpoint_url", &endpoint),
-                ("bucket_name", bucket),
-                ("addressing", "auto"),
-                ("access_key_id", S3_ACCESS_KEY),
-                ("secret_access_key", S3_SECRET_KEY),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    let location = page.location().unwrap();
-    location
-        .split("/b/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// Alice owns a workspace "Team" with buckets Photos and Reports.
 pub async fn team(app: &TestApp) -> Team {
     app.s3.create_bucket("photos").unwrap();
     app.s3.create_bucket("reports").unwrap();
     let alice = app.sign_in_as("alice@example.com").await;
-    let workspace = create_workspace(&alice, "Team").await;
-    let photos = connect(app, &alice, &workspace, "Photos", "photos").await;
-    let reports = connect(app, &alice, &workspace, "Reports", "reports").await;
+    let workspace = alice.create_workspace("Team").await;
+    let photos = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let reports = alice
+        .connect_bucket(&workspace, &app.s3, "Reports", "reports")
+        .await;
     Team {
         alice,
         workspace,

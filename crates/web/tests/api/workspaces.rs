@@ -1,17 +1,6 @@
 //! Workspaces: create, list, rename; only members see one.
 
-use bucketdesk_testkit::{Browser, TestApp};
-
-/// Creates a workspace through the form; returns its id.
-pub async fn create_workspace(browser: &Browser, name: &str) -> String {
-    browser.get("/workspaces/new").await;
-    let page = browser.post("/workspaces", &[("name", name)]).await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    page.location()
-        .unwrap()
-        .trim_start_matches("/w/")
-        .to_owned()
-}
+use bucketdesk_testkit::TestApp;
 
 #[tokio::test]
 async fn a_person_creates_a_workspace_owns_it_and_finds_it_on_the_home_page() {
@@ -20,7 +9,7 @@ async fn a_person_creates_a_workspace_owns_it_and_finds_it_on_the_home_page() {
     let home = alice.get("/").await;
     assert!(home.body.contains("You are not in any workspace yet"));
 
-    let id = create_workspace(&alice, "Marketing <team>").await;
+    let id = alice.create_workspace("Marketing <team>").await;
     let page = alice.get(&format!("/w/{id}")).await;
     assert_eq!(page.status, 200);
     assert!(
@@ -60,7 +49,7 @@ async fn a_workspace_name_must_be_given_and_short() {
 async fn the_owner_renames_the_workspace() {
     let app = TestApp::spawn().await;
     let alice = app.sign_in_as("alice@example.com").await;
-    let id = create_workspace(&alice, "Old").await;
+    let id = alice.create_workspace("Old").await;
     alice.get(&format!("/w/{id}")).await;
     let page = alice
         .post(&format!("/w/{id}/rename"), &[("name", "New name")])
@@ -86,7 +75,7 @@ async fn the_owner_renames_the_workspace() {
 async fn an_outsider_cannot_see_or_rename_a_workspace() {
     let app = TestApp::spawn().await;
     let alice = app.sign_in_as("alice@example.com").await;
-    let id = create_workspace(&alice, "Private").await;
+    let id = alice.create_workspace("Private").await;
     let mallory = app.sign_in_as("mallory@example.com").await;
     assert_eq!(mallory.get(&format!("/w/{id}")).await.status, 404);
     assert_eq!(
