@@ -97,6 +97,19 @@ impl LocalS3 {
         std::fs::create_dir_all(self.root.join(name))
     }
 
+    /// Parts of multipart uploads that were neither completed nor aborted
+    /// (s3s-fs keeps each as an `.upload_id-*` file in its root).
+    pub fn unfinished_parts(&self) -> usize {
+        std::fs::read_dir(&self.root)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".upload_id-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// How many HTTP requests the server has answered (for tests that count S3 calls).
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -163,6 +163,16 @@ impl Drop for Server {
     }
 }
 
+/// A browser signed in to `server` as `email`, with the code from `sink`.
+async fn signed_in(server: &Server, sink: &MailSink, email: &str) -> Browser {
+    let browser = Browser::new(&server.url());
+    assert_eq!(browser.request_code(email).await.status, 303);
+    let code = code_in(&sink.last_to(email).await.text).unwrap();
+    let page = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(page.location(), Some("/"), "signing in: {}", page.body);
+    browser
+}
+
 /// Creates a workspace and connects `bucket` of `s3` through the forms, as a
 /// person would; returns the bucket's path.
 async fn connect_bucket(
@@ -555,6 +565,19 @@ mod keys {
         command
     }
 
+    /// `bucketdesk serve` for this database and key file, on a free port.
+    fn serve_command(dir: &tempfile::TempDir, url: &str, key_file: &Path) -> Command {
+        let mut command = bucketdesk(
+            dir,
+            &[
+                ("DATABASE_URL", url),
+                ("BUCKETDESK_KEY_FILE", key_file.to_str().unwrap()),
+            ],
+        );
+        command.env("BUCKETDESK_BIND", format!("127.0.0.1:{}", free_port()));
+        command
+    }
+
     fn key_file(dir: &tempfile::TempDir, key: &InstanceKey) -> std::path::PathBuf {
         let path = dir.path().join("instance-key.pem");
         key.write_new(&path).unwrap();
@@ -622,18 +645,7 @@ mod keys {
         let dir = tempfile::tempdir().unwrap();
         let (url, _pool, _) = seeded(&fixture(1), 1, "").await;
         let path = dir.path().join("gone.pem");
-        let port = free_port();
-        let (code, _, stderr) = output({
-            let mut c = bucketdesk(
-                &dir,
-                &[
-                    ("DATABASE_URL", &url),
-                    ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
-                ],
-            );
-            c.env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"));
-            c
-        });
+        let (code, _, stderr) = output(serve_command(&dir, &url, &path));
         assert_eq!(code, 1);
         assert!(
             stderr.contains("does not exist") && stderr.contains("Restore the key file"),
@@ -648,18 +660,7 @@ mod keys {
         let sealed_with = fixture(1);
         let (url, _pool, _) = seeded(&sealed_with, 1, "").await;
         let path = key_file(&dir, &fixture(2));
-        let port = free_port();
-        let (code, _, stderr) = output({
-            let mut c = bucketdesk(
-                &dir,
-                &[
-                    ("DATABASE_URL", &url),
-                    ("BUCKETDESK_KEY_FILE", path.to_str().unwrap()),
-                ],
-            );
-            c.env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"));
-            c
-        });
+        let (code, _, stderr) = output(serve_command(&dir, &url, &path));
         assert_eq!(code, 1);
         assert!(
             stderr.contains(sealed_with.id()) && stderr.contains(fixture(2).id()),
@@ -697,16 +698,7 @@ mod keys {
                 ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
             ],
         );
-        let browser = Browser::new(&server.url());
-        browser.request_code("alice@example.com").await;
-        let code = code_in(&sink.last_to("alice@example.com").await.text).unwrap();
-        assert_eq!(
-            browser
-                .post("/login/code", &[("code", &code)])
-                .await
-                .location(),
-            Some("/")
-        );
+        let browser = signed_in(&server, &sink, "alice@example.com").await;
         let home = browser.get("/").await;
         let workspace = home
             .body
@@ -743,10 +735,7 @@ async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
         ("BUCKETDESK_DATA_DIR", data.to_str().unwrap()),
     ];
     let server = Server::start(&dir, &envs);
-    let browser = Browser::new(&server.url());
-    browser.request_code("admin@example.com").await;
-    let code = code_in(&sink.last_to("admin@example.com").await.text).unwrap();
-    browser.post("/login/code", &[("code", &code)]).await;
+    let browser = signed_in(&server, &sink, "admin@example.com").await;
     let home = browser.get("/").await;
     assert!(home.body.contains("Demo"), "{}", home.body);
     let workspace = home
@@ -861,10 +850,7 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
             ("BUCKETDESK_S3_TIMEOUT_SECS", "600"),
         ],
     );
-    let browser = Browser::new(&server.url());
-    browser.request_code("alice@example.com").await;
-    let code = code_in(&sink.last_to("alice@example.com").await.text).unwrap();
-    browser.post("/login/code", &[("code", &code)]).await;
+    let browser = signed_in(&server, &sink, "alice@example.com").await;
     let bucket = connect_bucket(&browser, &s3, "big").await;
     browser.get(&bucket).await;
     let token = browser.csrf_token().await;

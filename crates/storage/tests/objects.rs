@@ -61,21 +61,6 @@ async fn put(f: &Fixture, key: &str, body: &[u8]) {
         .unwrap();
 }
 
-/// Parts of multipart uploads that were neither completed nor aborted
-/// (s3s-fs keeps them as `.upload_id-*` files in its root).
-fn leftover_parts(f: &Fixture) -> usize {
-    std::fs::read_dir(&f.s3.root)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".upload_id-")
-        })
-        .count()
-}
-
 fn chunks(
     total: usize,
     chunk: usize,
@@ -304,7 +289,7 @@ async fn a_small_upload_is_one_put_and_a_large_one_is_multipart_with_the_right_b
             .all(|c| c.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8)),
         "the bytes arrived in order"
     );
-    assert_eq!(leftover_parts(&f), 0);
+    assert_eq!(f.s3.unfinished_parts(), 0);
 }
 
 #[tokio::test]
@@ -351,7 +336,7 @@ async fn a_cut_off_or_too_large_upload_leaves_nothing_behind() {
         matches!(too_large, Err(objects::UploadError::TooLarge(_))),
         "{too_large:?}"
     );
-    assert_eq!(leftover_parts(&f), 0, "aborted (R2)");
+    assert_eq!(f.s3.unfinished_parts(), 0, "aborted (R2)");
     assert!(
         !objects::exists(&f.client, "files", "cut.bin", &options())
             .await
