@@ -244,6 +244,10 @@ document.addEventListener("click", (event) => {
     } else if (!event.target.closest("[data-menu]")) hide();
   });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") hide(); });
+  menu.querySelector("[data-menu-revocable]").addEventListener("click", () => {
+    hide();
+    window.location.assign(`${browser.dataset.base}/links/new?key=${encodeURIComponent(row.dataset.key)}`);
+  });
   menu.querySelector("[data-menu-download]").addEventListener("click", () => {
     hide();
     window.location.assign(row.dataset.downloadHref);
@@ -270,10 +274,48 @@ document.addEventListener("click", (event) => {
   }));
 })();
 
-// The share page's copy button.
+// Copy buttons: a link's address (data-copy) or a field's text (data-copy-from).
 document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-copy-share]");
+  const button = event.target.closest("[data-copy], [data-copy-from]");
   if (!button) return;
-  const field = document.querySelector(".share-url");
-  navigator.clipboard.writeText(field.value).then(() => { button.textContent = "Copied"; });
+  const text = button.dataset.copy ?? document.querySelector(button.dataset.copyFrom).value;
+  navigator.clipboard.writeText(text).then(
+    () => { button.textContent = "Copied"; },
+    () => { window.prompt("Copy this:", text); },
+  );
 });
+
+// An upload link's page: each chosen file is sent on its own, and the
+// server's answer (received, renamed, refused) is shown under it.
+(() => {
+  const box = document.querySelector("[data-upload-link]");
+  if (!box) return;
+  const input = box.querySelector("[data-link-files]");
+  const list = box.querySelector("[data-arrived]");
+  const maxBytes = Number(box.dataset.maxBytes);
+  input.addEventListener("change", async () => {
+    for (const file of Array.from(input.files)) {
+      const item = document.createElement("li");
+      list.appendChild(item);
+      if (maxBytes && file.size > maxBytes) {
+        item.className = "failed";
+        item.textContent = `${file.name}: too large for this link.`;
+        continue;
+      }
+      item.textContent = `${file.name}: sending…`;
+      try {
+        const answer = await fetch(`${box.dataset.uploadLink}?name=${encodeURIComponent(file.name)}`, {
+          method: "POST",
+          headers: { "X-CSRF-Token": box.dataset.csrf, "Content-Type": file.type || "application/octet-stream" },
+          body: file,
+        });
+        item.className = answer.ok ? "done" : "failed";
+        item.textContent = await answer.text();
+      } catch {
+        item.className = "failed";
+        item.textContent = `${file.name}: the connection failed. Try again.`;
+      }
+    }
+    input.value = "";
+  });
+})();

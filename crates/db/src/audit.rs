@@ -178,3 +178,22 @@ pub async fn actions_in_workspace(
     .fetch_all(db)
     .await
 }
+
+/// The events about one link of a workspace (its visits and changes), newest first.
+pub async fn for_link(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    link: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from audit_events
+         where workspace_id = $1 and details ? 'link' and details ->> 'link' = $2
+         order by occurred_at desc, id desc limit $3"
+    ))
+    .bind(workspace.0)
+    .bind(link.to_string())
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

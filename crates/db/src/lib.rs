@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod buckets;
 pub mod invites;
+pub mod links;
 pub mod login;
 pub mod members;
 pub mod users;

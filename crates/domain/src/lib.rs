@@ -4,6 +4,7 @@
 pub mod bucket;
 mod email;
 mod ids;
+pub mod link;
 pub mod login;
 pub mod object;
 mod role;

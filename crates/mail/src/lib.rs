@@ -6,5 +6,5 @@ mod messages;
 mod transport;
 
 pub use lettre::message::Mailbox;
-pub use messages::{InviteMail, LoginCodeMail, OutgoingMail};
+pub use messages::{InviteMail, LinkDownloadedMail, LoginCodeMail, OutgoingMail};
 pub use transport::{MailConfigError, MailError, Mailer};

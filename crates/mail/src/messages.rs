@@ -91,6 +91,41 @@ impl InviteMail<'_> {
     }
 }
 
+#[derive(Template)]
+#[template(path = "email/link_downloaded/body.txt")]
+struct LinkDownloadedText<'a> {
+    m: &'a LinkDownloadedMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/link_downloaded/body.html")]
+struct LinkDownloadedHtml<'a> {
+    m: &'a LinkDownloadedMail<'a>,
+}
+
+/// Tells a link's creator that it was downloaded for the first time.
+pub struct LinkDownloadedMail<'a> {
+    /// The file's name, "the folder …" or "3 files".
+    pub what: &'a str,
+    pub bucket: &'a str,
+    pub at: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    /// The link's page in bucketdesk.
+    pub manage_link: &'a str,
+}
+
+impl LinkDownloadedMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: format!("Your link to {} was downloaded", self.what),
+            text: LinkDownloadedText { m: self }.render()?,
+            html: LinkDownloadedHtml { m: self }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,8 @@ pub struct Config {
     pub s3_timeout: Duration,
     /// `BUCKETDESK_MAX_UPLOAD_MB`: the largest file one upload may store.
     pub max_upload_mb: u64,
+    /// `BUCKETDESK_LINK_MAX_DAYS`: the longest a revocable link may live.
+    pub link_max_days: u64,
     /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
@@ -224,8 +226,16 @@ impl Config {
             1..=5 * 1024 * 1024,
         )?;
 
+        let link_max_days = parse_number(
+            get("BUCKETDESK_LINK_MAX_DAYS"),
+            "BUCKETDESK_LINK_MAX_DAYS",
+            90,
+            1..=3650,
+        )?;
+
         Ok(Config {
             max_upload_mb,
+            link_max_days,
             demo_owner,
             demo_s3_bind,
             allow_private_endpoints,
@@ -275,6 +285,7 @@ impl Config {
                 allow_private_endpoints: self.allow_private_endpoints,
             },
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
+            link_max_lifetime: Duration::from_secs(self.link_max_days * 24 * 60 * 60),
         }
     }
 }

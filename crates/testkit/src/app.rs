@@ -173,6 +173,7 @@ impl TestAppBuilder {
             max_upload_bytes: self
                 .max_upload_bytes
                 .unwrap_or(Settings::DEFAULT_MAX_UPLOAD_BYTES),
+            link_max_lifetime: Settings::DEFAULT_LINK_MAX_LIFETIME,
         };
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();

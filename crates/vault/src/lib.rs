@@ -12,6 +12,8 @@
 
 mod envelope;
 mod key_file;
+mod token_box;
 
 pub use envelope::{OpenError, SealError, Sealed, bucket_secret_context};
 pub use key_file::{InstanceKey, KeyFileError, KeyFileOutcome};
+pub use token_box::TokenBox;

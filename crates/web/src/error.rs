@@ -15,6 +15,9 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// A share or upload link that does not exist (unknown, mistyped, truncated).
+    #[error("no such link")]
+    NoSuchLink,
     /// No role on the workspace or bucket in the path: never had one, or it
     /// was removed. The same page either way, so nothing leaks.
     #[error("no access")]
@@ -22,6 +25,12 @@ pub enum AppError {
     /// The request itself is wrong; the message says how, in plain words.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A link that worked once and no longer does; the message says why.
+    #[error("gone: {0}")]
+    Gone(String),
+    /// Too many attempts in a short time; the message says when to try again.
+    #[error("too many attempts: {0}")]
+    TooMany(String),
     /// The storage service refused or failed; the message says why in plain words.
     #[error("storage: {0}")]
     Storage(String),
@@ -66,6 +75,13 @@ impl IntoResponse for AppError {
                 "Page not found",
                 "There is nothing at this address. Check the link, or start again from the home page.".into(),
             ),
+            AppError::NoSuchLink => (
+                StatusCode::NOT_FOUND,
+                "Link not found",
+                "This link does not exist. Check that you copied all of it, or ask the person who \
+                 shared it for a new one."
+                    .into(),
+            ),
             AppError::NoAccess => (
                 StatusCode::NOT_FOUND,
                 "No access",
@@ -74,6 +90,8 @@ impl IntoResponse for AppError {
                     .into(),
             ),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is wrong with that request", why),
+            AppError::Gone(why) => (StatusCode::GONE, "This link no longer works", why),
+            AppError::TooMany(why) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", why),
             AppError::Storage(why) => (StatusCode::BAD_GATEWAY, "The storage service did not do that", why),
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "service unavailable");

@@ -5,15 +5,13 @@
 //! invitation sent many times at once is one invitation and one mail.
 
 use crate::extract::ClientInfo;
+use crate::tokens::{new_token, token_hash};
 use crate::{AppError, AppState, Result};
-use base64::Engine;
 use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{audit, invites, members};
 use bucketdesk_domain::{BucketId, Email, Role, WorkspaceId};
 use bucketdesk_mail::InviteMail;
-use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -21,18 +19,6 @@ use uuid::Uuid;
 pub const LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// An identical invitation sent again within this time is not mailed again.
 const DUPLICATE_WINDOW: time::Duration = time::Duration::minutes(1);
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-fn new_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
 
 pub struct InviteRequest {
     pub email: Email,

@@ -5,9 +5,11 @@
 mod actions;
 mod app;
 pub mod bucket_connections;
+mod csv;
 mod error;
 pub mod extract;
 pub mod invitations;
+pub mod links;
 pub mod memberships;
 mod middleware;
 mod pages;
@@ -18,6 +20,7 @@ pub mod session;
 mod sign_in;
 mod state;
 mod static_files;
+mod tokens;
 
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate, serve};
 pub use error::{AppError, Result};

@@ -4,7 +4,7 @@ use bucketdesk_db::PgPool;
 use bucketdesk_domain::SignupPolicy;
 use bucketdesk_mail::Mailer;
 use bucketdesk_storage::StorageOptions;
-use bucketdesk_vault::InstanceKey;
+use bucketdesk_vault::{InstanceKey, TokenBox};
 use ipnet::IpNet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,8 @@ pub struct Settings {
     pub storage: StorageOptions,
     /// The largest file one upload may store.
     pub max_upload_bytes: u64,
+    /// The longest a revocable link may live.
+    pub link_max_lifetime: Duration,
 }
 
 impl Settings {
@@ -38,6 +40,7 @@ impl Settings {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     /// S3's own limit for one object: 5 TiB.
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+    pub const DEFAULT_LINK_MAX_LIFETIME: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
     /// Cookies get the Secure flag (and the `__Host-` prefix) when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
@@ -69,6 +72,8 @@ pub struct Inner {
     /// S3 clients of recently used buckets, so no secret is decrypted (an RSA
     /// private operation) on the per-request path.
     pub s3_clients: crate::s3_clients::ClientCache,
+    /// Seals the tokens of revocable links, so they can be copied again.
+    pub link_tokens: TokenBox,
 }
 
 impl std::ops::Deref for AppState {
@@ -90,6 +95,7 @@ impl AppState {
             settings,
             mailer,
             code_hash_key: instance_key.derive_secret("login code hash v1"),
+            link_tokens: TokenBox::new(instance_key.derive_secret("link token box v1")),
             instance_key,
             s3_clients: Default::default(),
         }))

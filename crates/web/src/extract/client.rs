@@ -40,6 +40,16 @@ impl ClientInfo {
             ..Default::default()
         }
     }
+
+    /// An audit event by someone without an account (a visitor of a link).
+    pub fn anonymous_event<'a>(&'a self, action: &'a str) -> audit::NewEvent<'a> {
+        audit::NewEvent {
+            action,
+            ip: Some(&self.ip_text),
+            user_agent: self.user_agent.as_deref(),
+            ..Default::default()
+        }
+    }
 }
 
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in

@@ -3,6 +3,7 @@
 //! everything; a bucket Admin sees the events of their buckets and of the
 //! workspace itself.
 
+use crate::csv::csv_line;
 use crate::extract::WorkspaceAccess;
 use crate::{AppError, AppState, Result, actions};
 use askama::Template;
@@ -167,7 +168,9 @@ async fn show_audit_log(
         .into_iter()
         .map(|e| EventRow {
             when: when(e.occurred_at),
-            who: e.actor_email.unwrap_or_default(),
+            who: e
+                .actor_email
+                .unwrap_or_else(|| "Someone with a link".into()),
             what: actions::describe(&e.action),
             bucket: e.bucket_name.unwrap_or_default(),
             about: actions::summary(&e.details),
@@ -203,16 +206,6 @@ async fn show_audit_log(
     })
 }
 
-/// A CSV cell: quoted, and never read as a formula by a spreadsheet.
-fn cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
-}
-
 async fn export_audit_log(
     State(state): State<AppState>,
     access: WorkspaceAccess,
@@ -232,8 +225,7 @@ async fn export_audit_log(
             e.user_agent.unwrap_or_default(),
             e.details.to_string(),
         ];
-        csv.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
-        csv.push('\n');
+        csv.push_str(&csv_line(&row));
     }
     Ok((
         [
@@ -246,17 +238,4 @@ async fn export_audit_log(
         csv,
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(cell("plain"), "\"plain\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("+1"), "\"'+1\"");
-    }
 }

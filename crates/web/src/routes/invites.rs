@@ -2,8 +2,9 @@
 //! sign-in; accepting is a POST from the signed-in invitee.
 
 use crate::extract::{ClientInfo, CsrfToken, MaybeUser};
-use crate::invitations::{self, AcceptOutcome, token_hash};
+use crate::invitations::{self, AcceptOutcome};
 use crate::pages::ErrorPage;
+use crate::tokens::token_hash;
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;

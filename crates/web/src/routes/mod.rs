@@ -7,7 +7,9 @@ mod buckets;
 mod files;
 mod health;
 mod invites;
+mod links;
 mod members;
+mod public_links;
 mod sign_in;
 mod workspaces;
 
@@ -26,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(audit::router())
         .merge(files::router())
+        .merge(links::router())
+        .merge(public_links::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })
 }
@@ -33,5 +37,5 @@ pub fn router() -> Router<AppState> {
 /// Routes that move large bodies or take long: no request timeout, no form
 /// body limit (each bounds itself).
 pub fn transfers() -> Router<AppState> {
-    files::transfers()
+    files::transfers().merge(public_links::transfers())
 }

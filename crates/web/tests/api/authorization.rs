@@ -90,6 +90,27 @@ async fn world() -> World {
             .await
             .unwrap();
     let mallory_id = user_id(&app, "mallory@example.com").await;
+    let foreign_link = make_link(
+        mallory,
+        &format!("/w/{elsewhere}/b/{foreign_bucket}/links"),
+        &[("keys", "x.txt")],
+    )
+    .await
+    .0;
+    let photos = format!("/w/{}/b/{}", t.workspace, t.photos);
+    let (link, share_token) = make_link(
+        &t.alice,
+        &format!("{photos}/links"),
+        &[("keys", "hello.txt")],
+    )
+    .await;
+    let upload_token = make_link(
+        &t.alice,
+        &format!("{photos}/upload-links"),
+        &[("folder", "in")],
+    )
+    .await
+    .1;
     for browser in browsers.values() {
         browser.get("/").await; // each holds a current CSRF token
     }
@@ -104,8 +125,35 @@ async fn world() -> World {
     ids.insert("foreign_bucket", foreign_bucket);
     ids.insert("foreign_invite", foreign_invite.to_string());
     ids.insert("foreign_member", mallory_id);
+    ids.insert("link", link);
+    ids.insert("foreign_link", foreign_link);
+    ids.insert("share_token", share_token);
+    ids.insert("upload_token", upload_token);
     browsers.insert("owner", t.alice);
     World { app, browsers, ids }
+}
+
+/// Makes a link through `action` (a link form's target) as `browser`;
+/// returns the link's id and its token.
+async fn make_link(browser: &Browser, action: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let made = browser.post(action, fields).await;
+    let page_path = made.location().expect("the link's page").to_owned();
+    let id = page_path
+        .split('/')
+        .nth(4)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = browser.get(&page_path).await;
+    let start = page
+        .body
+        .find("/s/")
+        .or_else(|| page.body.find("/u/"))
+        .unwrap()
+        + 3;
+    (id, page.body[start..start + 43].to_owned())
 }
 
 /// A row: method, route pattern, which ids fill it ("" = this workspace's,
@@ -260,6 +308,37 @@ const READS: &[Row] = &[
         "key=hello.txt",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    row(
+        "GET",
+        "/w/{workspace}/links",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/links/{link}",
+        [303, 404, 404, 404, 200, 200, 404],
+    ),
+    foreign(
+        "GET",
+        "/w/{workspace}/links/{link}",
+        "foreign_link",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/links/new",
+        "key=hello.txt",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/b/{bucket}/upload-links/new",
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
+    foreign("GET", "/s/{token}", "share_token", &[], [200; 7]),
+    foreign("GET", "/s/{token}/download", "share_token", &[], [303; 7]),
+    foreign("GET", "/u/{token}", "upload_token", &[], [200; 7]),
     foreign(
         "GET",
         "/w/{workspace}/b/{bucket}",
@@ -340,6 +419,70 @@ const WRITES: &[Row] = &[
         &[("key", "hello.txt")],
         [303, 404, 200, 200, 200, 200, 404],
     ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/share/batch",
+        &[("keys", "hello.txt")],
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/links/new",
+        &[("keys", "hello.txt")],
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/links",
+        &[("keys", "hello.txt")],
+        [303, 404, 303, 303, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/upload-links",
+        &[("folder", "in")],
+        [303, 404, 403, 303, 303, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/links/{link}/revoke",
+        [303, 404, 404, 404, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/links/{link}/extend",
+        &[("expires", "3600")],
+        [303, 404, 404, 404, 303, 303, 404],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/links/{link}/revoke",
+        "foreign_link",
+        &[],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    foreign(
+        "POST",
+        "/s/{token}/unlock",
+        "share_token",
+        &[("password", "x")],
+        [303; 7],
+    ),
+    foreign(
+        "POST",
+        "/u/{token}/unlock",
+        "upload_token",
+        &[("password", "x")],
+        [303; 7],
+    ),
+    Row {
+        method: "POST",
+        route: "/u/{token}/files",
+        query: "name=sent.txt",
+        foreign: "upload_token",
+        form: &[],
+        expect: [201; 7],
+    },
     with_form(
         "POST",
         "/w/{workspace}/b/{bucket}/folders",
@@ -433,7 +576,15 @@ const WRITES: &[Row] = &[
 
 fn path(world: &World, row: &Row) -> String {
     let mut path = row.route.to_owned();
-    for name in ["workspace", "bucket", "invite", "token", "member", "user"] {
+    for name in [
+        "workspace",
+        "bucket",
+        "invite",
+        "token",
+        "member",
+        "user",
+        "link",
+    ] {
         let key = if !row.foreign.is_empty() && row.foreign.ends_with(name) {
             row.foreign
         } else {

@@ -11,6 +11,7 @@ mod csrf;
 mod files;
 mod health;
 mod invites;
+mod links;
 mod pages;
 mod roles;
 mod sessions;

@@ -6,6 +6,7 @@
 mod browse;
 mod changes;
 mod object;
+pub(crate) use object::deliver;
 mod share;
 mod upload;
 
@@ -26,6 +27,10 @@ pub fn router() -> Router<AppState> {
             "/w/{workspace}/b/{bucket}/share",
             post(share::create_share_link),
         )
+        .route(
+            "/w/{workspace}/b/{bucket}/share/batch",
+            post(share::create_share_links),
+        )
 }
 
 /// Routes that may take long: uploads and streamed downloads, and renames or
@@ -42,7 +47,7 @@ pub fn transfers() -> Router<AppState> {
 }
 
 /// A storage failure as the page shows it.
-fn storage_error(problem: ConnectError) -> AppError {
+pub(crate) fn storage_error(problem: ConnectError) -> AppError {
     match problem {
         ConnectError::NoSuchKey(key) if key.is_empty() => {
             AppError::BadRequest("That file or folder no longer exists.".into())
@@ -61,6 +66,6 @@ fn bucket_path(bucket: &bucketdesk_db::buckets::Bucket) -> String {
 }
 
 /// A query-string value, percent-encoded.
-fn q(value: &str) -> String {
+pub(crate) fn q(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_db::audit;
+use bucketdesk_db::buckets::Bucket;
 use bucketdesk_domain::object::{
     Disposition, Preview, check_key, content_disposition, file_name, has_dot_segment, human_size,
     parent,
@@ -175,23 +176,30 @@ pub async fn download(
 ) -> Result<Response> {
     let key = checked_key(&query)?;
     let bucket = &access.bucket;
-    let client = state.s3_client(bucket).await?;
-    let disposition = content_disposition(Disposition::Attachment, file_name(key));
-    let proxied = has_dot_segment(key);
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(bucket.workspace_id)),
         bucket_id: Some(BucketId(bucket.id)),
-        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs(), "through_bucketdesk": proxied }),
+        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs(), "through_bucketdesk": has_dot_segment(key) }),
         ..client_info.event(&access.me.user, "download_link_issued")
     };
-    if proxied {
+    let response = deliver(&state, bucket, key).await?;
+    audit::record(&state.db, event).await?;
+    Ok(response)
+}
+
+/// The answer that hands over a file: a redirect to a fresh 15-minute
+/// presigned GET with an attachment disposition, or, for keys no URL can
+/// name, the bytes streamed through bucketdesk.
+pub async fn deliver(state: &AppState, bucket: &Bucket, key: &str) -> Result<Response> {
+    let client = state.s3_client(bucket).await?;
+    let disposition = content_disposition(Disposition::Attachment, file_name(key));
+    if has_dot_segment(key) {
         // browsers resolve "." and ".." in URLs, so no link to this key can
         // work: the bytes come through bucketdesk, streamed
         let (stream, length) =
             objects::open(&client, &bucket.bucket_name, key, &state.settings.storage)
                 .await
                 .map_err(storage_error)?;
-        audit::record(&state.db, event).await?;
         let mut response = axum::body::Body::from_stream(stream).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -216,6 +224,5 @@ pub async fn download(
     )
     .await
     .map_err(storage_error)?;
-    audit::record(&state.db, event).await?;
     Ok(Redirect::to(&url).into_response())
 }

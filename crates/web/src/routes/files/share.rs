@@ -5,11 +5,12 @@
 
 use super::object::LINK_LIFETIME;
 use super::{bucket_path, q, storage_error};
+use crate::csv::csv_line;
 use crate::extract::{BucketAccess, ClientInfo, Form};
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bucketdesk_db::audit;
@@ -110,6 +111,115 @@ pub async fn create_share_link(
         url,
         expires_at,
         back: format!("{}?path={}", bucket_path(bucket), q(parent(&form.key))),
+        signed_in: true,
+    }
+    .into_response())
+}
+
+/// The most files one batch presigns.
+const MAX_BATCH: usize = 1000;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/share_batch.html")]
+struct BatchPage {
+    count: usize,
+    lines: String,
+    expires_at: String,
+    back: String,
+    signed_in: bool,
+}
+
+/// "Share selected": a presigned link for each selected file, as text to
+/// copy or as CSV (`format=csv`). Each file is an audit event, as one link is.
+pub async fn create_share_links(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    RawForm(body): RawForm,
+) -> Result<Response> {
+    let mut keys = Vec::new();
+    let (mut expires, mut format, mut path) = (String::new(), String::new(), String::new());
+    for (name, value) in url::form_urlencoded::parse(&body) {
+        match name.as_ref() {
+            "keys" => keys.push(value.into_owned()),
+            "expires" => expires = value.into_owned(),
+            "format" => format = value.into_owned(),
+            "path" => path = value.into_owned(),
+            _ => {}
+        }
+    }
+    if keys.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick the files to share in the list first.".into(),
+        ));
+    }
+    if keys.len() > MAX_BATCH {
+        return Err(AppError::BadRequest(format!(
+            "At most {MAX_BATCH} files at once; share fewer, or make one link to their folder."
+        )));
+    }
+    for key in &keys {
+        check_key(key).map_err(AppError::BadRequest)?;
+        if has_dot_segment(key) || key.ends_with('/') {
+            return Err(AppError::BadRequest(format!(
+                "\"{key}\" cannot be shared by a presigned link; make a revocable link instead."
+            )));
+        }
+    }
+    let lifetime = lifetime(&expires)?;
+    let bucket = &access.bucket;
+    let s3 = state.s3_client(bucket).await?;
+    let mut links = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let disposition = content_disposition(Disposition::Attachment, file_name(key));
+        let url = objects::presign_get(&s3, &bucket.bucket_name, key, lifetime, &disposition, None)
+            .await
+            .map_err(storage_error)?;
+        links.push((key.as_str(), url));
+    }
+    let mut tx = state.db.begin().await?;
+    for key in &keys {
+        let event = audit::NewEvent {
+            workspace_id: Some(WorkspaceId(bucket.workspace_id)),
+            bucket_id: Some(BucketId(bucket.id)),
+            details: json!({ "key": key, "expires_in": lifetime.as_secs(), "batch": keys.len() }),
+            ..client.event(&access.me.user, "share_link_created")
+        };
+        audit::record(&mut *tx, event).await?;
+    }
+    tx.commit().await?;
+    let expires_at = (time::OffsetDateTime::now_utc() + lifetime)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default();
+    if format == "csv" {
+        let mut csv = String::from("key,url,expires_at_utc\n");
+        for (key, url) in &links {
+            csv.push_str(&csv_line(&[*key, url.as_str(), expires_at.as_str()]));
+        }
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"share-links.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response());
+    }
+    Ok(BatchPage {
+        count: links.len(),
+        lines: links
+            .iter()
+            .map(|(key, url)| format!("{key}\t{url}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        expires_at,
+        back: format!("{}?path={}", bucket_path(bucket), q(&path)),
         signed_in: true,
     }
     .into_response())

@@ -1,0 +1,380 @@
+//! Revocable links (download links at `/s/…`, upload links at `/u/…`), the
+//! files that arrived through upload links, and wrong-password counts.
+
+use bucketdesk_domain::link::LinkState;
+use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Download,
+    Upload,
+}
+
+impl LinkKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Download => "download",
+            LinkKind::Upload => "upload",
+        }
+    }
+}
+
+/// A link with what its pages need: its creator's address and current role
+/// on the bucket, and how many files arrived (upload links).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Link {
+    pub id: Uuid,
+    kind: String,
+    pub workspace_id: Uuid,
+    /// `None` once the bucket is disconnected.
+    pub bucket_id: Option<Uuid>,
+    pub bucket_label: String,
+    pub created_by: Option<Uuid>,
+    pub creator_email: Option<String>,
+    /// The creator's role on the bucket now; `None` when they have none.
+    creator_role: Option<String>,
+    /// A shared folder, or the folder an upload link fills.
+    pub folder: Option<String>,
+    /// The shared files.
+    pub keys: Vec<String>,
+    pub note: String,
+    pub password_hash: Option<String>,
+    pub max_downloads: Option<i32>,
+    pub downloads: i32,
+    pub max_file_bytes: Option<i64>,
+    pub max_files: Option<i32>,
+    /// Files that arrived, and names reserved by uploads under way.
+    pub files_taken: i64,
+    pub notify_first_download: bool,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub last_visit_at: Option<OffsetDateTime>,
+    pub token_sealed: Vec<u8>,
+    /// `expires_at` has passed, by the database's clock.
+    expired: bool,
+}
+
+impl Link {
+    pub fn kind(&self) -> LinkKind {
+        if self.kind == "upload" {
+            LinkKind::Upload
+        } else {
+            LinkKind::Download
+        }
+    }
+
+    pub fn bucket(&self) -> Option<BucketId> {
+        self.bucket_id.map(BucketId)
+    }
+
+    pub fn creator(&self) -> Option<UserId> {
+        self.created_by.map(UserId)
+    }
+
+    /// The role the creator must keep for the link to work.
+    pub fn needed_role(&self) -> Role {
+        match self.kind() {
+            LinkKind::Download => Role::Viewer,
+            LinkKind::Upload => Role::Editor,
+        }
+    }
+
+    pub fn state(&self) -> LinkState {
+        let creator_role: Option<Role> = self.creator_role.as_deref().and_then(|r| r.parse().ok());
+        let used_up = match self.kind() {
+            LinkKind::Download => self.max_downloads.is_some_and(|max| self.downloads >= max),
+            LinkKind::Upload => self
+                .max_files
+                .is_some_and(|max| self.files_taken >= i64::from(max)),
+        };
+        if self.revoked_at.is_some() {
+            LinkState::Revoked
+        } else if self.expired {
+            LinkState::Expired
+        } else if self.bucket_id.is_none()
+            || creator_role.is_none_or(|role| role < self.needed_role())
+        {
+            LinkState::Orphaned
+        } else if used_up {
+            LinkState::UsedUp
+        } else {
+            LinkState::Active
+        }
+    }
+
+    /// May this key be downloaded through the link?
+    pub fn covers(&self, key: &str) -> bool {
+        match &self.folder {
+            Some(folder) => key.starts_with(folder.as_str()) && !key.ends_with('/'),
+            None => self.keys.iter().any(|k| k == key),
+        }
+    }
+}
+
+const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket_label, l.created_by,
+        u.email as creator_email, m.role as creator_role, l.folder, l.keys, l.note, l.password_hash,
+        l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
+        (select count(*) from link_uploads lu where lu.link_id = l.id
+            and (lu.finished_at is not null or lu.started_at > now() - interval '1 day')) as files_taken,
+        l.notify_first_download, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
+        l.token_sealed, l.expires_at <= now() as expired
+    from links l
+    left join users u on u.id = l.created_by
+    left join bucket_members m on m.bucket_id = l.bucket_id and m.user_id = l.created_by";
+
+/// Links `user` may manage in a workspace: their own, and every link on a
+/// bucket where they are Admin or Owner.
+const VISIBLE: &str = "l.workspace_id = $1 and (l.created_by = $2 or exists (
+        select 1 from bucket_members am where am.bucket_id = l.bucket_id and am.user_id = $2
+        and am.role in ('admin', 'owner')))";
+
+pub struct NewLink<'a> {
+    pub id: Uuid,
+    pub kind: LinkKind,
+    pub token_hash: &'a [u8],
+    pub token_sealed: &'a [u8],
+    pub workspace: WorkspaceId,
+    pub bucket: BucketId,
+    pub bucket_label: &'a str,
+    pub created_by: UserId,
+    pub folder: Option<&'a str>,
+    pub keys: &'a [String],
+    pub note: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub max_downloads: Option<i32>,
+    pub max_file_bytes: Option<i64>,
+    pub max_files: Option<i32>,
+    pub notify_first_download: bool,
+    pub expires_at: OffsetDateTime,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, new: &NewLink<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into links (id, kind, token_hash, token_sealed, workspace_id, bucket_id, bucket_label,
+            created_by, folder, keys, note, password_hash, max_downloads, max_file_bytes, max_files,
+            notify_first_download, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(new.id)
+    .bind(new.kind.as_str())
+    .bind(new.token_hash)
+    .bind(new.token_sealed)
+    .bind(new.workspace.0)
+    .bind(new.bucket.0)
+    .bind(new.bucket_label)
+    .bind(new.created_by.0)
+    .bind(new.folder)
+    .bind(new.keys)
+    .bind(new.note)
+    .bind(new.password_hash)
+    .bind(new.max_downloads)
+    .bind(new.max_file_bytes)
+    .bind(new.max_files)
+    .bind(new.notify_first_download)
+    .bind(new.expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_token_hash(
+    db: impl PgExecutor<'_>,
+    hash: &[u8],
+    kind: LinkKind,
+) -> sqlx::Result<Option<Link>> {
+    sqlx::query_as(&format!("{SELECT} where l.token_hash = $1 and l.kind = $2"))
+        .bind(hash)
+        .bind(kind.as_str())
+        .fetch_optional(db)
+        .await
+}
+
+/// The links of a workspace `user` may manage, newest first.
+pub async fn visible_to(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    limit: i64,
+) -> sqlx::Result<Vec<Link>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where {VISIBLE} order by l.created_at desc, l.id limit $3"
+    ))
+    .bind(workspace.0)
+    .bind(user.0)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// One link of a workspace, if `user` may manage it.
+pub async fn find_visible(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    id: Uuid,
+) -> sqlx::Result<Option<Link>> {
+    sqlx::query_as(&format!("{SELECT} where {VISIBLE} and l.id = $3"))
+        .bind(workspace.0)
+        .bind(user.0)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Counts one download if the link still allows it, in one statement: not
+/// revoked, not expired, under its limit, its creator still on the bucket.
+/// Concurrent visits queue on the row and each re-checks the limit, so the
+/// count is exact. Returns the new count, or `None` when refused.
+pub async fn count_download(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar(
+        "update links l set downloads = downloads + 1, last_visit_at = now()
+         where l.id = $1 and l.kind = 'download' and l.revoked_at is null and l.expires_at > now()
+           and (l.max_downloads is null or l.downloads < l.max_downloads)
+           and exists (select 1 from bucket_members m where m.bucket_id = l.bucket_id and m.user_id = l.created_by)
+         returning l.downloads",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Revokes a link for good; false when it was revoked already.
+pub async fn revoke(db: impl PgExecutor<'_>, id: Uuid, by: UserId) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update links set revoked_at = now(), revoked_by = $2 where id = $1 and revoked_at is null",
+    )
+    .bind(id)
+    .bind(by.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a link that is not revoked a new expiry.
+pub async fn set_expiry(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update links set expires_at = $2 where id = $1 and revoked_at is null")
+        .bind(id)
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Wrong passwords for a link: (from this client in the last 15 minutes,
+/// from anyone in the last hour).
+pub async fn recent_password_failures(
+    db: impl PgExecutor<'_>,
+    link: Uuid,
+    client: &str,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "select count(*) filter (where client = $2 and failed_at > now() - interval '15 minutes'),
+                count(*)
+         from link_password_failures where link_id = $1 and failed_at > now() - interval '1 hour'",
+    )
+    .bind(link)
+    .bind(client)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn record_password_failure(
+    db: impl PgExecutor<'_>,
+    link: Uuid,
+    client: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into link_password_failures (link_id, client) values ($1, $2)")
+        .bind(link)
+        .bind(client)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Holds the link's row until the transaction ends: uploads through one link
+/// take their turn to count and reserve names.
+pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("select 1 from links where id = $1 for update")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Files that arrived or are arriving through an upload link (a stalled
+/// upload stops counting after a day).
+pub async fn files_taken(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from link_uploads where link_id = $1
+            and (finished_at is not null or started_at > now() - interval '1 day')",
+    )
+    .bind(link)
+    .fetch_one(db)
+    .await
+}
+
+/// Reserves a name for an upload; `None` when another upload has it.
+pub async fn reserve_upload(
+    db: impl PgExecutor<'_>,
+    link: Uuid,
+    key: &str,
+    ip: &str,
+    user_agent: Option<&str>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "insert into link_uploads (link_id, key, ip, user_agent) values ($1, $2, $3, $4)
+         on conflict (link_id, key) do nothing returning id",
+    )
+    .bind(link)
+    .bind(key)
+    .bind(ip)
+    .bind(user_agent.map(|ua| ua.chars().take(512).collect::<String>()))
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn finish_upload(db: impl PgExecutor<'_>, id: i64, size: i64) -> sqlx::Result<()> {
+    sqlx::query("update link_uploads set size = $2, finished_at = now() where id = $1")
+        .bind(id)
+        .bind(size)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives back a name whose upload failed.
+pub async fn release_upload(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("delete from link_uploads where id = $1 and finished_at is null")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A file that arrived through an upload link.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Arrival {
+    pub key: String,
+    pub size: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub finished_at: OffsetDateTime,
+}
+
+pub async fn arrivals(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<Vec<Arrival>> {
+    sqlx::query_as(
+        "select key, size, ip, user_agent, finished_at from link_uploads
+         where link_id = $1 and finished_at is not null and size is not null order by finished_at desc",
+    )
+    .bind(link)
+    .fetch_all(db)
+    .await
+}
