@@ -54,15 +54,63 @@ try {
   expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
 
   // the Viewer: the same listing, no editing controls
-  const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const viewer = await browser.newContext({
+    acceptDownloads: true, viewport: { width: 1280, height: 900 },
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
   await viewer.addCookies([{ name: "bucketdesk_session", value: config.viewer_cookie, url: config.base }]);
   const vpage = await viewer.newPage();
+  vpage.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
   await vpage.goto(config.base + config.bucket + "?path=docs%2F");
   await shot(vpage, "5-viewer-folder");
   expect(await vpage.locator("a.file >> text=readme.txt").count() === 1, "the viewer sees the files");
   expect(await vpage.locator("[data-upload-files], [data-dropzone]").count() === 0, "no upload controls");
   expect(await vpage.locator("text=Delete").count() === 0, "no delete controls");
   expect(await vpage.locator("text=Create folder").count() === 0, "no folder creation");
+
+  // right-click a file, "Copy share link": a 15-minute presigned link lands
+  // on the clipboard, and anyone can download with it
+  await vpage.locator("tr[data-key='docs/readme.txt'] a.file").click({ button: "right" });
+  await shot(vpage, "6-viewer-context-menu");
+  await vpage.click("[data-menu-share='900']");
+  await vpage.waitForSelector("[data-share-status]:not([hidden])");
+  const copied = await vpage.evaluate(() => navigator.clipboard.readText());
+  expect(copied.includes("X-Amz-Expires=900"), `the clipboard holds the link: ${copied}`);
+  const fetched = await fetch(copied);
+  expect(fetched.status === 200, `the copied link downloads: ${fetched.status}`);
+  expect(await fetched.text() === "read me", "the copied link gives the file's bytes");
+  await shot(vpage, "7-viewer-link-copied");
+
+  // a revocable link with a password and a limit, downloaded by someone
+  // without an account, then revoked
+  await vpage.locator("tr[data-key='docs/readme.txt'] a.file").click({ button: "right" });
+  await Promise.all([vpage.waitForNavigation(), vpage.click("[data-menu-revocable]")]);
+  await vpage.fill("#password", "open sesame");
+  await vpage.fill("#max_downloads", "2");
+  await shot(vpage, "8-viewer-new-revocable-link");
+  await Promise.all([vpage.waitForNavigation(), vpage.click("button:has-text('Make the link')")]);
+  const address = await vpage.inputValue("[data-link-address]");
+  expect(address.includes("/s/"), `a revocable address: ${address}`);
+  await shot(vpage, "9-viewer-link-page");
+
+  const stranger = await browser.newContext({ acceptDownloads: true, viewport: { width: 390, height: 844 } });
+  const spage = await stranger.newPage();
+  spage.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
+  await spage.goto(address);
+  await spage.fill("#password", "open sesame");
+  await Promise.all([spage.waitForNavigation(), spage.click("button:has-text('Continue')")]);
+  await shot(spage, "10-stranger-shared-file");
+  expect(await spage.locator("text=readme.txt").count() > 0, "the shared page names the file");
+  const [shared] = await Promise.all([spage.waitForEvent("download"), spage.click("a:has-text('Download')")]);
+  expect(readFileSync(await shared.path(), "utf8") === "read me", "the stranger downloads the bytes");
+
+  await Promise.all([vpage.waitForNavigation(), vpage.click("button:has-text('Revoke the link')")]);
+  await shot(vpage, "11-viewer-link-revoked");
+  const gone = await spage.goto(address);
+  expect(gone.status() === 410, `a revoked link answers 410: ${gone.status()}`);
+  expect(await spage.locator("text=revoked").count() > 0, "the page says it was revoked");
+  await shot(spage, "12-stranger-link-revoked");
+  expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
   console.log("browser test passed");
 } finally {
   await browser.close();

@@ -378,6 +378,37 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
     s3.create_bucket("photos").unwrap();
     let bucket = connect_bucket(&browser, &s3, "photos").await;
     assert_eq!(browser.get(&bucket).await.status, 200);
+
+    // share links: their tokens, password and presigned signatures stay out too
+    std::fs::write(s3_dir.path().join("photos/hello.txt"), b"hello").unwrap();
+    let token_on = |page: &bucketdesk_testkit::Page, marker: &str| {
+        let start = page.body.find(marker).expect("a link address") + marker.len();
+        page.body[start..start + 43].to_owned()
+    };
+    let made = browser
+        .post(
+            &format!("{bucket}/links"),
+            &[("keys", "hello.txt"), ("password", "link-password-xyz")],
+        )
+        .await;
+    let share = token_on(&browser.get(made.location().unwrap()).await, "/s/");
+    let made = browser
+        .post(&format!("{bucket}/upload-links"), &[("folder", "in")])
+        .await;
+    let upload = token_on(&browser.get(made.location().unwrap()).await, "/u/");
+    let visitor = Browser::new(&server.url());
+    assert_eq!(visitor.get(&format!("/s/{share}")).await.status, 200);
+    visitor
+        .post(
+            &format!("/s/{share}/unlock"),
+            &[("password", "link-password-xyz")],
+        )
+        .await;
+    let download = visitor.get(&format!("/s/{share}/download")).await;
+    assert_eq!(download.status, 303);
+    let location = download.location().unwrap();
+    let signature = location.split("X-Amz-Signature=").nth(1).unwrap()[..64].to_owned();
+    assert_eq!(visitor.get(&format!("/u/{upload}")).await.status, 200);
     std::thread::sleep(Duration::from_millis(300));
 
     let logs = server.logs();
@@ -387,6 +418,10 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
         session_id.as_str(),
         csrf.as_str(),
         "db-password-xyz",
+        share.as_str(),
+        upload.as_str(),
+        "link-password-xyz",
+        signature.as_str(),
     ] {
         assert!(
             !logs.contains(secret),

@@ -104,4 +104,20 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
         uploaded, 3,
         "upload, download and delete went through the app"
     );
+    let links: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where action in ('share_link_created', 'link_created', 'link_downloaded', 'link_revoked') order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        links,
+        [
+            "share_link_created",
+            "link_created",
+            "link_downloaded",
+            "link_revoked"
+        ],
+        "the share link, the revocable link, its download and its revocation are audited"
+    );
 }

@@ -641,6 +641,37 @@ mod share_links {
     }
 
     #[tokio::test]
+    async fn a_share_link_is_refused_by_the_bucket_once_expired() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/brief.txt"), b"brief").unwrap();
+        let base = t.bucket_path(&t.photos);
+        t.alice.get(&base).await;
+        let page = t
+            .alice
+            .post(
+                &format!("{base}/share"),
+                &[("key", "brief.txt"), ("expires", "3")],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        let start = page.body.find("http://").unwrap();
+        let end = start + page.body[start..].find('<').unwrap();
+        let url = page.body[start..end].replace("&#38;", "&");
+        assert!(url.contains("X-Amz-Expires=3&"), "{url}");
+        let fresh = reqwest::get(&url).await.unwrap();
+        assert_eq!(fresh.status(), 200, "works while fresh");
+        // S3 counts whole seconds from the signing time: wait past it
+        tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+        let expired = reqwest::get(&url).await.unwrap();
+        assert_eq!(
+            expired.status(),
+            403,
+            "the signature-verifying server refuses it"
+        );
+    }
+
+    #[tokio::test]
     async fn the_form_shows_the_link_and_bad_lifetimes_get_a_clear_message() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;
