@@ -40,23 +40,26 @@ create index links_workspace_idx on links (workspace_id, created_at desc);
 create index links_bucket_idx on links (bucket_id);
 create index links_created_by_idx on links (created_by);
 
--- Files sent through an upload link. The name is reserved (size null) before
--- the body is read, so two uploads never pick the same name, and the count
--- limit holds while uploads run.
+-- Files sent through upload links. The name is reserved (size null) before
+-- the body is read, so two uploads (through any links into the bucket) never
+-- pick the same name, and the count limit holds while uploads run.
 create table link_uploads (
     id          bigint generated always as identity primary key,
     link_id     uuid not null references links (id) on delete cascade,
+    bucket_id   uuid not null references buckets (id) on delete cascade,
     key         text not null,
     size        bigint,
     ip          text,
     user_agent  text,
     started_at  timestamptz not null default now(),
     finished_at timestamptz,
-    constraint link_uploads_key unique (link_id, key)
+    constraint link_uploads_key unique (bucket_id, key)
 );
+create index link_uploads_link_idx on link_uploads (link_id);
 
 -- Wrong passwords typed on a link, for the rate limit.
 create table link_password_failures (
+    id        bigint generated always as identity primary key,
     link_id   uuid not null references links (id) on delete cascade,
     client    text not null,
     failed_at timestamptz not null default now()

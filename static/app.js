@@ -205,14 +205,6 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
-// "Copy" buttons copy the text next to them.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-copy-button]");
-  if (!button) return;
-  const text = button.parentElement.querySelector("[data-copy]").textContent;
-  navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; });
-});
-
 // Share links: right-click a file (or its "Share link" button) for a
 // presigned link, copied to the clipboard, with its expiry shown.
 (() => {
@@ -274,11 +266,13 @@ document.addEventListener("click", (event) => {
   }));
 })();
 
-// Copy buttons: a link's address (data-copy) or a field's text (data-copy-from).
+// Copy buttons: their own text to copy (data-copy-text), or a field's or
+// element's (data-copy-from names it).
 document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-copy], [data-copy-from]");
+  const button = event.target.closest("[data-copy-text], [data-copy-from]");
   if (!button) return;
-  const text = button.dataset.copy ?? document.querySelector(button.dataset.copyFrom).value;
+  const source = button.dataset.copyFrom && document.querySelector(button.dataset.copyFrom);
+  const text = button.dataset.copyText ?? source.value ?? source.textContent;
   navigator.clipboard.writeText(text).then(
     () => { button.textContent = "Copied"; },
     () => { window.prompt("Copy this:", text); },

@@ -1,7 +1,7 @@
 //! Revocable links (download links at `/s/…`, upload links at `/u/…`), the
 //! files that arrived through upload links, and wrong-password counts.
 
-use bucketdesk_domain::link::LinkState;
+use bucketdesk_domain::link::{LinkState, is_plain_path};
 use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
@@ -106,10 +106,17 @@ impl Link {
         }
     }
 
-    /// May this key be downloaded through the link?
+    /// May this key be downloaded through the link? A shared file must be
+    /// one of its keys exactly; a file in a shared folder must lie below it
+    /// with no `.`, `..` or empty parts, which some S3 services resolve and
+    /// would lead outside the folder.
     pub fn covers(&self, key: &str) -> bool {
         match &self.folder {
-            Some(folder) => key.starts_with(folder.as_str()) && !key.ends_with('/'),
+            Some(folder) => {
+                key.starts_with(folder.as_str())
+                    && !key.ends_with('/')
+                    && is_plain_path(&key[folder.len()..])
+            }
             None => self.keys.iter().any(|k| k == key),
         }
     }
@@ -119,7 +126,7 @@ const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket
         u.email as creator_email, m.role as creator_role, l.folder, l.keys, l.note, l.password_hash,
         l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
         (select count(*) from link_uploads lu where lu.link_id = l.id
-            and (lu.finished_at is not null or lu.started_at > now() - interval '1 day')) as files_taken,
+            and (lu.finished_at is not null or lu.started_at > now() - interval '1 hour')) as files_taken,
         l.notify_first_download, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
         l.token_sealed, l.expires_at <= now() as expired
     from links l
@@ -268,17 +275,59 @@ pub async fn set_expiry(
     Ok(done.rows_affected() == 1)
 }
 
-/// Wrong passwords for a link: (from this client in the last 15 minutes,
-/// from anyone in the last hour).
+/// Every link's sealed token, locked until the transaction ends (key rotation).
+pub async fn lock_all_sealed_tokens(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Uuid, Vec<u8>)>> {
+    sqlx::query_as("select id, token_sealed from links order by id for update")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_sealed_token(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    sealed: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query("update links set token_sealed = $2 where id = $1")
+        .bind(id)
+        .bind(sealed)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Wrong (or unchecked) password attempts for a link up to and including
+/// `attempt`: (from this client in the last 15 minutes, from anyone in the
+/// last hour). Counting only earlier attempts gives parallel guesses a fixed
+/// order: exactly the first ones under the limit are checked.
 pub async fn recent_password_failures(
     db: impl PgExecutor<'_>,
     link: Uuid,
     client: &str,
+    attempt: i64,
 ) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as(
         "select count(*) filter (where client = $2 and failed_at > now() - interval '15 minutes'),
                 count(*)
-         from link_password_failures where link_id = $1 and failed_at > now() - interval '1 hour'",
+         from link_password_failures
+         where link_id = $1 and id <= $3 and failed_at > now() - interval '1 hour'",
+    )
+    .bind(link)
+    .bind(client)
+    .bind(attempt)
+    .fetch_one(db)
+    .await
+}
+
+/// Counts a password attempt as wrong before it is checked, so parallel
+/// guesses cannot all slip under the limit; returns its id, for
+/// [`forget_password_attempt`] when it was right (or not checked at all).
+pub async fn record_password_attempt(
+    db: impl PgExecutor<'_>,
+    link: Uuid,
+    client: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "insert into link_password_failures (link_id, client) values ($1, $2) returning id",
     )
     .bind(link)
     .bind(client)
@@ -286,14 +335,9 @@ pub async fn recent_password_failures(
     .await
 }
 
-pub async fn record_password_failure(
-    db: impl PgExecutor<'_>,
-    link: Uuid,
-    client: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("insert into link_password_failures (link_id, client) values ($1, $2)")
-        .bind(link)
-        .bind(client)
+pub async fn forget_password_attempt(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("delete from link_password_failures where id = $1")
+        .bind(id)
         .execute(db)
         .await?;
     Ok(())
@@ -309,31 +353,34 @@ pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Files that arrived or are arriving through an upload link (a stalled
-/// upload stops counting after a day).
+/// Files that arrived or are arriving through an upload link (an upload
+/// that never finished stops counting after an hour).
 pub async fn files_taken(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "select count(*) from link_uploads where link_id = $1
-            and (finished_at is not null or started_at > now() - interval '1 day')",
+            and (finished_at is not null or started_at > now() - interval '1 hour')",
     )
     .bind(link)
     .fetch_one(db)
     .await
 }
 
-/// Reserves a name for an upload; `None` when another upload has it.
+/// Reserves a name in the bucket for an upload; `None` when another upload
+/// through a link has it.
 pub async fn reserve_upload(
     db: impl PgExecutor<'_>,
     link: Uuid,
+    bucket: BucketId,
     key: &str,
     ip: &str,
     user_agent: Option<&str>,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
-        "insert into link_uploads (link_id, key, ip, user_agent) values ($1, $2, $3, $4)
-         on conflict (link_id, key) do nothing returning id",
+        "insert into link_uploads (link_id, bucket_id, key, ip, user_agent) values ($1, $2, $3, $4, $5)
+         on conflict (bucket_id, key) do nothing returning id",
     )
     .bind(link)
+    .bind(bucket.0)
     .bind(key)
     .bind(ip)
     .bind(user_agent.map(|ua| ua.chars().take(512).collect::<String>()))

@@ -113,6 +113,15 @@ pub fn password(text: &str) -> Result<Option<&str>, String> {
     Ok(Some(text))
 }
 
+/// A path below a shared folder that cannot climb out of it: no empty, `.`
+/// or `..` parts ("" and "sub/" are fine).
+pub fn is_plain_path(path: &str) -> bool {
+    // "sub/" names a folder: one trailing slash, not an empty part
+    let path = path.strip_suffix('/').unwrap_or(path);
+    path.is_empty()
+        || (!crate::object::has_dot_segment(path) && path.split('/').all(|part| !part.is_empty()))
+}
+
 /// The `n`th alternative to a file name that is taken: `report.pdf` becomes
 /// `report (1).pdf`, `notes` becomes `notes (1)`, `.env` becomes `.env (1)`.
 pub fn numbered_name(name: &str, n: u32) -> String {
@@ -234,5 +243,23 @@ mod tests {
         assert_eq!(describe_duration(Duration::from_secs(86_400)), "1 day");
         assert_eq!(describe_duration(Duration::from_secs(7200)), "2 hours");
         assert_eq!(describe_duration(Duration::from_secs(90)), "90 seconds");
+    }
+
+    #[test]
+    fn paths_below_a_shared_folder_cannot_climb_out() {
+        for fine in ["", "a.txt", "sub/", "sub/b.txt", "a..b.txt"] {
+            assert!(is_plain_path(fine), "{fine}");
+        }
+        for escape in [
+            "../x",
+            "sub/../../x",
+            "./x",
+            "sub//x",
+            "/x",
+            "%2e%2e/x",
+            "..",
+        ] {
+            assert!(!is_plain_path(escape), "{escape}");
+        }
     }
 }

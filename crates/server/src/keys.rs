@@ -6,8 +6,8 @@
 
 use crate::config::Config;
 use anyhow::{Context, bail};
-use bucketdesk_db::{PgPool, buckets};
-use bucketdesk_vault::{InstanceKey, KeyFileOutcome};
+use bucketdesk_db::{PgPool, buckets, links};
+use bucketdesk_vault::{InstanceKey, KeyFileOutcome, TokenBox};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -145,6 +145,17 @@ pub async fn rotate(config: &Config, pool: &PgPool) -> anyhow::Result<()> {
             .rewrap(&sealed, &next)
             .with_context(|| format!("bucket {bucket}"))?;
         buckets::rewrap_secret(&mut *tx, bucket, &moved.key_id, &moved.wrapped_key).await?;
+    }
+    // link addresses, sealed for copying again, move to the new key too
+    let (old_box, next_box) = (
+        TokenBox::for_link_tokens(&old),
+        TokenBox::for_link_tokens(&next),
+    );
+    for (id, sealed) in links::lock_all_sealed_tokens(&mut *tx).await? {
+        // one that does not open (sealed before an earlier rotation) stays as it is
+        if let Some(token) = old_box.open(&sealed, id.as_bytes()) {
+            links::set_sealed_token(&mut *tx, id, &next_box.seal(&token, id.as_bytes())).await?;
+        }
     }
     tx.commit()
         .await

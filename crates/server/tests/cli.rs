@@ -717,7 +717,23 @@ mod keys {
         .unwrap();
         s3.create_bucket("photos").unwrap();
         let old = fixture(1);
-        let (url, _pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
+        let (url, pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
+        // a revocable link whose address is sealed with the old key
+        let link = uuid::Uuid::new_v4();
+        let token = "T".repeat(43);
+        let sealed = bucketdesk_vault::TokenBox::for_link_tokens(&old)
+            .seal(token.as_bytes(), link.as_bytes());
+        sqlx::query(
+            "insert into links (id, kind, token_hash, token_sealed, workspace_id, bucket_id, bucket_label, created_by, keys, expires_at)
+             select $1, 'download', '\\x00', $2, b.workspace_id, b.id, b.display_name, u.id, array['a.txt'], now() + interval '1 day'
+             from buckets b, users u where b.id = $3",
+        )
+        .bind(link)
+        .bind(&sealed)
+        .bind(ids[0])
+        .execute(&pool)
+        .await
+        .unwrap();
         let path = key_file(&dir, &old);
         let rotate = keys_command(&dir, &url, &path, "rotate");
         assert_eq!(output(rotate).0, 0);
@@ -747,6 +763,13 @@ mod keys {
         let page = browser.get(&format!("/w/{workspace}/b/{}", ids[0])).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body.contains("This folder is empty"), "{}", page.body);
+        // the link's address was re-sealed: it can still be copied
+        let links = browser.get(&format!("/w/{workspace}/links")).await;
+        assert!(
+            links.body.contains(&format!("/s/{token}")),
+            "{}",
+            links.body
+        );
     }
 }
 

@@ -20,6 +20,11 @@ impl TokenBox {
         TokenBox { key }
     }
 
+    /// The box for revocable links' tokens, keyed from the instance key.
+    pub fn for_link_tokens(instance: &crate::InstanceKey) -> Self {
+        TokenBox::new(instance.derive_secret("link token box v1"))
+    }
+
     pub fn seal(&self, plain: &[u8], context: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);

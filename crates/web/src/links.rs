@@ -135,6 +135,17 @@ pub fn describe(link: &Link) -> String {
     }
 }
 
+/// What the public page calls a download link's contents: the file's name,
+/// the folder's own name (not its path), or "3 files".
+pub fn public_title(link: &Link) -> String {
+    match (link.folder.as_deref(), link.keys.as_slice()) {
+        (Some(""), _) => "Shared files".to_owned(),
+        (Some(folder), _) => file_name(folder).to_owned(),
+        (None, [key]) => file_name(key).to_owned(),
+        (None, keys) => format!("{} files", keys.len()),
+    }
+}
+
 /// `/s/{token}` or `/u/{token}`.
 pub fn path(kind: LinkKind, token: &str) -> String {
     match kind {
@@ -226,9 +237,15 @@ pub async fn is_unlocked(session: &Session, link: &Link) -> Result<bool> {
     Ok(unlocked.contains(&link.id))
 }
 
+/// Password checks that may run at once: each takes about 19 MiB and a
+/// core's worth of work, so a flood of guesses cannot exhaust the server.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Checks a password typed for a link. Right: the visitor's session may use
 /// the link from now on. Wrong: counted; after too many wrong ones the
-/// visitor is told to wait, without the password even being checked.
+/// visitor is told to wait, without the password even being checked. Each
+/// attempt counts as wrong from before it is checked, so guesses sent in
+/// parallel cannot all slip under the limit.
 pub async fn try_password(
     state: &AppState,
     session: &Session,
@@ -239,16 +256,27 @@ pub async fn try_password(
     let Some(hash) = link.password_hash.clone() else {
         return Ok(true);
     };
+    let attempt = links::record_password_attempt(&state.db, link.id, client.ip_str()).await?;
     let (mine, everyone) =
-        links::recent_password_failures(&state.db, link.id, client.ip_str()).await?;
-    if mine >= PASSWORD_TRIES_PER_CLIENT || everyone >= PASSWORD_TRIES_PER_LINK {
+        links::recent_password_failures(&state.db, link.id, client.ip_str(), attempt).await?;
+    if mine > PASSWORD_TRIES_PER_CLIENT || everyone > PASSWORD_TRIES_PER_LINK {
+        // not checked, so not counted: waiting is what ends the limit
+        links::forget_password_attempt(&state.db, attempt).await?;
         return Err(AppError::TooMany(
             "Too many wrong passwords were typed for this link. Wait 15 minutes, then try again, \
              or ask the person who shared it for the password."
                 .into(),
         ));
     }
-    if password_matches(hash, password.to_owned()).await? {
+    let matches = {
+        let _slot = PASSWORD_CHECKS
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        password_matches(hash, password.to_owned()).await?
+    };
+    if matches {
+        links::forget_password_attempt(&state.db, attempt).await?;
         let mut unlocked: Vec<Uuid> = session.get(UNLOCKED).await?.unwrap_or_default();
         if !unlocked.contains(&link.id) {
             unlocked.push(link.id);
@@ -260,7 +288,6 @@ pub async fn try_password(
         }
         Ok(true)
     } else {
-        links::record_password_failure(&state.db, link.id, client.ip_str()).await?;
         Ok(false)
     }
 }

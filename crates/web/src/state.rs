@@ -95,7 +95,7 @@ impl AppState {
             settings,
             mailer,
             code_hash_key: instance_key.derive_secret("login code hash v1"),
-            link_tokens: TokenBox::new(instance_key.derive_secret("link token box v1")),
+            link_tokens: TokenBox::for_link_tokens(&instance_key),
             instance_key,
             s3_clients: Default::default(),
         }))

@@ -99,7 +99,7 @@ impl LinkForm {
             let value = value.into_owned();
             match name.as_ref() {
                 "keys" | "key" => form.keys.push(value),
-                "folder" => form.folder = Some(value),
+                "folder" => form.folder = Some(as_folder(&value)),
                 "expires" => form.expires = value,
                 "password" => form.password = value,
                 "max_downloads" => form.max_downloads = value,
@@ -136,6 +136,17 @@ impl LinkForm {
                 Ok(())
             }
         }
+    }
+}
+
+/// "reports" and "/reports/" both mean the folder "reports/"; "" is the
+/// top of the bucket.
+fn as_folder(typed: &str) -> String {
+    let folder = typed.trim().trim_start_matches('/');
+    if folder.is_empty() || folder.ends_with('/') {
+        folder.to_owned()
+    } else {
+        format!("{folder}/")
     }
 }
 
@@ -210,7 +221,7 @@ async fn new_link_for(
             .then_some(query.key)
             .into_iter()
             .collect(),
-        folder: query.folder,
+        folder: query.folder.as_deref().map(as_folder),
         ..LinkForm::default()
     };
     let problem = form.target().err();
@@ -345,14 +356,7 @@ async fn create_upload_link(
 ) -> Result<Response> {
     access.require(Role::Editor)?;
     let mut form = LinkForm::parse(&body);
-    // "reports" means the folder "reports/"
-    let folder = form.folder.take().unwrap_or_default();
-    let folder = folder.trim().trim_start_matches('/');
-    form.folder = Some(if folder.is_empty() || folder.ends_with('/') {
-        folder.to_owned()
-    } else {
-        format!("{folder}/")
-    });
+    form.folder.get_or_insert_default();
     let checked = (|| {
         if !folder_ok(form.folder.as_deref().unwrap_or_default()) {
             return Err(
@@ -645,7 +649,11 @@ async fn extend_link(
         .map_err(AppError::BadRequest)?;
     let expires_at = OffsetDateTime::now_utc() + lifetime;
     let mut tx = state.db.begin().await?;
-    link_rows::set_expiry(&mut *tx, link.id, expires_at).await?;
+    if !link_rows::set_expiry(&mut *tx, link.id, expires_at).await? {
+        return Err(AppError::BadRequest(
+            "This link was revoked meanwhile, and a revoked link stays revoked.".into(),
+        ));
+    }
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(link.workspace_id)),
         bucket_id: link.bucket_id.map(BucketId),

@@ -13,12 +13,12 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_db::{audit, links as link_rows};
-use bucketdesk_domain::link::{LinkState, numbered_name};
+use bucketdesk_domain::link::{LinkState, is_plain_path, numbered_name};
 use bucketdesk_domain::object::{check_key, check_name, file_name, human_size};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects::{self, UploadError, UploadShape};
@@ -42,6 +42,23 @@ pub fn transfers() -> Router<AppState> {
     Router::new()
         .route("/s/{token}/download", get(download))
         .route("/u/{token}/files", post(receive_file))
+}
+
+/// What visitors are told when the storage fails: nothing about the bucket
+/// (its name, endpoint or permissions stay in the server's log).
+const STORAGE_TROUBLE: &str =
+    "The file could not be fetched from storage just now. Try again in a few minutes.";
+
+/// A failure as a visitor of a link may see it.
+fn for_visitors(error: AppError) -> AppError {
+    match error {
+        AppError::BadRequest(_) => AppError::Gone("That file no longer exists.".into()),
+        AppError::Storage(detail) => {
+            tracing::warn!(error = %detail, "storage failed behind a link");
+            AppError::Storage(STORAGE_TROUBLE.into())
+        }
+        other => other,
+    }
 }
 
 fn expiry_words(link: &Link) -> String {
@@ -202,7 +219,7 @@ async fn show_download_link(
     let base = links::path(LinkKind::Download, &token);
     let file_href = |key: &str| format!("{base}/download?key={}", q(key));
     let mut page = DownloadPage {
-        title: links::describe(&link),
+        title: links::public_title(&link),
         note: link.note.clone(),
         expires_at: expiry_words(&link),
         downloads_left: link.max_downloads.map(|max| max - link.downloads),
@@ -218,6 +235,7 @@ async fn show_download_link(
         (Some(folder), _) => {
             let path = query.path.trim_start_matches('/');
             if !(path.is_empty() || path.ends_with('/'))
+                || !is_plain_path(path)
                 || check_key(&format!("{folder}{path}x")).is_err()
             {
                 return Err(AppError::BadRequest(
@@ -235,7 +253,7 @@ async fn show_download_link(
                 &state.settings.storage,
             )
             .await
-            .map_err(storage_error)?;
+            .map_err(|problem| for_visitors(storage_error(problem)))?;
             let relative = |full: &str| full[folder.len()..].to_owned();
             page.folders = listing
                 .folders
@@ -267,12 +285,7 @@ async fn show_download_link(
         (None, [key]) => {
             let details = objects::details(&s3, &bucket.bucket_name, key, &state.settings.storage)
                 .await
-                .map_err(|problem| match storage_error(problem) {
-                    AppError::BadRequest(_) => {
-                        AppError::Gone("The shared file no longer exists.".into())
-                    }
-                    other => other,
-                })?;
+                .map_err(|problem| for_visitors(storage_error(problem)))?;
             page.files.push(FileRow {
                 name: file_name(key).to_owned(),
                 size: human_size(details.size),
@@ -283,7 +296,7 @@ async fn show_download_link(
             page.files = keys
                 .iter()
                 .map(|key| FileRow {
-                    name: key.clone(),
+                    name: file_name(key).to_owned(),
                     size: String::new(),
                     href: file_href(key),
                 })
@@ -298,11 +311,16 @@ async fn show_download_link(
 /// file handed over through a fresh 15-minute presigned URL.
 async fn download(
     State(state): State<AppState>,
+    method: Method,
     Path(token): Path<String>,
     session: Session,
     client: ClientInfo,
     Query(query): Query<VisitQuery>,
 ) -> Result<Response> {
+    if method == Method::HEAD {
+        // link checkers and previews ask with HEAD: that is not a download
+        return Ok((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET")]).into_response());
+    }
     let link = links::find(&state, &token, LinkKind::Download).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
@@ -318,8 +336,8 @@ async fn download(
         ));
     }
     let bucket = links::bucket_of(&state, &link).await?;
-    // the client is ready before the download is counted
-    state.s3_client(&bucket).await?;
+    // the file is ready to hand over before the download is counted
+    let mut response = deliver(&state, &bucket, &key).await.map_err(for_visitors)?;
     let mut tx = state.db.begin().await?;
     let Some(count) = link_rows::count_download(&mut *tx, link.id).await? else {
         tx.rollback().await?;
@@ -339,7 +357,6 @@ async fn download(
     if count == 1 && link.notify_first_download {
         links::notify_first_download(&state, &link, &client);
     }
-    let mut response = deliver(&state, &bucket, &key).await?;
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -459,16 +476,9 @@ async fn receive_file(
     let folder = link.folder.clone().unwrap_or_default();
     let settings = &state.settings.storage;
 
-    // take a turn on the link: count what arrived, then reserve a free name
-    let mut tx = state.db.begin().await?;
-    link_rows::lock(&mut *tx, link.id).await?;
-    let taken = link_rows::files_taken(&mut *tx, link.id).await?;
-    if link.max_files.is_some_and(|max| taken >= i64::from(max)) {
-        return Ok(say(
-            StatusCode::GONE,
-            "This link has received as many files as it accepts.",
-        ));
-    }
+    // a free name: not in the bucket, then reserved against other uploads
+    // through links, counting what arrived (short transactions: no S3 call
+    // while the link's row is held)
     let mut reserved = None;
     for n in 0..1000 {
         let key = format!("{folder}{}", numbered_name(name, n));
@@ -478,23 +488,36 @@ async fn receive_file(
         match objects::exists(&s3, &bucket.bucket_name, &key, settings).await {
             Ok(true) => continue,
             Ok(false) => {}
-            Err(problem) => return Ok(say(StatusCode::BAD_GATEWAY, problem.to_string())),
+            Err(problem) => {
+                tracing::warn!(error = %problem, "storage failed behind an upload link");
+                return Ok(say(StatusCode::BAD_GATEWAY, STORAGE_TROUBLE));
+            }
         }
-        if let Some(id) = link_rows::reserve_upload(
+        let mut tx = state.db.begin().await?;
+        link_rows::lock(&mut *tx, link.id).await?;
+        let taken = link_rows::files_taken(&mut *tx, link.id).await?;
+        if link.max_files.is_some_and(|max| taken >= i64::from(max)) {
+            return Ok(say(
+                StatusCode::GONE,
+                "This link has received as many files as it accepts.",
+            ));
+        }
+        let id = link_rows::reserve_upload(
             &mut *tx,
             link.id,
+            BucketId(bucket.id),
             &key,
             client.ip_str(),
             client.user_agent.as_deref(),
         )
-        .await?
-        {
-            reserved = Some((id, key));
+        .await?;
+        tx.commit().await?;
+        if let Some(id) = id {
+            reserved = Some((Reservation::new(&state, id), key));
             break;
         }
     }
-    tx.commit().await?;
-    let Some((upload_id, key)) = reserved else {
+    let Some((mut reservation, key)) = reserved else {
         return Ok(say(
             StatusCode::CONFLICT,
             "Too many files of this name arrived already; rename the file and send it again.",
@@ -517,20 +540,22 @@ async fn receive_file(
         settings,
     )
     .await;
+    // on failure, the reservation is given back when it is dropped
     let size = match stored {
         Ok(size) => size,
-        Err(problem) => {
-            link_rows::release_upload(&state.db, upload_id).await?;
-            let status = match problem {
-                UploadError::CutOff(_) => StatusCode::BAD_REQUEST,
-                UploadError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                UploadError::S3(_) => StatusCode::BAD_GATEWAY,
-            };
-            return Ok(say(status, problem.to_string()));
+        Err(UploadError::S3(problem)) => {
+            tracing::warn!(error = %problem, "storage failed behind an upload link");
+            return Ok(say(StatusCode::BAD_GATEWAY, STORAGE_TROUBLE));
+        }
+        Err(problem @ UploadError::CutOff(_)) => {
+            return Ok(say(StatusCode::BAD_REQUEST, problem.to_string()));
+        }
+        Err(problem @ UploadError::TooLarge(_)) => {
+            return Ok(say(StatusCode::PAYLOAD_TOO_LARGE, problem.to_string()));
         }
     };
     let mut tx = state.db.begin().await?;
-    link_rows::finish_upload(&mut *tx, upload_id, size as i64).await?;
+    link_rows::finish_upload(&mut *tx, reservation.id, size as i64).await?;
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(link.workspace_id)),
         bucket_id: Some(BucketId(bucket.id)),
@@ -539,6 +564,7 @@ async fn receive_file(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
+    reservation.kept = true;
     let stored_as = file_name(&key);
     let text = if stored_as == name {
         format!("{name}: received.")
@@ -546,4 +572,39 @@ async fn receive_file(
         format!("{name}: received, as {stored_as} (that name was taken).")
     };
     Ok(say(StatusCode::CREATED, text))
+}
+
+/// A name reserved for an upload through a link. Unless the upload finished
+/// (`kept`), it is given back when dropped: after a failure, and also when
+/// the visitor goes away mid-upload and the request is dropped.
+struct Reservation {
+    db: bucketdesk_db::PgPool,
+    id: i64,
+    kept: bool,
+}
+
+impl Reservation {
+    fn new(state: &AppState, id: i64) -> Self {
+        Reservation {
+            db: state.db.clone(),
+            id,
+            kept: false,
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        let (db, id) = (self.db.clone(), self.id);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(error) = link_rows::release_upload(&db, id).await {
+                    tracing::warn!(%error, "could not give back an upload's reserved name");
+                }
+            });
+        }
+    }
 }
