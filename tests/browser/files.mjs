@@ -51,6 +51,22 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Delete')")]);
   await shot(page, "4-editor-after-delete");
   expect(await page.locator("a.file >> text=dropped.txt").count() === 0, "the file is gone");
+
+  // an upload link into this folder: someone without an account sends a file
+  await Promise.all([page.waitForNavigation(), page.click("a:has-text('Upload link')")]);
+  await page.fill("#max_files", "1");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Make the upload link')")]);
+  const uploadAddress = await page.inputValue("[data-link-address]");
+  expect(uploadAddress.includes("/u/"), `an upload link: ${uploadAddress}`);
+  const sender = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const upage = await sender.newPage();
+  await upage.goto(uploadAddress);
+  await upage.setInputFiles("[data-link-files]", {
+    name: "from-a-stranger.txt", mimeType: "text/plain", buffer: Buffer.from("sent through a link"),
+  });
+  await upage.waitForSelector("[data-arrived] li.done");
+  expect((await upage.textContent("[data-arrived]")).includes("from-a-stranger.txt: received."), "the file arrived");
+  await shot(upage, "4b-stranger-sent-a-file");
   expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
 
   // the Viewer: the same listing, no editing controls

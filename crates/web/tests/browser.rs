@@ -104,6 +104,11 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
         uploaded, 3,
         "upload, download and delete went through the app"
     );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/docs/from-a-stranger.txt")).unwrap(),
+        b"sent through a link",
+        "the upload link put the file into the folder"
+    );
     let links: Vec<String> = sqlx::query_scalar(
         "select action from audit_events where action in ('share_link_created', 'link_created', 'link_downloaded', 'link_revoked') order by id",
     )
