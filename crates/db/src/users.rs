@@ -13,6 +13,9 @@ pub struct User {
     pub session_epoch: i32,
     pub created_at: OffsetDateTime,
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The linked GitHub identity (numeric id) and its login, if any.
+    pub github_id: Option<i64>,
+    pub github_login: Option<String>,
 }
 
 impl User {
@@ -21,7 +24,8 @@ impl User {
     }
 }
 
-const COLUMNS: &str = "id, email, is_admin, session_epoch, created_at, last_sign_in_at";
+const COLUMNS: &str =
+    "id, email, is_admin, session_epoch, created_at, last_sign_in_at, github_id, github_login";
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
@@ -126,6 +130,51 @@ pub async fn record_sign_in(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result
 /// Ends every session of the user: sessions carry the epoch they were made in.
 pub async fn end_all_sessions(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
     sqlx::query("update users set session_epoch = session_epoch + 1 where id = $1")
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The account linked to a GitHub identity (by its numeric id).
+pub async fn find_by_github_id(
+    db: impl PgExecutor<'_>,
+    github_id: i64,
+) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("select {COLUMNS} from users where github_id = $1"))
+        .bind(github_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Links a GitHub identity to an account that has none; false when the
+/// account has another one, or the identity belongs to another account.
+pub async fn link_github(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    github_id: i64,
+    github_login: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update users set github_id = $2, github_login = $3
+         where id = $1 and (github_id is null or github_id = $2)
+           and not exists (select 1 from users other where other.github_id = $2 and other.id <> $1)",
+    )
+    .bind(id.0)
+    .bind(github_id)
+    .bind(github_login)
+    .execute(db)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        // two links of the same identity at once: the unique key decides
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_github_id_key") => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn unlink_github(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    sqlx::query("update users set github_id = null, github_login = null where id = $1")
         .bind(id.0)
         .execute(db)
         .await?;

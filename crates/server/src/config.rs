@@ -9,6 +9,7 @@ use bucketdesk_domain::{Email, SignupPolicy};
 use bucketdesk_mail::{Mailbox, Mailer};
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
+use bucketdesk_web::github::GithubSettings;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};
@@ -52,6 +53,9 @@ pub struct Config {
     pub max_upload_mb: u64,
     /// `BUCKETDESK_LINK_MAX_DAYS`: the longest a revocable link may live.
     pub link_max_days: u64,
+    /// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_URL`,
+    /// `GITHUB_API_URL`: "Sign in with GitHub", when the first two are set.
+    pub github: Option<GithubSettings>,
     /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
@@ -233,9 +237,17 @@ impl Config {
             1..=3650,
         )?;
 
+        let github = parse_github(
+            get("GITHUB_CLIENT_ID"),
+            get("GITHUB_CLIENT_SECRET"),
+            get("GITHUB_URL"),
+            get("GITHUB_API_URL"),
+        )?;
+
         Ok(Config {
             max_upload_mb,
             link_max_days,
+            github,
             demo_owner,
             demo_s3_bind,
             allow_private_endpoints,
@@ -286,8 +298,49 @@ impl Config {
             },
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             link_max_lifetime: Duration::from_secs(self.link_max_days * 24 * 60 * 60),
+            github: self.github.clone(),
         }
     }
+}
+
+/// The GitHub OAuth app: both the id and the secret, or neither.
+fn parse_github(
+    id: Option<String>,
+    secret: Option<String>,
+    web: Option<String>,
+    api: Option<String>,
+) -> Result<Option<GithubSettings>, ConfigError> {
+    let (client_id, client_secret) = match (id, secret) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(secret)) => (id, secret),
+        (None, Some(_)) => {
+            return Err(bad(
+                "GITHUB_CLIENT_ID",
+                "is not set, but GITHUB_CLIENT_SECRET is: set both, or neither",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "GITHUB_CLIENT_SECRET",
+                "is not set, but GITHUB_CLIENT_ID is: set both, or neither",
+            ));
+        }
+    };
+    let url = |var: &'static str, value: Option<String>, default: &str| {
+        let value = value.unwrap_or_else(|| default.to_owned());
+        match Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+            _ => Err(bad(var, format!("`{value}` is not an http(s) address"))),
+        }
+    };
+    Ok(Some(GithubSettings {
+        client_id,
+        client_secret: SecretString::from(client_secret),
+        web_url: url("GITHUB_URL", web, "https://github.com")?,
+        api_url: url("GITHUB_API_URL", api, "https://api.github.com")?,
+        timeout: GithubSettings::DEFAULT_TIMEOUT,
+        flow_lifetime: GithubSettings::FLOW_LIFETIME,
+    }))
 }
 
 fn default_public_url(bind: SocketAddr) -> Url {
@@ -413,15 +466,53 @@ mod tests {
             ("BUCKETDESK_S3_TIMEOUT_SECS", "0"),
             ("BUCKETDESK_DEMO_OWNER", "not-an-email"),
             ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),
+            ("BUCKETDESK_LINK_MAX_DAYS", "0"),
+            ("GITHUB_URL", "github.example.com"),
+            ("GITHUB_API_URL", "ftp://api.github.example.com"),
         ] {
             let mut vars = vec![(var, value)];
             if var == "SMTP_URL" {
                 vars.push(("MAIL_FROM", "a@example.com"));
             }
+            if var == "GITHUB_URL" || var == "GITHUB_API_URL" {
+                vars.push(("GITHUB_CLIENT_ID", "id"));
+                vars.push(("GITHUB_CLIENT_SECRET", "secret"));
+            }
             let err = config(&vars).unwrap_err();
             assert_eq!(err.var, var, "{value}: {err}");
             assert!(!err.to_string().contains('\n'), "one line: {err}");
         }
+    }
+
+    #[test]
+    fn github_sign_in_is_on_with_an_id_and_a_secret_and_defaults_to_github_com() {
+        assert!(config(&[]).unwrap().github.is_none());
+        // one without the other names the missing one
+        let err = config(&[("GITHUB_CLIENT_SECRET", "s")]).unwrap_err();
+        assert_eq!(err.var, "GITHUB_CLIENT_ID");
+        let err = config(&[("GITHUB_CLIENT_ID", "Iv1.abc")]).unwrap_err();
+        assert_eq!(err.var, "GITHUB_CLIENT_SECRET");
+        let c = config(&[
+            ("GITHUB_CLIENT_ID", "Iv1.abc"),
+            ("GITHUB_CLIENT_SECRET", "gh-secret-xyz"),
+        ])
+        .unwrap();
+        let github = c.web_settings().github.unwrap();
+        assert_eq!(github.web_url.as_str(), "https://github.com/");
+        assert_eq!(github.api_url.as_str(), "https://api.github.com/");
+        assert!(
+            !format!("{c:?}").contains("gh-secret-xyz"),
+            "the secret stays out of Debug"
+        );
+        let enterprise = config(&[
+            ("GITHUB_CLIENT_ID", "Iv1.abc"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+            ("GITHUB_URL", "https://github.example.com"),
+            ("GITHUB_API_URL", "https://github.example.com/api/v3"),
+        ])
+        .unwrap();
+        let github = enterprise.github.unwrap();
+        assert_eq!(github.api_url.as_str(), "https://github.example.com/api/v3");
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub struct TestAppBuilder {
     guard_private_endpoints: bool,
     max_upload_bytes: Option<u64>,
     s3_timeout: Option<Duration>,
+    github: Option<bucketdesk_web::github::GithubSettings>,
 }
 
 impl TestAppBuilder {
@@ -93,6 +94,18 @@ impl TestAppBuilder {
 
     pub fn max_upload_bytes(mut self, max: u64) -> Self {
         self.max_upload_bytes = Some(max);
+        self
+    }
+
+    /// Offer "Sign in with GitHub", against this (fake) GitHub.
+    pub fn github(mut self, github: &crate::FakeGithub) -> Self {
+        self.github = Some(github.settings());
+        self
+    }
+
+    /// Offer "Sign in with GitHub" with these settings (e.g. a short flow lifetime).
+    pub fn github_settings(mut self, settings: bucketdesk_web::github::GithubSettings) -> Self {
+        self.github = Some(settings);
         self
     }
 
@@ -174,6 +187,7 @@ impl TestAppBuilder {
                 .max_upload_bytes
                 .unwrap_or(Settings::DEFAULT_MAX_UPLOAD_BYTES),
             link_max_lifetime: Settings::DEFAULT_LINK_MAX_LIFETIME,
+            github: self.github,
         };
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -93,6 +93,12 @@ impl Browser {
         page
     }
 
+    /// A GET of a full URL (another server, or a link with the app's origin).
+    pub async fn get_url(&self, url: &str) -> Page {
+        let response = self.client.get(url).send().await.expect("GET");
+        self.read(response).await
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         let response = self.client.get(self.url(path)).send().await.expect("GET");
         self.read(response).await

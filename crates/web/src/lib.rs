@@ -8,6 +8,7 @@ pub mod bucket_connections;
 mod csv;
 mod error;
 pub mod extract;
+pub mod github;
 pub mod invitations;
 pub mod links;
 pub mod memberships;

@@ -32,6 +32,8 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// The longest a revocable link may live.
     pub link_max_lifetime: Duration,
+    /// The GitHub OAuth app for "Sign in with GitHub"; none hides it.
+    pub github: Option<crate::github::GithubSettings>,
 }
 
 impl Settings {
@@ -74,6 +76,8 @@ pub struct Inner {
     pub s3_clients: crate::s3_clients::ClientCache,
     /// Seals the tokens of revocable links, so they can be copied again.
     pub link_tokens: TokenBox,
+    /// "Sign in with GitHub", when it is set up.
+    pub github: Option<crate::github::Github>,
 }
 
 impl std::ops::Deref for AppState {
@@ -90,7 +94,14 @@ impl AppState {
         mailer: Mailer,
         instance_key: Arc<InstanceKey>,
     ) -> Self {
+        let callback = settings.link("/auth/github/callback");
+        let github = settings.github.as_ref().and_then(|github| {
+            crate::github::Github::new(github, &callback)
+                .inspect_err(|error| tracing::error!(%error, "sign-in with GitHub is off"))
+                .ok()
+        });
         Self(Arc::new(Inner {
+            github,
             db,
             settings,
             mailer,

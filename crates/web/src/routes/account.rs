@@ -5,7 +5,7 @@ use crate::{AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use bucketdesk_db::{audit, users};
@@ -45,7 +45,18 @@ struct HomePage {
     member_since: String,
     signed_in_at: String,
     activity: Vec<Activity>,
+    /// Sign-in with GitHub is set up on this instance.
+    github_enabled: bool,
+    /// The linked GitHub login, if any.
+    github_login: Option<String>,
+    notice: Option<&'static str>,
     signed_in: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
 }
 
 fn format_time(t: OffsetDateTime) -> String {
@@ -59,6 +70,7 @@ async fn show_home(
     State(state): State<AppState>,
     me: CurrentUser,
     CsrfToken(csrf): CsrfToken,
+    Query(query): Query<DoneQuery>,
 ) -> Result<HomePage> {
     let mut workspaces = Vec::new();
     for w in bucketdesk_db::workspaces::list_for_user(&state.db, me.user.user_id()).await? {
@@ -102,6 +114,15 @@ async fn show_home(
         member_since: format_time(me.user.created_at),
         signed_in_at,
         activity,
+        github_enabled: state.github.is_some(),
+        github_login: me.user.github_login.clone(),
+        notice: match query.done.as_str() {
+            "github_linked" => Some("GitHub is linked: you can sign in with it from now on."),
+            "github_unlinked" => {
+                Some("GitHub is unlinked. Sign in with an email code from now on.")
+            }
+            _ => None,
+        },
         signed_in: true,
     })
 }

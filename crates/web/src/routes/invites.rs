@@ -38,6 +38,8 @@ struct InvitePage {
     inviter: Option<String>,
     buckets: Vec<(String, String)>,
     viewer: Viewer,
+    /// Sign-in with GitHub is set up: offer it too.
+    github: bool,
     signed_in: bool,
 }
 
@@ -115,6 +117,7 @@ async fn show_invite(
         inviter: invite.invited_by_email,
         buckets,
         signed_in: user.is_some(),
+        github: state.github.is_some(),
         viewer,
     }
     .into_response())

@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod buckets;
 mod files;
+mod github;
 mod health;
 mod invites;
 mod links;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(sign_in::router())
+        .merge(github::router())
         .merge(account::router())
         .merge(workspaces::router())
         .merge(buckets::router())

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "sign_in/email.html")]
 struct EmailPage {
     csrf: String,
+    github: bool,
     email: String,
     error: Option<String>,
     notice: Option<&'static str>,
@@ -49,6 +50,7 @@ struct NoticeQuery {
 }
 
 async fn show_email_form(
+    State(state): State<AppState>,
     user: MaybeUser,
     CsrfToken(csrf): CsrfToken,
     Query(q): Query<NoticeQuery>,
@@ -59,6 +61,7 @@ async fn show_email_form(
     let notice = q.signed_out.map(|_| "You are signed out.");
     EmailPage {
         csrf,
+        github: state.github.is_some(),
         email: String::new(),
         error: None,
         notice,
@@ -86,6 +89,7 @@ async fn request_code(
             status,
             EmailPage {
                 csrf: csrf.clone(),
+                github: state.github.is_some(),
                 email,
                 error: Some(error),
                 notice: None,
@@ -147,6 +151,7 @@ async fn submit_code(
             StatusCode::BAD_REQUEST,
             EmailPage {
                 csrf,
+                github: state.github.is_some(),
                 email: String::new(),
                 error: Some(
                     "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser."

@@ -235,6 +235,9 @@ const READS: &[Row] = &[
     row("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200]),
     row("GET", "/login", [200, 303, 303, 303, 303, 303, 303]),
     row("GET", "/login/code", [303, 303, 303, 303, 303, 303, 303]),
+    // this world has no GitHub app set up: sign-in with GitHub is not there
+    row("GET", "/auth/github", [404; 7]),
+    row("GET", "/auth/github/callback", [404; 7]),
     row("GET", "/", [303, 200, 200, 200, 200, 200, 200]),
     row(
         "GET",
@@ -379,6 +382,12 @@ const WRITES: &[Row] = &[
         [400, 400, 400, 400, 400, 400, 400],
     ),
     row("POST", "/logout", [303, 303, 303, 303, 303, 303, 303]),
+    row(
+        "POST",
+        "/account/github/link",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    row("POST", "/account/github/unlink", [303; 7]),
     row(
         "POST",
         "/logout/everywhere",

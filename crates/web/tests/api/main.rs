@@ -9,6 +9,7 @@ mod authorization;
 mod buckets;
 mod csrf;
 mod files;
+mod github;
 mod health;
 mod invites;
 mod links;

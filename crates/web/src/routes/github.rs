@@ -1,0 +1,264 @@
+//! Sign in with GitHub, and link or unlink GitHub from one's account
+//! (DESIGN.md flows 1 and 5, S5). Shown only when `GITHUB_CLIENT_ID` and
+//! `GITHUB_CLIENT_SECRET` are set.
+//!
+//! Account rules: a GitHub identity is matched by its numeric id. A new one
+//! is matched to the account of one of its *verified* email addresses (an
+//! invitation creates that account), or gets a new account when signup is
+//! open; an unverified address never links to or creates anything.
+
+use crate::extract::{ClientInfo, CurrentUser, MaybeUser};
+use crate::github::{Github, GithubError, Identity, PendingFlow};
+use crate::pages::ErrorPage;
+use crate::{AppError, AppState, Result, session};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use bucketdesk_db::audit;
+use bucketdesk_db::users::{self, User};
+use bucketdesk_domain::{Email, SignupPolicy};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+/// The session key of a sign-in under way.
+const PENDING: &str = "github_flow";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/github", get(start_github_sign_in))
+        .route("/auth/github/callback", get(finish_github_sign_in))
+        .route("/account/github/link", post(start_github_link))
+        .route("/account/github/unlink", post(unlink_github))
+}
+
+fn github(state: &AppState) -> Result<&Github> {
+    state.github.as_ref().ok_or(AppError::NotFound)
+}
+
+/// A failed sign-in: its page, no session.
+fn failed(status: StatusCode, why: &str) -> Response {
+    ErrorPage::response(status, "Sign-in with GitHub did not work", why)
+}
+
+async fn begin(
+    state: &AppState,
+    session: &Session,
+    linking: Option<uuid::Uuid>,
+) -> Result<Response> {
+    let (url, pending) = github(state)?.begin(linking);
+    session.insert(PENDING, pending).await?;
+    Ok(Redirect::to(url.as_str()).into_response())
+}
+
+async fn start_github_sign_in(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    session: Session,
+) -> Result<Response> {
+    github(&state)?;
+    if user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    begin(&state, &session, None).await
+}
+
+async fn start_github_link(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    session: Session,
+) -> Result<Response> {
+    begin(&state, &session, Some(me.user.id)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CallbackQuery {
+    code: String,
+    state: String,
+    error: String,
+}
+
+async fn finish_github_sign_in(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    session: Session,
+    client: ClientInfo,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response> {
+    let github = github(&state)?;
+    // used once, whatever happens next
+    let Some(pending) = session.remove::<PendingFlow>(PENDING).await? else {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "This sign-in was not started in this browser, or it was already used. Start again from the sign-in page.",
+        ));
+    };
+    let state_matches: bool = pending
+        .state
+        .as_bytes()
+        .ct_eq(query.state.as_bytes())
+        .into();
+    if !state_matches {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "The answer from GitHub does not belong to the sign-in this browser started, so it was refused. Start again from the sign-in page.",
+        ));
+    }
+    if github.expired(pending.started_at) {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "This sign-in took longer than 10 minutes, so it was stopped. Start again from the sign-in page.",
+        ));
+    }
+    if query.error == "access_denied" {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "You did not allow bucketdesk to see your GitHub account, so you are not signed in. Sign in with an email code instead, or start again.",
+        ));
+    }
+    if !query.error.is_empty() || query.code.is_empty() {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "GitHub sent no sign-in code back. Start again from the sign-in page.",
+        ));
+    }
+    let identity = match github.identity(&query.code, &pending.verifier).await {
+        Ok(identity) => identity,
+        Err(problem @ GithubError::Refused(_)) => {
+            return Ok(failed(StatusCode::BAD_REQUEST, &problem.to_string()));
+        }
+        Err(problem @ GithubError::Unreachable(_)) => {
+            tracing::warn!(error = %problem, "GitHub sign-in failed");
+            return Ok(failed(StatusCode::BAD_GATEWAY, &problem.to_string()));
+        }
+    };
+    match pending.linking {
+        Some(linking) => link(&state, user, linking, &identity, &client).await,
+        None => sign_in(&state, &session, &identity, &client).await,
+    }
+}
+
+/// Finds (or, with open signup, makes) the account of a GitHub identity.
+async fn account_for(
+    state: &AppState,
+    identity: &Identity,
+) -> Result<Result<(User, bool), String>> {
+    if let Some(user) = users::find_by_github_id(&state.db, identity.id).await? {
+        return Ok(Ok((user, false)));
+    }
+    let verified: Vec<Email> = identity
+        .verified_emails
+        .iter()
+        .filter_map(|email| Email::parse(email).ok())
+        .collect();
+    if verified.is_empty() {
+        return Ok(Err(
+            "Your GitHub account has no verified email address, so bucketdesk cannot tell who you are. Verify one on GitHub, or sign in with an email code."
+                .into(),
+        ));
+    }
+    for email in &verified {
+        if let Some(user) = users::find_by_email(&state.db, email).await? {
+            if users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await? {
+                return Ok(Ok((user, true)));
+            }
+            return Ok(Err(format!(
+                "The bucketdesk account of {email} is linked to another GitHub account. Sign in with that one, or with an email code."
+            )));
+        }
+    }
+    if state.settings.signup == SignupPolicy::Open {
+        let user = users::find_or_create(&state.db, &verified[0]).await?;
+        if users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await? {
+            return Ok(Ok((user, true)));
+        }
+    }
+    Ok(Err(
+        "No bucketdesk account uses a verified email address of this GitHub account. Ask to be invited, or sign in with an email code."
+            .into(),
+    ))
+}
+
+async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    identity: &Identity,
+    client: &ClientInfo,
+) -> Result<Response> {
+    let (user, linked_now) = match account_for(state, identity).await? {
+        Ok(found) => found,
+        Err(why) => {
+            let event = audit::NewEvent {
+                details: json!({ "github_id": identity.id, "github_login": identity.login }),
+                ..client.anonymous_event("github_sign_in_refused")
+            };
+            audit::record(&state.db, event).await?;
+            return Ok(failed(StatusCode::FORBIDDEN, &why));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    users::record_sign_in(&mut *tx, user.user_id()).await?;
+    if linked_now {
+        let event = audit::NewEvent {
+            details: json!({ "github_login": identity.login }),
+            ..client.event(&user, "github_linked")
+        };
+        audit::record(&mut *tx, event).await?;
+    }
+    let event = audit::NewEvent {
+        details: json!({ "method": "github", "github_login": identity.login }),
+        ..client.event(&user, "sign_in")
+    };
+    audit::record(&mut *tx, event).await?;
+    tx.commit().await?;
+    let next = session::take_after_sign_in(session).await?;
+    session::sign_in(session, &user).await?;
+    Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response())
+}
+
+async fn link(
+    state: &AppState,
+    user: MaybeUser,
+    linking: uuid::Uuid,
+    identity: &Identity,
+    client: &ClientInfo,
+) -> Result<Response> {
+    let Some(me) = user.filter(|me| me.user.id == linking) else {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "You are no longer signed in as the account GitHub was to be linked to. Sign in and start again from your account page.",
+        ));
+    };
+    if !users::link_github(&state.db, me.user.user_id(), identity.id, &identity.login).await? {
+        return Ok(failed(
+            StatusCode::CONFLICT,
+            "This GitHub account is linked to another bucketdesk account, or yours is linked to another GitHub account. Unlink that first.",
+        ));
+    }
+    let event = audit::NewEvent {
+        details: json!({ "github_login": identity.login }),
+        ..client.event(&me.user, "github_linked")
+    };
+    audit::record(&state.db, event).await?;
+    Ok(Redirect::to("/?done=github_linked").into_response())
+}
+
+async fn unlink_github(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+) -> Result<Response> {
+    if let Some(login) = &me.user.github_login {
+        users::unlink_github(&state.db, me.user.user_id()).await?;
+        let event = audit::NewEvent {
+            details: json!({ "github_login": login }),
+            ..client.event(&me.user, "github_unlinked")
+        };
+        audit::record(&state.db, event).await?;
+    }
+    Ok(Redirect::to("/?done=github_unlinked").into_response())
+}
