@@ -68,6 +68,17 @@ pub async fn pending_for(
     .await
 }
 
+/// Is an invitation to `email` waiting to be accepted (not expired)?
+pub async fn is_pending_for_email(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from invites where email = $1 and accepted_at is null
+             and cancelled_at is null and expires_at > now())",
+    )
+    .bind(email.as_str())
+    .fetch_one(db)
+    .await
+}
+
 pub async fn create(
     db: impl PgExecutor<'_>,
     workspace: WorkspaceId,

@@ -173,6 +173,20 @@ pub async fn link_github(
     }
 }
 
+/// Keeps the shown login current (GitHub logins can be renamed and reused).
+pub async fn set_github_login(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    login: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set github_login = $2 where id = $1 and github_id is not null")
+        .bind(id.0)
+        .bind(login)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn unlink_github(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
     sqlx::query("update users set github_id = null, github_login = null where id = $1")
         .bind(id.0)

@@ -333,11 +333,18 @@ fn parse_github(
             _ => Err(bad(var, format!("`{value}` is not an http(s) address"))),
         }
     };
+    let web_url = url("GITHUB_URL", web, "https://github.com")?;
+    // GitHub Enterprise Server serves its API under /api/v3 of its own address
+    let default_api = if web_url.host_str() == Some("github.com") {
+        "https://api.github.com".to_owned()
+    } else {
+        format!("{}/api/v3", web_url.as_str().trim_end_matches('/'))
+    };
     Ok(Some(GithubSettings {
         client_id,
         client_secret: SecretString::from(client_secret),
-        web_url: url("GITHUB_URL", web, "https://github.com")?,
-        api_url: url("GITHUB_API_URL", api, "https://api.github.com")?,
+        web_url,
+        api_url: url("GITHUB_API_URL", api, &default_api)?,
         timeout: GithubSettings::DEFAULT_TIMEOUT,
         flow_lifetime: GithubSettings::FLOW_LIFETIME,
     }))
@@ -513,6 +520,17 @@ mod tests {
         .unwrap();
         let github = enterprise.github.unwrap();
         assert_eq!(github.api_url.as_str(), "https://github.example.com/api/v3");
+        // with only GITHUB_URL set, the API is the server's own, never api.github.com
+        let only_web = config(&[
+            ("GITHUB_CLIENT_ID", "Iv1.abc"),
+            ("GITHUB_CLIENT_SECRET", "s"),
+            ("GITHUB_URL", "https://ghes.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            only_web.github.unwrap().api_url.as_str(),
+            "https://ghes.example.com/api/v3"
+        );
     }
 
     #[test]

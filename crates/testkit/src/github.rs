@@ -57,8 +57,8 @@ pub enum GithubMode {
 struct Fake {
     person: Option<GithubPerson>,
     mode: Option<GithubMode>,
-    /// code -> (PKCE challenge, who consented)
-    codes: HashMap<String, (String, GithubPerson)>,
+    /// code -> (PKCE challenge, redirect URI, who consented)
+    codes: HashMap<String, (String, String, GithubPerson)>,
     tokens: HashMap<String, GithubPerson>,
     verifiers: Vec<String>,
     scopes: Vec<String>,
@@ -194,13 +194,15 @@ async fn authorize(State(fake): Shared, Query(q): Query<AuthorizeQuery>) -> Resp
             .into_response();
     };
     let code = random();
-    fake.codes.insert(code.clone(), (challenge, person));
+    fake.codes
+        .insert(code.clone(), (challenge, q.redirect_uri.clone(), person));
     Redirect::to(&format!("{}?code={code}&state={state}", q.redirect_uri)).into_response()
 }
 
 #[derive(Deserialize)]
 struct TokenForm {
     code: String,
+    redirect_uri: Option<String>,
     code_verifier: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
@@ -242,7 +244,7 @@ async fn access_token(
     }
     let verifier = form.code_verifier.unwrap_or_default();
     fake.verifiers.push(verifier.clone());
-    let Some((challenge, person)) = fake.codes.remove(&form.code) else {
+    let Some((challenge, redirect_uri, person)) = fake.codes.remove(&form.code) else {
         // GitHub's way: HTTP 200 with an error field
         return Json(json!({
             "error": "bad_verification_code",
@@ -252,6 +254,9 @@ async fn access_token(
     };
     let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));
+    if form.redirect_uri.as_deref() != Some(redirect_uri.as_str()) {
+        return Json(json!({ "error": "redirect_uri_mismatch" })).into_response();
+    }
     if computed != challenge {
         return Json(json!({ "error": "bad_verification_code", "error_description": "PKCE verification failed" }))
             .into_response();

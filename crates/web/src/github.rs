@@ -36,7 +36,7 @@ impl GithubSettings {
 
 /// What the browser carries from the start of a sign-in to its end (kept in
 /// its session, used once).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct PendingFlow {
     pub state: String,
     pub verifier: String,
@@ -44,6 +44,16 @@ pub struct PendingFlow {
     pub started_at: i64,
     /// Set when a signed-in person links GitHub to their account.
     pub linking: Option<uuid::Uuid>,
+}
+
+impl std::fmt::Debug for PendingFlow {
+    // the state and the PKCE verifier are secrets of the flow
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingFlow")
+            .field("started_at", &self.started_at)
+            .field("linking", &self.linking)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A person as GitHub knows them.
@@ -76,6 +86,8 @@ pub struct Github {
     http: reqwest::Client,
     api_url: String,
     flow_lifetime: Duration,
+    /// For the three calls of a sign-in together.
+    timeout: Duration,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +138,7 @@ impl Github {
             http,
             api_url: settings.api_url.as_str().trim_end_matches('/').to_owned(),
             flow_lifetime: settings.flow_lifetime,
+            timeout: settings.timeout,
         })
     }
 
@@ -155,8 +168,15 @@ impl Github {
     }
 
     /// Trades the code GitHub gave the browser (and the PKCE verifier) for
-    /// an access token, then asks who it belongs to.
+    /// an access token, then asks who it belongs to: three calls, which
+    /// together get the configured timeout.
     pub async fn identity(&self, code: &str, verifier: &str) -> Result<Identity, GithubError> {
+        tokio::time::timeout(self.timeout, self.ask_identity(code, verifier))
+            .await
+            .unwrap_or_else(|_| Err(GithubError::Unreachable("it did not answer in time".into())))
+    }
+
+    async fn ask_identity(&self, code: &str, verifier: &str) -> Result<Identity, GithubError> {
         let token = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -205,10 +225,16 @@ impl Github {
             .send()
             .await
             .map_err(|e| GithubError::Unreachable(without_url(e)))?;
-        if !answer.status().is_success() {
+        let status = answer.status();
+        if matches!(status.as_u16(), 401 | 403 | 404) {
+            // not a passing fault: the app lacks a permission, or the API address is wrong
+            return Err(GithubError::Refused(format!(
+                "{path} answered {status}: check that the OAuth app may read `user:email` and that GITHUB_API_URL is right"
+            )));
+        }
+        if !status.is_success() {
             return Err(GithubError::Unreachable(format!(
-                "{path} answered {}",
-                answer.status()
+                "{path} answered {status}"
             )));
         }
         answer

@@ -16,8 +16,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_db::audit;
 use bucketdesk_db::users::{self, User};
+use bucketdesk_db::{audit, invites};
 use bucketdesk_domain::{Email, SignupPolicy};
 use serde::Deserialize;
 use serde_json::json;
@@ -129,6 +129,8 @@ async fn finish_github_sign_in(
     let identity = match github.identity(&query.code, &pending.verifier).await {
         Ok(identity) => identity,
         Err(problem @ GithubError::Refused(_)) => {
+            // a wrong client secret or callback URL shows up here: worth a line
+            tracing::warn!(error = %problem, "GitHub refused a sign-in");
             return Ok(failed(StatusCode::BAD_REQUEST, &problem.to_string()));
         }
         Err(problem @ GithubError::Unreachable(_)) => {
@@ -142,12 +144,19 @@ async fn finish_github_sign_in(
     }
 }
 
-/// Finds (or, with open signup, makes) the account of a GitHub identity.
+/// Finds (or, with open signup, makes) the account of a GitHub identity:
+/// by its numeric id; else the account an invitation made for one of its
+/// verified addresses, if that account was never used (so unlinking GitHub,
+/// or an old address, never lets GitHub back in by email); else, with open
+/// signup, a new account for its first verified address.
 async fn account_for(
     state: &AppState,
     identity: &Identity,
 ) -> Result<Result<(User, bool), String>> {
     if let Some(user) = users::find_by_github_id(&state.db, identity.id).await? {
+        if user.github_login.as_deref() != Some(identity.login.as_str()) {
+            users::set_github_login(&state.db, user.user_id(), &identity.login).await?;
+        }
         return Ok(Ok((user, false)));
     }
     let verified: Vec<Email> = identity
@@ -162,14 +171,20 @@ async fn account_for(
         ));
     }
     for email in &verified {
-        if let Some(user) = users::find_by_email(&state.db, email).await? {
-            if users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await? {
-                return Ok(Ok((user, true)));
-            }
-            return Ok(Err(format!(
-                "The bucketdesk account of {email} is linked to another GitHub account. Sign in with that one, or with an email code."
-            )));
+        let Some(user) = users::find_by_email(&state.db, email).await? else {
+            continue;
+        };
+        let invited = user.last_sign_in_at.is_none()
+            && user.github_id.is_none()
+            && invites::is_pending_for_email(&state.db, email).await?;
+        if invited
+            && users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await?
+        {
+            return Ok(Ok((user, true)));
         }
+        return Ok(Err(format!(
+            "The bucketdesk account of {email} is not linked to this GitHub account. Sign in with an email code, then link GitHub on your account page."
+        )));
     }
     if state.settings.signup == SignupPolicy::Open {
         let user = users::find_or_create(&state.db, &verified[0]).await?;

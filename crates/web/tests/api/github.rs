@@ -41,6 +41,17 @@ async fn github_id_of(app: &TestApp, email: &str) -> Option<i64> {
         .unwrap()
 }
 
+/// An account already linked to a GitHub id (as after an earlier sign-in).
+async fn linked_user(app: &TestApp, email: &str, github_id: i64) {
+    app.create_user(email).await;
+    sqlx::query("update users set github_id = $2, github_login = 'someone' where email = $1")
+        .bind(email)
+        .bind(github_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
 /// A query parameter of a URL.
 fn param(url: &str, name: &str) -> String {
     url::Url::parse(url)
@@ -63,14 +74,12 @@ async fn the_sign_in_page_offers_github_only_when_it_is_set_up() {
 }
 
 #[tokio::test]
-async fn github_sign_in_uses_state_pkce_and_the_exact_callback_and_matches_a_verified_email() {
+async fn github_sign_in_uses_state_pkce_and_the_exact_callback_and_matches_an_invited_verified_email()
+ {
     let (app, github) = app_with_github().await;
-    app.create_user("alice@example.com").await;
-    github.sign_in_as(GithubPerson::verified(
-        1001,
-        "alice-gh",
-        "Alice@Example.com",
-    ));
+    let t = team(&app).await;
+    invite(&t, "bob@example.com", &[(&t.photos, "viewer")]).await;
+    github.sign_in_as(GithubPerson::verified(1001, "bob-gh", "Bob@Example.com"));
     let browser = app.browser();
     let start = browser.get("/auth/github").await;
     let to_github = start.location().unwrap().to_owned();
@@ -88,7 +97,7 @@ async fn github_sign_in_uses_state_pkce_and_the_exact_callback_and_matches_a_ver
     assert_eq!(done.location(), Some("/"));
     assert_eq!(
         signed_in_as(&browser).await.as_deref(),
-        Some("alice@example.com")
+        Some("bob@example.com")
     );
     let verifiers = github.verifiers_seen();
     assert_eq!(verifiers.len(), 1);
@@ -96,17 +105,19 @@ async fn github_sign_in_uses_state_pkce_and_the_exact_callback_and_matches_a_ver
         verifiers[0].len() >= 43,
         "the PKCE verifier was sent: {verifiers:?}"
     );
-    assert_eq!(github_id_of(&app, "alice@example.com").await, Some(1001));
-    let actions: Vec<String> = sqlx::query_scalar("select action from audit_events order by id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    assert_eq!(github_id_of(&app, "bob@example.com").await, Some(1001));
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where actor_email = 'bob@example.com' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
     assert_eq!(actions, ["github_linked", "sign_in"]);
 
     // next time the numeric id decides, whatever the emails say now
     github.sign_in_as(GithubPerson {
         id: 1001,
-        login: "alice-renamed".into(),
+        login: "bob-renamed".into(),
         emails: vec![("new@example.org".into(), false, true)],
     });
     let other = app.browser();
@@ -116,14 +127,38 @@ async fn github_sign_in_uses_state_pkce_and_the_exact_callback_and_matches_a_ver
     );
     assert_eq!(
         signed_in_as(&other).await.as_deref(),
-        Some("alice@example.com")
+        Some("bob@example.com")
     );
+    let home = other.get("/").await;
+    assert!(
+        home.body.contains("linked to <strong>bob-renamed</strong>"),
+        "the login is kept current"
+    );
+
+    // an account that was used before is never taken over by a verified
+    // address alone: its owner links GitHub on the account page
+    github.sign_in_as(GithubPerson::verified(
+        2002,
+        "not-alice",
+        "alice@example.com",
+    ));
+    let stranger = app.browser();
+    let refused = sign_in_with_github(&github, &stranger).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused
+            .body
+            .contains("is not linked to this GitHub account"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(signed_in_as(&stranger).await, None);
 }
 
 #[tokio::test]
 async fn a_wrong_replayed_or_expired_state_is_refused_with_400_and_no_session() {
     let (app, github) = app_with_github().await;
-    app.create_user("alice@example.com").await;
+    linked_user(&app, "alice@example.com", 1).await;
     github.sign_in_as(GithubPerson::verified(1, "alice-gh", "alice@example.com"));
 
     // a state that is not the one this browser was given
@@ -155,10 +190,10 @@ async fn a_wrong_replayed_or_expired_state_is_refused_with_400_and_no_session() 
     );
     assert_eq!(signed_in_as(&attacker).await, None);
     assert_eq!(browser.get_url(&callback).await.location(), Some("/"));
-    browser.get("/").await;
-    browser.post("/logout", &[]).await;
-    assert_eq!(browser.get_url(&callback).await.status, 400, "single use");
-    assert_eq!(signed_in_as(&browser).await, None);
+    // single use: the same answer again, in the same (now signed-in) browser
+    let again = browser.get_url(&callback).await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("already used"), "{}", again.body);
 
     // a sign-in that took longer than its lifetime
     let github2 = FakeGithub::start().await;
@@ -166,7 +201,7 @@ async fn a_wrong_replayed_or_expired_state_is_refused_with_400_and_no_session() 
     let mut settings = github2.settings();
     settings.flow_lifetime = Duration::from_secs(1);
     let slow_app = TestApp::builder().github_settings(settings).spawn().await;
-    slow_app.create_user("alice@example.com").await;
+    linked_user(&slow_app, "alice@example.com", 1).await;
     let browser = slow_app.browser();
     let start = browser.get("/auth/github").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -301,7 +336,12 @@ async fn an_invited_person_signs_in_with_github_lands_in_the_workspace_and_can_g
     let unlinked = bob.post("/account/github/unlink", &[]).await;
     assert_eq!(unlinked.location(), Some("/?done=github_unlinked"));
     assert_eq!(github_id_of(&app, "bob@example.com").await, None);
+    bob.get("/").await;
     bob.post("/logout", &[]).await;
+    // unlinked means unlinked: GitHub no longer gets in, verified address or not
+    let refused = sign_in_with_github(&github, &bob).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(signed_in_as(&bob).await, None);
     app.sign_in(&bob, "bob@example.com").await;
     assert_eq!(signed_in_as(&bob).await.as_deref(), Some("bob@example.com"));
     let actions: Vec<String> = sqlx::query_scalar(
@@ -328,7 +368,7 @@ async fn an_invitation_for_another_address_names_it_and_offers_the_email_code() 
     let github = FakeGithub::start().await;
     let app = TestApp::builder().github(&github).spawn().await;
     let t = team(&app).await;
-    app.create_user("dave@example.com").await;
+    linked_user(&app, "dave@example.com", 7).await;
     invite(&t, "carol@example.com", &[(&t.photos, "viewer")]).await;
     let link = invite_link(&app, "carol@example.com").await;
     // Carol's GitHub account only has Dave's (verified) address
@@ -355,7 +395,7 @@ async fn an_invitation_for_another_address_names_it_and_offers_the_email_code() 
 #[tokio::test]
 async fn consent_denied_bad_codes_and_a_failing_or_slow_github_are_explained_without_a_session() {
     let (app, github) = app_with_github().await;
-    app.create_user("alice@example.com").await;
+    linked_user(&app, "alice@example.com", 1).await;
     github.sign_in_as(GithubPerson::verified(1, "alice-gh", "alice@example.com"));
 
     github.set_mode(GithubMode::Deny);
