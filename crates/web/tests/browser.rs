@@ -1,14 +1,20 @@
-//! The file browser in a real browser (headless Chromium through
-//! playwright-core; `tests/browser/files.mjs` holds the steps). An Editor
-//! opens a folder, drops a file on it, downloads it and deletes it; a Viewer
-//! sees the same listing without the editing controls.
+//! bucketdesk in a real browser (headless Chromium through playwright-core;
+//! the steps are scripts in `tests/browser/`):
+//! - `files.mjs`: an Editor opens a folder, drops a file on it, downloads and
+//!   deletes it, makes an upload link; a Viewer sees the listing without the
+//!   editing controls, copies a share link and makes a revocable one;
+//! - `journey.mjs`: the whole product, from Alice's first sign-in to Bob's
+//!   revoked access, with screenshots of every page.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
-use bucketdesk_testkit::TestApp;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use bucketdesk_testkit::{MailSink, TestApp};
 use std::path::PathBuf;
 
 fn repo() -> PathBuf {
@@ -24,10 +30,9 @@ fn session_cookie(browser: &bucketdesk_testkit::Browser) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_looks() {
+/// Chromium's path, once it and playwright-core are known to be there.
+fn chromium() -> String {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let script = repo().join("tests/browser/files.mjs");
     assert!(
         std::path::Path::new(&chromium).exists(),
         "Chromium is missing at {chromium}: install Debian's `chromium` (scripts/test does) or set CHROMIUM"
@@ -38,6 +43,132 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
             .exists(),
         "playwright-core is missing: run `npm ci --prefix tests/browser` (scripts/test does)"
     );
+    chromium
+}
+
+/// Runs `tests/browser/<script>` with `config`; fails with its output unless
+/// it prints `passed`.
+async fn run_script(script: &str, config: serde_json::Value, artifacts: &std::path::Path) {
+    let output = tokio::process::Command::new("node")
+        .arg(repo().join("tests/browser").join(script))
+        .env("BUCKETDESK_BROWSER_TEST", config.to_string())
+        .output()
+        .await
+        .expect("node runs (install Node.js)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("passed"),
+        "{script} failed:\n{stdout}\n{stderr}\nscreenshots: {}",
+        artifacts.display()
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct MailQuery {
+    to: String,
+    subject: String,
+    #[serde(default)]
+    n: usize,
+}
+
+/// A little HTTP window on the SMTP sink for the browser script: how many
+/// mails to someone have a subject, and the text of the nth (waiting for it).
+async fn mail_window(sink: MailSink) -> String {
+    let matching = |m: &bucketdesk_testkit::ReceivedMail, q: &MailQuery| {
+        m.to.contains(&q.to) && m.subject.contains(&q.subject)
+    };
+    let router = Router::new()
+        .route(
+            "/count",
+            get(
+                move |State(sink): State<MailSink>, Query(q): Query<MailQuery>| async move {
+                    sink.all()
+                        .iter()
+                        .filter(|m| matching(m, &q))
+                        .count()
+                        .to_string()
+                },
+            ),
+        )
+        .route(
+            "/mail",
+            get(
+                move |State(sink): State<MailSink>, Query(q): Query<MailQuery>| async move {
+                    sink.wait_for_nth_where(&q.to, q.n, |m| m.subject.contains(&q.subject))
+                        .await
+                        .text
+                },
+            ),
+        )
+        .with_state(sink);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_full_journey_from_first_sign_in_to_revoked_access_in_chromium() {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("journey").unwrap();
+    app.create_user("alice@example.com").await;
+    let upload = tempfile::tempdir().unwrap();
+    let folder = upload.path().join("reports");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("q3.csv"), "quarter,revenue\nQ3,1200\n").unwrap();
+    std::fs::write(folder.join("q4.csv"), "quarter,revenue\nQ4,1500\n").unwrap();
+    let artifacts = repo().join("test-artifacts/browser/journey");
+    let config = serde_json::json!({
+        "base": app.url,
+        "mail": mail_window(app.mail.clone()).await,
+        "s3": {
+            "endpoint": app.s3.endpoint(),
+            "bucket": "journey",
+            "access_key": bucketdesk_testkit::S3_ACCESS_KEY,
+            "secret_key": bucketdesk_testkit::S3_SECRET_KEY,
+        },
+        "folder": folder,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("journey.mjs", config, &artifacts).await;
+
+    assert_eq!(
+        std::fs::read_to_string(app.s3.root.join("journey/reports/q4.csv")).unwrap(),
+        "quarter,revenue\nQ4,1500\n",
+        "the folder was uploaded whole"
+    );
+    let actions: Vec<String> = sqlx::query_scalar("select distinct action from audit_events")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    for step in [
+        "sign_in",
+        "workspace_created",
+        "bucket_connected",
+        "file_uploaded",
+        "invite_sent",
+        "invite_accepted",
+        "share_link_created",
+        "link_created",
+        "link_downloaded",
+        "member_removed",
+        "link_revoked",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == step),
+            "{step} is audited: {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_looks() {
+    let chromium = chromium();
 
     let app = TestApp::spawn().await;
     app.s3.create_bucket("photos").unwrap();
@@ -82,20 +213,7 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
         "chromium": chromium,
         "artifacts": artifacts,
     });
-    let output = tokio::process::Command::new("node")
-        .arg(&script)
-        .env("BUCKETDESK_BROWSER_TEST", config.to_string())
-        .output()
-        .await
-        .expect("node runs (install Node.js)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the browser test failed:\n{stdout}\n{stderr}\nscreenshots: {}",
-        artifacts.display()
-    );
-    assert!(stdout.contains("browser test passed"), "{stdout}");
+    run_script("files.mjs", config, &artifacts).await;
     let uploaded: i64 = sqlx::query_scalar("select count(*) from audit_events where action in ('file_uploaded', 'object_deleted', 'download_link_issued')")
         .fetch_one(&app.db)
         .await
