@@ -182,11 +182,7 @@ async fn send_invite_mail(
         .into_iter()
         .map(|b| (b.display_name.clone(), b.role().label().to_owned()))
         .collect();
-    let expires = (time::OffsetDateTime::now_utc() + LIFETIME)
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default();
+    let expires = crate::pages::utc_minutes(time::OffsetDateTime::now_utc() + LIFETIME);
     let mail = InviteMail {
         inviter: &actor.email,
         workspace: workspace_name,

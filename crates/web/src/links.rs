@@ -302,11 +302,7 @@ pub fn notify_first_download(state: &AppState, link: &Link, client: &ClientInfo)
     else {
         return;
     };
-    let at = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default();
+    let at = crate::pages::utc_minutes(time::OffsetDateTime::now_utc());
     let what = describe(link);
     let manage_link = state
         .settings

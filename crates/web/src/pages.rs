@@ -4,6 +4,15 @@
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use time::OffsetDateTime;
+
+/// A time as pages and mails show it: `2026-11-22 09:35 UTC`.
+pub fn utc_minutes(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
+}
 
 #[derive(Template)]
 #[template(path = "error.html")]

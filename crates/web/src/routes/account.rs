@@ -1,6 +1,7 @@
 //! The signed-in person's own page, and signing out (here or everywhere).
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser};
+use crate::pages::utc_minutes;
 use crate::{AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -59,13 +60,6 @@ struct DoneQuery {
     done: String,
 }
 
-fn format_time(t: OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute] UTC"
-    ))
-    .unwrap_or_default()
-}
-
 async fn show_home(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -91,7 +85,7 @@ async fn show_home(
     let activity = events
         .into_iter()
         .map(|e| Activity {
-            when: format_time(e.occurred_at),
+            when: utc_minutes(e.occurred_at),
             what: crate::actions::describe(&e.action),
             from: [
                 e.ip.unwrap_or_default(),
@@ -104,14 +98,14 @@ async fn show_home(
         })
         .collect();
     let signed_in_at = OffsetDateTime::from_unix_timestamp(me.signed_in.signed_in_at)
-        .map(format_time)
+        .map(utc_minutes)
         .unwrap_or_default();
     Ok(HomePage {
         csrf,
         workspaces,
         email: me.user.email.clone(),
         is_admin: me.user.is_admin,
-        member_since: format_time(me.user.created_at),
+        member_since: utc_minutes(me.user.created_at),
         signed_in_at,
         activity,
         github_enabled: state.github.is_some(),

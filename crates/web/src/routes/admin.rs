@@ -2,6 +2,7 @@
 //! someone's sessions. Instance admins only (`bucketdesk admin add`).
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser};
+use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -55,13 +56,6 @@ struct Notice {
     done: Option<String>,
 }
 
-fn format_time(t: time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute] UTC"
-    ))
-    .unwrap_or_default()
-}
-
 async fn show_users(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -75,10 +69,10 @@ async fn show_users(
         .map(|u| UserRow {
             id: u.id,
             is_admin: u.is_admin,
-            created: format_time(u.created_at),
+            created: utc_minutes(u.created_at),
             last_sign_in: u
                 .last_sign_in_at
-                .map(format_time)
+                .map(utc_minutes)
                 .unwrap_or_else(|| "never".into()),
             email: u.email,
         })

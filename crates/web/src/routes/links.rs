@@ -4,8 +4,10 @@
 //! for a bucket's Admins and Owners every link on it: status, expiry, use,
 //! last visit, with revoke, extend and copy.
 
+use super::files::bucket_path;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
 use crate::links::{self, LinkSpec};
+use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -49,13 +51,6 @@ pub fn router() -> Router<AppState> {
             "/w/{workspace}/b/{bucket}/upload-links",
             post(create_upload_link),
         )
-}
-
-fn when(t: OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute] UTC"
-    ))
-    .unwrap_or_default()
 }
 
 /// The lifetimes the forms offer, up to the instance maximum: (seconds, words).
@@ -111,6 +106,14 @@ impl LinkForm {
             }
         }
         form
+    }
+
+    /// The lifetime the form shows as chosen, in seconds: the one sent, or
+    /// the default.
+    fn chosen_lifetime(&self, max: Duration) -> u64 {
+        self.expires
+            .parse()
+            .unwrap_or_else(|_| rules::DEFAULT_LIFETIME.min(max).as_secs())
     }
 
     /// What a download link would share: files by name, or one folder.
@@ -184,15 +187,11 @@ fn new_link_page(
     let choices = lifetime_choices(state.settings.link_max_lifetime);
     NewLinkPage {
         csrf,
-        base: format!("/w/{}/b/{}", access.bucket.workspace_id, access.bucket.id),
+        base: bucket_path(&access.bucket),
         display_name: access.bucket.display_name.clone(),
         keys: form.keys.clone(),
         folder: form.folder.clone(),
-        expires: form.expires.parse().unwrap_or_else(|_| {
-            rules::DEFAULT_LIFETIME
-                .min(state.settings.link_max_lifetime)
-                .as_secs()
-        }),
+        expires: form.chosen_lifetime(state.settings.link_max_lifetime),
         choices,
         max_downloads: form.max_downloads.clone(),
         note: form.note.clone(),
@@ -310,15 +309,11 @@ fn new_upload_page(
 ) -> NewUploadLinkPage {
     NewUploadLinkPage {
         csrf,
-        base: format!("/w/{}/b/{}", access.bucket.workspace_id, access.bucket.id),
+        base: bucket_path(&access.bucket),
         display_name: access.bucket.display_name.clone(),
         folder: form.folder.clone().unwrap_or_default(),
         choices: lifetime_choices(state.settings.link_max_lifetime),
-        expires: form.expires.parse().unwrap_or_else(|_| {
-            rules::DEFAULT_LIFETIME
-                .min(state.settings.link_max_lifetime)
-                .as_secs()
-        }),
+        expires: form.chosen_lifetime(state.settings.link_max_lifetime),
         max_file_mb: form.max_file_mb.clone(),
         max_files: form.max_files.clone(),
         note: form.note.clone(),
@@ -437,9 +432,9 @@ fn row(state: &AppState, link: &Link) -> LinkRow {
         },
         bucket: link.bucket_label.clone(),
         state: link.state(),
-        expires_at: when(link.expires_at),
+        expires_at: utc_minutes(link.expires_at),
         usage: usage(link),
-        last_visit: link.last_visit_at.map(when).unwrap_or_default(),
+        last_visit: link.last_visit_at.map(utc_minutes).unwrap_or_default(),
         creator: link.creator_email.clone().unwrap_or_default(),
         address: links::address(state, link),
     }
@@ -535,7 +530,7 @@ async fn show_link(
     let visits = events
         .iter()
         .map(|event| Visit {
-            at: when(event.occurred_at),
+            at: utc_minutes(event.occurred_at),
             action: crate::actions::describe(&event.action),
             file: event
                 .details
@@ -558,7 +553,7 @@ async fn show_link(
             .map(|a| Arrival {
                 name: a.key,
                 size: human_size(a.size),
-                at: when(a.finished_at),
+                at: utc_minutes(a.finished_at),
                 ip: a.ip.unwrap_or_default(),
             })
             .collect(),
@@ -583,7 +578,7 @@ async fn show_link(
         password: link.password_hash.is_some(),
         folder: link.folder.clone().unwrap_or_default(),
         keys: link.keys.clone(),
-        created_at: when(link.created_at),
+        created_at: utc_minutes(link.created_at),
         limits,
         notify: link.notify_first_download,
         visits,

@@ -4,6 +4,7 @@
 
 use crate::extract::{ClientInfo, CsrfToken, Form, WorkspaceAccess};
 use crate::invitations::{self, InviteOutcome, InviteRequest};
+use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result, memberships};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -113,13 +114,6 @@ struct MembersPage {
     signed_in: bool,
 }
 
-fn format_time(t: time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute] UTC"
-    ))
-    .unwrap_or_default()
-}
-
 async fn members_page(
     state: &AppState,
     access: &WorkspaceAccess,
@@ -171,7 +165,7 @@ async fn members_page(
             id: invite.id,
             email: invite.email,
             access: access_text,
-            expires: format_time(invite.expires_at),
+            expires: utc_minutes(invite.expires_at),
             expired: invite.expired,
         });
     }

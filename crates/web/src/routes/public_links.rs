@@ -4,9 +4,10 @@
 //! is shown. Every visit re-checks the link: not revoked, expired or used up,
 //! its creator still on the bucket, the bucket still connected.
 
-use super::files::{deliver, q, storage_error};
+use super::files::{body_content_type, body_length, deliver, q, storage_error};
 use crate::extract::{ClientInfo, CsrfToken, Form};
 use crate::links;
+use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -59,14 +60,6 @@ fn for_visitors(error: AppError) -> AppError {
         }
         other => other,
     }
-}
-
-fn expiry_words(link: &Link) -> String {
-    link.expires_at
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
@@ -221,7 +214,7 @@ async fn show_download_link(
     let mut page = DownloadPage {
         title: links::public_title(&link),
         note: link.note.clone(),
-        expires_at: expiry_words(&link),
+        expires_at: utc_minutes(link.expires_at),
         downloads_left: link.max_downloads.map(|max| max - link.downloads),
         path: String::new(),
         up: None,
@@ -394,7 +387,7 @@ async fn show_upload_link(
     let max_bytes = max_file_bytes(&state, &link);
     Ok(UploadPage {
         note: link.note.clone(),
-        expires_at: expiry_words(&link),
+        expires_at: utc_minutes(link.expires_at),
         max_size: link.max_file_bytes.map(human_size),
         max_bytes,
         files_left: link.max_files.map(|max| i64::from(max) - link.files_taken),
@@ -454,10 +447,7 @@ async fn receive_file(
         return Ok(say(StatusCode::BAD_REQUEST, problem));
     }
     let max_bytes = max_file_bytes(&state, &link);
-    let length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let length = body_length(&headers);
     if length.is_some_and(|length| length > max_bytes) {
         return Ok(say(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -524,11 +514,7 @@ async fn receive_file(
         ));
     };
 
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|ct| !ct.is_empty() && !ct.starts_with("multipart/"))
-        .map(str::to_owned);
+    let content_type = body_content_type(&headers);
     let shape = UploadShape::for_length(length, max_bytes);
     let stored = objects::upload(
         &s3,

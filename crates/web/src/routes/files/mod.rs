@@ -7,6 +7,7 @@ mod browse;
 mod changes;
 mod object;
 pub(crate) use object::deliver;
+pub(crate) use upload::{body_content_type, body_length};
 mod share;
 mod upload;
 
@@ -61,7 +62,7 @@ pub(crate) fn storage_error(problem: ConnectError) -> AppError {
 }
 
 /// `/w/{workspace}/b/{bucket}` for the access's bucket.
-fn bucket_path(bucket: &bucketdesk_db::buckets::Bucket) -> String {
+pub(crate) fn bucket_path(bucket: &bucketdesk_db::buckets::Bucket) -> String {
     format!("/w/{}/b/{}", bucket.workspace_id, bucket.id)
 }
 

@@ -7,6 +7,7 @@ use super::object::LINK_LIFETIME;
 use super::{bucket_path, q, storage_error};
 use crate::csv::csv_line;
 use crate::extract::{BucketAccess, ClientInfo, Form};
+use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -91,11 +92,7 @@ pub async fn create_share_link(
         ..client.event(&access.me.user, "share_link_created")
     };
     audit::record(&state.db, event).await?;
-    let expires_at = (time::OffsetDateTime::now_utc() + lifetime)
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default();
+    let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -188,11 +185,7 @@ pub async fn create_share_links(
         audit::record(&mut *tx, event).await?;
     }
     tx.commit().await?;
-    let expires_at = (time::OffsetDateTime::now_utc() + lifetime)
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default();
+    let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     if format == "csv" {
         let mut csv = String::from("key,url,expires_at_utc\n");
         for (key, url) in &links {

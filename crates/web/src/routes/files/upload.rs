@@ -61,15 +61,8 @@ pub async fn upload(
     if query.check == "1" {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|ct| !ct.is_empty() && !ct.starts_with("multipart/"))
-        .map(str::to_owned);
-    let length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let content_type = body_content_type(&headers);
+    let length = body_length(&headers);
     let shape = UploadShape::for_length(length, state.settings.max_upload_bytes);
     let stream = body.into_data_stream();
     match objects::upload(
@@ -103,4 +96,21 @@ pub async fn upload(
             Ok((StatusCode::BAD_GATEWAY, problem.to_string()).into_response())
         }
     }
+}
+
+/// The type an uploaded body says it has (none for forms' `multipart/`).
+pub(crate) fn body_content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| !ct.is_empty() && !ct.starts_with("multipart/"))
+        .map(str::to_owned)
+}
+
+/// The length an uploaded body announces, if it does.
+pub(crate) fn body_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
