@@ -317,13 +317,18 @@ async fn a_large_upload_streams_in_parts_and_a_cut_off_one_leaves_nothing() {
     stream.write_all(&body[..12 * 1024 * 1024]).await.unwrap();
     drop(stream);
     // the server notices the cut, lets parts in flight finish, then aborts
-    // (up to a minute: on a busy machine this takes a while)
-    let mut waited = 0;
-    while app.s3.unfinished_parts() > 0 && waited < 600 {
+    // (up to a minute: on a busy machine this takes a while). A part still
+    // in flight may not be on disk yet, so "no parts" must hold for a second.
+    let (mut waited, mut clear) = (0, 0);
+    while clear < 10 && waited < 600 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        clear = if app.s3.unfinished_parts() == 0 {
+            clear + 1
+        } else {
+            0
+        };
         waited += 1;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
         app.s3.unfinished_parts(),
         0,
