@@ -16,7 +16,7 @@
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench
-//! target/release/bucketdesk-bench            # or: --quick, --out FILE
+//! target/release/bucketdesk-bench   # options: --quick, --only p2,p4, --postgres-tls, --out FILE
 //! ```
 
 use anyhow::{Context, Result, bail};
@@ -37,10 +37,21 @@ use std::time::{Duration, Instant};
 const PART: usize = 8 * 1024 * 1024;
 
 struct Options {
+    /// The measures to take (`--only p2,p4`); all four by default.
+    only: Vec<String>,
+    /// The app reaches Postgres over TLS (`--postgres-tls`); plain TCP by
+    /// default, as in docker-compose.yml.
+    postgres_tls: bool,
     runs: usize,
     big_folder: usize,
     upload_bytes: u64,
     out: String,
+}
+
+impl Options {
+    fn wants(&self, measure: &str) -> bool {
+        self.only.iter().any(|m| m == measure)
+    }
 }
 
 /// Median, fastest and slowest of some numbers.
@@ -67,7 +78,15 @@ async fn main() -> Result<()> {
         .position(|a| a == "--out")
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| "target/bench/results.json".into());
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
+        .unwrap_or_else(|| vec!["p1".into(), "p2".into(), "p3".into(), "p4".into()]);
     let options = Options {
+        only,
+        postgres_tls: args.iter().any(|a| a == "--postgres-tls"),
         runs: if quick { 2 } else { 3 },
         big_folder: if quick { 20_000 } else { 100_000 },
         upload_bytes: if quick { 256 << 20 } else { 1 << 30 },
@@ -77,15 +96,24 @@ async fn main() -> Result<()> {
     let mut results = json!({
         "machine": machine(),
         "runs": options.runs,
+        "postgres_tls": options.postgres_tls,
     });
-    eprintln!("P1: listing...");
-    results["p1_listing"] = p1_listing(&stack, &options).await?;
-    eprintln!("P2: share links...");
-    results["p2_share_links"] = p2_share_links(&stack).await?;
-    eprintln!("P3: 1 GiB upload...");
-    results["p3_upload"] = p3_upload(&stack, &options).await?;
-    eprintln!("P4: page views...");
-    results["p4_page_views"] = p4_page_views(&stack).await?;
+    if options.wants("p1") {
+        eprintln!("P1: listing...");
+        results["p1_listing"] = p1_listing(&stack, &options).await?;
+    }
+    if options.wants("p2") {
+        eprintln!("P2: share links...");
+        results["p2_share_links"] = p2_share_links(&stack).await?;
+    }
+    if options.wants("p3") {
+        eprintln!("P3: 1 GiB upload...");
+        results["p3_upload"] = p3_upload(&stack, &options).await?;
+    }
+    if options.wants("p4") {
+        eprintln!("P4: page views...");
+        results["p4_page_views"] = p4_page_views(&stack).await?;
+    }
     if let Some(dir) = std::path::Path::new(&options.out).parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -158,8 +186,13 @@ impl Stack {
         .await
         .context("start s3s-fs")?;
         s3.create_bucket("bench")?;
-        eprintln!("writing 10,000 and {} objects...", options.big_folder);
-        for (folder, count) in [("10k", 10_000), ("100k", options.big_folder), ("small", 20)] {
+        let big_folder = if options.wants("p1") {
+            options.big_folder
+        } else {
+            0
+        };
+        eprintln!("writing 10,000 and {big_folder} objects...");
+        for (folder, count) in [("10k", 10_000), ("100k", big_folder), ("small", 20)] {
             let dir = s3.root.join("bench").join(folder);
             std::fs::create_dir_all(&dir)?;
             for i in 0..count {
@@ -189,12 +222,27 @@ impl Stack {
             .local_addr()?
             .port();
         let url = format!("http://127.0.0.1:{port}");
-        let database = database_url(&empty_database().await);
+        let mut database = reqwest::Url::parse(&database_url(&empty_database().await))?;
+        let pairs: Vec<(String, String)> = database
+            .query_pairs()
+            .filter(|(name, _)| name != "sslmode")
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        let sslmode = if options.postgres_tls {
+            "require"
+        } else {
+            "disable"
+        };
+        database
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs)
+            .append_pair("sslmode", sslmode);
         let server = Command::new(&binary)
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &database)
+            .env("DATABASE_URL", database.as_str())
             .env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"))
             .env("BUCKETDESK_DATA_DIR", data.path())
             .env("BUCKETDESK_KEY_FILE", &key)
@@ -290,6 +338,9 @@ async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value> {
         let mut lists_per_view = 0.0;
         for run in 1..=options.runs {
             eprintln!("  {folder} run {run} of {}", options.runs);
+            // s3s-fs reads the whole folder for every page it lists, so a
+            // walk of 100,000 objects takes minutes: it is timed once
+            let walk = run == 1 || count <= 10_000;
             // the first page, as someone opening the folder sees it (200 entries)
             let at = Instant::now();
             let page = client
@@ -314,6 +365,9 @@ async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value> {
                 .await?;
             direct_first.push(ms(at.elapsed()));
 
+            if !walk {
+                continue;
+            }
             // every page, 1000 entries each
             let lists_before = stack.s3.request_count();
             let at = Instant::now();
@@ -361,6 +415,7 @@ async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value> {
             "objects": count,
             "first_page_ms": { "app": spread(app_first.clone()), "direct": spread(direct_first.clone()) },
             "first_page_ratio": round(ratio(&app_first, &direct_first)),
+            "walk_runs": app_walk.len(),
             "walk_ms": { "app": spread(app_walk.clone()), "direct": spread(direct_walk.clone()) },
             "walk_ratio": round(ratio(&app_walk, &direct_walk)),
             "s3_list_calls_per_page_view": round(lists_per_view),
@@ -375,13 +430,57 @@ fn median(values: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// Requests per second and latency percentiles of `concurrency` clients
-/// each sending `per_client` requests made by `send`.
-async fn load<F, Fut>(concurrency: usize, per_client: usize, send: F) -> Result<Value>
+/// CPU seconds used so far by the server, by every Postgres process, and by
+/// this process (the load generator, and s3s-fs, which runs inside it).
+#[derive(Clone, Copy)]
+struct CpuTimes {
+    app: f64,
+    postgres: f64,
+    bench: f64,
+}
+
+/// A process's name and user plus system CPU seconds, from `/proc/<pid>/stat`.
+fn process_cpu(pid: &str) -> Option<(String, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let fields: Vec<&str> = stat.get(close + 2..)?.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux counts in clock ticks of 1/100 s on every common platform
+    Some((stat[open + 1..close].to_owned(), ticks / 100.0))
+}
+
+impl CpuTimes {
+    fn now(server: u32) -> CpuTimes {
+        let postgres = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| process_cpu(entry.file_name().to_str()?))
+            .filter(|(name, _)| name == "postgres")
+            .map(|(_, seconds)| seconds)
+            .sum();
+        CpuTimes {
+            app: process_cpu(&server.to_string()).map_or(0.0, |(_, s)| s),
+            postgres,
+            bench: process_cpu("self").map_or(0.0, |(_, s)| s),
+        }
+    }
+}
+
+/// Requests per second, latency percentiles and CPU milliseconds per
+/// request (server, Postgres, load generator) of `concurrency` clients each
+/// sending `per_client` requests made by `send`.
+async fn load<F, Fut>(
+    stack: &Stack,
+    concurrency: usize,
+    per_client: usize,
+    send: F,
+) -> Result<Value>
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Result<()>> + Send,
 {
+    let cpu_before = CpuTimes::now(stack.server.id());
     let started = Instant::now();
     let workers = (0..concurrency).map(|_| {
         let send = send.clone();
@@ -400,12 +499,20 @@ where
         latencies.extend(worker??);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = CpuTimes::now(stack.server.id());
     latencies.sort_by(|a, b| a.total_cmp(b));
     let pick = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize];
+    let per_request =
+        |before: f64, after: f64| round((after - before) * 1000.0 / latencies.len() as f64);
     Ok(json!({
         "requests_per_second": round(latencies.len() as f64 / elapsed),
         "p50_ms": round(pick(0.5)),
         "p99_ms": round(pick(0.99)),
+        "cpu_ms_per_request": {
+            "app": per_request(cpu_before.app, cpu.app),
+            "postgres": per_request(cpu_before.postgres, cpu.postgres),
+            "load_generator": per_request(cpu_before.bench, cpu.bench),
+        },
     }))
 }
 
@@ -416,7 +523,7 @@ async fn p2_share_links(stack: &Stack) -> Result<Value> {
         let client = stack.client();
         let url = format!("{}{}/share", stack.url, stack.bucket_path);
         let (cookie, csrf) = (stack.cookie.clone(), stack.csrf.clone());
-        let app = load(concurrency, per_client, move || {
+        let app = load(stack, concurrency, per_client, move || {
             let (client, url, cookie, csrf) =
                 (client.clone(), url.clone(), cookie.clone(), csrf.clone());
             async move {
@@ -437,7 +544,7 @@ async fn p2_share_links(stack: &Stack) -> Result<Value> {
         })
         .await?;
         let direct = stack.direct.clone();
-        let presign = load(concurrency, per_client, move || {
+        let presign = load(stack, concurrency, per_client, move || {
             let direct = direct.clone();
             async move {
                 direct
@@ -582,7 +689,7 @@ async fn p4_page_views(stack: &Stack) -> Result<Value> {
         let client = stack.client();
         let url = format!("{}{path}", stack.url);
         let cookie = stack.cookie.clone();
-        out[name] = load(16, 200, move || {
+        out[name] = load(stack, 16, 200, move || {
             let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
             async move {
                 let answer = client.get(url).header("cookie", cookie).send().await?;
@@ -595,24 +702,59 @@ async fn p4_page_views(stack: &Stack) -> Result<Value> {
         })
         .await?;
     }
+    // the S3 call behind each bucket page, made directly: on this machine
+    // s3s-fs shares the two cores, so this bounds what the page can reach
+    let direct = stack.direct.clone();
+    out["bucket_page_direct_list"] = load(stack, 16, 200, move || {
+        let direct = direct.clone();
+        async move {
+            direct
+                .list_objects_v2()
+                .bucket("bench")
+                .prefix("small/")
+                .delimiter("/")
+                .max_keys(200)
+                .send()
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
     // keep the browser's session alive for the whole run
     stack.browser.get("/").await;
     Ok(out)
 }
 
-/// The results as a Markdown table.
+/// The results as a Markdown table: what was measured, then where the CPU went.
 fn table(r: &Value) -> String {
     let m = &r["machine"];
     let mut t = format!(
-        "Machine: {} ({} cores, {} GiB). Medians of {} runs; ratio = app / direct.\n\n",
+        "Machine: {} ({} cores, {} GiB). Medians of {} runs; ratio = app / direct. \
+         Postgres on the same machine, reached over {}.\n\n",
         m["cpu"].as_str().unwrap_or("?"),
         m["cores"],
         m["memory_gib"],
-        r["runs"]
+        r["runs"],
+        if r["postgres_tls"] == json!(true) {
+            "TLS"
+        } else {
+            "plain TCP"
+        },
     );
     t.push_str("| Measure | bucketdesk | direct S3 | ratio | target |\n|---|---|---|---|---|\n");
+    let mut cpu = String::new();
+    let mut cpu_row = |label: String, p: &Value| {
+        let c = &p["cpu_ms_per_request"];
+        cpu.push_str(&format!(
+            "| {label} | {} | {} | {} |\n",
+            c["app"], c["postgres"], c["load_generator"]
+        ));
+    };
     for folder in ["10k", "100k"] {
         let p = &r["p1_listing"][folder];
+        if p.is_null() {
+            continue;
+        }
         t.push_str(&format!(
             "| P1 first page, {} objects | {} ms | {} ms | {} | about 1 round trip |\n",
             p["objects"],
@@ -621,8 +763,9 @@ fn table(r: &Value) -> String {
             p["first_page_ratio"]
         ));
         t.push_str(&format!(
-            "| P1 every page (1000 each), {} objects | {} ms | {} ms | {} | ≤ 1.2 |\n",
+            "| P1 every page (1000 each), {} objects ({} runs) | {} ms | {} ms | {} | ≤ 1.2 |\n",
             p["objects"],
+            p["walk_runs"],
             p["walk_ms"]["app"]["median"],
             p["walk_ms"]["direct"]["median"],
             p["walk_ratio"]
@@ -634,32 +777,57 @@ fn table(r: &Value) -> String {
     }
     for c in ["1", "16", "64"] {
         let p = &r["p2_share_links"][format!("{c}_clients")];
+        if p.is_null() {
+            continue;
+        }
         t.push_str(&format!(
             "| P2 share links/s, {c} clients (p50 / p99 ms) | {} ({} / {}) | {} presigns/s | | ≥ 3,000/s |\n",
             p["app"]["requests_per_second"], p["app"]["p50_ms"], p["app"]["p99_ms"], p["direct_presign"]["requests_per_second"]
         ));
+        cpu_row(format!("P2 share link, {c} clients"), &p["app"]);
     }
     let p = &r["p3_upload"];
-    t.push_str(&format!(
-        "| P3 upload of {} MiB, MiB/s | {} | {} | {} | ≥ 0.8 |\n",
-        p["size_mib"],
-        p["throughput_mib_s"]["app"]["median"],
-        p["throughput_mib_s"]["direct"]["median"],
-        p["throughput_ratio"]
-    ));
-    t.push_str(&format!(
-        "| P3 server memory rise during it | {} MiB | | | ≤ 64 MiB |\n",
-        p["server_memory_rise_mib"]["median"]
-    ));
-    for (name, label) in [
-        ("workspace_page", "workspace page"),
-        ("bucket_page", "bucket page"),
-    ] {
-        let p = &r["p4_page_views"][name];
+    if !p.is_null() {
         t.push_str(&format!(
-            "| P4 {label} views/s, 16 clients (p50 / p99 ms) | {} ({} / {}) | | | ≥ 2,000/s |\n",
+            "| P3 upload of {} MiB, MiB/s | {} | {} | {} | ≥ 0.8 |\n",
+            p["size_mib"],
+            p["throughput_mib_s"]["app"]["median"],
+            p["throughput_mib_s"]["direct"]["median"],
+            p["throughput_ratio"]
+        ));
+        t.push_str(&format!(
+            "| P3 server memory rise during it | {} MiB | | | ≤ 64 MiB |\n",
+            p["server_memory_rise_mib"]["median"]
+        ));
+    }
+    let p4 = &r["p4_page_views"];
+    for (name, label, direct) in [
+        ("workspace_page", "workspace page", String::new()),
+        (
+            "bucket_page",
+            "bucket page (20 files)",
+            format!(
+                "{} LISTs/s",
+                p4["bucket_page_direct_list"]["requests_per_second"]
+            ),
+        ),
+    ] {
+        let p = &p4[name];
+        if p.is_null() {
+            continue;
+        }
+        t.push_str(&format!(
+            "| P4 {label} views/s, 16 clients (p50 / p99 ms) | {} ({} / {}) | {direct} | | ≥ 2,000/s |\n",
             p["requests_per_second"], p["p50_ms"], p["p99_ms"]
         ));
+        cpu_row(format!("P4 {label}"), p);
+    }
+    if !cpu.is_empty() {
+        t.push_str(
+            "\nCPU milliseconds per request, all on the same two cores:\n\n\
+             | Request | bucketdesk | Postgres | load generator and s3s-fs |\n|---|---|---|---|\n",
+        );
+        t.push_str(&cpu);
     }
     t
 }

@@ -34,23 +34,32 @@ pub struct Event {
 const COLUMNS: &str = "id, occurred_at, actor_id, actor_email, action, ip, user_agent, details";
 
 pub async fn record(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx::Result<()> {
-    let details = if event.details.is_null() {
-        serde_json::json!({})
-    } else {
-        event.details
+    record_many(db, &[event]).await
+}
+
+/// Records several events with one statement (in their order), as one
+/// commit when `db` is the pool.
+pub async fn record_many(db: impl PgExecutor<'_>, events: &[NewEvent<'_>]) -> sqlx::Result<()> {
+    let column = |pick: fn(&NewEvent<'_>) -> Option<String>| -> Vec<Option<String>> {
+        events.iter().map(pick).collect()
     };
     sqlx::query(
         "insert into audit_events (actor_id, actor_email, action, ip, user_agent, workspace_id, bucket_id, details)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+         select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::jsonb[])",
     )
-    .bind(event.actor_id.map(|id| id.0))
-    .bind(event.actor_email)
-    .bind(event.action)
-    .bind(event.ip)
-    .bind(event.user_agent.map(|ua| truncate(ua, 512)))
-    .bind(event.workspace_id.map(|id| id.0))
-    .bind(event.bucket_id.map(|id| id.0))
-    .bind(details)
+    .bind(events.iter().map(|e| e.actor_id.map(|id| id.0)).collect::<Vec<_>>())
+    .bind(column(|e| e.actor_email.map(str::to_owned)))
+    .bind(events.iter().map(|e| e.action).collect::<Vec<_>>())
+    .bind(column(|e| e.ip.map(str::to_owned)))
+    .bind(column(|e| e.user_agent.map(|ua| truncate(ua, 512).to_owned())))
+    .bind(events.iter().map(|e| e.workspace_id.map(|id| id.0)).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.bucket_id.map(|id| id.0)).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| if e.details.is_null() { serde_json::json!({}) } else { e.details.clone() })
+            .collect::<Vec<_>>(),
+    )
     .execute(db)
     .await?;
     Ok(())

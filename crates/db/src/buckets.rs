@@ -8,6 +8,8 @@ use uuid::Uuid;
 /// A bucket's connection settings (everything but the secret).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Bucket {
+    // named apart from the user's columns, which share a row in `access`
+    #[sqlx(rename = "bucket_id")]
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub display_name: String,
@@ -16,6 +18,7 @@ pub struct Bucket {
     pub endpoint_url: Option<String>,
     pub path_style: bool,
     pub access_key_id: String,
+    #[sqlx(rename = "bucket_created_at")]
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -52,8 +55,10 @@ pub struct SealedSecret {
     pub version: i32,
 }
 
-const COLUMNS: &str = "b.id, b.workspace_id, b.display_name, b.bucket_name, b.region, b.endpoint_url, \
-                       b.path_style, b.access_key_id, b.created_at, b.updated_at";
+/// A bucket's columns, for queries that name the table `buckets b`.
+pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
+                       b.region, b.endpoint_url, b.path_style, b.access_key_id, \
+                       b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
     pub id: BucketId,

@@ -2,6 +2,7 @@
 //! functions taking `impl PgExecutor<'_>`, so callers choose between the pool
 //! and a transaction.
 
+pub mod access;
 pub mod audit;
 pub mod buckets;
 pub mod invites;
@@ -23,14 +24,29 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 /// Short, so that a database outage turns into a quick 503 (R4), not a hang.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A connection idle for longer than this is tested (one round trip) before
+/// it is handed out. One in steady use is not: testing every time doubled
+/// the round trips of every query (P2, P4).
+pub const TEST_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// A pool that connects lazily: the process starts (and keeps running) while
 /// the database is down, and each request fails fast until it is back.
 pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        // a connection that survived a database restart is dead: test it first
-        .test_before_acquire(true)
+        // A connection that survived a database restart is dead. One that sat
+        // idle is tested first; one that dies in use fails its query (a 503)
+        // and is closed, and the next request gets a fresh one.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= TEST_WHEN_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options)
 }
 

@@ -24,18 +24,19 @@ impl User {
     }
 }
 
-const COLUMNS: &str =
-    "id, email, is_admin, session_epoch, created_at, last_sign_in_at, github_id, github_login";
+/// A user's columns, for queries that name the table `users u`.
+pub(crate) const COLUMNS: &str = "u.id, u.email, u.is_admin, u.session_epoch, u.created_at, \
+                                  u.last_sign_in_at, u.github_id, u.github_login";
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
+    sqlx::query_as(&format!("select {COLUMNS} from users u where id = $1"))
         .bind(id.0)
         .fetch_optional(db)
         .await
 }
 
 pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where email = $1"))
+    sqlx::query_as(&format!("select {COLUMNS} from users u where email = $1"))
         .bind(email.as_str())
         .fetch_optional(db)
         .await
@@ -48,7 +49,7 @@ pub async fn find_for_session(
     session_id: Uuid,
 ) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS} from users
+        "select {COLUMNS} from users u
          where id = $1 and not exists (select 1 from ended_sessions where id = $2)"
     ))
     .bind(id.0)
@@ -84,7 +85,7 @@ pub async fn forget_old_ended_sessions(db: impl PgExecutor<'_>) -> sqlx::Result<
 pub async fn find_or_create(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<User> {
     // `do update` (a no-op) rather than `do nothing` so the row comes back either way
     sqlx::query_as(&format!(
-        "insert into users (email) values ($1)
+        "insert into users as u (email) values ($1)
          on conflict on constraint users_email_key do update set email = excluded.email
          returning {COLUMNS}"
     ))
@@ -141,10 +142,12 @@ pub async fn find_by_github_id(
     db: impl PgExecutor<'_>,
     github_id: i64,
 ) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("select {COLUMNS} from users where github_id = $1"))
-        .bind(github_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from users u where github_id = $1"
+    ))
+    .bind(github_id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Links a GitHub identity to an account that has none; false when the
@@ -197,7 +200,7 @@ pub async fn unlink_github(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<
 
 /// Every account, by email.
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(&format!("select {COLUMNS} from users order by email"))
+    sqlx::query_as(&format!("select {COLUMNS} from users u order by email"))
         .fetch_all(db)
         .await
 }

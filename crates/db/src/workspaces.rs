@@ -21,8 +21,11 @@ impl Workspace {
 /// A workspace as one member sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Membership {
+    // named apart from the user's columns, which share a row in `access`
+    #[sqlx(rename = "workspace_id")]
     pub id: Uuid,
     pub name: String,
+    #[sqlx(rename = "workspace_created_at")]
     pub created_at: OffsetDateTime,
     pub role: String,
     pub bucket_count: i64,
@@ -66,17 +69,20 @@ pub async fn rename(db: impl PgExecutor<'_>, id: WorkspaceId, name: &str) -> sql
     Ok(())
 }
 
-/// A workspace as one of its members sees it (filter on `m.user_id`).
-const MEMBERSHIP: &str = "select w.id, w.name, w.created_at, m.role,
+/// A workspace as one of its members sees it, for queries that name the
+/// tables `workspace_members m` and `workspaces w`.
+pub(crate) const MEMBERSHIP_COLUMNS: &str = "w.id as workspace_id, w.name, \
+        w.created_at as workspace_created_at, m.role,
         (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
-         where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count
-    from workspace_members m join workspaces w on w.id = m.workspace_id";
+         where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count";
 
 /// The workspaces a person belongs to, with their role and how many buckets
 /// they can see there, by name.
 pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<Membership>> {
     sqlx::query_as(&format!(
-        "{MEMBERSHIP} where m.user_id = $1 order by lower(w.name), w.created_at"
+        "select {MEMBERSHIP_COLUMNS}
+         from workspace_members m join workspaces w on w.id = m.workspace_id
+         where m.user_id = $1 order by lower(w.name), w.created_at"
     ))
     .bind(user.0)
     .fetch_all(db)
@@ -90,7 +96,9 @@ pub async fn find_for_user(
     user: UserId,
 ) -> sqlx::Result<Option<Membership>> {
     sqlx::query_as(&format!(
-        "{MEMBERSHIP} where m.workspace_id = $1 and m.user_id = $2"
+        "select {MEMBERSHIP_COLUMNS}
+         from workspace_members m join workspaces w on w.id = m.workspace_id
+         where m.workspace_id = $1 and m.user_id = $2"
     ))
     .bind(id.0)
     .bind(user.0)

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// Not signed in (or the session ended): go to the sign-in page.
     #[error("not signed in")]

@@ -78,6 +78,8 @@ pub struct Inner {
     pub link_tokens: TokenBox,
     /// "Sign in with GitHub", when it is set up.
     pub github: Option<crate::github::Github>,
+    /// Writes audit events that stand on their own, in batches.
+    pub audit: crate::audit_log::AuditLog,
 }
 
 impl std::ops::Deref for AppState {
@@ -102,6 +104,7 @@ impl AppState {
         });
         Self(Arc::new(Inner {
             github,
+            audit: crate::audit_log::AuditLog::start(db.clone()),
             db,
             settings,
             mailer,

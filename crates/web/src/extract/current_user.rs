@@ -16,13 +16,13 @@ pub struct CurrentUser {
 /// `Option<CurrentUser>`, for pages that anyone may see.
 pub type MaybeUser = Option<CurrentUser>;
 
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
+impl CurrentUser {
+    /// The browser's sign-in, when it has one that is neither past its
+    /// absolute lifetime nor idle too long. Reads only the session.
+    pub(crate) async fn session_of(
         parts: &mut Parts,
         state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    ) -> Result<(Session, session::SignedIn), AppError> {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Internal("session layer missing".into()))?;
@@ -33,9 +33,23 @@ impl FromRequestParts<AppState> for CurrentUser {
         let settings = &state.settings;
         let too_old = now - signed_in.signed_in_at > settings.session_absolute.as_secs() as i64;
         let idle = now - signed_in.seen_at > settings.session_idle.as_secs() as i64;
-        let user = match users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?
-        {
-            Some(user) if !too_old && !idle && user.session_epoch == signed_in.epoch => user,
+        if too_old || idle {
+            session::discard(&session).await?;
+            return Err(AppError::Unauthorized);
+        }
+        Ok((session, signed_in))
+    }
+
+    /// The signed-in person, given what the database holds for the session:
+    /// `None` (the account is gone or the session was signed out) or an
+    /// account whose sessions were all ended since sign-in ends the session.
+    pub(crate) async fn accept(
+        session: Session,
+        signed_in: session::SignedIn,
+        user: Option<User>,
+    ) -> Result<CurrentUser, AppError> {
+        let user = match user {
+            Some(user) if user.session_epoch == signed_in.epoch => user,
             _ => {
                 session::discard(&session).await?;
                 return Err(AppError::Unauthorized);
@@ -47,6 +61,19 @@ impl FromRequestParts<AppState> for CurrentUser {
             session,
             signed_in,
         })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
+        let user = users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?;
+        CurrentUser::accept(session, signed_in, user).await
     }
 }
 

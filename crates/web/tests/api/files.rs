@@ -647,6 +647,51 @@ mod share_links {
     }
 
     #[tokio::test]
+    async fn share_links_made_at_once_are_each_on_record_before_they_are_handed_out() {
+        // audit events of requests that arrive together are written in one
+        // batch: each request must still wait until its own is committed
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let base = t.bucket_path(&t.photos);
+        t.alice.get(&base).await;
+        let token = t.alice.csrf_token().await;
+        let requests = (0..40).map(|i| {
+            let (alice, base, token, db) = (&t.alice, &base, &token, &app.db);
+            async move {
+                let key = format!("batch/file-{i}.txt");
+                let answer = alice
+                    .client
+                    .post(format!("{}{base}/share", alice.base))
+                    .header("x-csrf-token", token)
+                    .header("accept", "application/json")
+                    .form(&[("key", key.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), 200);
+                let recorded: i64 = sqlx::query_scalar(
+                    "select count(*) from audit_events
+                     where action = 'share_link_created' and details->>'key' = $1
+                       and actor_email = 'alice@example.com' and ip is not null",
+                )
+                .bind(&key)
+                .fetch_one(db)
+                .await
+                .unwrap();
+                assert_eq!(recorded, 1, "{key} is on record once its link is out");
+            }
+        });
+        futures::future::join_all(requests).await;
+        let events: i64 = sqlx::query_scalar(
+            "select count(*) from audit_events where action = 'share_link_created'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(events, 40);
+    }
+
+    #[tokio::test]
     async fn a_share_link_is_refused_by_the_bucket_once_expired() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;

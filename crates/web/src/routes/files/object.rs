@@ -183,7 +183,7 @@ pub async fn download(
         ..client_info.event(&access.me.user, "download_link_issued")
     };
     let response = deliver(&state, bucket, key).await?;
-    audit::record(&state.db, event).await?;
+    state.audit.record(event).await?;
     Ok(response)
 }
 

@@ -91,7 +91,7 @@ pub async fn create_share_link(
         details: json!({ "key": form.key, "expires_in": lifetime.as_secs() }),
         ..client.event(&access.me.user, "share_link_created")
     };
-    audit::record(&state.db, event).await?;
+    state.audit.record(event).await?;
     let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     let wants_json = headers
         .get(header::ACCEPT)
@@ -174,17 +174,16 @@ pub async fn create_share_links(
             .map_err(storage_error)?;
         links.push((key.as_str(), url));
     }
-    let mut tx = state.db.begin().await?;
-    for key in &keys {
-        let event = audit::NewEvent {
+    let events: Vec<_> = keys
+        .iter()
+        .map(|key| audit::NewEvent {
             workspace_id: Some(WorkspaceId(bucket.workspace_id)),
             bucket_id: Some(BucketId(bucket.id)),
             details: json!({ "key": key, "expires_in": lifetime.as_secs(), "batch": keys.len() }),
             ..client.event(&access.me.user, "share_link_created")
-        };
-        audit::record(&mut *tx, event).await?;
-    }
-    tx.commit().await?;
+        })
+        .collect();
+    audit::record_many(&state.db, &events).await?;
     let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     if format == "csv" {
         let mut csv = String::from("key,url,expires_at_utc\n");

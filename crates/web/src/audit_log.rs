@@ -1,0 +1,102 @@
+//! Audit events that stand on their own ("share link created", "download
+//! link issued"), written in batches by one task.
+//!
+//! A request still waits until its own event is committed, so no link is
+//! handed out before it is on record. But the events of requests that arrive
+//! together share one INSERT and one commit (one WAL flush), which was most
+//! of what a share link cost (P2): under load, batches grow by themselves
+//! while the previous one is being written.
+//!
+//! An event that belongs to a change made in a transaction is written in that
+//! transaction instead, with `audit::record`, so the two commit together.
+
+use crate::AppError;
+use bucketdesk_db::{PgPool, audit};
+use bucketdesk_domain::{BucketId, UserId, WorkspaceId};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most events one INSERT writes.
+const MOST_PER_BATCH: usize = 256;
+/// Events waiting to be written; a request waits for room beyond this.
+const QUEUE: usize = 4096;
+
+/// The sending side; the writing task lives as long as one of these does.
+pub struct AuditLog {
+    queue: mpsc::Sender<Queued>,
+}
+
+/// An event waiting to be written, and who waits for it.
+struct Queued {
+    actor_id: Option<UserId>,
+    actor_email: Option<String>,
+    action: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    workspace_id: Option<WorkspaceId>,
+    bucket_id: Option<BucketId>,
+    details: serde_json::Value,
+    written: oneshot::Sender<Result<(), AppError>>,
+}
+
+impl Queued {
+    fn event(&self) -> audit::NewEvent<'_> {
+        audit::NewEvent {
+            actor_id: self.actor_id,
+            actor_email: self.actor_email.as_deref(),
+            action: &self.action,
+            ip: self.ip.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            workspace_id: self.workspace_id,
+            bucket_id: self.bucket_id,
+            details: self.details.clone(),
+        }
+    }
+}
+
+impl AuditLog {
+    /// Starts the writing task on the current Tokio runtime.
+    pub fn start(db: PgPool) -> AuditLog {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(db, waiting));
+        AuditLog { queue }
+    }
+
+    /// Records the event; returns once it is committed.
+    pub async fn record(&self, event: audit::NewEvent<'_>) -> Result<(), AppError> {
+        let (written, done) = oneshot::channel();
+        let queued = Queued {
+            actor_id: event.actor_id,
+            actor_email: event.actor_email.map(str::to_owned),
+            action: event.action.to_owned(),
+            ip: event.ip.map(str::to_owned),
+            user_agent: event.user_agent.map(str::to_owned),
+            workspace_id: event.workspace_id,
+            bucket_id: event.bucket_id,
+            details: event.details,
+            written,
+        };
+        let stopped = || AppError::Internal("the audit writer has stopped".into());
+        self.queue.send(queued).await.map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
+    }
+}
+
+/// Writes what is queued, up to [`MOST_PER_BATCH`] events at a time, and
+/// tells each waiting request how it went. Ends when every sender is gone.
+async fn write_batches(db: PgPool, mut waiting: mpsc::Receiver<Queued>) {
+    let mut batch = Vec::with_capacity(MOST_PER_BATCH);
+    while waiting.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
+        let events: Vec<_> = batch.iter().map(Queued::event).collect();
+        let result = audit::record_many(&db, &events)
+            .await
+            .map_err(AppError::from);
+        drop(events);
+        if let Err(error) = &result {
+            tracing::warn!(%error, events = batch.len(), "could not write audit events");
+        }
+        for queued in batch.drain(..) {
+            // the request may have gone away; its event is written all the same
+            let _ = queued.written.send(result.clone());
+        }
+    }
+}
