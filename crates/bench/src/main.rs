@@ -577,8 +577,10 @@ async fn p3_upload(stack: &Stack, options: &Options) -> Result<Value> {
     let runs = options.runs.min(3);
     let client = stack.client();
     let (mut app, mut direct, mut peak) = (vec![], vec![], vec![]);
+    // before the first upload: the allocator keeps what a run used for the
+    // next, so a baseline taken between runs would hide the rise
+    let baseline = stack.server_rss_mib();
     for run in 0..runs {
-        let baseline = stack.server_rss_mib();
         let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let pid = stack.server.id();
         let watcher = {
@@ -675,6 +677,7 @@ async fn p3_upload(stack: &Stack, options: &Options) -> Result<Value> {
         "size_mib": size >> 20,
         "throughput_mib_s": { "app": spread(app.clone()), "direct": spread(direct.clone()) },
         "throughput_ratio": round(median(&app) / median(&direct)),
+        "server_memory_before_mib": round(baseline),
         "server_memory_rise_mib": spread(peak),
     }))
 }
@@ -796,8 +799,9 @@ fn table(r: &Value) -> String {
             p["throughput_ratio"]
         ));
         t.push_str(&format!(
-            "| P3 server memory rise during it | {} MiB | | | ≤ 64 MiB |\n",
-            p["server_memory_rise_mib"]["median"]
+            "| P3 server memory rise during it (highest of the runs, over {} MiB before) | {} MiB | | | ≤ 64 MiB |\n",
+            p["server_memory_before_mib"],
+            p["server_memory_rise_mib"]["max"]
         ));
     }
     let p4 = &r["p4_page_views"];

@@ -203,3 +203,61 @@ async fn a_signed_out_session_saved_back_by_a_racing_request_still_signs_nobody_
 
     assert_eq!(replay(&app, &cookie, "/").await, 303);
 }
+
+#[tokio::test]
+async fn workspace_and_bucket_pages_check_the_session_in_the_same_query_as_the_role() {
+    // these pages ask for the user and their role together (one query): an
+    // ended session must still end there, and a live one without a role
+    // must still get "no access"
+    let app = TestApp::spawn().await;
+    let t = crate::team::team(&app).await;
+    let workspace = format!("/w/{}", t.workspace);
+    let bucket = t.bucket_path(&t.photos);
+    let alice = &t.alice;
+    assert_eq!(alice.get(&workspace).await.status, 200);
+    assert_eq!(alice.get(&bucket).await.status, 200);
+
+    // a copy of the session saved back after sign-out (see the test above)
+    let cookie = alice.cookie_header().expect("a session cookie");
+    let row: (String, Vec<u8>, time::OffsetDateTime) =
+        sqlx::query_as("select id, data, expiry_date from tower_sessions.session")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(alice.post("/logout", &[]).await.status, 303);
+    sqlx::query("insert into tower_sessions.session (id, data, expiry_date) values ($1, $2, $3)")
+        .bind(&row.0)
+        .bind(&row.1)
+        .bind(row.2)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(replay(&app, &cookie, &workspace).await, 303);
+    assert_eq!(replay(&app, &cookie, &bucket).await, 303);
+
+    // "sign out everywhere" from another device ends this one's session
+    let laptop = app.sign_in_as("alice@example.com").await;
+    let phone = app.browser();
+    app.sign_in(&phone, "alice@example.com").await;
+    assert_eq!(phone.get(&bucket).await.status, 200);
+    assert_eq!(laptop.post("/logout/everywhere", &[]).await.status, 303);
+    assert_eq!(phone.get(&bucket).await.location(), Some("/login"));
+    assert_eq!(phone.get(&workspace).await.location(), Some("/login"));
+
+    // someone signed in without a role there gets "no access", not the page
+    let mallory = app.sign_in_as("mallory@example.com").await;
+    assert_eq!(mallory.get(&workspace).await.status, 404);
+    assert_eq!(mallory.get(&bucket).await.status, 404);
+    assert_eq!(
+        mallory
+            .get(&format!("/w/{}/b/not-an-id", t.workspace))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        replay(&app, "", &format!("/w/{}/b/not-an-id", t.workspace)).await,
+        303,
+        "a malformed path still sends strangers to sign in first"
+    );
+}
