@@ -17,6 +17,8 @@ pub struct NewEvent<'a> {
     pub workspace_id: Option<WorkspaceId>,
     pub bucket_id: Option<BucketId>,
     pub details: serde_json::Value,
+    /// When it happened; none means the moment it is written.
+    pub occurred_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -37,15 +39,22 @@ pub async fn record(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx::Resul
     record_many(db, &[event]).await
 }
 
-/// Records several events with one statement (in their order), as one
-/// commit when `db` is the pool.
+/// Records several events with one statement, numbered in their order, as
+/// one commit when `db` is the pool.
 pub async fn record_many(db: impl PgExecutor<'_>, events: &[NewEvent<'_>]) -> sqlx::Result<()> {
     let column = |pick: fn(&NewEvent<'_>) -> Option<String>| -> Vec<Option<String>> {
         events.iter().map(pick).collect()
     };
     sqlx::query(
-        "insert into audit_events (actor_id, actor_email, action, ip, user_agent, workspace_id, bucket_id, details)
-         select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::jsonb[])",
+        "insert into audit_events
+           (occurred_at, actor_id, actor_email, action, ip, user_agent, workspace_id, bucket_id, details)
+         select coalesce(e.occurred_at, now()), e.actor_id, e.actor_email, e.action, e.ip, e.user_agent,
+                e.workspace_id, e.bucket_id, e.details
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[],
+                     $8::jsonb[], $9::timestamptz[])
+              with ordinality as e(actor_id, actor_email, action, ip, user_agent, workspace_id, bucket_id,
+                                   details, occurred_at, n)
+         order by e.n",
     )
     .bind(events.iter().map(|e| e.actor_id.map(|id| id.0)).collect::<Vec<_>>())
     .bind(column(|e| e.actor_email.map(str::to_owned)))
@@ -60,6 +69,7 @@ pub async fn record_many(db: impl PgExecutor<'_>, events: &[NewEvent<'_>]) -> sq
             .map(|e| if e.details.is_null() { serde_json::json!({}) } else { e.details.clone() })
             .collect::<Vec<_>>(),
     )
+    .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
     .execute(db)
     .await?;
     Ok(())

@@ -25,8 +25,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A connection idle for longer than this is tested (one round trip) before
-/// it is handed out. One in steady use is not: testing every time doubled
-/// the round trips of every query (P2, P4).
+/// it is handed out. One in steady use is not: testing every time added a
+/// round trip to every query (P2, P4), on top of the one sqlx always makes
+/// when a connection goes back to the pool.
 pub const TEST_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// A pool that connects lazily: the process starts (and keeps running) while
@@ -36,8 +37,9 @@ pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         // A connection that survived a database restart is dead. One that sat
-        // idle is tested first; one that dies in use fails its query (a 503)
-        // and is closed, and the next request gets a fresh one.
+        // idle is tested first. One that dies in use, or less than a second
+        // after it was last tested, fails its query (a 503) and is closed, and
+        // the next request gets a fresh one.
         .test_before_acquire(false)
         .before_acquire(|connection, meta| {
             Box::pin(async move {

@@ -35,7 +35,8 @@ pub enum MigrateError {
     Sessions(sqlx::Error),
 }
 
-/// The state and the router, ready to serve. The database must be migrated.
+/// The state and the router, ready to serve. The database must be migrated,
+/// and this must be called within a Tokio runtime (it starts the audit writer).
 pub fn build_app(
     db: PgPool,
     settings: Settings,

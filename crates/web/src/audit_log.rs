@@ -13,6 +13,7 @@
 use crate::AppError;
 use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::{BucketId, UserId, WorkspaceId};
+use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most events one INSERT writes.
@@ -35,6 +36,8 @@ struct Queued {
     workspace_id: Option<WorkspaceId>,
     bucket_id: Option<BucketId>,
     details: serde_json::Value,
+    /// When the request queued it: the time of the action, not of the batch.
+    occurred_at: OffsetDateTime,
     written: oneshot::Sender<Result<(), AppError>>,
 }
 
@@ -49,12 +52,13 @@ impl Queued {
             workspace_id: self.workspace_id,
             bucket_id: self.bucket_id,
             details: self.details.clone(),
+            occurred_at: Some(self.occurred_at),
         }
     }
 }
 
 impl AuditLog {
-    /// Starts the writing task on the current Tokio runtime.
+    /// Starts the writing task. Must be called within a Tokio runtime.
     pub fn start(db: PgPool) -> AuditLog {
         let (queue, waiting) = mpsc::channel(QUEUE);
         tokio::spawn(write_batches(db, waiting));
@@ -73,6 +77,7 @@ impl AuditLog {
             workspace_id: event.workspace_id,
             bucket_id: event.bucket_id,
             details: event.details,
+            occurred_at: event.occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
             written,
         };
         let stopped = || AppError::Internal("the audit writer has stopped".into());
@@ -87,16 +92,29 @@ async fn write_batches(db: PgPool, mut waiting: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
     while waiting.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
         let events: Vec<_> = batch.iter().map(Queued::event).collect();
-        let result = audit::record_many(&db, &events)
-            .await
-            .map_err(AppError::from);
+        let written = audit::record_many(&db, &events).await;
         drop(events);
-        if let Err(error) = &result {
-            tracing::warn!(%error, events = batch.len(), "could not write audit events");
+        if written.is_ok() || batch.len() == 1 {
+            let result = written.map_err(AppError::from);
+            if let Err(error) = &result {
+                tracing::warn!(%error, "could not write an audit event");
+            }
+            for queued in batch.drain(..) {
+                // the request may have gone away; its event is written all the same
+                let _ = queued.written.send(result.clone());
+            }
+            continue;
         }
+        // One bad event (say, of a bucket disconnected a moment ago) must not
+        // fail the others: each is tried on its own and gets its own answer.
         for queued in batch.drain(..) {
-            // the request may have gone away; its event is written all the same
-            let _ = queued.written.send(result.clone());
+            let result = audit::record(&db, queued.event())
+                .await
+                .map_err(AppError::from);
+            if let Err(error) = &result {
+                tracing::warn!(%error, action = %queued.action, "could not write an audit event");
+            }
+            let _ = queued.written.send(result);
         }
     }
 }

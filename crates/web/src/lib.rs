@@ -4,7 +4,7 @@
 
 mod actions;
 mod app;
-mod audit_log;
+pub mod audit_log;
 pub mod bucket_connections;
 mod csv;
 mod error;

@@ -90,6 +90,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// Must be called within a Tokio runtime: it starts the audit writer.
     pub fn new(
         db: PgPool,
         settings: Settings,

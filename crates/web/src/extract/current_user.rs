@@ -18,7 +18,9 @@ pub type MaybeUser = Option<CurrentUser>;
 
 impl CurrentUser {
     /// The browser's sign-in, when it has one that is neither past its
-    /// absolute lifetime nor idle too long. Reads only the session.
+    /// absolute lifetime nor idle too long. Reads only the session, so it is
+    /// half the check: the user it names is trusted only after [`Self::accept`]
+    /// with what the database holds for it.
     pub(crate) async fn session_of(
         parts: &mut Parts,
         state: &AppState,

@@ -227,3 +227,36 @@ mod log_page {
         );
     }
 }
+
+#[tokio::test]
+async fn an_event_that_cannot_be_written_does_not_fail_the_others_in_its_batch() {
+    // the audit writer takes everything queued at once into one INSERT;
+    // these twenty are queued together, and one names a bucket that does
+    // not exist (as one disconnected a moment ago would)
+    let app = TestApp::spawn().await;
+    let writes = (0..20).map(|i| {
+        let state = &app.state;
+        async move {
+            let bucket = (i == 7).then(|| bucketdesk_domain::BucketId(uuid::Uuid::new_v4()));
+            let event = audit::NewEvent {
+                action: "batch_test",
+                bucket_id: bucket,
+                details: serde_json::json!({ "i": i }),
+                ..Default::default()
+            };
+            state.audit.record(event).await
+        }
+    });
+    let results = futures::future::join_all(writes).await;
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.is_err(), i == 7, "event {i}: {result:?}");
+    }
+    let written: Vec<i64> = sqlx::query_scalar(
+        "select (details->>'i')::bigint from audit_events where action = 'batch_test' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let expected: Vec<i64> = (0..20).filter(|i| *i != 7).collect();
+    assert_eq!(written, expected, "the others, in the order they came");
+}

@@ -183,6 +183,8 @@ pub async fn create_share_links(
             ..client.event(&access.me.user, "share_link_created")
         })
         .collect();
+    // written here rather than by the audit writer: one statement, all or
+    // nothing, and a thousand events kept out of other requests' batches
     audit::record_many(&state.db, &events).await?;
     let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     if format == "csv" {
