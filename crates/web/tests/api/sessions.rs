@@ -184,15 +184,21 @@ async fn the_default_timeouts_are_thirty_minutes_idle_and_twelve_hours_absolute(
 async fn a_signed_out_session_saved_back_by_a_racing_request_still_signs_nobody_in() {
     let app = TestApp::spawn().await;
     let browser = app.sign_in_as("alice@example.com").await;
+    let cookie = sign_out_and_save_back(&app, &browser).await;
+    assert_eq!(replay(&app, &cookie, "/").await, 303);
+}
+
+/// Signs the browser (the only one signed in) out, then puts its session row
+/// back, as a request that loaded the session just before sign-out does when
+/// it saves. Returns that session's cookie.
+async fn sign_out_and_save_back(app: &TestApp, browser: &bucketdesk_testkit::Browser) -> String {
     let cookie = browser.cookie_header().expect("a session cookie");
     let row: (String, Vec<u8>, time::OffsetDateTime) =
         sqlx::query_as("select id, data, expiry_date from tower_sessions.session")
             .fetch_one(&app.db)
             .await
             .unwrap();
-
     assert_eq!(browser.post("/logout", &[]).await.status, 303);
-    // what a request that loaded the session just before sign-out does when it saves
     sqlx::query("insert into tower_sessions.session (id, data, expiry_date) values ($1, $2, $3)")
         .bind(&row.0)
         .bind(&row.1)
@@ -200,8 +206,7 @@ async fn a_signed_out_session_saved_back_by_a_racing_request_still_signs_nobody_
         .execute(&app.db)
         .await
         .unwrap();
-
-    assert_eq!(replay(&app, &cookie, "/").await, 303);
+    cookie
 }
 
 #[tokio::test]
@@ -218,20 +223,7 @@ async fn workspace_and_bucket_pages_check_the_session_in_the_same_query_as_the_r
     assert_eq!(alice.get(&bucket).await.status, 200);
 
     // a copy of the session saved back after sign-out (see the test above)
-    let cookie = alice.cookie_header().expect("a session cookie");
-    let row: (String, Vec<u8>, time::OffsetDateTime) =
-        sqlx::query_as("select id, data, expiry_date from tower_sessions.session")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(alice.post("/logout", &[]).await.status, 303);
-    sqlx::query("insert into tower_sessions.session (id, data, expiry_date) values ($1, $2, $3)")
-        .bind(&row.0)
-        .bind(&row.1)
-        .bind(row.2)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    let cookie = sign_out_and_save_back(&app, alice).await;
     assert_eq!(replay(&app, &cookie, &workspace).await, 303);
     assert_eq!(replay(&app, &cookie, &bucket).await, 303);
 
