@@ -89,23 +89,6 @@ pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Resul
     .await
 }
 
-/// One workspace as `user` sees it, if they belong to it.
-pub async fn find_for_user(
-    db: impl PgExecutor<'_>,
-    id: WorkspaceId,
-    user: UserId,
-) -> sqlx::Result<Option<Membership>> {
-    sqlx::query_as(&format!(
-        "select {MEMBERSHIP_COLUMNS}
-         from workspace_members m join workspaces w on w.id = m.workspace_id
-         where m.workspace_id = $1 and m.user_id = $2"
-    ))
-    .bind(id.0)
-    .bind(user.0)
-    .fetch_optional(db)
-    .await
-}
-
 /// Everyone who owns the workspace (they own each bucket connected in it).
 pub async fn owners(db: impl PgExecutor<'_>, id: WorkspaceId) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
