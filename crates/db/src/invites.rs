@@ -100,20 +100,24 @@ pub async fn create(
     .await
 }
 
-/// A new token (the old link dies) and a new expiry.
+/// A new token (the old link dies) and a new expiry, sent by `sender`, who
+/// from now on answers for what it grants.
 pub async fn replace_token(
     db: impl PgExecutor<'_>,
     id: Uuid,
     token_hash: &[u8],
     lifetime: Duration,
+    sender: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "update invites set token_hash = $2, sent_at = now(), expires_at = now() + make_interval(secs => $3)
+        "update invites set token_hash = $2, sent_at = now(), expires_at = now() + make_interval(secs => $3),
+                            invited_by = $4
          where id = $1",
     )
     .bind(id)
     .bind(token_hash)
     .bind(lifetime.as_secs_f64())
+    .bind(sender.0)
     .execute(db)
     .await?;
     Ok(())
@@ -145,6 +149,79 @@ pub async fn buckets_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<I
          where ib.invite_id = $1 order by lower(b.display_name)",
     )
     .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// A bucket an invite grants, the role it grants, and the role its sender
+/// holds on that bucket now (none when they hold none).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Grant {
+    pub bucket_id: Uuid,
+    pub role: String,
+    pub sender_role: Option<String>,
+}
+
+impl Grant {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+
+    pub fn sender_role(&self) -> Option<Role> {
+        self.sender_role.as_deref().and_then(|r| r.parse().ok())
+    }
+}
+
+/// What an invite grants, with its sender's roles as they are now (S7: an
+/// invitation never grants more than its sender may grant when it is accepted).
+pub async fn grants_with_sender_roles(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Vec<Grant>> {
+    sqlx::query_as(
+        "select ib.bucket_id, ib.role, bm.role as sender_role
+         from invite_buckets ib join invites i on i.id = ib.invite_id
+         left join bucket_members bm on bm.bucket_id = ib.bucket_id and bm.user_id = i.invited_by
+         where ib.invite_id = $1",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// An invitation cancelled because its sender may no longer grant what it grants.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Withdrawn {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: String,
+}
+
+/// Cancels the pending invitations `sender` sent (in `workspace`, or in
+/// every workspace) that grant a role their current roles no longer cover:
+/// on a bucket where they are no longer Admin or Owner, or above their role
+/// there (S7). Called in the transaction that removes or demotes them.
+pub async fn cancel_uncovered(
+    db: impl PgExecutor<'_>,
+    workspace: Option<WorkspaceId>,
+    sender: UserId,
+) -> sqlx::Result<Vec<Withdrawn>> {
+    sqlx::query_as(
+        "with rank(role, n) as (values ('viewer', 1), ('editor', 2), ('admin', 3), ('owner', 4))
+         update invites i set cancelled_at = now()
+         where i.invited_by = $2 and ($1::uuid is null or i.workspace_id = $1)
+           and i.accepted_at is null and i.cancelled_at is null
+           and exists (
+             select 1 from invite_buckets ib
+             join rank granted on granted.role = ib.role
+             left join bucket_members bm on bm.bucket_id = ib.bucket_id and bm.user_id = $2
+             left join rank held on held.role = bm.role
+             where ib.invite_id = i.id
+               and (held.n is null or held.n < 3 or granted.n > held.n))
+         returning i.id, i.workspace_id, i.email",
+    )
+    .bind(workspace.map(|w| w.0))
+    .bind(sender.0)
     .fetch_all(db)
     .await
 }

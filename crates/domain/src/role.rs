@@ -39,6 +39,21 @@ impl Role {
             Role::Owner => "Owner",
         }
     }
+
+    /// Whether someone holding this role on a bucket may give `role` on it
+    /// to others: only Admins and Owners do, and never above their own role.
+    pub fn may_grant(self, role: Role) -> bool {
+        self >= Role::Admin && role <= self
+    }
+
+    /// What an invitation for `invited` grants when it is accepted, given
+    /// the role its sender holds on the bucket at that moment (S7): never
+    /// more than the sender may grant now, and nothing when they may grant
+    /// nothing (removed, or demoted below Admin).
+    pub fn granted_by_invitation(invited: Role, sender_now: Option<Role>) -> Option<Role> {
+        let sender = sender_now.filter(|r| *r >= Role::Admin)?;
+        Some(invited.min(sender))
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -71,6 +86,27 @@ mod tests {
             Role::Viewer < Role::Editor && Role::Editor < Role::Admin && Role::Admin < Role::Owner
         );
         assert_eq!(Role::ALL.iter().max(), Some(&Role::Owner));
+    }
+
+    #[test]
+    fn only_admins_and_owners_grant_and_never_above_their_own_role() {
+        assert!(Role::Admin.may_grant(Role::Admin));
+        assert!(Role::Owner.may_grant(Role::Owner));
+        assert!(!Role::Admin.may_grant(Role::Owner));
+        assert!(!Role::Editor.may_grant(Role::Viewer));
+    }
+
+    #[test]
+    fn an_invitation_grants_at_most_what_its_sender_may_grant_when_it_is_accepted() {
+        use Role::*;
+        assert_eq!(Role::granted_by_invitation(Admin, Some(Owner)), Some(Admin));
+        assert_eq!(Role::granted_by_invitation(Owner, Some(Admin)), Some(Admin));
+        assert_eq!(
+            Role::granted_by_invitation(Viewer, Some(Admin)),
+            Some(Viewer)
+        );
+        assert_eq!(Role::granted_by_invitation(Viewer, Some(Editor)), None);
+        assert_eq!(Role::granted_by_invitation(Admin, None), None);
     }
 
     #[test]

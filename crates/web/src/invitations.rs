@@ -93,7 +93,7 @@ pub async fn invite(
     let (token, hash) = new_token();
     let id = match &pending {
         Some(pending) => {
-            invites::replace_token(&mut *tx, pending.id, &hash, LIFETIME).await?;
+            invites::replace_token(&mut *tx, pending.id, &hash, LIFETIME, actor.user_id()).await?;
             pending.id
         }
         None => {
@@ -131,7 +131,7 @@ pub async fn resend(
 ) -> Result<()> {
     let (token, hash) = new_token();
     let mut tx = state.db.begin().await?;
-    invites::replace_token(&mut *tx, invite.id, &hash, LIFETIME).await?;
+    invites::replace_token(&mut *tx, invite.id, &hash, LIFETIME, actor.user_id()).await?;
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(invite.workspace_id)),
         details: json!({ "invite_id": invite.id, "email": invite.email }),
@@ -210,6 +210,9 @@ pub enum AcceptOutcome {
     Expired,
     Used,
     Cancelled,
+    /// Its sender may no longer grant anything it offered (removed or
+    /// demoted since), so it grants nothing (S7).
+    Withdrawn,
     /// Signed in with another address than the invited one.
     OtherEmail {
         invited: String,
@@ -245,20 +248,38 @@ pub async fn accept(
     if let Some(outcome) = outcome {
         return Ok(outcome);
     }
+    // S7: per bucket, at most what the sender may grant at this moment
+    let granted: Vec<(BucketId, Role)> = invites::grants_with_sender_roles(&mut *tx, invite.id)
+        .await?
+        .iter()
+        .filter_map(|g| {
+            Role::granted_by_invitation(g.role(), g.sender_role())
+                .map(|role| (BucketId(g.bucket_id), role))
+        })
+        .collect();
+    if granted.is_empty() {
+        invites::cancel(&mut *tx, invite.id).await?;
+        let event = audit::NewEvent {
+            workspace_id: Some(workspace),
+            details: json!({ "invite_id": invite.id, "email": invite.email, "reason": "sender_lost_role" }),
+            ..client.event(user, "invite_cancelled")
+        };
+        audit::record(&mut *tx, event).await?;
+        tx.commit().await?;
+        return Ok(AcceptOutcome::Withdrawn);
+    }
     members::join_workspace(&mut *tx, workspace, user.user_id()).await?;
-    for bucket in invites::buckets_of(&mut *tx, invite.id).await? {
-        members::set_bucket_role(
-            &mut *tx,
-            BucketId(bucket.bucket_id),
-            user.user_id(),
-            bucket.role(),
-        )
-        .await?;
+    for (bucket, role) in &granted {
+        members::set_bucket_role(&mut *tx, *bucket, user.user_id(), *role).await?;
     }
     invites::mark_accepted(&mut *tx, invite.id, user.user_id()).await?;
+    let roles: Vec<_> = granted
+        .iter()
+        .map(|(b, r)| json!({ "bucket_id": b.0, "role": r.as_str() }))
+        .collect();
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
-        details: json!({ "invite_id": invite.id }),
+        details: json!({ "invite_id": invite.id, "roles": roles }),
         ..client.event(user, "invite_accepted")
     };
     audit::record(&mut *tx, event).await?;

@@ -9,7 +9,7 @@
 use crate::Result;
 use crate::extract::ClientInfo;
 use bucketdesk_db::users::User;
-use bucketdesk_db::{Postgres, Transaction, audit, members};
+use bucketdesk_db::{Postgres, Transaction, audit, invites, members};
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use serde_json::json;
 
@@ -59,6 +59,7 @@ pub async fn change_role_in(
         Some(role) => members::set_bucket_role(&mut **tx, bucket, target.user_id(), role).await?,
         None => members::remove_from_bucket(&mut **tx, bucket, target.user_id()).await?,
     }
+    withdraw_uncovered_invitations(tx, Some(workspace), actor, client, target.user_id()).await?;
     let (action, details) = match new {
         Some(role) => (
             "role_changed",
@@ -106,6 +107,7 @@ pub async fn remove_from_workspace(
         )));
     }
     members::remove_from_workspace(tx, workspace, target_id).await?;
+    withdraw_uncovered_invitations(tx, Some(workspace), actor, client, target_id).await?;
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
         details: json!({ "user_id": target.user_id, "email": target.email, "scope": "workspace" }),
@@ -113,4 +115,26 @@ pub async fn remove_from_workspace(
     };
     audit::record(&mut **tx, event).await?;
     Ok(Ok(()))
+}
+
+/// Cancels the pending invitations `sender` sent that their roles, as they
+/// are now in this transaction, no longer cover (S7), each with its audit
+/// event: a removed or demoted Admin's invitations grant nothing afterwards.
+pub async fn withdraw_uncovered_invitations(
+    tx: &mut Transaction<'static, Postgres>,
+    workspace: Option<WorkspaceId>,
+    actor: &User,
+    client: &ClientInfo,
+    sender: bucketdesk_domain::UserId,
+) -> Result<()> {
+    for invite in invites::cancel_uncovered(&mut **tx, workspace, sender).await? {
+        let event = audit::NewEvent {
+            workspace_id: Some(WorkspaceId(invite.workspace_id)),
+            details: json!({ "invite_id": invite.id, "email": invite.email,
+                             "reason": "sender_lost_role", "sender_id": sender.0 }),
+            ..client.event(actor, "invite_cancelled")
+        };
+        audit::record(&mut **tx, event).await?;
+    }
+    Ok(())
 }

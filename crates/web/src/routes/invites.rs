@@ -66,6 +66,11 @@ fn refused(outcome: &AcceptOutcome) -> Response {
             "This invitation was cancelled",
             "Ask the person who invited you if you should still have access.".to_owned(),
         ),
+        AcceptOutcome::Withdrawn => (
+            StatusCode::GONE,
+            "This invitation no longer grants anything",
+            "The person who sent it no longer manages the buckets it offered. Ask someone who does to invite you again.".to_owned(),
+        ),
         AcceptOutcome::OtherEmail { invited } => (
             StatusCode::FORBIDDEN,
             "This invitation is for someone else",

@@ -292,3 +292,191 @@ async fn bad_invitations_get_clear_messages() {
         .unwrap();
     assert_eq!(invites, 0);
 }
+
+/// Adam, an Admin of Photos, invites a second address of his as Admin.
+async fn adam_invites_his_other_address(app: &TestApp) -> (crate::team::Team, String) {
+    let t = team(app).await;
+    crate::team::grant(app, &t, "adam@example.com", &t.photos, "admin").await;
+    let adam = app.sign_in_as("adam@example.com").await;
+    adam.get(&t.members_path()).await;
+    let field = format!("role_{}", t.photos);
+    let sent = adam
+        .post(
+            &format!("/w/{}/invites", t.workspace),
+            &[
+                ("email", "adam.other@example.com"),
+                (field.as_str(), "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let link = invite_link(app, "adam.other@example.com").await;
+    (t, link)
+}
+
+async fn cancelled_because_the_sender_lost_the_role(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from audit_events
+         where action = 'invite_cancelled' and details ->> 'reason' = 'sender_lost_role'
+           and details ->> 'email' = 'adam.other@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// The second address accepts (or tries to); its role on Photos afterwards.
+async fn second_address_accepts(
+    app: &TestApp,
+    t: &crate::team::Team,
+    link: &str,
+) -> (u16, Option<String>) {
+    let other = app.sign_in_as("adam.other@example.com").await;
+    other.get(link).await;
+    let accepted = other.post(&format!("{link}/accept"), &[]).await;
+    let role: Option<String> = sqlx::query_scalar(
+        "select bm.role from bucket_members bm join users u on u.id = bm.user_id
+         where u.email = 'adam.other@example.com' and bm.bucket_id = $1::uuid",
+    )
+    .bind(&t.photos)
+    .fetch_optional(&app.db)
+    .await
+    .unwrap();
+    (accepted.status, role)
+}
+
+#[tokio::test]
+async fn removing_a_member_cancels_the_invitations_they_sent_in_the_same_transaction() {
+    let app = TestApp::spawn().await;
+    let (t, link) = adam_invites_his_other_address(&app).await;
+    let adam_id = crate::team::user_id(&app, "adam@example.com").await;
+    t.alice.get(&t.members_path()).await;
+    let removed = t
+        .alice
+        .post(&format!("/w/{}/members/{adam_id}/remove", t.workspace), &[])
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+
+    assert_eq!(cancelled_because_the_sender_lost_the_role(&app).await, 1);
+    let (status, role) = second_address_accepts(&app, &t, &link).await;
+    assert_eq!(status, 410, "the invitation died with Adam's role");
+    assert_eq!(role, None, "Adam is not back in by his other address");
+}
+
+#[tokio::test]
+async fn demoting_an_admin_cancels_the_invitations_their_new_role_no_longer_covers() {
+    let app = TestApp::spawn().await;
+    let (t, link) = adam_invites_his_other_address(&app).await;
+    let adam_id = crate::team::user_id(&app, "adam@example.com").await;
+    t.alice.get(&t.members_path()).await;
+    let demoted = t
+        .alice
+        .post(
+            &format!("/w/{}/members/{adam_id}/buckets/{}", t.workspace, t.photos),
+            &[("role", "editor")],
+        )
+        .await;
+    assert_eq!(demoted.status, 303, "{}", demoted.body);
+
+    assert_eq!(cancelled_because_the_sender_lost_the_role(&app).await, 1);
+    let (status, role) = second_address_accepts(&app, &t, &link).await;
+    assert_eq!(status, 410);
+    assert_eq!(role, None);
+}
+
+#[tokio::test]
+async fn an_owner_demoted_to_admin_keeps_the_invitations_admin_still_covers() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    crate::team::grant(&app, &t, "olga@example.com", &t.photos, "owner").await;
+    let olga = app.sign_in_as("olga@example.com").await;
+    olga.get(&t.members_path()).await;
+    let field = format!("role_{}", t.photos);
+    for (email, role) in [("ed@example.com", "editor"), ("oscar@example.com", "owner")] {
+        let sent = olga
+            .post(
+                &format!("/w/{}/invites", t.workspace),
+                &[("email", email), (field.as_str(), role)],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+    }
+    let olga_id = crate::team::user_id(&app, "olga@example.com").await;
+    t.alice.get(&t.members_path()).await;
+    t.alice
+        .post(
+            &format!("/w/{}/members/{olga_id}/buckets/{}", t.workspace, t.photos),
+            &[("role", "admin")],
+        )
+        .await;
+    let pending: Vec<String> = sqlx::query_scalar(
+        "select email from invites where cancelled_at is null and accepted_at is null order by email",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        pending,
+        ["ed@example.com"],
+        "only the Owner invitation went"
+    );
+}
+
+#[tokio::test]
+async fn accepting_grants_at_most_what_the_sender_holds_at_that_moment() {
+    let app = TestApp::spawn().await;
+    let (t, link) = adam_invites_his_other_address(&app).await;
+    // Adam's role changes behind the members page's back (as a concurrent
+    // change or an invitation sent before this rule would): accepting still checks it
+    sqlx::query(
+        "update bucket_members set role = 'editor'
+         where user_id = (select id from users where email = 'adam@example.com')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let (status, role) = second_address_accepts(&app, &t, &link).await;
+    assert_eq!(status, 410, "an Editor grants nothing");
+    assert_eq!(role, None);
+    let cancelled: bool = sqlx::query_scalar(
+        "select cancelled_at is not null from invites where email = 'adam.other@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(cancelled, "a withdrawn invitation is spent");
+}
+
+#[tokio::test]
+async fn accepting_an_invitation_whose_sender_was_lowered_grants_the_lower_role() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    crate::team::grant(&app, &t, "olga@example.com", &t.photos, "owner").await;
+    let olga = app.sign_in_as("olga@example.com").await;
+    olga.get(&t.members_path()).await;
+    let field = format!("role_{}", t.photos);
+    olga.post(
+        &format!("/w/{}/invites", t.workspace),
+        &[("email", "oscar@example.com"), (field.as_str(), "owner")],
+    )
+    .await;
+    let link = invite_link(&app, "oscar@example.com").await;
+    sqlx::query(
+        "update bucket_members set role = 'admin'
+         where user_id = (select id from users where email = 'olga@example.com')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let oscar = app.sign_in_as("oscar@example.com").await;
+    oscar.get(&link).await;
+    assert_eq!(oscar.post(&format!("{link}/accept"), &[]).await.status, 303);
+    let role: String = sqlx::query_scalar(
+        "select bm.role from bucket_members bm join users u on u.id = bm.user_id
+         where u.email = 'oscar@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(role, "admin", "never above what Olga holds now");
+}
