@@ -55,13 +55,32 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_private_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254 too)
-        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || (first == 0x64 && ip.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96 can reach private v4
+        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254 too)
+        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed privately)
+        || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 64:ff9b::/96 and the local-use 64:ff9b:1::/48
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32: tunnels to an IPv4 address
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation 2001:db8::/32
+        || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard-only 100::/64
+        || embedded_v4(ip).is_some_and(is_private_v4)
+}
+
+/// The IPv4 address an IPv6 address carries and is routed to: IPv4-compatible
+/// `::a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d` and 6to4 `2002:aabb:ccdd::/48`.
+/// (IPv4-mapped `::ffff:a.b.c.d` is unwrapped before this.)
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match s {
+        [0, 0, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
+    }
 }
 
 /// Parses and checks an endpoint URL. Host names are checked again when
@@ -160,11 +179,52 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_forms_that_embed_or_route_to_a_private_ipv4_address_are_refused() {
+        for url in [
+            "http://[::127.0.0.1]",         // IPv4-compatible
+            "http://[::10.0.0.1]:9000",     // IPv4-compatible, private
+            "http://[::ffff:0:7f00:1]",     // IPv4-translated (SIIT)
+            "http://[::ffff:0:a9fe:a9fe]",  // translated metadata address
+            "http://[2002:7f00:1::1]",      // 6to4 of 127.0.0.1
+            "http://[2002:a9fe:a9fe::]",    // 6to4 of 169.254.169.254
+            "http://[2001:0:4136:e378::1]", // Teredo
+            "http://[64:ff9b::7f00:1]",     // NAT64
+            "http://[64:ff9b:1::a00:1]",    // local-use NAT64
+            "http://[fec0::1]",             // site-local
+            "http://[2001:db8::1]",         // documentation
+            "http://[100::1]",              // discard-only
+        ] {
+            assert!(refused(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_resolver_applies_the_same_rules_to_every_ipv6_form() {
+        for ip in [
+            "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "2002:7f00:1::1",
+            "2001::1",
+            "64:ff9b:1::1",
+            "fec0::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(is_private(ip), "{ip}");
+        }
+        for ip in ["2002:808:808::1", "2600:1f18::1", "::ffff:8.8.8.8"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert!(!is_private(ip), "{ip} is public");
+        }
+    }
+
+    #[test]
     fn public_endpoints_pass() {
         for url in [
             "https://s3.eu-central-1.amazonaws.com",
             "https://abc.r2.cloudflarestorage.com",
             "https://8.8.8.8",
+            "https://[2600:1f18::1]",
+            "https://[2002:808:808::1]",
         ] {
             assert!(check_endpoint_url(url, false).is_ok(), "{url}");
         }
