@@ -60,6 +60,8 @@ pub struct Config {
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
     pub demo_s3_bind: SocketAddr,
+    /// `BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS`: HSTS covers subdomains too.
+    pub hsts_include_subdomains: bool,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -190,16 +192,16 @@ impl Config {
             }
         };
 
-        let allow_private_endpoints = match get("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS").as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                return Err(bad(
-                    "BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS",
-                    format!("must be `true` or `false`, not `{other}`"),
-                ));
-            }
-        };
+        let allow_private_endpoints = parse_bool(
+            get("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS"),
+            "BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS",
+            false,
+        )?;
+        let hsts_include_subdomains = parse_bool(
+            get("BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS"),
+            "BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS",
+            true,
+        )?;
         let s3_timeout_secs = parse_number(
             get("BUCKETDESK_S3_TIMEOUT_SECS"),
             "BUCKETDESK_S3_TIMEOUT_SECS",
@@ -245,6 +247,7 @@ impl Config {
         )?;
 
         Ok(Config {
+            hsts_include_subdomains,
             max_upload_mb,
             link_max_days,
             github,
@@ -299,6 +302,7 @@ impl Config {
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             link_max_lifetime: Duration::from_secs(self.link_max_days * 24 * 60 * 60),
             github: self.github.clone(),
+            hsts_include_subdomains: self.hsts_include_subdomains,
         }
     }
 }
@@ -403,6 +407,18 @@ fn parse_net(s: &str) -> Result<IpNet, ConfigError> {
         })
 }
 
+fn parse_bool(v: Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match v.as_deref() {
+        None => Ok(default),
+        Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(bad(
+            var,
+            format!("must be `true` or `false`, not `{other}`"),
+        )),
+    }
+}
+
 fn parse_number(
     v: Option<String>,
     var: &'static str,
@@ -470,6 +486,7 @@ mod tests {
             ("BUCKETDESK_REQUEST_TIMEOUT_SECS", "abc"),
             ("BUCKETDESK_LOG_FORMAT", "xml"),
             ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "maybe"),
+            ("BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS", "sometimes"),
             ("BUCKETDESK_S3_TIMEOUT_SECS", "0"),
             ("BUCKETDESK_DEMO_OWNER", "not-an-email"),
             ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),

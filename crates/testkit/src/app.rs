@@ -50,6 +50,7 @@ pub struct TestAppBuilder {
     max_upload_bytes: Option<u64>,
     s3_timeout: Option<Duration>,
     github: Option<bucketdesk_web::github::GithubSettings>,
+    configure: Vec<Box<dyn FnOnce(&mut Settings) + Send>>,
 }
 
 impl TestAppBuilder {
@@ -109,6 +110,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes any setting before the app starts, e.g.
+    /// `.configure(|s| s.hsts_include_subdomains = false)`.
+    pub fn configure(mut self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
+        self.configure.push(Box::new(change));
+        self
+    }
+
     /// Route the app's database connections through a [`DbProxy`].
     pub fn with_db_proxy(mut self) -> Self {
         self.db_proxy = true;
@@ -162,7 +170,7 @@ impl TestAppBuilder {
         )
         .await
         .expect("start the S3 server");
-        let settings = Settings {
+        let mut settings = Settings {
             public_url,
             signup: self.signup.unwrap_or_default(),
             trusted_proxies: vec!["127.0.0.1/32".parse().expect("net")],
@@ -188,7 +196,11 @@ impl TestAppBuilder {
                 .unwrap_or(Settings::DEFAULT_MAX_UPLOAD_BYTES),
             link_max_lifetime: Settings::DEFAULT_LINK_MAX_LIFETIME,
             github: self.github,
+            hsts_include_subdomains: true,
         };
+        for change in self.configure {
+            change(&mut settings);
+        }
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(bucketdesk_web::serve(listener, router, async {

@@ -34,6 +34,9 @@ pub struct Settings {
     pub link_max_lifetime: Duration,
     /// The GitHub OAuth app for "Sign in with GitHub"; none hides it.
     pub github: Option<crate::github::GithubSettings>,
+    /// HSTS covers subdomains too (`includeSubDomains`); off for hosts that
+    /// share a parent domain with plain-http sites.
+    pub hsts_include_subdomains: bool,
 }
 
 impl Settings {

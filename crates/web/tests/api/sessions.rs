@@ -65,7 +65,30 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
         "{cookie}"
     );
     assert!(!cookie.contains("Domain="), "{cookie}");
-    assert!(page.header("strict-transport-security").is_some());
+    assert_eq!(
+        page.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
+#[tokio::test]
+async fn hsts_can_leave_subdomains_out_for_hosts_that_share_a_parent_with_plain_http_sites() {
+    let app = TestApp::builder()
+        .public_url("https://files.example.test")
+        .configure(|s| s.hsts_include_subdomains = false)
+        .spawn()
+        .await;
+    let page = app.browser().get("/login").await;
+    assert_eq!(
+        page.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+    let plain = TestApp::spawn().await.browser().get("/login").await;
+    assert_eq!(
+        plain.header("strict-transport-security"),
+        None,
+        "never over plain http"
+    );
 }
 
 #[tokio::test]
