@@ -50,8 +50,11 @@ pub struct TestAppBuilder {
     max_upload_bytes: Option<u64>,
     s3_timeout: Option<Duration>,
     github: Option<bucketdesk_web::github::GithubSettings>,
-    configure: Vec<Box<dyn FnOnce(&mut Settings) + Send>>,
+    configure: Vec<SettingsChange>,
 }
+
+/// A change to the app's settings, made before it starts.
+type SettingsChange = Box<dyn FnOnce(&mut Settings) + Send>;
 
 impl TestAppBuilder {
     pub fn signup(mut self, policy: SignupPolicy) -> Self {
