@@ -9,6 +9,7 @@ pub mod login;
 pub mod object;
 mod role;
 mod signup;
+pub mod text;
 
 pub use email::{Email, EmailError};
 pub use ids::{BucketId, UserId, WorkspaceId};

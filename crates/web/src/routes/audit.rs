@@ -10,11 +10,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bucketdesk_db::{audit, buckets};
-use bucketdesk_domain::Role;
+use bucketdesk_domain::{Role, text};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -62,21 +62,20 @@ impl AuditQuery {
     }
 }
 
-fn date(value: &str, name: &str) -> Result<Option<OffsetDateTime>> {
-    if value.is_empty() {
+/// A typed date, when there is one.
+fn date(value: &str, label: &str) -> Result<Option<time::Date>, String> {
+    if value.trim().is_empty() {
         return Ok(None);
     }
-    time::Date::parse(value, format_description!("[year]-[month]-[day]"))
-        .map(|d| Some(d.midnight().assume_utc()))
-        .map_err(|_| AppError::BadRequest(format!("The {name} date should look like 2026-11-22.")))
+    text::parse_date(label, value).map(Some)
 }
 
-/// The filter for this caller and query; `None` when the caller may not see the log.
-async fn filter(
-    state: &AppState,
-    access: &WorkspaceAccess,
-    q: &AuditQuery,
-) -> Result<(audit::Filter, bool, Vec<(Uuid, String)>)> {
+/// The longest person filter: an email address is at most 254 characters.
+const MAX_PERSON_CHARS: usize = 254;
+
+/// Which buckets' events the caller sees: all (an owner) or those they
+/// administer (`restricted`), as (id, name). Nobody else sees the log.
+async fn scope(state: &AppState, access: &WorkspaceAccess) -> Result<(bool, Vec<(Uuid, String)>)> {
     let mine = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
     let restricted = access.role != Role::Owner;
     let visible: Vec<(Uuid, String)> = mine
@@ -89,25 +88,40 @@ async fn filter(
             "Only the workspace's owners and the Admins of its buckets see its audit log.",
         ));
     }
+    Ok((restricted, visible))
+}
+
+/// The query as a filter, or what is wrong with it, naming the field (R7):
+/// nothing typed reaches the database unchecked.
+fn filter(
+    access: &WorkspaceAccess,
+    q: &AuditQuery,
+    restricted: bool,
+    visible: &[(Uuid, String)],
+) -> Result<audit::Filter, String> {
     let bucket = match q.bucket.as_str() {
         "" => None,
-        id => Some(
-            Uuid::parse_str(id)
-                .map_err(|_| AppError::BadRequest("Choose a bucket from the list.".into()))?,
-        ),
+        id => Some(Uuid::parse_str(id).map_err(|_| "Choose a bucket from the list.".to_owned())?),
     };
-    let until = date(&q.until, "until")?.map(|d| d + time::Duration::days(1));
-    let filter = audit::Filter {
+    text::check_typed("The person filter", &q.person, MAX_PERSON_CHARS)?;
+    if !q.action.is_empty() && !actions::is_known(&q.action) {
+        return Err(
+            "The action filter names no action bucketdesk records: choose one from the list.".into(),
+        );
+    }
+    let from = date(&q.from, "The from date")?;
+    // up to the end of the `until` day; after 9999-12-31 there is no bound
+    let until = date(&q.until, "The until date")?.and_then(time::Date::next_day);
+    Ok(audit::Filter {
         workspace: Some(access.workspace.id),
         person: (!q.person.trim().is_empty()).then(|| q.person.trim().to_owned()),
         bucket,
         action: (!q.action.is_empty()).then(|| q.action.clone()),
-        from: date(&q.from, "from")?,
-        until,
+        from: from.map(|d| d.midnight().assume_utc()),
+        until: until.map(|d| d.midnight().assume_utc()),
         before_id: q.before.parse().ok(),
         only_buckets: restricted.then(|| visible.iter().map(|(id, _)| *id).collect()),
-    };
-    Ok((filter, restricted, visible))
+    })
 }
 
 struct EventRow {
@@ -151,9 +165,12 @@ async fn show_audit_log(
     State(state): State<AppState>,
     access: WorkspaceAccess,
     Query(q): Query<AuditQuery>,
-) -> Result<AuditPage> {
-    let (filter, restricted, buckets) = filter(&state, &access, &q).await?;
-    let listed = audit::list(&state.db, &filter, PAGE).await?;
+) -> Result<Response> {
+    let (restricted, buckets) = scope(&state, &access).await?;
+    let (listed, problem) = match filter(&access, &q, restricted, &buckets) {
+        Ok(filter) => (audit::list(&state.db, &filter, PAGE).await?, None),
+        Err(problem) => (Vec::new(), Some(problem)),
+    };
     let base = format!("/w/{}/audit", access.workspace.id);
     let older = (listed.len() as i64 == PAGE).then(|| q.link(&base, listed.last().map(|e| e.id)));
     let actions = audit::actions_in_workspace(&state.db, access.workspace.id)
@@ -184,7 +201,12 @@ async fn show_audit_log(
             .join(" · "),
         })
         .collect();
-    Ok(AuditPage {
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = AuditPage {
         workspace_id: access.workspace.id,
         workspace_name: access.workspace.name.clone(),
         restricted,
@@ -201,9 +223,10 @@ async fn show_audit_log(
         csv_href: q.link(&format!("/w/{}/audit.csv", access.workspace.id), None),
         events,
         older,
-        problem: None,
+        problem,
         signed_in: true,
-    })
+    };
+    Ok((status, page).into_response())
 }
 
 async fn export_audit_log(
@@ -211,7 +234,8 @@ async fn export_audit_log(
     access: WorkspaceAccess,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response> {
-    let (filter, _, _) = filter(&state, &access, &q).await?;
+    let (restricted, buckets) = scope(&state, &access).await?;
+    let filter = filter(&access, &q, restricted, &buckets).map_err(AppError::BadRequest)?;
     let listed = audit::list(&state.db, &filter, CSV_LIMIT).await?;
     let mut csv = String::from("time_utc,person,action,bucket,about,ip,user_agent,details\n");
     for e in listed {

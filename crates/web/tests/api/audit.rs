@@ -139,6 +139,38 @@ mod log_page {
     }
 
     #[tokio::test]
+    async fn filters_out_of_range_or_with_control_characters_get_a_400_that_names_the_field() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let cases = [
+            ("until=9999-12-31", 200, ""),
+            ("from=0001-01-01&until=9999-12-31", 200, ""),
+            ("until=10000-01-01", 400, "The until date"),
+            ("from=0000-12-31", 400, "The from date must be between"),
+            ("from=-0001-01-01", 400, "The from date"),
+            ("until=2026-02-30", 400, "The until date should look like"),
+            ("person=a%00b", 400, "The person filter cannot contain control characters"),
+            ("person=a%0D%0Ab", 400, "The person filter"),
+            ("person=%E2%80%AEtxt.exe", 400, "The person filter"),
+            ("action=sign%00in", 400, "The action filter"),
+            ("action=drop_table", 400, "The action filter"),
+            ("bucket=nope", 400, "Choose a bucket"),
+        ];
+        for (query, status, message) in cases {
+            for path in ["audit", "audit.csv"] {
+                let page = t.alice.get(&format!("/w/{}/{path}?{query}", t.workspace)).await;
+                assert_eq!(page.status, status, "{path}?{query}: {}", page.body);
+                assert!(page.body.contains(message), "{path}?{query}: {}", page.body);
+            }
+        }
+        // the page keeps the filter form, with the problem shown in place
+        let page = t.alice.get(&format!("/w/{}/audit?until=10000-01-01", t.workspace)).await;
+        assert!(page.body.contains(r#"role="alert""#) && page.body.contains("name=\"until\""));
+        let everything = t.alice.get(&format!("/w/{}/audit?until=9999-12-31", t.workspace)).await;
+        assert!(everything.body.contains("Created a workspace"), "the last day counts whole");
+    }
+
+    #[tokio::test]
     async fn the_csv_export_has_every_matching_event_and_no_formulas() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;
