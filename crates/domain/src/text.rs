@@ -28,7 +28,9 @@ pub fn parse_date(label: &str, value: &str) -> Result<time::Date, String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     match time::Date::parse(value.trim(), format) {
         Ok(date) if (1..=9999).contains(&date.year()) => Ok(date),
-        Ok(_) => Err(format!("{label} must be between 0001-01-01 and 9999-12-31.")),
+        Ok(_) => Err(format!(
+            "{label} must be between 0001-01-01 and 9999-12-31."
+        )),
         Err(_) => Err(format!("{label} should look like 2026-11-22.")),
     }
 }
@@ -41,7 +43,13 @@ mod tests {
     fn typed_text_refuses_control_characters_and_direction_overrides() {
         assert!(check_typed("The filter", "alice@example.com", 100).is_ok());
         assert!(check_typed("The filter", "ünïcødé ok", 100).is_ok());
-        for bad in ["a\0b", "a\r\nb", "\u{1b}[31m", "invoice\u{202E}fdp.exe", "x\u{2066}y"] {
+        for bad in [
+            "a\0b",
+            "a\r\nb",
+            "\u{1b}[31m",
+            "invoice\u{202E}fdp.exe",
+            "x\u{2066}y",
+        ] {
             let err = check_typed("The filter", bad, 100).unwrap_err();
             assert!(err.starts_with("The filter"), "{err}");
         }
@@ -55,9 +63,17 @@ mod tests {
             time::macros::date!(2026 - 11 - 22)
         );
         assert!(parse_date("The until date", "9999-12-31").is_ok());
-        assert!(parse_date("The until date", "0000-01-01").unwrap_err().contains("between"));
+        assert!(
+            parse_date("The until date", "0000-01-01")
+                .unwrap_err()
+                .contains("between")
+        );
         assert!(parse_date("The until date", "-0001-01-01").is_err());
         assert!(parse_date("The until date", "10000-01-01").is_err());
-        assert!(parse_date("The until date", "2026-02-30").unwrap_err().starts_with("The until date"));
+        assert!(
+            parse_date("The until date", "2026-02-30")
+                .unwrap_err()
+                .starts_with("The until date")
+        );
     }
 }

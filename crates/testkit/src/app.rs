@@ -27,6 +27,8 @@ pub struct TestApp {
     pub url: String,
     /// A pool straight to the test database (not through any proxy).
     pub db: PgPool,
+    /// The test database's URL (for tools such as `pg_dump`).
+    pub database_url: String,
     pub mail: MailSink,
     pub state: AppState,
     /// Present when built `with_db_proxy()`: the app reaches Postgres through it.
@@ -212,6 +214,7 @@ impl TestAppBuilder {
         TestApp {
             addr,
             url,
+            database_url: crate::database_url(options.get_database().unwrap_or_default()),
             db,
             mail,
             state,

@@ -33,6 +33,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("folder_created", "Created a folder"),
     ("object_renamed", "Renamed or moved"),
     ("object_deleted", "Deleted"),
+    (
+        "csrf_refused",
+        "Refused a form from another site, or an expired one",
+    ),
 ];
 
 /// The words for an action.

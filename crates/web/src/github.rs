@@ -44,6 +44,9 @@ pub struct PendingFlow {
     pub started_at: i64,
     /// Set when a signed-in person links GitHub to their account.
     pub linking: Option<uuid::Uuid>,
+    /// Where to go once signed in (a path on this site).
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 impl std::fmt::Debug for PendingFlow {
@@ -149,7 +152,7 @@ impl Github {
     }
 
     /// Where to send the browser, and what its session must remember.
-    pub fn begin(&self, linking: Option<uuid::Uuid>) -> (Url, PendingFlow) {
+    pub fn begin(&self, linking: Option<uuid::Uuid>, next: Option<String>) -> (Url, PendingFlow) {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state) = self
             .client
@@ -163,6 +166,7 @@ impl Github {
             verifier: verifier.secret().clone(),
             started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
             linking,
+            next,
         };
         (url, pending)
     }

@@ -19,6 +19,7 @@ mod routes;
 mod s3_clients;
 pub use s3_clients::sealed_from_row;
 pub mod session;
+mod session_store;
 mod sign_in;
 mod state;
 mod static_files;

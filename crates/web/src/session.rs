@@ -1,5 +1,6 @@
 //! What bucketdesk keeps in a browser's session, typed. Sessions live in
-//! Postgres (tower-sessions); the cookie holds only a random id.
+//! Postgres (tower-sessions), under a hash of their id (`session_store`);
+//! the cookie holds only the random id.
 
 use crate::Settings;
 use bucketdesk_db::users::User;
@@ -8,10 +9,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 use uuid::Uuid;
 
-pub use tower_sessions_sqlx_store::PostgresStore as SessionStore;
+pub use crate::session_store::HashedIdStore as SessionStore;
 
 /// Cookie name over plain http (local use).
 pub const COOKIE: &str = "bucketdesk_session";
@@ -21,15 +21,13 @@ pub const SECURE_COOKIE: &str = "__Host-bucketdesk_session";
 
 const SIGNED_IN: &str = "signed_in";
 const PENDING_LOGIN: &str = "pending_login";
-pub(crate) const CSRF: &str = "csrf";
-const AFTER_SIGN_IN: &str = "after_sign_in";
 
 /// How stale `seen_at` may get before a request refreshes it (and with it the
 /// idle expiry). Refreshing on every request would write to Postgres on every
 /// page view; once a minute is precise enough for a 30-minute idle timeout.
 const SEEN_REFRESH_SECS: i64 = 60;
 
-pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<PostgresStore> {
+pub fn layer(store: SessionStore, settings: &Settings) -> SessionManagerLayer<SessionStore> {
     let secure = settings.secure_cookies();
     SessionManagerLayer::new(store)
         .with_name(if secure { SECURE_COOKIE } else { COOKIE })
@@ -43,7 +41,7 @@ pub fn layer(store: PostgresStore, settings: &Settings) -> SessionManagerLayer<P
 }
 
 /// Creates the session table (schema `tower_sessions`) if it is missing.
-pub async fn migrate(store: &PostgresStore) -> sqlx::Result<()> {
+pub async fn migrate(store: &SessionStore) -> sqlx::Result<()> {
     store.migrate().await
 }
 
@@ -65,6 +63,22 @@ pub struct SignedIn {
 pub struct PendingLogin {
     pub code_id: Uuid,
     pub email: String,
+    /// Where to go once signed in (a path on this site, see [`local_path`]).
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// `path` when it is a path on this site (`/invites/…`, `/w/…?path=x`), so
+/// "come back here after signing in" can never send anyone elsewhere: it
+/// starts with one `/`, has no backslash (browsers read `/\evil` as
+/// `//evil`) and no control characters.
+pub fn local_path(path: &str) -> Option<String> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.len() <= 2000
+        && !path.chars().any(char::is_control);
+    ok.then(|| path.to_owned())
 }
 
 pub fn now() -> i64 {
@@ -97,11 +111,11 @@ pub async fn touch(
 }
 
 /// Signs the browser in: a new session id (so an id planted or seen before
-/// sign-in is worthless, S6), a new CSRF token, and the user.
+/// sign-in is worthless, S6) and the user. CSRF tokens are bound to the
+/// sign-in, so those of pages shown before stop working.
 pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.remove_value(PENDING_LOGIN).await?;
-    session.remove_value(CSRF).await?;
     let at = now();
     session
         .insert(
@@ -141,24 +155,6 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// Where to go after signing in (an invitation link). Only local
-/// `/invites/` paths are kept, so it cannot send anyone elsewhere.
-pub async fn set_after_sign_in(
-    session: &Session,
-    path: &str,
-) -> Result<(), tower_sessions::session::Error> {
-    if path.starts_with("/invites/") && !path.contains("//") {
-        session.insert(AFTER_SIGN_IN, path).await?;
-    }
-    Ok(())
-}
-
-pub async fn take_after_sign_in(
-    session: &Session,
-) -> Result<Option<String>, tower_sessions::session::Error> {
-    session.remove(AFTER_SIGN_IN).await
-}
-
 pub async fn pending_login(
     session: &Session,
 ) -> Result<Option<PendingLogin>, tower_sessions::session::Error> {
@@ -174,4 +170,28 @@ pub async fn set_pending_login(
 
 pub async fn clear_pending_login(session: &Session) -> Result<(), tower_sessions::session::Error> {
     session.remove_value(PENDING_LOGIN).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_kept_for_after_sign_in() {
+        assert_eq!(local_path("/invites/abc").as_deref(), Some("/invites/abc"));
+        assert_eq!(
+            local_path("/w/1/b/2?path=a%2Fb").as_deref(),
+            Some("/w/1/b/2?path=a%2Fb")
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\r\nSet-Cookie: x",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -72,6 +72,8 @@ pub struct Inner {
     pub mailer: Mailer,
     /// Keys the hashes of login codes (S1); derived from the instance key.
     pub code_hash_key: Zeroizing<[u8; 32]>,
+    /// Signs CSRF tokens (S8); derived from the instance key.
+    pub csrf_key: Zeroizing<[u8; 32]>,
     /// Seals and opens bucket secrets.
     pub instance_key: Arc<InstanceKey>,
     /// S3 clients of recently used buckets, so no secret is decrypted (an RSA
@@ -113,6 +115,7 @@ impl AppState {
             settings,
             mailer,
             code_hash_key: instance_key.derive_secret("login code hash v1"),
+            csrf_key: instance_key.derive_secret("csrf token v1"),
             link_tokens: TokenBox::for_link_tokens(&instance_key),
             instance_key,
             s3_clients: Default::default(),

@@ -1,13 +1,12 @@
-//! The CSRF token a page puts in its forms (checked by `middleware::csrf`).
+//! The CSRF token a page puts in its forms (checked by `middleware::csrf`):
+//! made from the browser's CSRF cookie and the signed-in session, if any.
 
-use crate::{AppError, AppState, session::CSRF};
+use crate::middleware::csrf::CsrfCookie;
+use crate::{AppError, AppState, session};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use base64::Engine;
-use rand::RngCore;
 use tower_sessions::Session;
 
-/// This session's CSRF token, created on first use.
 pub struct CsrfToken(pub String);
 
 impl FromRequestParts<AppState> for CsrfToken {
@@ -17,16 +16,15 @@ impl FromRequestParts<AppState> for CsrfToken {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let cookie = parts
+            .extensions
+            .get::<CsrfCookie>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("CSRF layer missing".into()))?;
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::Internal("session layer missing".into()))?;
-        if let Some(token) = session.get::<String>(CSRF).await? {
-            return Ok(Self(token));
-        }
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-        session.insert(CSRF, &token).await?;
-        Ok(Self(token))
+        let signed_in = session::signed_in(&session).await?.map(|s| s.id);
+        Ok(Self(cookie.token(state.csrf_key.as_ref(), signed_in)))
     }
 }

@@ -106,7 +106,8 @@ fn filter(
     text::check_typed("The person filter", &q.person, MAX_PERSON_CHARS)?;
     if !q.action.is_empty() && !actions::is_known(&q.action) {
         return Err(
-            "The action filter names no action bucketdesk records: choose one from the list.".into(),
+            "The action filter names no action bucketdesk records: choose one from the list."
+                .into(),
         );
     }
     let from = date(&q.from, "The from date")?;

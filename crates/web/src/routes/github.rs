@@ -29,8 +29,14 @@ const PENDING: &str = "github_flow";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/auth/github", get(start_github_sign_in))
-        .route("/auth/github/callback", get(finish_github_sign_in))
+        .route(
+            "/auth/github",
+            get(start_github_sign_in).head(super::head_without_effects),
+        )
+        .route(
+            "/auth/github/callback",
+            get(finish_github_sign_in).head(super::head_without_effects),
+        )
         .route("/account/github/link", post(start_github_link))
         .route("/account/github/unlink", post(unlink_github))
 }
@@ -48,22 +54,31 @@ async fn begin(
     state: &AppState,
     session: &Session,
     linking: Option<uuid::Uuid>,
+    next: Option<String>,
 ) -> Result<Response> {
-    let (url, pending) = github(state)?.begin(linking);
+    let (url, pending) = github(state)?.begin(linking, next);
     session.insert(PENDING, pending).await?;
     Ok(Redirect::to(url.as_str()).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StartQuery {
+    next: String,
 }
 
 async fn start_github_sign_in(
     State(state): State<AppState>,
     user: MaybeUser,
     session: Session,
+    Query(query): Query<StartQuery>,
 ) -> Result<Response> {
     github(&state)?;
+    let next = session::local_path(&query.next);
     if user.is_some() {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response());
     }
-    begin(&state, &session, None).await
+    begin(&state, &session, None, next).await
 }
 
 async fn start_github_link(
@@ -71,7 +86,7 @@ async fn start_github_link(
     me: CurrentUser,
     session: Session,
 ) -> Result<Response> {
-    begin(&state, &session, Some(me.user.id)).await
+    begin(&state, &session, Some(me.user.id), None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -140,7 +155,16 @@ async fn finish_github_sign_in(
     };
     match pending.linking {
         Some(linking) => link(&state, user, linking, &identity, &client).await,
-        None => sign_in(&state, &session, &identity, &client).await,
+        None => {
+            sign_in(
+                &state,
+                &session,
+                &identity,
+                &client,
+                pending.next.as_deref(),
+            )
+            .await
+        }
     }
 }
 
@@ -203,6 +227,7 @@ async fn sign_in(
     session: &Session,
     identity: &Identity,
     client: &ClientInfo,
+    next: Option<&str>,
 ) -> Result<Response> {
     let (user, linked_now) = match account_for(state, identity).await? {
         Ok(found) => found,
@@ -230,9 +255,8 @@ async fn sign_in(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
-    let next = session::take_after_sign_in(session).await?;
     session::sign_in(session, &user).await?;
-    Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response())
+    Ok(Redirect::to(next.unwrap_or("/")).into_response())
 }
 
 async fn link(

@@ -5,7 +5,7 @@ use crate::extract::{ClientInfo, CsrfToken, MaybeUser};
 use crate::invitations::{self, AcceptOutcome};
 use crate::pages::ErrorPage;
 use crate::tokens::token_hash;
-use crate::{AppError, AppState, Result, session};
+use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_db::invites;
-use tower_sessions::Session;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -84,7 +83,6 @@ fn refused(outcome: &AcceptOutcome) -> Response {
 async fn show_invite(
     State(state): State<AppState>,
     user: MaybeUser,
-    session: Session,
     CsrfToken(csrf): CsrfToken,
     Path(token): Path<String>,
 ) -> Result<Response> {
@@ -100,12 +98,9 @@ async fn show_invite(
     if let Some(problem) = problem {
         return Ok(refused(&problem));
     }
+    // an anonymous visitor signs in through the page's forms, which come back here
     let viewer = match &user {
-        None => {
-            // after signing in, come back here
-            session::set_after_sign_in(&session, &format!("/invites/{token}")).await?;
-            Viewer::Anonymous
-        }
+        None => Viewer::Anonymous,
         Some(me) if me.user.email == invite.email => Viewer::Invited,
         Some(me) => Viewer::Other(me.user.email.clone()),
     };

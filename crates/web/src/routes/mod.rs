@@ -16,6 +16,8 @@ mod workspaces;
 
 use crate::{AppError, AppState, static_files};
 use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,4 +42,12 @@ pub fn router() -> Router<AppState> {
 /// body limit (each bounds itself).
 pub fn transfers() -> Router<AppState> {
     files::transfers().merge(public_links::transfers())
+}
+
+/// The HEAD answer of a GET route whose handler does something besides
+/// answering (records a download, spends a one-time sign-in state): link
+/// checkers and previews ask with HEAD, and that must not count as the
+/// real thing. Such routes say `get(handler).head(head_without_effects)`.
+pub(crate) async fn head_without_effects() -> Response {
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET")]).into_response()
 }

@@ -14,7 +14,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_db::links::{Link, LinkKind};
@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
 /// Downloads may stream through bucketdesk (see `deliver`), uploads always do.
 pub fn transfers() -> Router<AppState> {
     Router::new()
-        .route("/s/{token}/download", get(download))
+        .route(
+            "/s/{token}/download",
+            get(download).head(super::head_without_effects),
+        )
         .route("/u/{token}/files", post(receive_file))
 }
 
@@ -304,16 +307,11 @@ async fn show_download_link(
 /// file handed over through a fresh 15-minute presigned URL.
 async fn download(
     State(state): State<AppState>,
-    method: Method,
     Path(token): Path<String>,
     session: Session,
     client: ClientInfo,
     Query(query): Query<VisitQuery>,
 ) -> Result<Response> {
-    if method == Method::HEAD {
-        // link checkers and previews ask with HEAD: that is not a download
-        return Ok((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET")]).into_response());
-    }
     let link = links::find(&state, &token, LinkKind::Download).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {

@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
 struct EmailPage {
     csrf: String,
     github: bool,
+    /// Where to go after signing in, carried through the form.
+    next: String,
     email: String,
     error: Option<String>,
     notice: Option<&'static str>,
@@ -39,6 +41,7 @@ struct EmailPage {
 struct CodePage {
     csrf: String,
     email: String,
+    next: String,
     error: Option<String>,
     signed_in: bool,
 }
@@ -47,6 +50,13 @@ struct CodePage {
 struct NoticeQuery {
     #[serde(default)]
     signed_out: Option<String>,
+    #[serde(default)]
+    next: String,
+}
+
+/// `next` when it is a path on this site, else nothing.
+fn next_path(next: &str) -> String {
+    session::local_path(next).unwrap_or_default()
 }
 
 async fn show_email_form(
@@ -55,13 +65,15 @@ async fn show_email_form(
     CsrfToken(csrf): CsrfToken,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
+    let next = next_path(&q.next);
     if user.is_some() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(if next.is_empty() { "/" } else { &next }).into_response();
     }
     let notice = q.signed_out.map(|_| "You are signed out.");
     EmailPage {
         csrf,
         github: state.github.is_some(),
+        next,
         email: String::new(),
         error: None,
         notice,
@@ -74,6 +86,8 @@ async fn show_email_form(
 struct EmailForm {
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn request_code(
@@ -83,6 +97,7 @@ async fn request_code(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<EmailForm>,
 ) -> Result<Response> {
+    let next = next_path(&form.next);
     let again = |error: String, status: StatusCode| {
         let email = form.email.chars().take(300).collect();
         (
@@ -90,6 +105,7 @@ async fn request_code(
             EmailPage {
                 csrf: csrf.clone(),
                 github: state.github.is_some(),
+                next: next.clone(),
                 email,
                 error: Some(error),
                 notice: None,
@@ -104,7 +120,8 @@ async fn request_code(
     };
     match sign_in::request_code(&state, &email, &client).await? {
         RequestOutcome::Sent { code_id } => {
-            session::set_pending_login(&session, session::PendingLogin { code_id, email: email.to_string() }).await?;
+            let next = (!next.is_empty()).then(|| next.clone());
+            session::set_pending_login(&session, session::PendingLogin { code_id, email: email.to_string(), next }).await?;
             Ok(Redirect::to("/login/code").into_response())
         }
         RequestOutcome::TooManyForEmail => Ok(again(
@@ -124,6 +141,7 @@ async fn show_code_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<
         Some(pending) => Ok(CodePage {
             csrf,
             email: pending.email,
+            next: pending.next.unwrap_or_default(),
             error: None,
             signed_in: false,
         }
@@ -152,6 +170,7 @@ async fn submit_code(
             EmailPage {
                 csrf,
                 github: state.github.is_some(),
+                next: String::new(),
                 email: String::new(),
                 error: Some(
                     "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser."
@@ -169,6 +188,7 @@ async fn submit_code(
             CodePage {
                 csrf: csrf.clone(),
                 email: pending.email.clone(),
+                next: pending.next.clone().unwrap_or_default(),
                 error: Some(error),
                 signed_in: false,
             },
@@ -192,9 +212,8 @@ async fn submit_code(
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
         VerifyOutcome::SignedIn(user) => {
-            let next = session::take_after_sign_in(&session).await?;
             session::sign_in(&session, &user).await?;
-            Redirect::to(next.as_deref().unwrap_or("/")).into_response()
+            Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response()
         }
         VerifyOutcome::Wrong { tries_left } => again(
             format!(

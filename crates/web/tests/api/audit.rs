@@ -149,7 +149,11 @@ mod log_page {
             ("from=0000-12-31", 400, "The from date must be between"),
             ("from=-0001-01-01", 400, "The from date"),
             ("until=2026-02-30", 400, "The until date should look like"),
-            ("person=a%00b", 400, "The person filter cannot contain control characters"),
+            (
+                "person=a%00b",
+                400,
+                "The person filter cannot contain control characters",
+            ),
             ("person=a%0D%0Ab", 400, "The person filter"),
             ("person=%E2%80%AEtxt.exe", 400, "The person filter"),
             ("action=sign%00in", 400, "The action filter"),
@@ -158,16 +162,28 @@ mod log_page {
         ];
         for (query, status, message) in cases {
             for path in ["audit", "audit.csv"] {
-                let page = t.alice.get(&format!("/w/{}/{path}?{query}", t.workspace)).await;
+                let page = t
+                    .alice
+                    .get(&format!("/w/{}/{path}?{query}", t.workspace))
+                    .await;
                 assert_eq!(page.status, status, "{path}?{query}: {}", page.body);
                 assert!(page.body.contains(message), "{path}?{query}: {}", page.body);
             }
         }
         // the page keeps the filter form, with the problem shown in place
-        let page = t.alice.get(&format!("/w/{}/audit?until=10000-01-01", t.workspace)).await;
+        let page = t
+            .alice
+            .get(&format!("/w/{}/audit?until=10000-01-01", t.workspace))
+            .await;
         assert!(page.body.contains(r#"role="alert""#) && page.body.contains("name=\"until\""));
-        let everything = t.alice.get(&format!("/w/{}/audit?until=9999-12-31", t.workspace)).await;
-        assert!(everything.body.contains("Created a workspace"), "the last day counts whole");
+        let everything = t
+            .alice
+            .get(&format!("/w/{}/audit?until=9999-12-31", t.workspace))
+            .await;
+        assert!(
+            everything.body.contains("Created a workspace"),
+            "the last day counts whole"
+        );
     }
 
     #[tokio::test]

@@ -690,6 +690,46 @@ async fn every_write_route_answers_each_kind_of_caller_as_specified() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// What a request could leave behind: audit events, sessions, sign-in
+/// codes, link downloads and invitations.
+async fn footprint(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
+        "select count(*) from audit_events",
+        "select count(*) from tower_sessions.session",
+        "select count(*) from login_codes",
+        "select coalesce(sum(downloads), 0)::bigint from links",
+        "select count(*) from invites where accepted_at is not null or cancelled_at is not null",
+    ] {
+        counts.push(sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap());
+    }
+    counts
+}
+
+#[tokio::test]
+async fn head_on_any_read_route_changes_nothing() {
+    // link checkers and chat previews ask with HEAD: a download, a sign-in
+    // step or an audit event must not follow from that
+    let world = world().await;
+    let before = footprint(&world.app).await;
+    for row in READS {
+        let mut url = path(&world, row);
+        if !row.query.is_empty() {
+            url = format!("{url}?{}", row.query);
+        }
+        for persona in PERSONAS {
+            let browser = &world.browsers[persona];
+            let response = browser.client.head(browser.url(&url)).send().await.unwrap();
+            assert!(
+                response.status().as_u16() < 500,
+                "HEAD {url} as {persona}: {}",
+                response.status()
+            );
+        }
+    }
+    assert_eq!(footprint(&world.app).await, before);
+}
+
 /// Every `.route("...", get(..).post(..))` in the web crate's source.
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -123,3 +123,88 @@ async fn no_get_request_changes_state() {
     }
     assert_eq!(browser.get("/").await.status, 200, "still signed in");
 }
+
+#[tokio::test]
+async fn a_token_from_before_sign_in_does_not_work_after_it() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    let before = browser.get("/login").await.csrf_token().unwrap();
+    app.sign_in(&browser, "alice@example.com").await;
+    let page = browser
+        .post_raw("/logout", &[("csrf_token", &before)], &[])
+        .await;
+    assert_eq!(
+        page.status, 403,
+        "tokens are bound to the signed-in session"
+    );
+    let now = browser.csrf_token().await;
+    assert_ne!(now, before);
+    assert_eq!(
+        browser
+            .post_raw("/logout", &[("csrf_token", &now)], &[])
+            .await
+            .status,
+        303
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_the_cookie_it_was_made_from_is_refused() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let token = app.browser().get("/login").await.csrf_token().unwrap();
+    // another browser (no cookie, or its own) replays the token
+    for other in [app.browser(), {
+        let b = app.browser();
+        b.get("/login").await;
+        b
+    }] {
+        let page = other
+            .post_raw(
+                "/login",
+                &[("csrf_token", &token), ("email", "alice@example.com")],
+                &[],
+            )
+            .await;
+        assert_eq!(page.status, 403);
+    }
+}
+
+#[tokio::test]
+async fn refused_requests_are_recorded_in_the_audit_trail_without_the_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let alice = app.create_user("alice@example.com").await;
+    let token = browser.csrf_token().await;
+    browser
+        .post_raw(
+            "/logout",
+            &[("csrf_token", &token)],
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("x-forwarded-for", "203.0.113.5"),
+            ],
+        )
+        .await;
+    browser
+        .post_raw("/logout/everywhere", &[("csrf_token", "forged-token")], &[])
+        .await;
+    let events = bucketdesk_db::audit::with_action(&app.db, "csrf_refused")
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].ip.as_deref(), Some("203.0.113.5"));
+    assert_eq!(events[0].actor_id, Some(alice.id));
+    assert_eq!(events[0].details["route"], "/logout");
+    assert_eq!(events[0].details["reason"], "cross_site");
+    assert_eq!(events[1].details["route"], "/logout/everywhere");
+    assert_eq!(events[1].details["reason"], "wrong_token");
+    for event in &events {
+        let text = event.details.to_string();
+        assert!(
+            !text.contains(&token) && !text.contains("forged-token"),
+            "{text}"
+        );
+    }
+}

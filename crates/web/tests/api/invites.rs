@@ -33,12 +33,29 @@ async fn bob_is_invited_signs_in_from_the_mail_and_sees_exactly_his_buckets_unti
     let landing = bob.get(&link).await;
     assert_eq!(landing.status, 200);
     assert!(
+        landing
+            .body
+            .contains(&format!(r#"name="next" value="{link}""#)),
+        "the sign-in form comes back here: {}",
+        landing.body
+    );
+    assert!(
         landing.body.contains("alice@example.com") && landing.body.contains("Team"),
         "{}",
         landing.body
     );
     // signs in with the code for the invited address, and comes back to the invitation
-    let code = app.ask_for_code(&bob, "bob@example.com").await;
+    let asked = bob
+        .post("/login", &[("email", "bob@example.com"), ("next", &link)])
+        .await;
+    assert_eq!(asked.location(), Some("/login/code"));
+    let mail = app
+        .mail
+        .wait_for_nth_where("bob@example.com", 1, |m| {
+            m.subject == "Your bucketdesk sign-in code"
+        })
+        .await;
+    let code = bucketdesk_testkit::code_in(&mail.text).unwrap();
     let signed_in = bob.post("/login/code", &[("code", &code)]).await;
     assert_eq!(signed_in.location(), Some(link.as_str()));
     bob.get(&link).await;

@@ -31,6 +31,19 @@ async fn make_link(
     (id, address_on(&page))
 }
 
+/// Makes a link with the form at `action` (`{bucket}/links` or
+/// `{bucket}/upload-links`); returns its `/s/…` or `/u/…` path.
+pub(crate) async fn made_link_path(
+    browser: &Browser,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let made = browser.post(action, fields).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = browser.get(made.location().unwrap()).await;
+    path_of(&address_on(&page))
+}
+
 /// The link address a link's page shows for copying.
 fn address_on(page: &Page) -> String {
     let marker = r#"readonly value=""#;

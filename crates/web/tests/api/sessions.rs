@@ -1,5 +1,6 @@
 //! Sessions (S6): cookie flags, id rotation, timeouts, signing out.
 
+use crate::links::made_link_path;
 use bucketdesk_testkit::TestApp;
 use std::time::Duration;
 
@@ -36,11 +37,18 @@ async fn pages_need_a_signed_in_session() {
     assert_eq!(page.location(), Some("/login"));
 }
 
+/// The session starts when a browser asks for a code: its answer sets the cookie.
+async fn asking_for_a_code(app: &TestApp, browser: &bucketdesk_testkit::Browser) -> String {
+    app.create_user("alice@example.com").await;
+    let asked = browser.request_code("alice@example.com").await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    session_cookie(&asked).expect("a session cookie once a code is asked for")
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::spawn().await;
-    let page = app.browser().get("/login").await;
-    let cookie = session_cookie(&page).expect("a session cookie");
+    let cookie = asking_for_a_code(&app, &app.browser()).await;
     assert!(cookie.starts_with("bucketdesk_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -52,19 +60,46 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 }
 
 #[tokio::test]
-async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+async fn over_https_the_cookies_are_secure_and_host_prefixed() {
     let app = TestApp::builder()
         .public_url("https://files.example.test")
         .spawn()
         .await;
-    let page = app.browser().get("/login").await;
-    let cookie = page.set_cookies().into_iter().next().expect("a cookie");
-    assert!(cookie.starts_with("__Host-bucketdesk_session="), "{cookie}");
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    let page = browser.get("/login").await;
+    let csrf = page
+        .set_cookies()
+        .into_iter()
+        .next()
+        .expect("the CSRF cookie");
+    assert!(csrf.starts_with("__Host-bucketdesk_csrf="), "{csrf}");
+    // the test client speaks plain http to the app, so it keeps Secure
+    // cookies to itself: send the CSRF cookie by hand, as a browser on https would
+    let token = page.csrf_token().unwrap();
+    let asked = browser
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", "alice@example.com")],
+            &[("cookie", &cookie_value(&csrf))],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let session = session_cookie(&asked).expect("a session cookie");
     assert!(
-        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
+        session.starts_with("__Host-bucketdesk_session="),
+        "{session}"
     );
-    assert!(!cookie.contains("Domain="), "{cookie}");
+    for cookie in [&csrf, &session] {
+        assert!(
+            cookie.contains("Secure")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Domain="), "{cookie}");
+    }
     assert_eq!(
         page.header("strict-transport-security"),
         Some("max-age=31536000; includeSubDomains")
@@ -96,10 +131,7 @@ async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
-    let before = cookie_value(&session_cookie(&browser.get("/login").await).unwrap());
-    browser
-        .post("/login", &[("email", "alice@example.com")])
-        .await;
+    let before = cookie_value(&asking_for_a_code(&app, &browser).await);
     let code =
         bucketdesk_testkit::code_in(&app.last_email_to("alice@example.com").await.text).unwrap();
     let signed_in = browser.post("/login/code", &[("code", &code)]).await;
@@ -199,8 +231,8 @@ async fn the_default_timeouts_are_thirty_minutes_idle_and_twelve_hours_absolute(
     let settings = &app.state.settings;
     assert_eq!(settings.session_idle, Duration::from_secs(30 * 60));
     assert_eq!(settings.session_absolute, Duration::from_secs(12 * 60 * 60));
-    let page = app.browser().get("/login").await;
-    assert!(session_cookie(&page).unwrap().contains("Max-Age=1800"));
+    let cookie = asking_for_a_code(&app, &app.browser()).await;
+    assert!(cookie.contains("Max-Age=1800"), "{cookie}");
 }
 
 #[tokio::test]
@@ -274,5 +306,111 @@ async fn workspace_and_bucket_pages_check_the_session_in_the_same_query_as_the_r
         replay(&app, "", &format!("/w/{}/b/not-an-id", t.workspace)).await,
         303,
         "a malformed path still sends strangers to sign in first"
+    );
+}
+
+async fn session_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_thousand_anonymous_page_views_write_no_session_row() {
+    let app = TestApp::spawn().await;
+    let t = crate::team::team(&app).await;
+    crate::team::invite(&t, "bob@example.com", &[(&t.photos, "viewer")]).await;
+    let invite = crate::team::invite_link(&app, "bob@example.com").await;
+    let photos = t.bucket_path(&t.photos);
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    t.alice.get(&photos).await;
+    let share = made_link_path(&t.alice, &format!("{photos}/links"), &[("keys", "a.txt")]).await;
+    let upload = made_link_path(
+        &t.alice,
+        &format!("{photos}/upload-links"),
+        &[("folder", "in")],
+    )
+    .await;
+    let before = session_rows(&app).await;
+
+    let paths = ["/login".to_owned(), share, upload, invite];
+    let views = futures::future::join_all((0..1000).map(|n| {
+        let path = paths[n % paths.len()].clone();
+        let browser = app.browser(); // no cookies: a new visitor each time
+        async move { browser.get(&path).await }
+    }))
+    .await;
+    let statuses: std::collections::BTreeSet<u16> = views.iter().map(|p| p.status).collect();
+    assert_eq!(statuses, [200].into(), "every view is a page");
+    assert!(
+        views
+            .iter()
+            .step_by(paths.len())
+            .all(|page| page.csrf_token().is_some()),
+        "the sign-in page still has its form"
+    );
+    assert_eq!(
+        session_rows(&app).await,
+        before,
+        "no row for anonymous views"
+    );
+}
+
+#[tokio::test]
+async fn the_sign_in_form_works_from_a_fresh_visit_with_no_session_behind_it() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    let browser = app.browser();
+    browser.get("/login").await;
+    assert_eq!(session_rows(&app).await, 0);
+    let code = app.ask_for_code(&browser, "alice@example.com").await;
+    let signed_in = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(signed_in.location(), Some("/"));
+    assert_eq!(browser.get("/").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_database_copy_holds_no_session_id_a_browser_could_replay() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let cookie = browser.cookie_header().unwrap();
+    let session = cookie
+        .split("; ")
+        .find_map(|c| c.strip_prefix("bucketdesk_session="))
+        .expect("the session cookie")
+        .to_owned();
+    let dump = std::process::Command::new("pg_dump")
+        .arg("--data-only")
+        .arg(&app.database_url)
+        .output()
+        .expect("pg_dump (Debian's postgresql-client) runs");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dump = String::from_utf8_lossy(&dump.stdout);
+    assert!(
+        dump.contains("tower_sessions"),
+        "the dump has the session table"
+    );
+    for value in cookie
+        .split("; ")
+        .filter_map(|c| c.split_once('=').map(|(_, v)| v))
+    {
+        assert!(!dump.contains(value), "a cookie value in the dump: {value}");
+    }
+    // the row is there, under the hash, and the session works
+    let hashed: i64 =
+        sqlx::query_scalar("select count(*) from tower_sessions.session where id <> $1")
+            .bind(&session)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(hashed, 1);
+    assert_eq!(
+        replay(&app, &format!("bucketdesk_session={session}"), "/").await,
+        200
     );
 }

@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
 pub fn transfers() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
-        .route("/w/{workspace}/b/{bucket}/download", get(object::download))
+        .route(
+            "/w/{workspace}/b/{bucket}/download",
+            get(object::download).head(super::head_without_effects),
+        )
         .route("/w/{workspace}/b/{bucket}/rename", post(changes::rename))
         .route(
             "/w/{workspace}/b/{bucket}/delete",
