@@ -45,47 +45,69 @@ pub async fn lock_client(db: impl PgExecutor<'_>, client_key: &str) -> sqlx::Res
     Ok(())
 }
 
-/// Kills every live code of the address (a new code kills the old one, S1).
-pub async fn kill_live_codes(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<()> {
-    sqlx::query("update login_codes set dead_at = now() where email = $1 and dead_at is null")
-        .bind(email.as_str())
-        .execute(db)
-        .await?;
+/// Kills the live codes of the address that this client asked for (a new
+/// code kills the old one, S1). Codes other clients asked for live on: a
+/// stranger asking for codes never kills the owner's.
+pub async fn kill_live_codes(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    client_key: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update login_codes set dead_at = now()
+         where email = $1 and client_key = $2 and dead_at is null",
+    )
+    .bind(email.as_str())
+    .bind(client_key)
+    .execute(db)
+    .await?;
     Ok(())
+}
+
+/// A code to store: its id, keyed hash, who asked, and the hash of its mail link.
+pub struct NewCode<'a> {
+    pub id: Uuid,
+    pub email: &'a Email,
+    pub code_hash: &'a [u8],
+    pub client_key: &'a str,
+    pub link_hash: &'a [u8],
+    pub lifetime: Duration,
 }
 
 pub async fn insert_code(
     db: impl PgExecutor<'_>,
-    id: Uuid,
-    email: &Email,
-    code_hash: &[u8],
-    client_key: Option<&str>,
-    lifetime: Duration,
+    code: &NewCode<'_>,
 ) -> sqlx::Result<OffsetDateTime> {
     let (expires_at,): (OffsetDateTime,) = sqlx::query_as(
-        "insert into login_codes (id, email, code_hash, client_key, expires_at)
-         values ($1, $2, $3, $4, now() + make_interval(secs => $5))
+        "insert into login_codes (id, email, code_hash, client_key, link_hash, expires_at)
+         values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
          returning expires_at",
     )
-    .bind(id)
-    .bind(email.as_str())
-    .bind(code_hash)
-    .bind(client_key)
-    .bind(secs(lifetime))
+    .bind(code.id)
+    .bind(code.email.as_str())
+    .bind(code.code_hash)
+    .bind(code.client_key)
+    .bind(code.link_hash)
+    .bind(secs(code.lifetime))
     .fetch_one(db)
     .await?;
     Ok(expires_at)
 }
 
+/// Codes sent to the address within `window`: asked for from one client,
+/// or (`None`) from any.
 pub async fn codes_sent_to_email_since(
     db: impl PgExecutor<'_>,
     email: &Email,
+    client_key: Option<&str>,
     window: Duration,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "select count(*) from login_codes where email = $1 and created_at > now() - make_interval(secs => $2)",
+        "select count(*) from login_codes where email = $1 and ($2::text is null or client_key = $2)
+           and created_at > now() - make_interval(secs => $3)",
     )
     .bind(email.as_str())
+    .bind(client_key)
     .bind(secs(window))
     .fetch_one(db)
     .await
@@ -102,6 +124,20 @@ pub async fn codes_requested_by_client_since(
     .bind(client_key)
     .bind(secs(window))
     .fetch_one(db)
+    .await
+}
+
+/// The code whose mail link has this hash.
+pub async fn find_by_link(
+    db: impl PgExecutor<'_>,
+    link_hash: &[u8],
+) -> sqlx::Result<Option<LoginCodeRow>> {
+    sqlx::query_as(
+        "select id, email, code_hash, expires_at, attempts, dead_at, expires_at <= now() as expired
+         from login_codes where link_hash = $1",
+    )
+    .bind(link_hash)
+    .fetch_optional(db)
     .await
 }
 
@@ -143,49 +179,80 @@ pub async fn mark_used(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Records a wrong code for the address and returns how many it had within `window`.
+/// Wrong codes for one address within a window: from one client, and from all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Failures {
+    pub from_client: i64,
+    pub from_all: i64,
+}
+
+/// Records a wrong code for the address, typed from `client_key`, and
+/// returns the failures within `window`, this one included.
 pub async fn record_failure(
     db: impl PgExecutor<'_>,
     email: &Email,
+    client_key: &str,
     window: Duration,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "with added as (insert into login_failures (email) values ($1) returning 1)
-         select (select count(*) from login_failures
-                 where email = $1 and failed_at > now() - make_interval(secs => $2))
-                + (select count(*) from added)",
+) -> sqlx::Result<Failures> {
+    sqlx::query_as(
+        "with added as (insert into login_failures (email, client_key) values ($1, $2) returning 1),
+              recent as (select client_key from login_failures
+                         where email = $1 and failed_at > now() - make_interval(secs => $3))
+         select (select count(*) from recent where client_key = $2) + (select count(*) from added) as from_client,
+                (select count(*) from recent) + (select count(*) from added) as from_all",
     )
     .bind(email.as_str())
+    .bind(client_key)
     .bind(secs(window))
     .fetch_one(db)
     .await
 }
 
+/// The key of a lockout that holds for every client.
+pub const EVERY_CLIENT: &str = "";
+
+/// Locks code sign-in for the address from `client_key`, or from every
+/// client ([`EVERY_CLIENT`]), for `duration`.
 pub async fn lock_out(
     db: impl PgExecutor<'_>,
     email: &Email,
+    client_key: &str,
     duration: Duration,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into login_lockouts (email, locked_until) values ($1, now() + make_interval(secs => $2))
-         on conflict (email) do update set locked_until = excluded.locked_until",
+        "insert into login_lockouts (email, client_key, locked_until)
+         values ($1, $2, now() + make_interval(secs => $3))
+         on conflict (email, client_key) do update set locked_until = excluded.locked_until",
     )
     .bind(email.as_str())
+    .bind(client_key)
     .bind(secs(duration))
     .execute(db)
     .await?;
     Ok(())
 }
 
-/// When code sign-in for the address is locked, until when.
-pub async fn locked_until(
+/// A lockout in force: until when, and whether it holds for every client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Lockout {
+    pub until: OffsetDateTime,
+    pub everywhere: bool,
+}
+
+/// The lockout that keeps codes typed from `client_key` from working for
+/// the address, if any (the one of every client first).
+pub async fn lockout(
     db: impl PgExecutor<'_>,
     email: &Email,
-) -> sqlx::Result<Option<OffsetDateTime>> {
-    sqlx::query_scalar(
-        "select locked_until from login_lockouts where email = $1 and locked_until > now()",
+    client_key: &str,
+) -> sqlx::Result<Option<Lockout>> {
+    sqlx::query_as(
+        "select locked_until as until, client_key = '' as everywhere from login_lockouts
+         where email = $1 and client_key in ('', $2) and locked_until > now()
+         order by client_key = '' desc, locked_until desc limit 1",
     )
     .bind(email.as_str())
+    .bind(client_key)
     .fetch_optional(db)
     .await
 }

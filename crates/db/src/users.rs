@@ -16,17 +16,23 @@ pub struct User {
     /// The linked GitHub identity (numeric id) and its login, if any.
     pub github_id: Option<i64>,
     pub github_login: Option<String>,
+    /// Set while an instance admin has disabled the account (S16).
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 impl User {
     pub fn user_id(&self) -> UserId {
         UserId(self.id)
     }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 /// A user's columns, for queries that name the table `users u`.
 pub(crate) const COLUMNS: &str = "u.id, u.email, u.is_admin, u.session_epoch, u.created_at, \
-                                  u.last_sign_in_at, u.github_id, u.github_login";
+                                  u.last_sign_in_at, u.github_id, u.github_login, u.disabled_at";
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!("select {COLUMNS} from users u where id = $1"))

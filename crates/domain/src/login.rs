@@ -1,4 +1,13 @@
-//! The rules of one-time-code sign-in (DESIGN.md S1-S3).
+//! The rules of one-time-code sign-in (DESIGN.md S1-S3), and how they keep
+//! a stranger from locking the owner of an address out (ASVS 6.1.1).
+//!
+//! Every limit on an address counts per client network (see
+//! [`rate_limit_key`]): an attacker elsewhere who asks for codes or types
+//! wrong ones uses up their own allowance, never the owner's. Ceilings over
+//! all clients stop a distributed attack from flooding a mailbox or guessing
+//! forever; when one is reached, the code in each mail still works through
+//! the mail's own sign-in link, in any browser, and only there: whoever can
+//! read the mailbox can always get in, and nobody else can.
 
 use rand::Rng;
 use std::net::IpAddr;
@@ -8,14 +17,23 @@ use std::time::Duration;
 pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// Wrong tries after which a code dies (S2).
 pub const MAX_ATTEMPTS_PER_CODE: i32 = 5;
-/// Wrong codes per address within [`FAILURE_WINDOW`] before code sign-in is locked (S2).
-pub const MAX_FAILURES_PER_WINDOW: i64 = 10;
+/// Wrong codes for one address from one client within [`FAILURE_WINDOW`]
+/// before codes typed there stop working for that address (S2).
+pub const MAX_FAILURES_PER_CLIENT: i64 = 10;
+/// Wrong codes for one address from all clients within [`FAILURE_WINDOW`]
+/// before codes work for it only through the mail's sign-in link.
+pub const MAX_FAILURES_PER_EMAIL: i64 = 100;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60 * 60);
-/// How long code sign-in stays locked after too many failures (S2).
+/// How long a lockout lasts (S2).
 pub const LOCKOUT: Duration = Duration::from_secs(60 * 60);
-/// Codes one address may be sent within [`EMAIL_WINDOW`] (S3).
+/// Codes one address may be sent, asked for from one client, within
+/// [`EMAIL_WINDOW`] (S3).
 pub const MAX_CODES_PER_EMAIL: i64 = 3;
 pub const EMAIL_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Codes one address may be sent from all clients within
+/// [`EMAIL_CEILING_WINDOW`]: no mailbox is flooded.
+pub const MAX_CODES_PER_EMAIL_CEILING: i64 = 20;
+pub const EMAIL_CEILING_WINDOW: Duration = Duration::from_secs(60 * 60);
 /// Codes one client IP may ask for within [`IP_WINDOW`] (S3).
 pub const MAX_CODES_PER_IP: i64 = 20;
 pub const IP_WINDOW: Duration = Duration::from_secs(60 * 60);

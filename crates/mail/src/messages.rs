@@ -39,6 +39,9 @@ pub struct LoginCodeMail<'a> {
     pub minutes: u64,
     /// Where to enter it, e.g. `https://files.example.com/login/code`.
     pub sign_in_url: &'a str,
+    /// This mail's one-time sign-in link: with the code, it signs in from
+    /// any browser, e.g. `https://files.example.com/login/email/…`.
+    pub link: &'a str,
     /// When it stops working, e.g. `14:05 UTC`.
     pub expires_at: &'a str,
 }
@@ -168,12 +171,18 @@ mod tests {
             code: "123456",
             minutes: 10,
             sign_in_url: "https://x.example/login/code",
+            link: "https://x.example/login/email/tok",
             expires_at: "14:05 UTC",
         }
         .render(&to)
         .unwrap();
         for body in [&mail.text, &mail.html] {
             assert!(body.contains("123456"));
+            assert!(body.contains("https://x.example/login/email/tok"));
+            assert!(
+                body.find("123456") < body.find("https://x.example/login/email/tok"),
+                "the code comes first"
+            );
             assert!(body.contains("10 minutes"));
             assert!(body.contains("14:05 UTC"));
         }

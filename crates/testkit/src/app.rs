@@ -241,6 +241,17 @@ impl TestApp {
         Browser::new(&self.url)
     }
 
+    /// A new browser on another client network: every request comes through
+    /// the (trusted) test proxy address with `X-Forwarded-For: ip`.
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(ip).expect("an IP address"),
+        );
+        Browser::with_headers(&self.url, headers)
+    }
+
     /// Creates the account if needed.
     pub async fn create_user(&self, email: &str) -> bucketdesk_db::users::User {
         let email = Email::parse(email).expect("valid email");

@@ -50,11 +50,19 @@ impl Page {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::with_headers(base, HeaderMap::new())
+    }
+
+    /// A browser that sends these headers with every request (for example
+    /// `X-Forwarded-For`, to come from another client network through the
+    /// test app's trusted proxy).
+    pub fn with_headers(base: &str, headers: HeaderMap) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("bucketdesk-tests")
+            .default_headers(headers)
             .build()
             .expect("HTTP client");
         Browser {

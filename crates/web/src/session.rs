@@ -66,6 +66,10 @@ pub struct PendingLogin {
     /// Where to go once signed in (a path on this site, see [`local_path`]).
     #[serde(default)]
     pub next: Option<String>,
+    /// Codes typed in this browser do not work for the address now (a
+    /// lockout): the code page points to the mail's link instead.
+    #[serde(default)]
+    pub link_only: bool,
 }
 
 /// `path` when it is a path on this site (`/invites/…`, `/w/…?path=x`), so

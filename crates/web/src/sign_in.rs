@@ -4,9 +4,17 @@
 //! Addresses with and without an account go through the same steps and the
 //! same queries (a code row is stored for both; only the mail is skipped), so
 //! neither the answer nor its timing tells whether an account exists (S3).
+//!
+//! A code is entered either in the browser that asked for it (S4), or, in
+//! any browser, through the one-time sign-in link its mail carries. Limits
+//! count per client network, and lockouts never reach the mail's link, so a
+//! stranger cannot lock the owner of an address out (see
+//! `bucketdesk_domain::login`).
 
 use crate::extract::ClientInfo;
+use crate::tokens::{new_token, token_hash};
 use crate::{AppState, Result};
+use bucketdesk_db::login::{EVERY_CLIENT, Lockout, NewCode};
 use bucketdesk_db::{audit, login, users};
 use bucketdesk_domain::login::{self as rules, LoginCode};
 use bucketdesk_domain::{Email, SignupPolicy};
@@ -21,12 +29,15 @@ pub enum RequestOutcome {
     /// A code was stored (and mailed, when the address may sign in).
     Sent {
         code_id: Uuid,
+        /// Codes typed in a browser do not work for the address from this
+        /// client now (a lockout): only the mail's sign-in link does.
+        link_only: bool,
     },
+    /// This client asked for three codes for the address in 15 minutes.
     TooManyForEmail,
+    /// The address was sent many codes in the last hour, from any client.
+    TooManyForEmailEverywhere,
     TooManyForIp,
-    Locked {
-        until: OffsetDateTime,
-    },
 }
 
 pub enum VerifyOutcome {
@@ -39,9 +50,17 @@ pub enum VerifyOutcome {
     Expired,
     /// Used already, or replaced by a newer code.
     NoLongerValid,
-    Locked {
-        until: OffsetDateTime,
-    },
+    /// Too many wrong codes: codes typed here do not work for the address
+    /// until then (`everywhere`: from any client), but through the mail's link.
+    Locked(Lockout),
+}
+
+/// How a code is entered.
+pub enum Entry {
+    /// In the browser that asked for it (S4), which holds its id.
+    Browser { code_id: Uuid, email: Email },
+    /// Through the sign-in link of its mail, in any browser.
+    MailLink { token: String },
 }
 
 fn code_hash(state: &AppState, code_id: Uuid, code: &LoginCode) -> Hmac<Sha256> {
@@ -64,48 +83,68 @@ pub async fn request_code(
     let mut tx = state.db.begin().await?;
     login::lock_address(&mut *tx, email).await?;
     login::lock_client(&mut *tx, &client_key).await?;
-    if let Some(until) = login::locked_until(&mut *tx, email).await? {
-        return Ok(RequestOutcome::Locked { until });
-    }
-    if login::codes_sent_to_email_since(&mut *tx, email, rules::EMAIL_WINDOW).await?
-        >= rules::MAX_CODES_PER_EMAIL
-    {
+    let sent_from_here =
+        login::codes_sent_to_email_since(&mut *tx, email, Some(&client_key), rules::EMAIL_WINDOW)
+            .await?;
+    if sent_from_here >= rules::MAX_CODES_PER_EMAIL {
         return Ok(RequestOutcome::TooManyForEmail);
+    }
+    let sent_from_all =
+        login::codes_sent_to_email_since(&mut *tx, email, None, rules::EMAIL_CEILING_WINDOW)
+            .await?;
+    if sent_from_all >= rules::MAX_CODES_PER_EMAIL_CEILING {
+        return Ok(RequestOutcome::TooManyForEmailEverywhere);
     }
     if login::codes_requested_by_client_since(&mut *tx, &client_key, rules::IP_WINDOW).await?
         >= rules::MAX_CODES_PER_IP
     {
         return Ok(RequestOutcome::TooManyForIp);
     }
-    let may_sign_in = state.settings.signup == SignupPolicy::Open
-        || users::find_by_email(&mut *tx, email).await?.is_some();
+    let link_only = login::lockout(&mut *tx, email, &client_key)
+        .await?
+        .is_some();
+    let may_sign_in = match users::find_by_email(&mut *tx, email).await? {
+        Some(user) => !user.is_disabled(),
+        None => state.settings.signup == SignupPolicy::Open,
+    };
 
     let code = LoginCode::generate();
     let code_id = Uuid::new_v4();
     let hash = code_hash(state, code_id, &code).finalize().into_bytes();
-    login::kill_live_codes(&mut *tx, email).await?;
+    let (link_token, link_hash) = new_token();
+    login::kill_live_codes(&mut *tx, email, &client_key).await?;
     let expires_at = login::insert_code(
         &mut *tx,
-        code_id,
-        email,
-        &hash,
-        Some(&client_key),
-        rules::CODE_LIFETIME,
+        &NewCode {
+            id: code_id,
+            email,
+            code_hash: &hash,
+            client_key: &client_key,
+            link_hash: &link_hash,
+            lifetime: rules::CODE_LIFETIME,
+        },
     )
     .await?;
     tx.commit().await?;
 
     if may_sign_in {
-        send_code_mail(state, email.clone(), code, expires_at);
+        send_code_mail(state, email.clone(), code, link_token, expires_at);
     }
-    Ok(RequestOutcome::Sent { code_id })
+    Ok(RequestOutcome::Sent { code_id, link_only })
 }
 
 /// Renders and sends in the background: the answer must neither wait for the
 /// mail nor take longer for an address that gets one (S3).
-fn send_code_mail(state: &AppState, email: Email, code: LoginCode, expires_at: OffsetDateTime) {
+fn send_code_mail(
+    state: &AppState,
+    email: Email,
+    code: LoginCode,
+    link_token: String,
+    expires_at: OffsetDateTime,
+) {
     let mailer = state.mailer.clone();
     let sign_in_url = state.settings.link("/login/code");
+    let link = state.settings.link(&format!("/login/email/{link_token}"));
     tokio::spawn(async move {
         let expires = expires_at
             .format(time::macros::format_description!("[hour]:[minute] UTC"))
@@ -114,6 +153,7 @@ fn send_code_mail(state: &AppState, email: Email, code: LoginCode, expires_at: O
             code: code.expose(),
             minutes: rules::CODE_LIFETIME.as_secs() / 60,
             sign_in_url: &sign_in_url,
+            link: &link,
             expires_at: &expires,
         }
         .render(&email);
@@ -127,19 +167,42 @@ fn send_code_mail(state: &AppState, email: Email, code: LoginCode, expires_at: O
     });
 }
 
+/// The address a mail link signs in, while its code is still live (for the
+/// page that asks for the code).
+pub async fn email_of_link(state: &AppState, token: &str) -> Result<Option<String>> {
+    Ok(login::find_by_link(&state.db, &token_hash(token))
+        .await?
+        .filter(|row| row.dead_at.is_none() && !row.expired)
+        .map(|row| row.email))
+}
+
 pub async fn verify_code(
     state: &AppState,
-    code_id: Uuid,
-    email: &Email,
+    entry: Entry,
     code: &LoginCode,
     client: &ClientInfo,
 ) -> Result<VerifyOutcome> {
+    let client_key = rules::rate_limit_key(client.ip);
     let mut tx = state.db.begin().await?;
-    // one try at a time per address: the failure count and the lockout below
-    // then hold under parallel guessing
-    login::lock_address(&mut *tx, email).await?;
-    if let Some(until) = login::locked_until(&mut *tx, email).await? {
-        return Ok(VerifyOutcome::Locked { until });
+    let (code_id, email, method) = match entry {
+        Entry::Browser { code_id, email } => (code_id, email, "email_code"),
+        Entry::MailLink { token } => {
+            let Some(row) = login::find_by_link(&mut *tx, &token_hash(&token)).await? else {
+                return Ok(VerifyOutcome::NoLongerValid);
+            };
+            let email = Email::parse(&row.email)
+                .map_err(|e| crate::AppError::Internal(format!("stored address: {e}")))?;
+            (row.id, email, "email_link")
+        }
+    };
+    // one try at a time per address: the failure counts and the lockouts
+    // below then hold under parallel guessing
+    login::lock_address(&mut *tx, &email).await?;
+    if method == "email_code"
+        && let Some(lockout) = login::lockout(&mut *tx, &email, &client_key).await?
+    {
+        // the mail's link is the owner's way in: no lockout reaches it
+        return Ok(VerifyOutcome::Locked(lockout));
     }
     let Some(row) = login::lock_code(&mut *tx, code_id).await? else {
         return Ok(VerifyOutcome::NoLongerValid);
@@ -165,25 +228,31 @@ pub async fn verify_code(
     {
         let attempts =
             login::record_wrong_attempt(&mut *tx, code_id, rules::MAX_ATTEMPTS_PER_CODE).await?;
-        let failures = login::record_failure(&mut *tx, email, rules::FAILURE_WINDOW).await?;
-        let locked = failures >= rules::MAX_FAILURES_PER_WINDOW;
-        if locked {
-            login::lock_out(&mut *tx, email, rules::LOCKOUT).await?;
+        let failures =
+            login::record_failure(&mut *tx, &email, &client_key, rules::FAILURE_WINDOW).await?;
+        let everywhere = failures.from_all >= rules::MAX_FAILURES_PER_EMAIL;
+        let here = failures.from_client >= rules::MAX_FAILURES_PER_CLIENT;
+        if here {
+            login::lock_out(&mut *tx, &email, &client_key, rules::LOCKOUT).await?;
+        }
+        if everywhere {
+            login::lock_out(&mut *tx, &email, EVERY_CLIENT, rules::LOCKOUT).await?;
         }
         audit::record(
             &mut *tx,
             event(
                 "sign_in_failed",
-                json!({ "method": "email_code", "attempt": attempts, "locked": locked }),
+                json!({ "method": method, "attempt": attempts, "locked": here || everywhere,
+                        "locked_everywhere": everywhere }),
             ),
         )
         .await?;
         tx.commit().await?;
-        if locked {
-            let until = login::locked_until(&state.db, email)
-                .await?
-                .unwrap_or_else(OffsetDateTime::now_utc);
-            return Ok(VerifyOutcome::Locked { until });
+        if method == "email_code"
+            && (here || everywhere)
+            && let Some(lockout) = login::lockout(&state.db, &email, &client_key).await?
+        {
+            return Ok(VerifyOutcome::Locked(lockout));
         }
         return Ok(if attempts >= rules::MAX_ATTEMPTS_PER_CODE {
             VerifyOutcome::TooManyTries
@@ -195,10 +264,15 @@ pub async fn verify_code(
     }
 
     login::mark_used(&mut *tx, code_id).await?;
-    let user = match users::find_by_email(&mut *tx, email).await? {
+    let user = match users::find_by_email(&mut *tx, &email).await? {
+        Some(user) if user.is_disabled() => {
+            // no mail went to a disabled account: only a blind guess gets here
+            tx.commit().await?;
+            return Ok(VerifyOutcome::NoLongerValid);
+        }
         Some(user) => user,
         None if state.settings.signup == SignupPolicy::Open => {
-            users::find_or_create(&mut *tx, email).await?
+            users::find_or_create(&mut *tx, &email).await?
         }
         // no code was mailed to this address, so only a blind guess gets here
         None => {
@@ -211,7 +285,7 @@ pub async fn verify_code(
         &mut *tx,
         audit::NewEvent {
             actor_id: Some(user.user_id()),
-            ..event("sign_in", json!({ "method": "email_code" }))
+            ..event("sign_in", json!({ "method": method }))
         },
     )
     .await?;

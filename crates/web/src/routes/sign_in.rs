@@ -1,16 +1,19 @@
 //! Sign-in with a one-time code: `/login` asks for the email, `/login/code`
-//! for the code.
+//! for the code in the browser that asked; `/login/email/{token}`, the
+//! link in the code's mail, for the code in any browser.
 
 use crate::extract::{ClientInfo, CsrfToken, Form, MaybeUser};
-use crate::sign_in::{self, RequestOutcome, VerifyOutcome};
+use crate::sign_in::{self, Entry, RequestOutcome, VerifyOutcome};
+use crate::tokens::looks_like_token;
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use bucketdesk_db::login::Lockout;
 use bucketdesk_domain::Email;
 use bucketdesk_domain::login::LoginCode;
 use serde::Deserialize;
@@ -21,6 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(show_email_form).post(request_code))
         .route("/login/code", get(show_code_form).post(submit_code))
+        .route(
+            "/login/email/{token}",
+            get(show_link_form).post(submit_link_code),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -42,6 +49,19 @@ struct CodePage {
     csrf: String,
     email: String,
     next: String,
+    /// Codes typed here do not work for this address now: use the mail's link.
+    link_only: bool,
+    error: Option<String>,
+    signed_in: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sign_in/link.html")]
+struct LinkPage {
+    csrf: String,
+    /// The address this link signs in; none when the link no longer works.
+    email: Option<String>,
+    action: String,
     error: Option<String>,
     signed_in: bool,
 }
@@ -98,42 +118,49 @@ async fn request_code(
     Form(form): Form<EmailForm>,
 ) -> Result<Response> {
     let next = next_path(&form.next);
-    let again = |error: String, status: StatusCode| {
+    let again = |error: &str| {
         let email = form.email.chars().take(300).collect();
-        (
-            status,
-            EmailPage {
-                csrf: csrf.clone(),
-                github: state.github.is_some(),
-                next: next.clone(),
-                email,
-                error: Some(error),
-                notice: None,
-                signed_in: false,
-            },
-        )
-            .into_response()
+        EmailPage {
+            csrf: csrf.clone(),
+            github: state.github.is_some(),
+            next: next.clone(),
+            email,
+            error: Some(error.to_owned()),
+            notice: None,
+            signed_in: false,
+        }
     };
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
-        Err(e) => return Ok(again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
-    };
-    match sign_in::request_code(&state, &email, &client).await? {
-        RequestOutcome::Sent { code_id } => {
-            let next = (!next.is_empty()).then(|| next.clone());
-            session::set_pending_login(&session, session::PendingLogin { code_id, email: email.to_string(), next }).await?;
-            Ok(Redirect::to("/login/code").into_response())
+        Err(e) => {
+            let page = again(&e.to_string());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-        RequestOutcome::TooManyForEmail => Ok(again(
-            "Three codes were sent to this address in the last 15 minutes. Use the newest one, or wait a few minutes and ask again.".into(),
-            StatusCode::TOO_MANY_REQUESTS,
-        )),
-        RequestOutcome::TooManyForIp => Ok(again(
-            "Too many codes were asked for from your network in the last hour. Wait a while and try again.".into(),
-            StatusCode::TOO_MANY_REQUESTS,
-        )),
-        RequestOutcome::Locked { until } => Ok(again(locked_message(until), StatusCode::TOO_MANY_REQUESTS)),
-    }
+    };
+    let too_many = match sign_in::request_code(&state, &email, &client).await? {
+        RequestOutcome::Sent { code_id, link_only } => {
+            let pending = session::PendingLogin {
+                code_id,
+                email: email.to_string(),
+                next: (!next.is_empty()).then(|| next.clone()),
+                link_only,
+            };
+            session::set_pending_login(&session, pending).await?;
+            return Ok(Redirect::to("/login/code").into_response());
+        }
+        RequestOutcome::TooManyForEmail => {
+            "Three codes were sent to this address from your network in the last 15 minutes. \
+             Use the newest one, or wait a few minutes and ask again."
+        }
+        RequestOutcome::TooManyForEmailEverywhere => {
+            "Many codes were sent to this address in the last hour, so no more go out for now. \
+             Use the newest email: its sign-in link works in any browser, with its code."
+        }
+        RequestOutcome::TooManyForIp => {
+            "Too many codes were asked for from your network in the last hour. Wait a while and try again."
+        }
+    };
+    Ok((StatusCode::TOO_MANY_REQUESTS, again(too_many)).into_response())
 }
 
 async fn show_code_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<Response> {
@@ -142,6 +169,7 @@ async fn show_code_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<
             csrf,
             email: pending.email,
             next: pending.next.unwrap_or_default(),
+            link_only: pending.link_only,
             error: None,
             signed_in: false,
         }
@@ -154,6 +182,34 @@ async fn show_code_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<
 struct CodeForm {
     #[serde(default)]
     code: String,
+}
+
+/// The words for an outcome that is not a sign-in.
+fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
+    let dead = |message: &str| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{message} Ask for a new code."),
+        )
+    };
+    match outcome {
+        VerifyOutcome::SignedIn(_) => (StatusCode::OK, String::new()),
+        VerifyOutcome::Wrong { tries_left } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "That code is not right. {tries_left} {} left for this code.",
+                if *tries_left == 1 { "try" } else { "tries" }
+            ),
+        ),
+        VerifyOutcome::TooManyTries => {
+            dead("That code is not right, and it has been tried too often, so it no longer works.")
+        }
+        VerifyOutcome::Expired => dead("This code has expired: codes work for 10 minutes."),
+        VerifyOutcome::NoLongerValid => {
+            dead("This code no longer works: it was already used, or a newer code replaced it.")
+        }
+        VerifyOutcome::Locked(lockout) => (StatusCode::TOO_MANY_REQUESTS, locked_message(lockout)),
+    }
 }
 
 async fn submit_code(
@@ -173,7 +229,8 @@ async fn submit_code(
                 next: String::new(),
                 email: String::new(),
                 error: Some(
-                    "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser."
+                    "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser, \
+                     or open the sign-in link in the code's email."
                         .into(),
                 ),
                 notice: None,
@@ -182,13 +239,14 @@ async fn submit_code(
         )
             .into_response());
     };
-    let again = |error: String, status: StatusCode| {
+    let again = |(status, error): (StatusCode, String)| {
         (
             status,
             CodePage {
                 csrf: csrf.clone(),
                 email: pending.email.clone(),
                 next: pending.next.clone().unwrap_or_default(),
+                link_only: pending.link_only,
                 error: Some(error),
                 signed_in: false,
             },
@@ -197,47 +255,103 @@ async fn submit_code(
     };
     let code = match LoginCode::parse(&form.code) {
         Ok(code) => code,
-        Err(e) => return Ok(again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(e) => return Ok(again((StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))),
     };
     let email = Email::parse(&pending.email)
         .map_err(|_| AppError::Internal("bad email in session".into()))?;
-    let outcome = sign_in::verify_code(&state, pending.code_id, &email, &code, &client).await?;
-    let dead = |message: &str| {
-        again(
-            format!("{message} Ask for a new code below."),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+    let entry = Entry::Browser {
+        code_id: pending.code_id,
+        email,
     };
-    Ok(match outcome {
+    match sign_in::verify_code(&state, entry, &code, &client).await? {
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
         VerifyOutcome::SignedIn(user) => {
             session::sign_in(&session, &user).await?;
-            Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response()
+            Ok(Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response())
         }
-        VerifyOutcome::Wrong { tries_left } => again(
-            format!(
-                "That code is not right. {tries_left} {} left for this code.",
-                if tries_left == 1 { "try" } else { "tries" }
-            ),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        VerifyOutcome::TooManyTries => {
-            dead("That code is not right, and it has been tried too often, so it no longer works.")
-        }
-        VerifyOutcome::Expired => dead("This code has expired: codes work for 10 minutes."),
-        VerifyOutcome::NoLongerValid => {
-            dead("This code no longer works: it was already used, or a newer code replaced it.")
-        }
-        VerifyOutcome::Locked { until } => {
-            again(locked_message(until), StatusCode::TOO_MANY_REQUESTS)
-        }
+        other => Ok(again(refusal(&other))),
+    }
+}
+
+async fn link_page(state: &AppState, token: &str, csrf: String) -> Result<LinkPage> {
+    let email = if looks_like_token(token) {
+        sign_in::email_of_link(state, token).await?
+    } else {
+        None
+    };
+    Ok(LinkPage {
+        csrf,
+        email,
+        action: format!("/login/email/{token}"),
+        error: None,
+        signed_in: false,
     })
 }
 
-fn locked_message(until: OffsetDateTime) -> String {
-    let minutes = ((until - OffsetDateTime::now_utc()).whole_seconds().max(60) + 59) / 60;
+async fn show_link_form(
+    State(state): State<AppState>,
+    CsrfToken(csrf): CsrfToken,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let page = link_page(&state, &token, csrf).await?;
+    let status = if page.email.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    Ok((status, page).into_response())
+}
+
+/// The code entered on the mail link's page: works in any browser, and no
+/// lockout stops it (whoever has the link has the mailbox); the code's own
+/// five tries still hold.
+async fn submit_link_code(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Path(token): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    let mut page = link_page(&state, &token, csrf).await?;
+    if page.email.is_none() {
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let code = match LoginCode::parse(&form.code) {
+        Ok(code) => code,
+        Err(e) => {
+            page.error = Some(e.to_string());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match sign_in::verify_code(&state, Entry::MailLink { token }, &code, &client).await? {
+        VerifyOutcome::SignedIn(user) => {
+            session::sign_in(&session, &user).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        other => {
+            let (status, error) = refusal(&other);
+            page.error = Some(error);
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+fn locked_message(lockout: &Lockout) -> String {
+    let minutes = ((lockout.until - OffsetDateTime::now_utc())
+        .whole_seconds()
+        .max(60)
+        + 59)
+        / 60;
+    let whose = if lockout.everywhere {
+        "from anywhere"
+    } else {
+        "from your network"
+    };
     format!(
-        "Sign-in by code is locked for this address for {minutes} more minutes, after too many wrong codes. If that was not you, someone may be guessing: nothing else is needed from you."
+        "After too many wrong codes {whose}, codes typed here do not work for this address for {minutes} more minutes. \
+         If it is your address, open the sign-in link in the code's email (it works in any browser) and enter the code there. \
+         If the wrong codes were not yours, someone may be guessing: they cannot get in without your email."
     )
 }

@@ -235,6 +235,8 @@ const READS: &[Row] = &[
     row("GET", "/readyz", [200, 200, 200, 200, 200, 200, 200]),
     row("GET", "/login", [200, 303, 303, 303, 303, 303, 303]),
     row("GET", "/login/code", [303, 303, 303, 303, 303, 303, 303]),
+    // (an invitation's token is no sign-in link: gone, for everyone)
+    row("GET", "/login/email/{token}", [410; 7]),
     // this world has no GitHub app set up: sign-in with GitHub is not there
     row("GET", "/auth/github", [404; 7]),
     row("GET", "/auth/github/callback", [404; 7]),
@@ -380,6 +382,12 @@ const WRITES: &[Row] = &[
         "/login/code",
         &[("code", "123456")],
         [400, 400, 400, 400, 400, 400, 400],
+    ),
+    with_form(
+        "POST",
+        "/login/email/{token}",
+        &[("code", "123456")],
+        [410; 7],
     ),
     row("POST", "/logout", [303, 303, 303, 303, 303, 303, 303]),
     row(

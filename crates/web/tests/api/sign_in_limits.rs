@@ -40,7 +40,7 @@ async fn a_code_dies_after_five_wrong_tries() {
 }
 
 #[tokio::test]
-async fn ten_wrong_codes_in_an_hour_lock_code_sign_in() {
+async fn ten_wrong_codes_from_one_network_in_an_hour_lock_codes_typed_there() {
     let app = TestApp::spawn().await;
     app.create_user("alice@example.com").await;
     let browser = app.browser();
@@ -51,21 +51,28 @@ async fn ten_wrong_codes_in_an_hour_lock_code_sign_in() {
             wrong_code(&browser, &code).await;
         }
     }
-    let page = browser.request_code("alice@example.com").await;
-    assert_eq!(page.status, 429);
-    assert!(page.body.contains("locked"), "{}", page.body);
-    assert_eq!(
-        app.mail.count_to("alice@example.com"),
-        2,
-        "no third code is sent"
+    // a code still goes out, but only its mail's link takes it now
+    let asked = browser.request_code("alice@example.com").await;
+    assert_eq!(asked.status, 303);
+    let page = browser.get("/login/code").await;
+    assert!(
+        page.body.contains("codes typed here do not work"),
+        "{}",
+        page.body
     );
+    let mail = app.mail.wait_for_nth("alice@example.com", 3).await;
+    let code = code_in(&mail.text).unwrap();
+    let typed = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(typed.status, 429);
+    assert!(typed.body.contains("from your network"), "{}", typed.body);
 
-    let locked_for: f64 = sqlx::query_scalar(
-        "select extract(epoch from locked_until - now())::float8 from login_lockouts",
+    let (client, locked_for): (String, f64) = sqlx::query_as(
+        "select client_key, extract(epoch from locked_until - now())::float8 from login_lockouts",
     )
     .fetch_one(&app.db)
     .await
     .unwrap();
+    assert_eq!(client, "127.0.0.1", "this network only");
     assert!(
         (3500.0..=3600.0).contains(&locked_for),
         "locked for an hour, not {locked_for}s"
@@ -244,4 +251,140 @@ async fn ipv6_clients_are_limited_per_slash_64() {
         same_network.status, 429,
         "another address in the same /64 counts against the same limit"
     );
+}
+
+/// The sign-in link in a code mail, as a path.
+fn mail_link(text: &str) -> String {
+    let start = text
+        .find("/login/email/")
+        .expect("a sign-in link in the mail");
+    text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_stranger_on_another_network_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    // Alice asks for a code first; a stranger elsewhere then does all he can
+    let alice = app.browser();
+    let alices_code = app.ask_for_code(&alice, "alice@example.com").await;
+    let stranger = app.browser_from("203.0.113.66");
+    let mut asked = Vec::new();
+    for _ in 0..3 {
+        asked.push(stranger.request_code("alice@example.com").await.status);
+        for guess in ["000000", "111111", "222222", "333333", "444444"] {
+            stranger.post("/login/code", &[("code", guess)]).await;
+        }
+    }
+    asked.push(stranger.request_code("alice@example.com").await.status);
+    assert_eq!(asked, [303, 303, 303, 429], "the stranger's own allowance");
+    let locked: Vec<String> = sqlx::query_scalar("select client_key from login_lockouts")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        locked,
+        ["203.0.113.66"],
+        "the stranger locked himself out, not Alice"
+    );
+
+    // Alice's code was not killed by the stranger's, and works
+    let signed_in = alice.post("/login/code", &[("code", &alices_code)]).await;
+    assert_eq!(signed_in.location(), Some("/"), "{}", signed_in.body);
+    // and a new one from her network too
+    let again = app.browser();
+    app.sign_in(&again, "alice@example.com").await;
+}
+
+#[tokio::test]
+async fn when_codes_are_locked_everywhere_the_mail_link_with_its_code_still_signs_in() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    sqlx::query(
+        "insert into login_lockouts (email, client_key, locked_until)
+         values ('alice@example.com', '', now() + interval '1 hour')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let browser = app.browser();
+    assert_eq!(browser.request_code("alice@example.com").await.status, 303);
+    let mail = app.last_email_to("alice@example.com").await;
+    let code = code_in(&mail.text).unwrap();
+    let typed = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(typed.status, 429);
+    assert!(typed.body.contains("from anywhere"), "{}", typed.body);
+
+    // on the phone, say: another browser, no session
+    let phone = app.browser();
+    let link = mail_link(&mail.text);
+    let page = phone.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Sign in as alice@example.com"),
+        "{}",
+        page.body
+    );
+    let signed_in = phone.post(&link, &[("code", &code)]).await;
+    assert_eq!(signed_in.location(), Some("/"), "{}", signed_in.body);
+    assert_eq!(phone.get("/").await.status, 200);
+    let method: String = sqlx::query_scalar(
+        "select details ->> 'method' from audit_events where action = 'sign_in'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(method, "email_link");
+
+    // once used, the link is spent
+    let spent = app.browser().get(&link).await;
+    assert_eq!(spent.status, 410);
+    assert!(spent.body.contains("no longer works"));
+}
+
+#[tokio::test]
+async fn the_mail_link_needs_the_code_and_gives_it_five_tries() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    app.browser().request_code("alice@example.com").await;
+    let mail = app.last_email_to("alice@example.com").await;
+    let (code, link) = (code_in(&mail.text).unwrap(), mail_link(&mail.text));
+    let visitor = app.browser();
+    visitor.get(&link).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in (1..=4).rev() {
+        let page = visitor.post(&link, &[("code", wrong)]).await;
+        assert_eq!(page.status, 422);
+        assert!(page.body.contains(&format!("{left} tr")), "{}", page.body);
+    }
+    let dead = visitor.post(&link, &[("code", wrong)]).await;
+    assert!(dead.body.contains("tried too often"), "{}", dead.body);
+    assert_eq!(visitor.post(&link, &[("code", &code)]).await.status, 410);
+    assert_eq!(visitor.get("/").await.location(), Some("/login"));
+    assert_eq!(
+        app.browser().get("/login/email/not-a-token").await.status,
+        410
+    );
+}
+
+#[tokio::test]
+async fn no_address_is_sent_more_than_twenty_codes_an_hour_from_all_networks() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice@example.com").await;
+    for n in 0..7 {
+        let elsewhere = app.browser_from(&format!("198.51.100.{}", n + 10));
+        for _ in 0..3 {
+            let status = elsewhere.request_code("alice@example.com").await.status;
+            if n * 3 < 20 {
+                assert!(status == 303 || status == 429);
+            }
+        }
+    }
+    let one_more = app.browser_from("192.0.2.200");
+    let page = one_more.request_code("alice@example.com").await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("Many codes were sent"), "{}", page.body);
+    app.mail.wait_for_nth("alice@example.com", 20).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail.count_to("alice@example.com"), 20);
 }
