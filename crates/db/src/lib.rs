@@ -9,6 +9,7 @@ pub mod invites;
 pub mod links;
 pub mod login;
 pub mod members;
+pub mod sessions;
 pub mod users;
 pub mod workspaces;
 

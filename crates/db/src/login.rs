@@ -70,7 +70,8 @@ pub struct NewCode<'a> {
     pub email: &'a Email,
     pub code_hash: &'a [u8],
     pub client_key: &'a str,
-    pub link_hash: &'a [u8],
+    /// The hash of its mail's sign-in link; none for codes that only confirm.
+    pub link_hash: Option<&'a [u8]>,
     pub lifetime: Duration,
 }
 

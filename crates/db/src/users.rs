@@ -64,29 +64,6 @@ pub async fn find_for_session(
     .await
 }
 
-/// Records that a signed-in session was signed out, so no copy of it works again.
-pub async fn end_session(
-    db: impl PgExecutor<'_>,
-    session_id: Uuid,
-    forget_after: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into ended_sessions (id, forget_after) values ($1, $2) on conflict (id) do nothing",
-    )
-    .bind(session_id)
-    .bind(forget_after)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn forget_old_ended_sessions(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query("delete from ended_sessions where forget_after < now()")
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
 /// Creates the account, or returns the existing one for that email.
 pub async fn find_or_create(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Result<User> {
     // `do update` (a no-op) rather than `do nothing` so the row comes back either way

@@ -6,5 +6,8 @@ mod messages;
 mod transport;
 
 pub use lettre::message::Mailbox;
-pub use messages::{InviteMail, LinkDownloadedMail, LoginCodeMail, OutgoingMail};
+pub use messages::{
+    AccountChangedMail, ConfirmCodeMail, InviteMail, LinkDownloadedMail, LoginCodeMail,
+    OutgoingMail,
+};
 pub use transport::{MailConfigError, MailError, Mailer};

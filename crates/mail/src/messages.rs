@@ -129,6 +129,73 @@ impl LinkDownloadedMail<'_> {
     }
 }
 
+#[derive(Template)]
+#[template(path = "email/confirm_code/body.txt")]
+struct ConfirmCodeText<'a> {
+    m: &'a ConfirmCodeMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/confirm_code/body.html")]
+struct ConfirmCodeHtml<'a> {
+    m: &'a ConfirmCodeMail<'a>,
+}
+
+/// A code a signed-in person types to prove it is them before changing how
+/// they sign in (S18). No sign-in link: it confirms, it does not sign in.
+pub struct ConfirmCodeMail<'a> {
+    pub code: &'a str,
+    /// The change, e.g. "linking GitHub to your account".
+    pub what: &'a str,
+    pub minutes: u64,
+    pub expires_at: &'a str,
+}
+
+impl ConfirmCodeMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: "Your bucketdesk confirmation code".to_owned(),
+            text: ConfirmCodeText { m: self }.render()?,
+            html: ConfirmCodeHtml { m: self }.render()?,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/account_changed/body.txt")]
+struct AccountChangedText<'a> {
+    m: &'a AccountChangedMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/account_changed/body.html")]
+struct AccountChangedHtml<'a> {
+    m: &'a AccountChangedMail<'a>,
+}
+
+/// Tells the owner that how they sign in changed (S18).
+pub struct AccountChangedMail<'a> {
+    /// What happened, e.g. "GitHub account bob-gh was linked".
+    pub what: &'a str,
+    pub email: &'a str,
+    pub at: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub account_link: &'a str,
+}
+
+impl AccountChangedMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: format!("{} on your bucketdesk account", self.what),
+            text: AccountChangedText { m: self }.render()?,
+            html: AccountChangedHtml { m: self }.render()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

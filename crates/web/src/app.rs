@@ -56,7 +56,7 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     bucketdesk_db::login::delete_stale(&state.db).await?;
-    bucketdesk_db::users::forget_old_ended_sessions(&state.db).await
+    bucketdesk_db::sessions::forget_old(&state.db, state.settings.session_absolute).await
 }
 
 /// The whole application. Layers run outside-in in the reverse order they are

@@ -14,6 +14,47 @@ pub fn utc_minutes(t: OffsetDateTime) -> String {
     .unwrap_or_default()
 }
 
+/// A user agent in a few words people recognise: "Firefox on Linux".
+pub fn device(user_agent: &str) -> String {
+    let has = |part: &str| user_agent.contains(part);
+    let browser = if has("Edg/") {
+        "Edge"
+    } else if has("OPR/") {
+        "Opera"
+    } else if has("Firefox/") {
+        "Firefox"
+    } else if has("Chrome/") || has("Chromium/") {
+        "Chrome"
+    } else if has("Safari/") {
+        "Safari"
+    } else {
+        // a script or tool: its own name, short
+        return user_agent
+            .split_whitespace()
+            .next()
+            .unwrap_or("An unknown browser")
+            .chars()
+            .take(40)
+            .collect();
+    };
+    let system = if has("iPhone") || has("iPad") {
+        "iOS"
+    } else if has("Android") {
+        "Android"
+    } else if has("Windows") {
+        "Windows"
+    } else if has("Mac OS X") || has("Macintosh") {
+        "macOS"
+    } else if has("CrOS") {
+        "ChromeOS"
+    } else if has("Linux") {
+        "Linux"
+    } else {
+        return browser.to_owned();
+    };
+    format!("{browser} on {system}")
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
@@ -92,4 +133,21 @@ pub async fn fill_bare_errors(response: Response) -> Response {
         return page;
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device;
+
+    #[test]
+    fn devices_read_as_browser_on_system() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0";
+        assert_eq!(device(firefox), "Firefox on Linux");
+        assert_eq!(device(iphone), "Safari on iOS");
+        assert_eq!(device(edge), "Edge on Windows");
+        assert_eq!(device("curl/8.5.0"), "curl/8.5.0");
+        assert_eq!(device(""), "An unknown browser");
+    }
 }

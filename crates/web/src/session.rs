@@ -3,6 +3,8 @@
 //! the cookie holds only the random id.
 
 use crate::Settings;
+use crate::extract::ClientInfo;
+use bucketdesk_db::sessions;
 use bucketdesk_db::users::User;
 use bucketdesk_domain::UserId;
 use serde::{Deserialize, Serialize};
@@ -55,6 +57,21 @@ pub struct SignedIn {
     pub epoch: i32,
     pub signed_in_at: i64,
     pub seen_at: i64,
+    /// When the person last proved it was them again with a fresh code
+    /// (S18: needed before changing how they sign in).
+    #[serde(default)]
+    pub reauthenticated_at: Option<i64>,
+}
+
+/// How long a fresh proof of identity lets someone change how they sign in.
+pub const REAUTHENTICATION_LIFETIME_SECS: i64 = 10 * 60;
+
+impl SignedIn {
+    /// Whether the person proved it was them within the last ten minutes.
+    pub fn freshly_reauthenticated(&self) -> bool {
+        self.reauthenticated_at
+            .is_some_and(|at| now() - at < REAUTHENTICATION_LIFETIME_SECS)
+    }
 }
 
 /// A browser that asked for a code and may now enter it (S4: the code works
@@ -95,44 +112,76 @@ pub async fn signed_in(
     session.get(SIGNED_IN).await
 }
 
-/// Marks the session as seen now, when the last mark is stale.
+/// Marks the session as seen now, when the last mark is stale: in the
+/// session (its idle expiry) and in the owner's list of sessions.
 pub async fn touch(
+    db: &bucketdesk_db::PgPool,
     session: &Session,
     state: &SignedIn,
-) -> Result<(), tower_sessions::session::Error> {
+) -> Result<(), crate::AppError> {
     if now() - state.seen_at >= SEEN_REFRESH_SECS {
-        session
-            .insert(
-                SIGNED_IN,
-                SignedIn {
-                    seen_at: now(),
-                    ..state.clone()
-                },
-            )
-            .await?;
+        let seen = SignedIn {
+            seen_at: now(),
+            ..state.clone()
+        };
+        session.insert(SIGNED_IN, seen).await?;
+        sessions::seen(db, state.id).await?;
     }
     Ok(())
 }
 
 /// Signs the browser in: a new session id (so an id planted or seen before
-/// sign-in is worthless, S6) and the user. CSRF tokens are bound to the
-/// sign-in, so those of pages shown before stop working.
-pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
+/// sign-in is worthless, S6) and the user, and lists the sign-in among the
+/// user's sessions. CSRF tokens are bound to the sign-in, so those of pages
+/// shown before stop working. `method`: `email_code`, `email_link`, `github`.
+pub async fn sign_in(
+    db: &bucketdesk_db::PgPool,
+    session: &Session,
+    user: &User,
+    client: &ClientInfo,
+    method: &str,
+) -> Result<(), crate::AppError> {
+    let id = Uuid::new_v4();
+    sessions::start(
+        db,
+        &sessions::NewSession {
+            id,
+            user: user.user_id(),
+            epoch: user.session_epoch,
+            method,
+            ip: client.ip_str(),
+            user_agent: client.user_agent.as_deref(),
+        },
+    )
+    .await?;
     session.cycle_id().await?;
     session.remove_value(PENDING_LOGIN).await?;
     let at = now();
-    session
-        .insert(
-            SIGNED_IN,
-            SignedIn {
-                id: Uuid::new_v4(),
-                user_id: user.user_id(),
-                epoch: user.session_epoch,
-                signed_in_at: at,
-                seen_at: at,
-            },
-        )
-        .await
+    let signed_in = SignedIn {
+        id,
+        user_id: user.user_id(),
+        epoch: user.session_epoch,
+        signed_in_at: at,
+        seen_at: at,
+        reauthenticated_at: None,
+    };
+    session.insert(SIGNED_IN, signed_in).await?;
+    Ok(())
+}
+
+/// Records that the person just proved it was them again (S18).
+pub async fn mark_reauthenticated(
+    db: &bucketdesk_db::PgPool,
+    session: &Session,
+    state: &SignedIn,
+) -> Result<(), crate::AppError> {
+    let fresh = SignedIn {
+        reauthenticated_at: Some(now()),
+        ..state.clone()
+    };
+    session.insert(SIGNED_IN, fresh).await?;
+    sessions::reauthenticated(db, state.id).await?;
+    Ok(())
 }
 
 /// Forgets the session: its row is deleted and the cookie removed. Enough
@@ -154,7 +203,7 @@ pub async fn sign_out(
     let forget_after = OffsetDateTime::from_unix_timestamp(signed_in.signed_in_at)
         .unwrap_or_else(|_| OffsetDateTime::now_utc())
         + lifetime;
-    bucketdesk_db::users::end_session(db, signed_in.id, forget_after).await?;
+    sessions::end(db, signed_in.id, forget_after).await?;
     discard(session).await?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use bucketdesk_db::login::{EVERY_CLIENT, Lockout, NewCode};
 use bucketdesk_db::{audit, login, users};
 use bucketdesk_domain::login::{self as rules, LoginCode};
 use bucketdesk_domain::{Email, SignupPolicy};
-use bucketdesk_mail::LoginCodeMail;
+use bucketdesk_mail::{ConfirmCodeMail, LoginCodeMail};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -40,8 +40,20 @@ pub enum RequestOutcome {
     TooManyForIp,
 }
 
+/// What a code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Signing in: the mail carries a sign-in link too.
+    SignIn,
+    /// A signed-in person proving it is them before changing how they sign
+    /// in (S18); `what` names the change in the mail. No link: the code is
+    /// entered where it was asked for.
+    Confirm { what: &'static str },
+}
+
 pub enum VerifyOutcome {
-    SignedIn(users::User),
+    /// The code was right: it is this person.
+    Verified(users::User),
     Wrong {
         tries_left: i32,
     },
@@ -75,6 +87,7 @@ pub async fn request_code(
     state: &AppState,
     email: &Email,
     client: &ClientInfo,
+    purpose: Purpose,
 ) -> Result<RequestOutcome> {
     let client_key = rules::rate_limit_key(client.ip);
     // Every check and write happens in one transaction holding a lock on the
@@ -111,7 +124,7 @@ pub async fn request_code(
     let code = LoginCode::generate();
     let code_id = Uuid::new_v4();
     let hash = code_hash(state, code_id, &code).finalize().into_bytes();
-    let (link_token, link_hash) = new_token();
+    let link = (purpose == Purpose::SignIn).then(new_token);
     login::kill_live_codes(&mut *tx, email, &client_key).await?;
     let expires_at = login::insert_code(
         &mut *tx,
@@ -120,7 +133,7 @@ pub async fn request_code(
             email,
             code_hash: &hash,
             client_key: &client_key,
-            link_hash: &link_hash,
+            link_hash: link.as_ref().map(|(_, hash)| hash.as_slice()),
             lifetime: rules::CODE_LIFETIME,
         },
     )
@@ -128,7 +141,8 @@ pub async fn request_code(
     tx.commit().await?;
 
     if may_sign_in {
-        send_code_mail(state, email.clone(), code, link_token, expires_at);
+        let link = link.map(|(token, _)| state.settings.link(&format!("/login/email/{token}")));
+        send_code_mail(state, email.clone(), code, purpose, link, expires_at);
     }
     Ok(RequestOutcome::Sent { code_id, link_only })
 }
@@ -139,30 +153,40 @@ fn send_code_mail(
     state: &AppState,
     email: Email,
     code: LoginCode,
-    link_token: String,
+    purpose: Purpose,
+    link: Option<String>,
     expires_at: OffsetDateTime,
 ) {
     let mailer = state.mailer.clone();
     let sign_in_url = state.settings.link("/login/code");
-    let link = state.settings.link(&format!("/login/email/{link_token}"));
     tokio::spawn(async move {
         let expires = expires_at
             .format(time::macros::format_description!("[hour]:[minute] UTC"))
             .unwrap_or_default();
-        let mail = LoginCodeMail {
-            code: code.expose(),
-            minutes: rules::CODE_LIFETIME.as_secs() / 60,
-            sign_in_url: &sign_in_url,
-            link: &link,
-            expires_at: &expires,
-        }
-        .render(&email);
+        let minutes = rules::CODE_LIFETIME.as_secs() / 60;
+        let mail = match (purpose, &link) {
+            (Purpose::Confirm { what }, _) => ConfirmCodeMail {
+                code: code.expose(),
+                what,
+                minutes,
+                expires_at: &expires,
+            }
+            .render(&email),
+            (Purpose::SignIn, link) => LoginCodeMail {
+                code: code.expose(),
+                minutes,
+                sign_in_url: &sign_in_url,
+                link: link.as_deref().unwrap_or(&sign_in_url),
+                expires_at: &expires,
+            }
+            .render(&email),
+        };
         let result = match mail {
             Ok(mail) => mailer.send(mail).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         if let Err(error) = result {
-            tracing::error!(%error, "could not send a sign-in code mail");
+            tracing::error!(%error, "could not send a code mail");
         }
     });
 }
@@ -181,6 +205,7 @@ pub async fn verify_code(
     entry: Entry,
     code: &LoginCode,
     client: &ClientInfo,
+    purpose: Purpose,
 ) -> Result<VerifyOutcome> {
     let client_key = rules::rate_limit_key(client.ip);
     let mut tx = state.db.begin().await?;
@@ -280,15 +305,21 @@ pub async fn verify_code(
             return Ok(VerifyOutcome::NoLongerValid);
         }
     };
-    users::record_sign_in(&mut *tx, user.user_id()).await?;
+    let (action, details) = match purpose {
+        Purpose::SignIn => {
+            users::record_sign_in(&mut *tx, user.user_id()).await?;
+            ("sign_in", json!({ "method": method }))
+        }
+        Purpose::Confirm { what } => ("identity_confirmed", json!({ "for": what })),
+    };
     audit::record(
         &mut *tx,
         audit::NewEvent {
             actor_id: Some(user.user_id()),
-            ..event("sign_in", json!({ "method": method }))
+            ..event(action, details)
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(VerifyOutcome::SignedIn(user))
+    Ok(VerifyOutcome::Verified(user))
 }

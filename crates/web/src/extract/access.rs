@@ -118,7 +118,7 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
         )
         .await?;
         let (user, workspace) = found.unzip();
-        let me = CurrentUser::accept(session, signed_in, user).await?;
+        let me = CurrentUser::accept(state, session, signed_in, user).await?;
         let workspace = workspace.flatten().ok_or(AppError::NoAccess)?;
         let role = workspace.role();
         Ok(WorkspaceAccess {
@@ -147,7 +147,7 @@ impl FromRequestParts<AppState> for BucketAccess {
         )
         .await?;
         let (user, bucket) = found.unzip();
-        let me = CurrentUser::accept(session, signed_in, user).await?;
+        let me = CurrentUser::accept(state, session, signed_in, user).await?;
         let found = bucket.flatten().ok_or(AppError::NoAccess)?;
         let role = found.role();
         Ok(BucketAccess {

@@ -46,6 +46,7 @@ impl CurrentUser {
     /// `None` (the account is gone or the session was signed out) or an
     /// account whose sessions were all ended since sign-in ends the session.
     pub(crate) async fn accept(
+        state: &AppState,
         session: Session,
         signed_in: session::SignedIn,
         user: Option<User>,
@@ -57,7 +58,7 @@ impl CurrentUser {
                 return Err(AppError::Unauthorized);
             }
         };
-        session::touch(&session, &signed_in).await?;
+        session::touch(&state.db, &session, &signed_in).await?;
         Ok(CurrentUser {
             user,
             session,
@@ -75,7 +76,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     ) -> Result<Self, Self::Rejection> {
         let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
         let user = users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?;
-        CurrentUser::accept(session, signed_in, user).await
+        CurrentUser::accept(state, session, signed_in, user).await
     }
 }
 

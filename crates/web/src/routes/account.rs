@@ -1,7 +1,7 @@
 //! The signed-in person's own page, and signing out (here or everywhere).
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser};
-use crate::pages::utc_minutes;
+use crate::pages::{device, utc_minutes};
 use crate::{AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use bucketdesk_db::{audit, users};
+use bucketdesk_db::{audit, sessions, users};
 use bucketdesk_domain::WorkspaceId;
 use time::OffsetDateTime;
 
@@ -29,6 +29,18 @@ struct WorkspaceRow {
     buckets: Vec<(uuid::Uuid, String, &'static str)>,
 }
 
+/// One signed-in session of mine, on the home page (S18).
+struct SessionRow {
+    id: uuid::Uuid,
+    device: String,
+    ip: String,
+    how: &'static str,
+    signed_in: String,
+    last_seen: String,
+    /// The session of this very browser.
+    current: bool,
+}
+
 /// One line of "recent activity" on the home page.
 struct Activity {
     when: String,
@@ -46,6 +58,7 @@ struct HomePage {
     member_since: String,
     signed_in_at: String,
     activity: Vec<Activity>,
+    sessions: Vec<SessionRow>,
     /// Sign-in with GitHub is set up on this instance.
     github_enabled: bool,
     /// The linked GitHub login, if any.
@@ -97,6 +110,32 @@ async fn show_home(
             .join(" · "),
         })
         .collect();
+    let settings = &state.settings;
+    let sessions = sessions::active_for(
+        &state.db,
+        me.user.user_id(),
+        settings.session_idle,
+        settings.session_absolute,
+    )
+    .await?
+    .into_iter()
+    .map(|s| SessionRow {
+        current: s.id == me.signed_in.id,
+        id: s.id,
+        device: s
+            .user_agent
+            .as_deref()
+            .map_or_else(|| "An unknown browser".into(), device),
+        ip: s.ip.unwrap_or_default(),
+        how: match s.method.as_str() {
+            "github" => "GitHub",
+            "email_link" => "the link in a code email",
+            _ => "an email code",
+        },
+        signed_in: utc_minutes(s.signed_in_at),
+        last_seen: utc_minutes(s.last_seen_at),
+    })
+    .collect();
     let signed_in_at = OffsetDateTime::from_unix_timestamp(me.signed_in.signed_in_at)
         .map(utc_minutes)
         .unwrap_or_default();
@@ -108,12 +147,16 @@ async fn show_home(
         member_since: utc_minutes(me.user.created_at),
         signed_in_at,
         activity,
+        sessions,
         github_enabled: state.github.is_some(),
         github_login: me.user.github_login.clone(),
         notice: match query.done.as_str() {
             "github_linked" => Some("GitHub is linked: you can sign in with it from now on."),
             "github_unlinked" => {
                 Some("GitHub is unlinked. Sign in with an email code from now on.")
+            }
+            "session_ended" => {
+                Some("That session has ended: its next click goes to the sign-in page.")
             }
             _ => None,
         },

@@ -7,7 +7,8 @@
 //! invitation creates that account), or gets a new account when signup is
 //! open; an unverified address never links to or creates anything.
 
-use crate::extract::{ClientInfo, CurrentUser, MaybeUser};
+use super::account_security::{Change, confirm_first, tell_owner};
+use crate::extract::{ClientInfo, CsrfToken, CurrentUser, MaybeUser};
 use crate::github::{Github, GithubError, Identity, PendingFlow};
 use crate::pages::ErrorPage;
 use crate::{AppError, AppState, Result, session};
@@ -81,12 +82,24 @@ async fn start_github_sign_in(
     begin(&state, &session, None, next).await
 }
 
+/// Linking needs a fresh proof of identity (S18): without one, a code is
+/// mailed first, and the link starts once it is typed.
 async fn start_github_link(
     State(state): State<AppState>,
     me: CurrentUser,
-    session: Session,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
 ) -> Result<Response> {
-    begin(&state, &session, Some(me.user.id), None).await
+    github(&state)?;
+    if !me.signed_in.freshly_reauthenticated() {
+        return confirm_first(&state, &me, &client, csrf, Change::LinkGithub).await;
+    }
+    start_link(&state, &me).await
+}
+
+/// Sends the (freshly confirmed) person to GitHub to link their account.
+pub(super) async fn start_link(state: &AppState, me: &CurrentUser) -> Result<Response> {
+    begin(state, &me.session, Some(me.user.id), None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -255,7 +268,7 @@ async fn sign_in(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
-    session::sign_in(session, &user).await?;
+    session::sign_in(&state.db, session, &user, client, "github").await?;
     Ok(Redirect::to(next.unwrap_or("/")).into_response())
 }
 
@@ -272,6 +285,12 @@ async fn link(
             "You are no longer signed in as the account GitHub was to be linked to. Sign in and start again from your account page.",
         ));
     };
+    if !me.signed_in.freshly_reauthenticated() {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "Linking GitHub took longer than the confirmation with your code allows. Start again from your account page.",
+        ));
+    }
     if !users::link_github(&state.db, me.user.user_id(), identity.id, &identity.login).await? {
         return Ok(failed(
             StatusCode::CONFLICT,
@@ -283,13 +302,32 @@ async fn link(
         ..client.event(&me.user, "github_linked")
     };
     audit::record(&state.db, event).await?;
+    let what = format!("GitHub account {} was linked", identity.login);
+    tell_owner(state, &me, client, what);
     Ok(Redirect::to("/?done=github_linked").into_response())
 }
 
+/// Unlinking needs a fresh proof of identity too (S18).
 async fn unlink_github(
     State(state): State<AppState>,
     me: CurrentUser,
     client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response> {
+    if me.user.github_login.is_none() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    if !me.signed_in.freshly_reauthenticated() {
+        return confirm_first(&state, &me, &client, csrf, Change::UnlinkGithub).await;
+    }
+    unlink_now(&state, &me, &client).await
+}
+
+/// Unlinks GitHub from the (freshly confirmed) person's account.
+pub(super) async fn unlink_now(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &ClientInfo,
 ) -> Result<Response> {
     if let Some(login) = &me.user.github_login {
         users::unlink_github(&state.db, me.user.user_id()).await?;
@@ -298,6 +336,12 @@ async fn unlink_github(
             ..client.event(&me.user, "github_unlinked")
         };
         audit::record(&state.db, event).await?;
+        tell_owner(
+            state,
+            me,
+            client,
+            format!("GitHub account {login} was unlinked"),
+        );
     }
     Ok(Redirect::to("/?done=github_unlinked").into_response())
 }

@@ -1,6 +1,7 @@
 //! One module per resource, each with a `router()`; merged here.
 
 mod account;
+mod account_security;
 mod admin;
 mod audit;
 mod buckets;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(sign_in::router())
         .merge(github::router())
         .merge(account::router())
+        .merge(account_security::router())
         .merge(workspaces::router())
         .merge(buckets::router())
         .merge(members::router())

@@ -3,7 +3,7 @@
 //! link in the code's mail, for the code in any browser.
 
 use crate::extract::{ClientInfo, CsrfToken, Form, MaybeUser};
-use crate::sign_in::{self, Entry, RequestOutcome, VerifyOutcome};
+use crate::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
 use crate::tokens::looks_like_token;
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
@@ -137,7 +137,7 @@ async fn request_code(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let too_many = match sign_in::request_code(&state, &email, &client).await? {
+    let too_many = match sign_in::request_code(&state, &email, &client, Purpose::SignIn).await? {
         RequestOutcome::Sent { code_id, link_only } => {
             let pending = session::PendingLogin {
                 code_id,
@@ -193,7 +193,7 @@ fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
         )
     };
     match outcome {
-        VerifyOutcome::SignedIn(_) => (StatusCode::OK, String::new()),
+        VerifyOutcome::Verified(_) => (StatusCode::OK, String::new()),
         VerifyOutcome::Wrong { tries_left } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -263,11 +263,11 @@ async fn submit_code(
         code_id: pending.code_id,
         email,
     };
-    match sign_in::verify_code(&state, entry, &code, &client).await? {
+    match sign_in::verify_code(&state, entry, &code, &client, Purpose::SignIn).await? {
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
-        VerifyOutcome::SignedIn(user) => {
-            session::sign_in(&session, &user).await?;
+        VerifyOutcome::Verified(user) => {
+            session::sign_in(&state.db, &session, &user, &client, "email_code").await?;
             Ok(Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response())
         }
         other => Ok(again(refusal(&other))),
@@ -325,9 +325,17 @@ async fn submit_link_code(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match sign_in::verify_code(&state, Entry::MailLink { token }, &code, &client).await? {
-        VerifyOutcome::SignedIn(user) => {
-            session::sign_in(&session, &user).await?;
+    match sign_in::verify_code(
+        &state,
+        Entry::MailLink { token },
+        &code,
+        &client,
+        Purpose::SignIn,
+    )
+    .await?
+    {
+        VerifyOutcome::Verified(user) => {
+            session::sign_in(&state.db, &session, &user, &client, "email_link").await?;
             Ok(Redirect::to("/").into_response())
         }
         other => {

@@ -129,6 +129,7 @@ async fn world() -> World {
     ids.insert("foreign_link", foreign_link);
     ids.insert("share_token", share_token);
     ids.insert("upload_token", upload_token);
+    ids.insert("session", uuid::Uuid::new_v4().to_string());
     browsers.insert("owner", t.alice);
     World { app, browsers, ids }
 }
@@ -390,6 +391,14 @@ const WRITES: &[Row] = &[
         [410; 7],
     ),
     row("POST", "/logout", [303, 303, 303, 303, 303, 303, 303]),
+    // nothing waits for a code: back to the account page
+    with_form("POST", "/account/confirm", &[("code", "123456")], [303; 7]),
+    // a session that is not the caller's
+    row(
+        "POST",
+        "/account/sessions/{session}/end",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
     row(
         "POST",
         "/account/github/link",
@@ -601,6 +610,7 @@ fn path(world: &World, row: &Row) -> String {
         "member",
         "user",
         "link",
+        "session",
     ] {
         let key = if !row.foreign.is_empty() && row.foreign.ends_with(name) {
             row.foreign

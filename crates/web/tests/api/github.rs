@@ -35,6 +35,34 @@ async fn sign_in_with_github_at(github: &FakeGithub, browser: &Browser, start: &
     github.go_through(browser, start).await
 }
 
+/// Answers the "confirm it is you" page that linking or unlinking GitHub
+/// shows first (S18) with the code from the mail; returns what follows.
+async fn confirm_with_mailed_code(
+    app: &TestApp,
+    browser: &Browser,
+    asked: Page,
+    email: &str,
+) -> Page {
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("Confirm it is you"), "{}", asked.body);
+    // every confirmation code is mailed: wait for the newest (codes without a sign-in link)
+    let codes: i64 = sqlx::query_scalar(
+        "select count(*) from login_codes where email = $1 and link_hash is null",
+    )
+    .bind(email)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let mail = app
+        .mail
+        .wait_for_nth_where(email, codes as usize, |m| {
+            m.subject == "Your bucketdesk confirmation code"
+        })
+        .await;
+    let code = bucketdesk_testkit::code_in(&mail.text).unwrap();
+    browser.post("/account/confirm", &[("code", &code)]).await
+}
+
 async fn signed_in_as(browser: &Browser) -> Option<String> {
     let home = browser.get("/").await;
     (home.status == 200).then(|| {
@@ -348,7 +376,8 @@ async fn an_invited_person_signs_in_with_github_lands_in_the_workspace_and_can_g
         "{}",
         home.body
     );
-    let unlinked = bob.post("/account/github/unlink", &[]).await;
+    let asked = bob.post("/account/github/unlink", &[]).await;
+    let unlinked = confirm_with_mailed_code(&app, &bob, asked, "bob@example.com").await;
     assert_eq!(unlinked.location(), Some("/?done=github_unlinked"));
     assert_eq!(github_id_of(&app, "bob@example.com").await, None);
     bob.get("/").await;
@@ -483,7 +512,8 @@ async fn a_signed_in_person_links_github_once_and_an_identity_belongs_to_one_acc
     assert!(home.body.contains("Link GitHub"), "{}", home.body);
     // her GitHub account uses another (verified) address: linking is explicit
     github.sign_in_as(GithubPerson::verified(5, "alice-gh", "alice@home.example"));
-    let start = alice.post("/account/github/link", &[]).await;
+    let asked = alice.post("/account/github/link", &[]).await;
+    let start = confirm_with_mailed_code(&app, &alice, asked, "alice@example.com").await;
     let done = github.go_through(&alice, start).await;
     assert_eq!(done.location(), Some("/?done=github_linked"));
     assert_eq!(github_id_of(&app, "alice@example.com").await, Some(5));
@@ -493,7 +523,8 @@ async fn a_signed_in_person_links_github_once_and_an_identity_belongs_to_one_acc
     // the same GitHub account cannot be linked to Bob as well
     let bob = app.sign_in_as("bob@example.com").await;
     bob.get("/").await;
-    let start = bob.post("/account/github/link", &[]).await;
+    let asked = bob.post("/account/github/link", &[]).await;
+    let start = confirm_with_mailed_code(&app, &bob, asked, "bob@example.com").await;
     let refused = github.go_through(&bob, start).await;
     assert_eq!(refused.status, 409);
     assert_eq!(github_id_of(&app, "bob@example.com").await, None);
@@ -508,4 +539,87 @@ async fn a_signed_in_person_links_github_once_and_an_identity_belongs_to_one_acc
         signed_in_as(&elsewhere).await.as_deref(),
         Some("alice@example.com")
     );
+}
+
+#[tokio::test]
+async fn linking_github_needs_a_fresh_code_from_the_mailbox_and_tells_the_owner() {
+    let (app, github) = app_with_github().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    alice.get("/").await;
+    github.sign_in_as(GithubPerson::verified(
+        8,
+        "mallory-gh",
+        "mallory@example.com",
+    ));
+
+    // a copy of Alice's session alone (say, stolen) cannot link anything
+    let stolen = bucketdesk_testkit::Browser::new(&app.url);
+    let cookie = alice.cookie_header().unwrap();
+    let page = stolen
+        .client
+        .get(stolen.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let page = stolen.read(page).await;
+    let token = page.csrf_token().unwrap();
+    let asked = stolen
+        .post_raw(
+            "/account/github/link",
+            &[("csrf_token", &token)],
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(
+        asked.status, 200,
+        "a code is asked for, not a redirect to GitHub"
+    );
+    assert!(asked.body.contains("Confirm it is you"));
+    let wrong = stolen
+        .post_raw(
+            "/account/confirm",
+            &[("csrf_token", &token), ("code", "000000")],
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(github_id_of(&app, "alice@example.com").await, None);
+
+    // Alice, with her mailbox, confirms and links
+    github.sign_in_as(GithubPerson::verified(9, "alice-gh", "alice@home.example"));
+    let asked = alice.post("/account/github/link", &[]).await;
+    let start = confirm_with_mailed_code(&app, &alice, asked, "alice@example.com").await;
+    assert_eq!(start.status, 303);
+    let done = github.go_through(&alice, start).await;
+    assert_eq!(done.location(), Some("/?done=github_linked"));
+    assert_eq!(github_id_of(&app, "alice@example.com").await, Some(9));
+    let told = app
+        .mail
+        .wait_for_nth_where("alice@example.com", 1, |m| {
+            m.subject.contains("GitHub account alice-gh was linked")
+        })
+        .await;
+    assert!(
+        told.text.contains("127.0.0.1") && told.text.contains("bucketdesk-tests"),
+        "{}",
+        told.text
+    );
+    let confirmed: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'identity_confirmed' and actor_email = 'alice@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(confirmed, 1);
+
+    // within ten minutes of the proof, unlinking asks for nothing more
+    alice.get("/").await;
+    let unlinked = alice.post("/account/github/unlink", &[]).await;
+    assert_eq!(unlinked.location(), Some("/?done=github_unlinked"));
+    app.mail
+        .wait_for_nth_where("alice@example.com", 1, |m| {
+            m.subject.contains("GitHub account alice-gh was unlinked")
+        })
+        .await;
 }

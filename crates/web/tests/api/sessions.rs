@@ -414,3 +414,80 @@ async fn a_database_copy_holds_no_session_id_a_browser_could_replay() {
         200
     );
 }
+
+#[tokio::test]
+async fn the_account_page_lists_each_session_and_ends_them_one_by_one() {
+    let app = TestApp::spawn().await;
+    let laptop = app.sign_in_as("alice@example.com").await;
+    let phone = app.browser_from("198.51.100.23");
+    app.sign_in(&phone, "alice@example.com").await;
+
+    let home = laptop.get("/").await;
+    assert!(
+        home.body.contains("Where you are signed in"),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body.contains("127.0.0.1 · signed in")
+            && home.body.contains("198.51.100.23 · signed in")
+    );
+    assert_eq!(home.body.matches("this browser").count(), 1);
+    let phones: uuid::Uuid =
+        sqlx::query_scalar("select id from user_sessions where ip = '198.51.100.23'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+
+    // Bob cannot end Alice's session
+    let bob = app.sign_in_as("bob@example.com").await;
+    let path = format!("/account/sessions/{phones}/end");
+    assert_eq!(bob.post(&path, &[]).await.status, 404);
+    assert_eq!(phone.get("/").await.status, 200);
+
+    let ended = laptop.post(&path, &[]).await;
+    assert_eq!(ended.location(), Some("/?done=session_ended"));
+    assert_eq!(
+        phone.get("/").await.location(),
+        Some("/login"),
+        "ended at once"
+    );
+    let home = laptop.get("/").await;
+    assert_eq!(home.status, 200, "this browser goes on");
+    assert!(!home.body.contains("198.51.100.23 · signed in"));
+    let events = bucketdesk_db::audit::with_action(&app.db, "session_ended")
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+
+    // ending this very session signs this browser out
+    let mine: uuid::Uuid =
+        sqlx::query_scalar("select id from user_sessions where ip = '127.0.0.1' and user_id = (select id from users where email = 'alice@example.com')")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let out = laptop
+        .post(&format!("/account/sessions/{mine}/end"), &[])
+        .await;
+    assert_eq!(out.location(), Some("/login?signed_out=1"));
+    assert_eq!(laptop.get("/").await.location(), Some("/login"));
+}
+
+#[tokio::test]
+async fn sessions_signed_out_everywhere_leave_the_list() {
+    let app = TestApp::spawn().await;
+    let one = app.sign_in_as("alice@example.com").await;
+    let two = app.browser();
+    app.sign_in(&two, "alice@example.com").await;
+    two.post("/logout/everywhere", &[]).await;
+    let three = app.browser();
+    app.sign_in(&three, "alice@example.com").await;
+    let home = three.get("/").await;
+    assert_eq!(
+        home.body.matches(r#"class="session-item""#).count(),
+        1,
+        "{}",
+        home.body
+    );
+    assert_eq!(one.get("/").await.location(), Some("/login"));
+}
