@@ -3,7 +3,8 @@
 //! on the workspace or bucket in the path. Each function here asks both in
 //! one query: a round trip fewer on every such page (P2, P4).
 //!
-//! The answer is `None` when the user is gone or the session was signed out;
+//! The answer is `None` when the user is gone or disabled, or the session
+//! was signed out;
 //! `Some((user, None))` when the user is fine but has no role there.
 
 use crate::buckets::{self, BucketWithRole};
@@ -28,7 +29,8 @@ pub async fn user_and_bucket(
          left join (buckets b join bucket_members m on m.bucket_id = b.id
                     join workspaces w on w.id = b.workspace_id)
            on m.user_id = u.id and b.id = $3 and b.workspace_id = $4
-         where u.id = $1 and not exists (select 1 from ended_sessions where id = $2)",
+         where u.id = $1 and u.disabled_at is null
+           and not exists (select 1 from ended_sessions where id = $2)",
         users::COLUMNS,
         buckets::COLUMNS
     ))
@@ -53,7 +55,8 @@ pub async fn user_and_workspace(
          from users u
          left join (workspace_members m join workspaces w on w.id = m.workspace_id)
            on m.user_id = u.id and m.workspace_id = $3
-         where u.id = $1 and not exists (select 1 from ended_sessions where id = $2)",
+         where u.id = $1 and u.disabled_at is null
+           and not exists (select 1 from ended_sessions where id = $2)",
         users::COLUMNS,
         workspaces::MEMBERSHIP_COLUMNS
     ))

@@ -139,6 +139,19 @@ pub async fn secret(
     .await
 }
 
+/// Every bucket of a workspace, whoever has a role on it, by name.
+pub async fn list_in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<Vec<Bucket>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from buckets b where b.workspace_id = $1 order by lower(b.display_name)"
+    ))
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await
+}
+
 /// The buckets of a workspace that `user` has a role on, by name.
 pub async fn list_for_user(
     db: impl PgExecutor<'_>,

@@ -173,14 +173,16 @@ impl Grant {
 }
 
 /// What an invite grants, with its sender's roles as they are now (S7: an
-/// invitation never grants more than its sender may grant when it is accepted).
+/// invitation never grants more than its sender may grant when it is
+/// accepted; a disabled sender grants nothing).
 pub async fn grants_with_sender_roles(
     db: impl PgExecutor<'_>,
     id: Uuid,
 ) -> sqlx::Result<Vec<Grant>> {
     sqlx::query_as(
-        "select ib.bucket_id, ib.role, bm.role as sender_role
+        "select ib.bucket_id, ib.role, case when u.disabled_at is null then bm.role end as sender_role
          from invite_buckets ib join invites i on i.id = ib.invite_id
+         left join users u on u.id = i.invited_by
          left join bucket_members bm on bm.bucket_id = ib.bucket_id and bm.user_id = i.invited_by
          where ib.invite_id = $1",
     )
@@ -264,6 +266,22 @@ pub async fn mark_accepted(db: impl PgExecutor<'_>, id: Uuid, user: UserId) -> s
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Cancels every pending invitation of the address, in every workspace
+/// (its account is deleted). Returns them.
+pub async fn cancel_all_for_email(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> sqlx::Result<Vec<Withdrawn>> {
+    sqlx::query_as(
+        "update invites set cancelled_at = now()
+         where email = $1 and accepted_at is null and cancelled_at is null
+         returning id, workspace_id, email",
+    )
+    .bind(email)
+    .fetch_all(db)
+    .await
 }
 
 pub async fn cancel(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {

@@ -34,7 +34,8 @@ pub struct Link {
     pub bucket_label: String,
     pub created_by: Option<Uuid>,
     pub creator_email: Option<String>,
-    /// The creator's role on the bucket now; `None` when they have none.
+    /// The creator's role on the bucket now; `None` when they have none, or
+    /// their account is disabled.
     creator_role: Option<String>,
     /// A shared folder, or the folder an upload link fills.
     pub folder: Option<String>,
@@ -123,7 +124,7 @@ impl Link {
 }
 
 const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket_label, l.created_by,
-        u.email as creator_email, m.role as creator_role, l.folder, l.keys, l.note, l.password_hash,
+        u.email as creator_email, case when u.disabled_at is null then m.role end as creator_role, l.folder, l.keys, l.note, l.password_hash,
         l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
         (select count(*) from link_uploads lu where lu.link_id = l.id
             and (lu.finished_at is not null or lu.started_at > now() - interval '1 hour')) as files_taken,
@@ -241,7 +242,8 @@ pub async fn count_download(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<O
         "update links l set downloads = downloads + 1, last_visit_at = now()
          where l.id = $1 and l.kind = 'download' and l.revoked_at is null and l.expires_at > now()
            and (l.max_downloads is null or l.downloads < l.max_downloads)
-           and exists (select 1 from bucket_members m where m.bucket_id = l.bucket_id and m.user_id = l.created_by)
+           and exists (select 1 from bucket_members m join users u on u.id = m.user_id
+                       where m.bucket_id = l.bucket_id and m.user_id = l.created_by and u.disabled_at is null)
          returning l.downloads",
     )
     .bind(id)

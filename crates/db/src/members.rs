@@ -196,3 +196,58 @@ pub async fn buckets_solely_owned_by(
     .fetch_all(db)
     .await
 }
+
+/// Buckets, anywhere, of which the person is the only owner, as
+/// "Workspace / Bucket".
+pub async fn buckets_solely_owned_anywhere(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select w.name || ' / ' || b.display_name from buckets b
+         join workspaces w on w.id = b.workspace_id
+         join bucket_members m on m.bucket_id = b.id
+         where m.user_id = $1 and m.role = 'owner'
+           and (select count(*) from bucket_members o where o.bucket_id = b.id and o.role = 'owner') = 1
+         order by 1",
+    )
+    .bind(user.0)
+    .fetch_all(db)
+    .await
+}
+
+/// Locks the owner rows of every workspace and bucket the person owns, so
+/// the "only owner" counts hold until the transaction ends (as
+/// `lock_workspace_owners` and `lock_bucket_owners` do for one).
+pub async fn lock_owners_alongside(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<()> {
+    sqlx::query(
+        "select 1 from workspace_members where role = 'owner' and workspace_id in
+           (select workspace_id from workspace_members where user_id = $1 and role = 'owner')
+         for update",
+    )
+    .bind(user.0)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "select 1 from bucket_members where role = 'owner' and bucket_id in
+           (select bucket_id from bucket_members where user_id = $1 and role = 'owner')
+         for update",
+    )
+    .bind(user.0)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Removes the person from every workspace and bucket (their account goes).
+pub async fn remove_everywhere(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<()> {
+    sqlx::query("delete from bucket_members where user_id = $1")
+        .bind(user.0)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("delete from workspace_members where user_id = $1")
+        .bind(user.0)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}

@@ -48,7 +48,8 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> sqlx::Resu
         .await
 }
 
-/// The user of a signed-in session, unless that session was signed out.
+/// The user of a signed-in session, unless that session was signed out or
+/// the account is disabled.
 pub async fn find_for_session(
     db: impl PgExecutor<'_>,
     id: UserId,
@@ -56,7 +57,8 @@ pub async fn find_for_session(
 ) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
         "select {COLUMNS} from users u
-         where id = $1 and not exists (select 1 from ended_sessions where id = $2)"
+         where id = $1 and u.disabled_at is null
+           and not exists (select 1 from ended_sessions where id = $2)"
     ))
     .bind(id.0)
     .bind(session_id)
@@ -179,6 +181,65 @@ pub async fn unlink_github(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Disables the account (S16): no sign-in by any method, and every session
+/// ends at once (the epoch moves on). False when it was disabled already.
+pub async fn disable(db: impl PgExecutor<'_>, id: UserId, by: UserId) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update users set disabled_at = now(), disabled_by = $2, session_epoch = session_epoch + 1
+         where id = $1 and disabled_at is null",
+    )
+    .bind(id.0)
+    .bind(by.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Lets a disabled account sign in again. False when it was not disabled.
+pub async fn enable(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update users set disabled_at = null, disabled_by = null where id = $1 and disabled_at is not null",
+    )
+    .bind(id.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes the account; its memberships, sessions and codes go with it.
+/// Audit events keep the address (`actor_email`), not the id.
+pub async fn delete(db: &mut sqlx::PgConnection, id: UserId, email: &str) -> sqlx::Result<()> {
+    for sql in [
+        "delete from login_codes where email = $2",
+        "delete from login_failures where email = $2",
+        "delete from login_lockouts where email = $2",
+        "delete from users where id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(id.0)
+            .bind(email)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Names of the workspaces where the person is the only owner.
+pub async fn workspaces_solely_owned(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select w.name from workspaces w join workspace_members m on m.workspace_id = w.id
+         where m.user_id = $1 and m.role = 'owner'
+           and (select count(*) from workspace_members o where o.workspace_id = w.id and o.role = 'owner') = 1
+         order by lower(w.name)",
+    )
+    .bind(id.0)
+    .fetch_all(db)
+    .await
 }
 
 /// Every account, by email.

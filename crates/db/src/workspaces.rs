@@ -69,6 +69,26 @@ pub async fn rename(db: impl PgExecutor<'_>, id: WorkspaceId, name: &str) -> sql
     Ok(())
 }
 
+/// Deletes the workspace with everything in it: its buckets (their stored
+/// secrets first, explicitly), members, invitations and links. Audit events
+/// stay, without the workspace. Returns the ids of the buckets that went.
+pub async fn delete(db: &mut sqlx::PgConnection, id: WorkspaceId) -> sqlx::Result<Vec<Uuid>> {
+    let buckets: Vec<Uuid> =
+        sqlx::query_scalar("select id from buckets where workspace_id = $1 for update")
+            .bind(id.0)
+            .fetch_all(&mut *db)
+            .await?;
+    sqlx::query("delete from bucket_secrets where bucket_id = any($1)")
+        .bind(&buckets)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("delete from workspaces where id = $1")
+        .bind(id.0)
+        .execute(&mut *db)
+        .await?;
+    Ok(buckets)
+}
+
 /// A workspace as one of its members sees it, for queries that name the
 /// tables `workspace_members m` and `workspaces w`.
 pub(crate) const MEMBERSHIP_COLUMNS: &str = "w.id as workspace_id, w.name, \

@@ -14,4 +14,4 @@ pub mod text;
 pub use email::{Email, EmailError};
 pub use ids::{BucketId, UserId, WorkspaceId};
 pub use role::{Role, UnknownRole};
-pub use signup::{SignupPolicy, SignupPolicyError};
+pub use signup::{SignupPolicy, SignupPolicyError, WorkspaceCreators, WorkspaceCreatorsError};

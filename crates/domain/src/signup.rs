@@ -1,4 +1,4 @@
-//! Who may create an account by signing in.
+//! Who may create an account by signing in, and who may create workspaces.
 
 use std::str::FromStr;
 
@@ -27,9 +27,51 @@ impl FromStr for SignupPolicy {
     }
 }
 
+/// `Everyone`: anyone signed in may create a workspace.
+/// `Admins`: only instance admins may (`BUCKETDESK_WORKSPACE_CREATORS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkspaceCreators {
+    #[default]
+    Everyone,
+    Admins,
+}
+
+impl WorkspaceCreators {
+    /// Whether someone who is (or is not) an instance admin may create a workspace.
+    pub fn allow(self, is_admin: bool) -> bool {
+        self == WorkspaceCreators::Everyone || is_admin
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("must be `everyone` or `admins`, not `{0}`")]
+pub struct WorkspaceCreatorsError(String);
+
+impl FromStr for WorkspaceCreators {
+    type Err = WorkspaceCreatorsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "everyone" => Ok(Self::Everyone),
+            "admins" => Ok(Self::Admins),
+            _ => Err(WorkspaceCreatorsError(s.to_owned())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workspace_creators_are_everyone_or_admins() {
+        assert_eq!("admins".parse(), Ok(WorkspaceCreators::Admins));
+        assert_eq!(" Everyone".parse(), Ok(WorkspaceCreators::Everyone));
+        assert!("owners".parse::<WorkspaceCreators>().is_err());
+        assert!(WorkspaceCreators::Admins.allow(true));
+        assert!(!WorkspaceCreators::Admins.allow(false));
+        assert!(WorkspaceCreators::Everyone.allow(false));
+    }
 
     #[test]
     fn parses_both_policies_in_any_case() {

@@ -5,7 +5,7 @@
 //! A missing or malformed value stops start-up with one line naming the
 //! variable and what is wrong with it.
 
-use bucketdesk_domain::{Email, SignupPolicy};
+use bucketdesk_domain::{Email, SignupPolicy, WorkspaceCreators};
 use bucketdesk_mail::{Mailbox, Mailer};
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
@@ -62,6 +62,8 @@ pub struct Config {
     pub demo_s3_bind: SocketAddr,
     /// `BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS`: HSTS covers subdomains too.
     pub hsts_include_subdomains: bool,
+    /// `BUCKETDESK_WORKSPACE_CREATORS`: `everyone` or `admins`.
+    pub workspace_creators: WorkspaceCreators,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -158,6 +160,15 @@ impl Config {
                 })?,
         };
 
+        let workspace_creators = match get("BUCKETDESK_WORKSPACE_CREATORS") {
+            None => WorkspaceCreators::Everyone,
+            Some(v) => v
+                .parse()
+                .map_err(|e: bucketdesk_domain::WorkspaceCreatorsError| {
+                    bad("BUCKETDESK_WORKSPACE_CREATORS", e.to_string())
+                })?,
+        };
+
         let trusted_proxies = match get("BUCKETDESK_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => v
@@ -248,6 +259,7 @@ impl Config {
 
         Ok(Config {
             hsts_include_subdomains,
+            workspace_creators,
             max_upload_mb,
             link_max_days,
             github,
@@ -303,6 +315,7 @@ impl Config {
             link_max_lifetime: Duration::from_secs(self.link_max_days * 24 * 60 * 60),
             github: self.github.clone(),
             hsts_include_subdomains: self.hsts_include_subdomains,
+            workspace_creators: self.workspace_creators,
         }
     }
 }
@@ -458,6 +471,7 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(c.signup, SignupPolicy::Invite);
+        assert_eq!(c.workspace_creators, WorkspaceCreators::Everyone);
         assert_eq!(c.key_file, PathBuf::from("data/instance-key.pem"));
         assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
         assert!(c.smtp_url.is_none());
@@ -481,6 +495,7 @@ mod tests {
             ("SMTP_URL", "http://mail"),
             ("MAIL_FROM", "not an address"),
             ("BUCKETDESK_SIGNUP", "closed"),
+            ("BUCKETDESK_WORKSPACE_CREATORS", "owners"),
             ("BUCKETDESK_TRUSTED_PROXIES", "10.0.0.0/8, nonsense"),
             ("BUCKETDESK_SESSION_IDLE_MINUTES", "0"),
             ("BUCKETDESK_REQUEST_TIMEOUT_SECS", "abc"),

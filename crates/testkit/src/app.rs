@@ -9,6 +9,7 @@ use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_vault::InstanceKey;
 use bucketdesk_web::{AppState, Settings};
+use sha2::Digest;
 use std::sync::Arc;
 
 /// The access key of every test app's S3 server.
@@ -202,6 +203,7 @@ impl TestAppBuilder {
             link_max_lifetime: Settings::DEFAULT_LINK_MAX_LIFETIME,
             github: self.github,
             hsts_include_subdomains: true,
+            workspace_creators: Default::default(),
         };
         for change in self.configure {
             change(&mut settings);
@@ -274,20 +276,24 @@ impl TestApp {
     pub async fn ask_for_code(&self, browser: &Browser, email: &str) -> String {
         let page = browser.request_code(email).await;
         assert_eq!(page.status, 303, "asking for a code: {}", page.body);
-        // every code of an existing account is mailed: wait for all of them,
-        // so a slow earlier mail is not mistaken for this one
-        // (sign-in codes: confirmation codes carry no link)
-        let codes: i64 = sqlx::query_scalar(
-            "select count(*) from login_codes where email = $1 and link_hash is not null",
+        // the mail of exactly this code: its sign-in link's token hashes to
+        // the newest code's link hash (an earlier mail arriving late is not it)
+        let email = email.trim().to_lowercase();
+        let newest: Vec<u8> = sqlx::query_scalar(
+            "select link_hash from login_codes where email = $1 and link_hash is not null
+             order by created_at desc limit 1",
         )
-        .bind(email.trim().to_lowercase())
+        .bind(&email)
         .fetch_one(&self.db)
         .await
-        .expect("count codes");
+        .expect("the newest code");
         let mail = self
             .mail
-            .wait_for_nth_where(&email.trim().to_lowercase(), codes as usize, |m| {
-                m.subject == "Your bucketdesk sign-in code"
+            .wait_for_nth_where(&email, 1, |m| {
+                crate::sign_in_link_in(&m.text).is_some_and(|link| {
+                    let token = link.rsplit('/').next().unwrap_or_default();
+                    sha2::Sha256::digest(token.as_bytes()).as_slice() == newest.as_slice()
+                })
             })
             .await;
         crate::code_in(&mail.text).expect("a code in the mail")

@@ -31,3 +31,9 @@ pub fn code_in(text: &str) -> Option<String> {
         .find(|w| w.len() == 6)
         .map(str::to_owned)
 }
+
+/// The sign-in link (`/login/email/…`) in a sign-in mail's text, as a path.
+pub fn sign_in_link_in(text: &str) -> Option<String> {
+    let start = text.find("/login/email/")?;
+    text[start..].split_whitespace().next().map(str::to_owned)
+}

@@ -2,6 +2,7 @@
 //! under `routes/`, extractors that make authentication impossible to forget
 //! under `extract/`, and the middleware every request passes through.
 
+pub mod accounts;
 mod actions;
 mod app;
 pub mod audit_log;

@@ -1,7 +1,7 @@
 //! What every handler can reach: the pool, settings, mailer and keys.
 
 use bucketdesk_db::PgPool;
-use bucketdesk_domain::SignupPolicy;
+use bucketdesk_domain::{SignupPolicy, WorkspaceCreators};
 use bucketdesk_mail::Mailer;
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_vault::{InstanceKey, TokenBox};
@@ -37,6 +37,8 @@ pub struct Settings {
     /// HSTS covers subdomains too (`includeSubDomains`); off for hosts that
     /// share a parent domain with plain-http sites.
     pub hsts_include_subdomains: bool,
+    /// Who may create workspaces.
+    pub workspace_creators: WorkspaceCreators,
 }
 
 impl Settings {

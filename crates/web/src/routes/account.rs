@@ -53,6 +53,8 @@ struct Activity {
 struct HomePage {
     csrf: String,
     workspaces: Vec<WorkspaceRow>,
+    /// `BUCKETDESK_WORKSPACE_CREATORS` lets this person create workspaces.
+    can_create_workspace: bool,
     email: String,
     is_admin: bool,
     member_since: String,
@@ -142,6 +144,7 @@ async fn show_home(
     Ok(HomePage {
         csrf,
         workspaces,
+        can_create_workspace: settings.workspace_creators.allow(me.user.is_admin),
         email: me.user.email.clone(),
         is_admin: me.user.is_admin,
         member_since: utc_minutes(me.user.created_at),

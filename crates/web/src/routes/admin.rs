@@ -1,26 +1,37 @@
-//! Instance administration: the people on this instance, and ending all of
-//! someone's sessions. Instance admins only (`bucketdesk admin add`).
+//! Instance administration: the people on this instance; ending all of
+//! someone's sessions; disabling, enabling and deleting accounts (S16).
+//! Instance admins only (`bucketdesk admin add`).
 
-use crate::extract::{ClientInfo, CsrfToken, CurrentUser};
+use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form};
 use crate::pages::utc_minutes;
-use crate::{AppError, AppState, Result};
+use crate::{AppError, AppState, Result, accounts};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_db::{audit, users};
+use bucketdesk_db::audit;
+use bucketdesk_db::users::{self, User};
 use bucketdesk_domain::UserId;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/users", get(show_users)).route(
-        "/admin/users/{user}/sign-out-everywhere",
-        post(sign_out_user_everywhere),
-    )
+    Router::new()
+        .route("/admin/users", get(show_users))
+        .route(
+            "/admin/users/{user}/sign-out-everywhere",
+            post(sign_out_user_everywhere),
+        )
+        .route("/admin/users/{user}/disable", post(disable_user))
+        .route("/admin/users/{user}/enable", post(enable_user))
+        .route(
+            "/admin/users/{user}/delete",
+            get(confirm_delete_user).post(delete_user),
+        )
 }
 
 fn require_admin(me: &CurrentUser) -> Result<()> {
@@ -33,10 +44,20 @@ fn require_admin(me: &CurrentUser) -> Result<()> {
     }
 }
 
+/// The account named in the path (an instance admin is asking).
+async fn target(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<User> {
+    require_admin(me)?;
+    users::find(&state.db, UserId(id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 struct UserRow {
     id: Uuid,
     email: String,
     is_admin: bool,
+    is_me: bool,
+    disabled: Option<String>,
     created: String,
     last_sign_in: String,
 }
@@ -47,6 +68,7 @@ struct UsersPage {
     csrf: String,
     users: Vec<UserRow>,
     notice: Option<&'static str>,
+    problem: Option<String>,
     signed_in: bool,
 }
 
@@ -56,19 +78,16 @@ struct Notice {
     done: Option<String>,
 }
 
-async fn show_users(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Query(q): Query<Notice>,
-) -> Result<UsersPage> {
-    require_admin(&me)?;
+async fn users_page(state: &AppState, me: &CurrentUser, csrf: String) -> Result<UsersPage> {
+    require_admin(me)?;
     let users = users::list(&state.db)
         .await?
         .into_iter()
         .map(|u| UserRow {
             id: u.id,
             is_admin: u.is_admin,
+            is_me: u.id == me.user.id,
+            disabled: u.disabled_at.map(utc_minutes),
             created: utc_minutes(u.created_at),
             last_sign_in: u
                 .last_sign_in_at
@@ -77,16 +96,48 @@ async fn show_users(
             email: u.email,
         })
         .collect();
-    let notice = q
-        .done
-        .is_some()
-        .then_some("Every session of that person has ended.");
     Ok(UsersPage {
         csrf,
         users,
-        notice,
+        notice: None,
+        problem: None,
         signed_in: true,
     })
+}
+
+async fn show_users(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(q): Query<Notice>,
+) -> Result<UsersPage> {
+    let mut page = users_page(&state, &me, csrf).await?;
+    page.notice = match q.done.as_deref() {
+        Some("signed_out") | Some("1") => Some("Every session of that person has ended."),
+        Some("disabled") => Some(
+            "The account is disabled: it cannot sign in, its sessions have ended and its links no longer work.",
+        ),
+        Some("enabled") => Some(
+            "The account can sign in again. Its links work again where it still has its roles.",
+        ),
+        Some("deleted") => Some(
+            "The account is deleted, with its memberships and pending invitations. The audit trail keeps its address.",
+        ),
+        _ => None,
+    };
+    Ok(page)
+}
+
+/// The users page again, with why the action was refused (422).
+async fn refused(
+    state: &AppState,
+    me: &CurrentUser,
+    csrf: String,
+    why: String,
+) -> Result<Response> {
+    let mut page = users_page(state, me, csrf).await?;
+    page.problem = Some(why);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 async fn sign_out_user_everywhere(
@@ -95,15 +146,102 @@ async fn sign_out_user_everywhere(
     client: ClientInfo,
     Path(user): Path<Uuid>,
 ) -> Result<Redirect> {
-    require_admin(&me)?;
-    let target = users::find(&state.db, UserId(user))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = target(&state, &me, user).await?;
     users::end_all_sessions(&state.db, target.user_id()).await?;
     let event = audit::NewEvent {
         details: json!({ "user_id": target.id, "email": target.email }),
         ..client.event(&me.user, "sign_out_everywhere")
     };
     audit::record(&state.db, event).await?;
-    Ok(Redirect::to("/admin/users?done=1"))
+    Ok(Redirect::to("/admin/users?done=signed_out"))
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Path(user): Path<Uuid>,
+) -> Result<Response> {
+    let target = target(&state, &me, user).await?;
+    match accounts::disable(&state, &me.user, &client, &target).await? {
+        Ok(()) => Ok(Redirect::to("/admin/users?done=disabled").into_response()),
+        Err(why) => refused(&state, &me, csrf, why).await,
+    }
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    Path(user): Path<Uuid>,
+) -> Result<Redirect> {
+    let target = target(&state, &me, user).await?;
+    accounts::enable(&state, &me.user, &client, &target).await?;
+    Ok(Redirect::to("/admin/users?done=enabled"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/delete_user.html")]
+struct DeleteUserPage {
+    csrf: String,
+    id: Uuid,
+    email: String,
+    /// Workspaces and buckets it alone owns: it cannot go yet.
+    sole_owner_of: Vec<String>,
+    typed: String,
+    error: Option<String>,
+    signed_in: bool,
+}
+
+async fn delete_page(state: &AppState, target: &User, csrf: String) -> Result<DeleteUserPage> {
+    Ok(DeleteUserPage {
+        csrf,
+        id: target.id,
+        email: target.email.clone(),
+        sole_owner_of: accounts::sole_ownerships(state, target).await?,
+        typed: String::new(),
+        error: None,
+        signed_in: true,
+    })
+}
+
+async fn confirm_delete_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(user): Path<Uuid>,
+) -> Result<DeleteUserPage> {
+    let target = target(&state, &me, user).await?;
+    delete_page(&state, &target, csrf).await
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Path(user): Path<Uuid>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response> {
+    let target = target(&state, &me, user).await?;
+    let refuse = |mut page: DeleteUserPage, why: String| {
+        page.typed = form.confirm.chars().take(254).collect();
+        page.error = Some(why);
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    };
+    if !form.confirm.trim().eq_ignore_ascii_case(&target.email) {
+        let why = format!("Type {} exactly to confirm.", target.email);
+        return Ok(refuse(delete_page(&state, &target, csrf).await?, why));
+    }
+    match accounts::delete(&state, &me.user, &client, &target).await? {
+        Ok(()) => Ok(Redirect::to("/admin/users?done=deleted").into_response()),
+        Err(why) => Ok(refuse(delete_page(&state, &target, csrf).await?, why)),
+    }
 }

@@ -25,6 +25,9 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
+const DISABLED: &str =
+    "This bucketdesk account is disabled. Ask an admin of this instance if you should have access.";
+
 /// The session key of a sign-in under way.
 const PENDING: &str = "github_flow";
 
@@ -191,6 +194,9 @@ async fn account_for(
     identity: &Identity,
 ) -> Result<Result<(User, bool), String>> {
     if let Some(user) = users::find_by_github_id(&state.db, identity.id).await? {
+        if user.is_disabled() {
+            return Ok(Err(DISABLED.into()));
+        }
         if user.github_login.as_deref() != Some(identity.login.as_str()) {
             users::set_github_login(&state.db, user.user_id(), &identity.login).await?;
         }
@@ -211,6 +217,9 @@ async fn account_for(
         let Some(user) = users::find_by_email(&state.db, email).await? else {
             continue;
         };
+        if user.is_disabled() {
+            return Ok(Err(DISABLED.into()));
+        }
         let invited = user.last_sign_in_at.is_none()
             && user.github_id.is_none()
             && invites::is_pending_for_email(&state.db, email).await?;

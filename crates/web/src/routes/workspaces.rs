@@ -1,7 +1,7 @@
 //! Workspaces: create one, see one (its buckets), rename it.
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form, WorkspaceAccess};
-use crate::{AppState, Result};
+use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -23,6 +23,21 @@ pub fn router() -> Router<AppState> {
         .route("/workspaces", post(create_workspace))
         .route("/w/{workspace}", get(show_workspace))
         .route("/w/{workspace}/rename", post(rename_workspace))
+        .route(
+            "/w/{workspace}/delete",
+            get(confirm_delete_workspace).post(delete_workspace),
+        )
+}
+
+/// Whether this person may create workspaces (`BUCKETDESK_WORKSPACE_CREATORS`).
+fn may_create(state: &AppState, me: &CurrentUser) -> Result<()> {
+    if state.settings.workspace_creators.allow(me.user.is_admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "On this instance only its admins create workspaces. Ask one of them, or ask to be invited to an existing workspace.",
+        ))
+    }
 }
 
 /// Where a bucket lives, in a few words.
@@ -50,13 +65,18 @@ struct NewWorkspacePage {
     signed_in: bool,
 }
 
-async fn show_new_workspace_form(_me: CurrentUser, CsrfToken(csrf): CsrfToken) -> NewWorkspacePage {
-    NewWorkspacePage {
+async fn show_new_workspace_form(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<NewWorkspacePage> {
+    may_create(&state, &me)?;
+    Ok(NewWorkspacePage {
         csrf,
         name: String::new(),
         error: None,
         signed_in: true,
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -72,6 +92,7 @@ async fn create_workspace(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
+    may_create(&state, &me)?;
     if let Err(error) = check_display_name(&form.name, "workspace") {
         let name = form.name.chars().take(100).collect();
         let page = NewWorkspacePage {
@@ -200,4 +221,73 @@ async fn rename_workspace(
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/w/{}?done=renamed", id)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workspaces/delete.html")]
+struct DeleteWorkspacePage {
+    csrf: String,
+    workspace_id: uuid::Uuid,
+    name: String,
+    buckets: Vec<String>,
+    typed: String,
+    error: Option<String>,
+    signed_in: bool,
+}
+
+async fn delete_page(
+    state: &AppState,
+    access: &WorkspaceAccess,
+    csrf: String,
+) -> Result<DeleteWorkspacePage> {
+    access.require(Role::Owner)?;
+    let buckets = buckets::list_in_workspace(&state.db, access.id())
+        .await?
+        .into_iter()
+        .map(|b| b.display_name)
+        .collect();
+    Ok(DeleteWorkspacePage {
+        csrf,
+        workspace_id: access.workspace.id,
+        name: access.workspace.name.clone(),
+        buckets,
+        typed: String::new(),
+        error: None,
+        signed_in: true,
+    })
+}
+
+async fn confirm_delete_workspace(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<DeleteWorkspacePage> {
+    delete_page(&state, &access, csrf).await
+}
+
+async fn delete_workspace(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    let mut page = delete_page(&state, &access, csrf).await?;
+    if form.name.trim() != access.workspace.name {
+        page.typed = form.name.chars().take(100).collect();
+        page.error = Some(format!(
+            "Type the workspace's name, {}, exactly to confirm.",
+            access.workspace.name
+        ));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    crate::accounts::delete_workspace(
+        &state,
+        &access.me.user,
+        &client,
+        access.id(),
+        &access.workspace.name,
+    )
+    .await?;
+    Ok(Redirect::to("/?done=workspace_deleted").into_response())
 }

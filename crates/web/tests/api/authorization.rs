@@ -123,6 +123,7 @@ async fn world() -> World {
     ids.insert("member", user_id(&app, "victor@example.com").await);
     ids.insert("user", user_id(&app, "victor@example.com").await);
     ids.insert("foreign_bucket", foreign_bucket);
+    ids.insert("foreign_workspace", elsewhere.clone());
     ids.insert("foreign_invite", foreign_invite.to_string());
     ids.insert("foreign_member", mallory_id);
     ids.insert("link", link);
@@ -274,6 +275,16 @@ const READS: &[Row] = &[
         [200, 200, 200, 200, 200, 200, 200],
     ),
     row("GET", "/admin/users", [303, 403, 403, 403, 403, 403, 403]),
+    row(
+        "GET",
+        "/admin/users/{user}/delete",
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/w/{workspace}/delete",
+        [303, 404, 403, 403, 403, 200, 404],
+    ),
     row(
         "GET",
         "/static/app.css",
@@ -569,6 +580,36 @@ const WRITES: &[Row] = &[
         "POST",
         "/admin/users/{user}/sign-out-everywhere",
         [303, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{user}/disable",
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{user}/enable",
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    with_form(
+        "POST",
+        "/admin/users/{user}/delete",
+        &[("confirm", "victor@example.com")],
+        [303, 403, 403, 403, 403, 403, 403],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/delete",
+        &[("name", "Team")],
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    foreign(
+        "POST",
+        "/w/{workspace}/delete",
+        "foreign_workspace",
+        &[("name", "Elsewhere")],
+        // the outsider owns it; nobody of this workspace reaches it
+        [303, 303, 404, 404, 404, 404, 404],
     ),
     foreign(
         "POST",

@@ -623,3 +623,23 @@ async fn linking_github_needs_a_fresh_code_from_the_mailbox_and_tells_the_owner(
         })
         .await;
 }
+
+#[tokio::test]
+async fn a_disabled_account_cannot_sign_in_with_github() {
+    let (app, github) = app_with_github().await;
+    linked_user(&app, "dave@example.com", 77).await;
+    sqlx::query("update users set disabled_at = now() where email = 'dave@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    github.sign_in_as(GithubPerson::verified(77, "dave-gh", "dave@example.com"));
+    let browser = app.browser();
+    let refused = sign_in_with_github(&github, &browser).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("account is disabled"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(signed_in_as(&browser).await, None);
+}

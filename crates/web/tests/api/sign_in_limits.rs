@@ -255,10 +255,7 @@ async fn ipv6_clients_are_limited_per_slash_64() {
 
 /// The sign-in link in a code mail, as a path.
 fn mail_link(text: &str) -> String {
-    let start = text
-        .find("/login/email/")
-        .expect("a sign-in link in the mail");
-    text[start..].split_whitespace().next().unwrap().to_owned()
+    bucketdesk_testkit::sign_in_link_in(text).expect("a sign-in link in the mail")
 }
 
 #[tokio::test]

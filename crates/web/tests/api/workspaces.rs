@@ -7,7 +7,7 @@ async fn a_person_creates_a_workspace_owns_it_and_finds_it_on_the_home_page() {
     let app = TestApp::spawn().await;
     let alice = app.sign_in_as("alice@example.com").await;
     let home = alice.get("/").await;
-    assert!(home.body.contains("You are not in any workspace yet"));
+    assert!(home.body.contains("You have no workspaces"));
 
     let id = alice.create_workspace("Marketing <team>").await;
     let page = alice.get(&format!("/w/{id}")).await;
