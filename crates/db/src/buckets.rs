@@ -18,6 +18,8 @@ pub struct Bucket {
     pub endpoint_url: Option<String>,
     pub path_style: bool,
     pub access_key_id: String,
+    /// The kind of service it was connected as (`aws`, `minio`, `local`…).
+    pub provider: String,
     #[sqlx(rename = "bucket_created_at")]
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -57,7 +59,7 @@ pub struct SealedSecret {
 
 /// A bucket's columns, for queries that name the table `buckets b`.
 pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
-                       b.region, b.endpoint_url, b.path_style, b.access_key_id, \
+                       b.region, b.endpoint_url, b.path_style, b.access_key_id, b.provider, \
                        b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
@@ -69,6 +71,7 @@ pub struct NewBucket<'a> {
     pub endpoint_url: Option<&'a str>,
     pub path_style: bool,
     pub access_key_id: &'a str,
+    pub provider: &'a str,
     pub created_by: UserId,
 }
 
@@ -76,8 +79,8 @@ pub struct NewBucket<'a> {
 pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into buckets (id, workspace_id, display_name, bucket_name, region, endpoint_url, path_style,
-                              access_key_id, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                              access_key_id, created_by, provider)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(new.id.0)
     .bind(new.workspace_id.0)
@@ -88,6 +91,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::R
     .bind(new.path_style)
     .bind(new.access_key_id)
     .bind(new.created_by.0)
+    .bind(new.provider)
     .execute(&mut *db)
     .await?;
     sqlx::query(

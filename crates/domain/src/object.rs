@@ -25,6 +25,65 @@ pub fn check_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A key bucketdesk may write (upload, create, rename or move to, delete)
+/// and a folder path it may use (S19): besides [`check_key`], not blank,
+/// not only slashes, no `.` or `..` part (file-system backed services such
+/// as s3s-fs and MinIO resolve them, which would reach elsewhere, even
+/// another bucket), no empty part (a leading slash, two in a row); one
+/// trailing slash names a folder.
+pub fn check_new_key(key: &str) -> Result<(), String> {
+    check_parts(key, "An object name")
+}
+
+/// A folder path (`""` is the top of the bucket; otherwise parts ending in
+/// `/`), held to the rules of [`check_new_key`].
+pub fn check_folder_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    if !path.ends_with('/') {
+        return Err("A folder path ends with a slash, like photos/2026/.".into());
+    }
+    check_parts(path, "A folder path")
+}
+
+fn check_parts(key: &str, what: &str) -> Result<(), String> {
+    check_key(key).map_err(|problem| problem.replacen("The object name", what, 1))?;
+    if key.trim().is_empty() {
+        return Err(format!("{what} cannot be blank."));
+    }
+    if key.trim_matches('/').is_empty() {
+        return Err(format!("{what} cannot be only slashes."));
+    }
+    if has_dot_segment(key) {
+        return Err(format!(
+            "{what} cannot have . or .. as a part between slashes: some storage services resolve them and would reach another place."
+        ));
+    }
+    let parts = key.strip_suffix('/').unwrap_or(key);
+    if parts.split('/').any(str::is_empty) {
+        return Err(format!(
+            "{what} cannot start with a slash or have two slashes in a row."
+        ));
+    }
+    Ok(())
+}
+
+/// An existing key to read from a bucket. Keys with `.` or `..` parts exist
+/// on S3 itself and are read through bucketdesk there; a file-system backed
+/// service would resolve them to another file, so its buckets refuse them.
+pub fn check_readable_key(key: &str, file_system_backed: bool) -> Result<(), String> {
+    check_key(key)?;
+    if file_system_backed && has_dot_segment(key) {
+        return Err(
+            "This bucket's storage keeps objects as files, where . and .. parts of a name lead to other files: \
+             such names cannot be read through bucketdesk."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// A name for a new file or folder inside the current folder: no slash, not
 /// `.` or `..`, no control characters.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -228,6 +287,64 @@ mod tests {
         assert!(check_key("tab\there").is_err());
         assert!(check_key(&"x".repeat(1025)).is_err());
         assert!(check_key(&"x".repeat(1024)).is_ok());
+    }
+
+    #[test]
+    fn new_keys_and_folder_paths_refuse_dot_blank_and_slash_only_forms() {
+        for fine in [
+            "a.txt",
+            "a/b/c.txt",
+            "photos/",
+            "a..b/c..txt",
+            ".env",
+            "a/.hidden/b",
+        ] {
+            assert!(check_new_key(fine).is_ok(), "{fine}");
+        }
+        for (bad, words) in [
+            ("../other-bucket/secret.txt", ". or .."),
+            ("a/../b", ". or .."),
+            ("./a", ". or .."),
+            ("a/.", ". or .."),
+            ("a/%2e%2E/b", ". or .."),
+            ("   ", "blank"),
+            ("/", "only slashes"),
+            ("///", "only slashes"),
+            ("/a", "start with a slash"),
+            ("a//b", "two slashes"),
+            ("", "empty"),
+            ("a\nb", "control"),
+        ] {
+            let err = check_new_key(bad).unwrap_err();
+            assert!(err.contains(words), "{bad:?}: {err}");
+            assert!(
+                err.starts_with("An object name") || err.starts_with("The object name"),
+                "{err}"
+            );
+        }
+        assert!(check_folder_path("").is_ok());
+        assert!(check_folder_path("a/b/").is_ok());
+        assert!(
+            check_folder_path("a/../")
+                .unwrap_err()
+                .starts_with("A folder path")
+        );
+        assert!(
+            check_folder_path("a")
+                .unwrap_err()
+                .contains("ends with a slash")
+        );
+    }
+
+    #[test]
+    fn dot_keys_are_read_only_from_storage_that_is_not_file_system_backed() {
+        assert!(check_readable_key("a/../b", false).is_ok());
+        assert!(
+            check_readable_key("a/../b", true)
+                .unwrap_err()
+                .contains("as files")
+        );
+        assert!(check_readable_key("a/b", true).is_ok());
     }
 
     #[test]

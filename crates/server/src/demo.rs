@@ -137,6 +137,7 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
     );
     let new = NewConnection {
         display_name: "Demo bucket".to_owned(),
+        provider: bucketdesk_storage::Provider::Local,
         connection,
         addressing: Addressing::Auto,
     };

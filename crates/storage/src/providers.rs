@@ -11,10 +11,12 @@ pub enum Provider {
     Wasabi,
     DigitalOceanSpaces,
     Custom,
+    /// bucketdesk's own S3 server on a folder (the demo bucket; s3s-fs).
+    Local,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::Aws,
         Provider::CloudflareR2,
         Provider::Minio,
@@ -22,6 +24,7 @@ impl Provider {
         Provider::Wasabi,
         Provider::DigitalOceanSpaces,
         Provider::Custom,
+        Provider::Local,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +36,7 @@ impl Provider {
             Provider::Wasabi => "wasabi",
             Provider::DigitalOceanSpaces => "spaces",
             Provider::Custom => "custom",
+            Provider::Local => "local",
         }
     }
 
@@ -45,11 +49,18 @@ impl Provider {
             Provider::Wasabi => "Wasabi",
             Provider::DigitalOceanSpaces => "DigitalOcean Spaces",
             Provider::Custom => "Other S3-compatible service",
+            Provider::Local => "bucketdesk's local S3 server (a folder on disk)",
         }
     }
 
     pub fn parse(s: &str) -> Option<Provider> {
         Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether the service keeps each object as a file named by its key:
+    /// then `.` and `..` parts of a key lead to other files (S19).
+    pub fn file_system_backed(self) -> bool {
+        matches!(self, Provider::Minio | Provider::Local)
     }
 
     /// The region to suggest: R2 only knows `auto`.
@@ -62,7 +73,7 @@ impl Provider {
 
     /// Whether people type the endpoint themselves (MinIO, other services).
     pub fn needs_endpoint(self) -> bool {
-        matches!(self, Provider::Minio | Provider::Custom)
+        matches!(self, Provider::Minio | Provider::Custom | Provider::Local)
     }
 
     /// The endpoint for this provider: `Ok(None)` is AWS's own regional
@@ -70,7 +81,7 @@ impl Provider {
     pub fn endpoint(self, region: &str, r2_account_id: &str) -> Result<Option<String>, String> {
         Ok(Some(match self {
             Provider::Aws => return Ok(None),
-            Provider::Minio | Provider::Custom => {
+            Provider::Minio | Provider::Custom | Provider::Local => {
                 return Err("Enter the endpoint URL of your S3-compatible service.".into());
             }
             Provider::CloudflareR2 => {

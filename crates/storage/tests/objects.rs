@@ -394,3 +394,47 @@ async fn copy_delete_and_recursive_listing() {
         .unwrap();
     assert!(root.folders.contains(&"made/".to_owned()), "{root:?}");
 }
+
+#[tokio::test]
+async fn the_local_server_refuses_keys_that_would_reach_another_bucket() {
+    let f = fixture().await;
+    f.s3.create_bucket("other").unwrap();
+    std::fs::write(f.s3.root.join("other/secret.txt"), b"other only").unwrap();
+    let read = f
+        .client
+        .get_object()
+        .bucket("files")
+        .key("../other/secret.txt")
+        .send()
+        .await;
+    let status = read
+        .err()
+        .and_then(|e| e.raw_response().map(|r| r.status().as_u16()));
+    assert_eq!(status, Some(400), "refused before the file system");
+    for key in ["../other/secret.txt", "a/./b.txt"] {
+        let write = f
+            .client
+            .put_object()
+            .bucket("files")
+            .key(key)
+            .body(b"overwritten".to_vec().into())
+            .send()
+            .await;
+        assert!(write.is_err(), "{key}");
+    }
+    let copy = f
+        .client
+        .copy_object()
+        .bucket("files")
+        .key("stolen.txt")
+        .copy_source("files/../other/secret.txt")
+        .send()
+        .await;
+    assert!(copy.is_err());
+    assert_eq!(
+        std::fs::read(f.s3.root.join("other/secret.txt")).unwrap(),
+        b"other only"
+    );
+    assert!(!f.s3.root.join("files/stolen.txt").exists());
+    assert!(!f.s3.root.join("files/a/b.txt").exists());
+}

@@ -9,7 +9,7 @@ use bucketdesk_db::buckets::{self, Bucket, NewBucket};
 use bucketdesk_db::users::User;
 use bucketdesk_db::{audit, is_violation};
 use bucketdesk_domain::{BucketId, WorkspaceId};
-use bucketdesk_storage::{Addressing, ConnectError, Connection, test_connection};
+use bucketdesk_storage::{Addressing, ConnectError, Connection, Provider, test_connection};
 use bucketdesk_vault::{Sealed, bucket_secret_context};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -17,9 +17,17 @@ use uuid::Uuid;
 
 const NAME_CONSTRAINT: &str = "buckets_workspace_display_name_key";
 
+/// Whether the bucket's service keeps objects as files named by their keys,
+/// so `.` and `..` parts of a key lead elsewhere (S19).
+pub fn file_system_backed(bucket: &Bucket) -> bool {
+    Provider::parse(&bucket.provider).is_some_and(Provider::file_system_backed)
+}
+
 /// A bucket to connect: its name in bucketdesk, how to reach it, how to address it.
 pub struct NewConnection {
     pub display_name: String,
+    /// The kind of service (decides rules such as S19's file-system check).
+    pub provider: Provider,
     /// `path_style` is ignored: `addressing` decides it.
     pub connection: Connection,
     pub addressing: Addressing,
@@ -76,6 +84,7 @@ pub async fn connect(
         endpoint_url: c.endpoint.as_deref(),
         path_style,
         access_key_id: &c.access_key_id,
+        provider: new.provider.as_str(),
         created_by: actor.user_id(),
     };
     match buckets::insert(&mut tx, &row).await {

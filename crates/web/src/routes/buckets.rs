@@ -138,6 +138,7 @@ impl ConnectForm {
         }
         Ok(NewConnection {
             display_name: self.display_name.trim().to_owned(),
+            provider,
             connection: Connection {
                 bucket: bucket_name,
                 region,

@@ -5,6 +5,7 @@
 //! last visit, with revoke, extend and copy.
 
 use super::files::bucket_path;
+use crate::bucket_connections::file_system_backed;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
 use crate::links::{self, LinkSpec};
 use crate::pages::utc_minutes;
@@ -16,10 +17,11 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_db::buckets::Bucket;
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{self as rules, LinkState, describe_duration};
-use bucketdesk_domain::object::{check_key, human_size};
+use bucketdesk_domain::object::{check_folder_path, check_readable_key, human_size};
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use serde::Deserialize;
 use serde_json::json;
@@ -116,13 +118,15 @@ impl LinkForm {
             .unwrap_or_else(|_| rules::DEFAULT_LIFETIME.min(max).as_secs())
     }
 
-    /// What a download link would share: files by name, or one folder.
-    fn target(&self) -> Result<(), String> {
+    /// What a download link would share on `bucket`: files by name, or one
+    /// folder (S19: a folder path with no `.`, `..` or empty parts; files
+    /// with such parts never on file-system backed storage).
+    fn target(&self, bucket: &Bucket) -> Result<(), String> {
         match &self.folder {
-            Some(folder) if !self.keys.is_empty() || !folder_ok(folder) => {
+            Some(_) if !self.keys.is_empty() => {
                 Err("Choose either files or one folder to share.".into())
             }
-            Some(_) => Ok(()),
+            Some(folder) => check_folder_path(folder),
             None if self.keys.is_empty() => {
                 Err("Choose at least one file to share: tick it in the file list.".into())
             }
@@ -131,7 +135,7 @@ impl LinkForm {
             )),
             None => {
                 for key in &self.keys {
-                    check_key(key)?;
+                    check_readable_key(key, file_system_backed(bucket))?;
                     if key.ends_with('/') {
                         return Err(format!("\"{key}\" is a folder: share it as a folder."));
                     }
@@ -151,11 +155,6 @@ fn as_folder(typed: &str) -> String {
     } else {
         format!("{folder}/")
     }
-}
-
-/// A folder as a link names it: "" (the whole bucket) or a path ending in `/`.
-fn folder_ok(folder: &str) -> bool {
-    folder.is_empty() || (folder.ends_with('/') && check_key(folder).is_ok())
 }
 
 // ----- the forms -----
@@ -223,7 +222,7 @@ async fn new_link_for(
         folder: query.folder.as_deref().map(as_folder),
         ..LinkForm::default()
     };
-    let problem = form.target().err();
+    let problem = form.target(&access.bucket).err();
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -235,7 +234,7 @@ async fn new_link_for_selection(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
-    let problem = form.target().err();
+    let problem = form.target(&access.bucket).err();
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -248,7 +247,7 @@ async fn create_link(
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
     let checked = (|| {
-        form.target()?;
+        form.target(&access.bucket)?;
         Ok::<_, String>((
             rules::lifetime(&form.expires, state.settings.link_max_lifetime)?,
             rules::limit(&form.max_downloads, "The download limit")?,
@@ -353,11 +352,7 @@ async fn create_upload_link(
     let mut form = LinkForm::parse(&body);
     form.folder.get_or_insert_default();
     let checked = (|| {
-        if !folder_ok(form.folder.as_deref().unwrap_or_default()) {
-            return Err(
-                "That folder name cannot be used: check it for control characters.".to_owned(),
-            );
-        }
+        check_folder_path(form.folder.as_deref().unwrap_or_default())?;
         Ok::<_, String>((
             rules::lifetime(&form.expires, state.settings.link_max_lifetime)?,
             rules::size_limit_mb(&form.max_file_mb, state.settings.max_upload_bytes)?,

@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{LinkState, is_plain_path, numbered_name};
-use bucketdesk_domain::object::{check_key, check_name, file_name, human_size};
+use bucketdesk_domain::object::{check_key, check_name, check_new_key, file_name, human_size};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects::{self, UploadError, UploadShape};
 use serde::Deserialize;
@@ -470,7 +470,7 @@ async fn receive_file(
     let mut reserved = None;
     for n in 0..1000 {
         let key = format!("{folder}{}", numbered_name(name, n));
-        if let Err(problem) = check_key(&key) {
+        if let Err(problem) = check_new_key(&key) {
             return Ok(say(StatusCode::BAD_REQUEST, problem));
         }
         match objects::exists(&s3, &bucket.bucket_name, &key, settings).await {

@@ -2,14 +2,15 @@
 
 use super::{bucket_path, q};
 use crate::extract::{BucketAccess, CsrfToken};
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bucketdesk_domain::Role;
-use bucketdesk_domain::object::{check_key, file_name, human_size};
+use bucketdesk_domain::object::{check_folder_path, file_name, has_dot_segment, human_size};
+use bucketdesk_domain::text;
 use bucketdesk_storage::objects;
 use serde::Deserialize;
 
@@ -84,6 +85,26 @@ fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
     crumbs
 }
 
+/// The longest "starts with" filter: a whole key.
+const MAX_STARTS_CHARS: usize = 1024;
+
+/// The "starts with" filter: the start of a name in this folder, checked
+/// like a path (no control or direction characters, no slash, and with the
+/// folder no `.` or `..` part).
+fn check_starts(path: &str, starts: &str) -> Result<(), String> {
+    let label = "The \"starts with\" filter";
+    text::check_typed(label, starts, MAX_STARTS_CHARS)?;
+    if starts.contains('/') {
+        return Err(format!(
+            "{label} matches names in this folder: it cannot contain a slash. Open the folder instead."
+        ));
+    }
+    if has_dot_segment(&format!("{path}{starts}")) {
+        return Err(format!("{label} cannot be . or .."));
+    }
+    Ok(())
+}
+
 pub async fn browse(
     State(state): State<AppState>,
     access: BucketAccess,
@@ -96,9 +117,11 @@ pub async fn browse(
     if !path.is_empty() && !path.ends_with('/') {
         path.push('/');
     }
-    if !path.is_empty() {
-        check_key(&path).map_err(AppError::BadRequest)?;
-    }
+    // what reaches S3 is checked first (S19, R7): a mistake shows on the page
+    let invalid = check_folder_path(&path)
+        .map_err(|problem| format!("The folder path: {problem}"))
+        .and_then(|()| check_starts(&path, &query.starts))
+        .err();
     let per_page = query
         .per_page
         .parse::<i32>()
@@ -108,25 +131,35 @@ pub async fn browse(
     let listed_prefix = format!("{path}{}", query.starts);
     let client = state.s3_client(bucket).await?;
     let settings = &state.settings.storage;
-    let (listing, problem, status) = match objects::list_page(
-        &client,
-        &bucket.bucket_name,
-        &listed_prefix,
-        token,
-        per_page,
-        settings,
-    )
-    .await
-    {
-        Ok(listing) => (listing, None, StatusCode::OK),
-        Err(e) => {
-            let status = if matches!(e, bucketdesk_storage::ConnectError::BadPageToken) {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
-            (objects::Listing::default(), Some(e.to_string()), status)
-        }
+    let listed = match invalid {
+        Some(problem) => Err(problem),
+        None => Ok(objects::list_page(
+            &client,
+            &bucket.bucket_name,
+            &listed_prefix,
+            token,
+            per_page,
+            settings,
+        )
+        .await),
+    };
+    let (listing, problem, status) = match listed {
+        Err(problem) => (
+            objects::Listing::default(),
+            Some(problem),
+            StatusCode::BAD_REQUEST,
+        ),
+        Ok(listed) => match listed {
+            Ok(listing) => (listing, None, StatusCode::OK),
+            Err(e) => {
+                let status = if matches!(e, bucketdesk_storage::ConnectError::BadPageToken) {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                (objects::Listing::default(), Some(e.to_string()), status)
+            }
+        },
     };
 
     let link = |key: &str| format!("{base}/object?key={}", q(key));

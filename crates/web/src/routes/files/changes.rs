@@ -1,7 +1,7 @@
 //! Editors' changes: create a folder, rename or move, delete (files and
 //! whole folders, after a confirmation that says how many objects go).
 
-use super::object::{KeyQuery, checked_key};
+use super::object::KeyQuery;
 use super::{bucket_path, q, storage_error};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form};
 use crate::{AppError, AppState, Result};
@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use bucketdesk_db::audit;
-use bucketdesk_domain::object::{check_key, check_name, file_name, parent};
+use bucketdesk_domain::object::{check_folder_path, check_name, check_new_key, file_name, parent};
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects;
 use futures::StreamExt;
@@ -56,9 +56,10 @@ pub async fn create_folder(
     Form(form): Form<FolderForm>,
 ) -> Result<Redirect> {
     access.require(Role::Editor)?;
+    check_folder_path(&form.path).map_err(AppError::BadRequest)?;
     check_name(form.name.trim()).map_err(AppError::BadRequest)?;
     let key = format!("{}{}/", form.path, form.name.trim());
-    check_key(&key).map_err(AppError::BadRequest)?;
+    check_new_key(&key).map_err(AppError::BadRequest)?;
     let s3 = state.s3_client(&access.bucket).await?;
     objects::create_folder(
         &s3,
@@ -95,7 +96,8 @@ pub async fn rename(
     Form(form): Form<RenameForm>,
 ) -> Result<Redirect> {
     access.require(Role::Editor)?;
-    check_key(&form.key).map_err(AppError::BadRequest)?;
+    // the old key is deleted: a write too (S19)
+    check_new_key(&form.key).map_err(AppError::BadRequest)?;
     check_name(form.new_name.trim()).map_err(AppError::BadRequest)?;
     let is_folder = form.key.ends_with('/');
     let mut folder = if form.folder.trim().is_empty() {
@@ -106,12 +108,13 @@ pub async fn rename(
     if !folder.is_empty() && !folder.ends_with('/') {
         folder.push('/');
     }
+    check_folder_path(&folder).map_err(AppError::BadRequest)?;
     let new_key = format!(
         "{folder}{}{}",
         form.new_name.trim(),
         if is_folder { "/" } else { "" }
     );
-    check_key(&new_key).map_err(AppError::BadRequest)?;
+    check_new_key(&new_key).map_err(AppError::BadRequest)?;
     if new_key == form.key {
         return Ok(back_to(&access, &folder, "renamed"));
     }
@@ -189,7 +192,8 @@ pub async fn confirm_delete(
     Query(query): Query<KeyQuery>,
 ) -> Result<DeletePage> {
     access.require(Role::Editor)?;
-    let key = checked_key(&query)?.to_owned();
+    check_new_key(&query.key).map_err(AppError::BadRequest)?;
+    let key = query.key.clone();
     let is_folder = key.ends_with('/');
     let s3 = state.s3_client(&access.bucket).await?;
     let count = if is_folder {
@@ -231,7 +235,7 @@ pub async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Redirect> {
     access.require(Role::Editor)?;
-    check_key(&form.key).map_err(AppError::BadRequest)?;
+    check_new_key(&form.key).map_err(AppError::BadRequest)?;
     let bucket = &access.bucket.bucket_name;
     let settings = &state.settings.storage;
     let s3 = state.s3_client(&access.bucket).await?;

@@ -2,6 +2,7 @@
 //! a fresh 15-minute presigned GET (S15), so bytes flow from the bucket.
 
 use super::{bucket_path, q, storage_error};
+use crate::bucket_connections::file_system_backed;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
 use crate::middleware::headers::CSP;
 use crate::{AppError, AppState, Result};
@@ -13,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_domain::object::{
-    Disposition, Preview, check_key, content_disposition, file_name, has_dot_segment, human_size,
-    parent,
+    Disposition, Preview, check_readable_key, content_disposition, file_name, has_dot_segment,
+    human_size, parent,
 };
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects;
@@ -30,11 +31,13 @@ const TEXT_PREVIEW_BYTES: u64 = 1024 * 1024;
 #[derive(Deserialize, Default)]
 pub struct KeyQuery {
     #[serde(default)]
-    key: String,
+    pub key: String,
 }
 
-pub fn checked_key(query: &KeyQuery) -> Result<&str> {
-    check_key(&query.key).map_err(AppError::BadRequest)?;
+/// The key in the query, when it may be read from this bucket (S19: keys
+/// with `.` or `..` parts are never read from file-system backed storage).
+pub fn readable_key<'a>(bucket: &Bucket, query: &'a KeyQuery) -> Result<&'a str> {
+    check_readable_key(&query.key, file_system_backed(bucket)).map_err(AppError::BadRequest)?;
     Ok(&query.key)
 }
 
@@ -69,8 +72,8 @@ pub async fn show_object(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response> {
-    let key = checked_key(&query)?;
     let bucket = &access.bucket;
+    let key = readable_key(bucket, &query)?;
     let client = state.s3_client(bucket).await?;
     let settings = &state.settings.storage;
     let details = objects::details(&client, &bucket.bucket_name, key, settings)
@@ -174,8 +177,8 @@ pub async fn download(
     client_info: ClientInfo,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response> {
-    let key = checked_key(&query)?;
     let bucket = &access.bucket;
+    let key = readable_key(bucket, &query)?;
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(bucket.workspace_id)),
         bucket_id: Some(BucketId(bucket.id)),
@@ -191,6 +194,7 @@ pub async fn download(
 /// presigned GET with an attachment disposition, or, for keys no URL can
 /// name, the bytes streamed through bucketdesk.
 pub async fn deliver(state: &AppState, bucket: &Bucket, key: &str) -> Result<Response> {
+    check_readable_key(key, file_system_backed(bucket)).map_err(AppError::BadRequest)?;
     let client = state.s3_client(bucket).await?;
     let disposition = content_disposition(Disposition::Attachment, file_name(key));
     if has_dot_segment(key) {

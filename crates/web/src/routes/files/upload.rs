@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bucketdesk_db::audit;
-use bucketdesk_domain::object::check_key;
+use bucketdesk_domain::object::check_new_key;
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects::{self, UploadError, UploadShape};
 use serde::Deserialize;
@@ -40,7 +40,7 @@ pub async fn upload(
         )
             .into_response());
     }
-    if let Err(problem) = check_key(&query.key) {
+    if let Err(problem) = check_new_key(&query.key) {
         return Ok((StatusCode::BAD_REQUEST, problem).into_response());
     }
     let bucket = &access.bucket.bucket_name;
