@@ -198,6 +198,28 @@ pub async fn actions_in_workspace(
     .await
 }
 
+/// Whether a link's password limit was already put on record for this
+/// client within `window` (each refusal after the first is not recorded again).
+pub async fn limit_recorded_since(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    link: Uuid,
+    ip: &str,
+    window: std::time::Duration,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from audit_events
+           where workspace_id = $1 and action = 'link_password_limited' and ip = $3
+             and details ->> 'link' = $2 and occurred_at > now() - make_interval(secs => $4))",
+    )
+    .bind(workspace.0)
+    .bind(link.to_string())
+    .bind(ip)
+    .bind(window.as_secs_f64())
+    .fetch_one(db)
+    .await
+}
+
 /// The events about one link of a workspace (its visits and changes), newest first.
 pub async fn for_link(
     db: impl PgExecutor<'_>,

@@ -354,15 +354,13 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
     );
     let home = browser.get("/").await;
     assert_eq!(home.status, 200);
+    // the session id and the CSRF cookie
     let cookie = browser.cookie_header().unwrap();
-    let session_id = cookie
-        .split('=')
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookies: Vec<String> = cookie
+        .split("; ")
+        .filter_map(|c| c.split_once('=').map(|(_, v)| v.to_owned()))
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookie}");
     let csrf = home.csrf_token().unwrap();
 
     // connect a bucket: its secret must not reach the logs either
@@ -409,20 +407,33 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
     let location = download.location().unwrap();
     let signature = location.split("X-Amz-Signature=").nth(1).unwrap()[..64].to_owned();
     assert_eq!(visitor.get(&format!("/u/{upload}")).await.status, 200);
+    // a signed-in stranger probing Alice's bucket is refused, and logged
+    let bob = signed_in(&server, &sink, "bob@example.com").await;
+    assert_eq!(bob.get(&bucket).await.status, 404);
     std::thread::sleep(Duration::from_millis(300));
 
     let logs = server.logs();
     assert!(logs.contains("request"), "the server logs requests: {logs}");
-    for secret in [
+    let refusal = logs
+        .lines()
+        .find(|l| l.contains("refused a signed-in request"))
+        .unwrap_or_else(|| panic!("no refusal logged: {logs}"));
+    assert!(
+        refusal.contains("route=/w/{workspace}/b/{bucket}")
+            && refusal.contains("status=404")
+            && refusal.contains("user.id=")
+            && refusal.contains("ip=127.0.0.1"),
+        "{refusal}"
+    );
+    for secret in cookies.iter().map(String::as_str).chain([
         code.as_str(),
-        session_id.as_str(),
         csrf.as_str(),
         "db-password-xyz",
         share.as_str(),
         upload.as_str(),
         "link-password-xyz",
         signature.as_str(),
-    ] {
+    ]) {
         assert!(
             !logs.contains(secret),
             "the logs contain {secret:?}:\n{logs}"

@@ -6,7 +6,7 @@ use crate::{AppState, Settings, routes, session};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use axum::middleware::{from_fn_with_state, map_response};
 use bucketdesk_db::PgPool;
 use bucketdesk_mail::Mailer;
 use bucketdesk_vault::InstanceKey;
@@ -76,7 +76,7 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
         .merge(routes::transfers())
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(session_layer)
-        .layer(from_fn(logging::log_request))
+        .layer(from_fn_with_state(state.clone(), logging::log_request))
         .with_state(state.clone())
         .layer(map_response(fill_bare_errors))
         .layer(CatchPanicLayer::custom(|_| {

@@ -262,6 +262,25 @@ pub async fn try_password(
     if mine > PASSWORD_TRIES_PER_CLIENT || everyone > PASSWORD_TRIES_PER_LINK {
         // not checked, so not counted: waiting is what ends the limit
         links::forget_password_attempt(&state.db, attempt).await?;
+        // on record once per visitor and window, however long they hammer
+        let workspace = WorkspaceId(link.workspace_id);
+        if !audit::limit_recorded_since(
+            &state.db,
+            workspace,
+            link.id,
+            client.ip_str(),
+            Duration::from_secs(15 * 60),
+        )
+        .await?
+        {
+            let event = audit::NewEvent {
+                workspace_id: Some(workspace),
+                bucket_id: link.bucket(),
+                details: json!({ "link": link.id, "whose": if mine > PASSWORD_TRIES_PER_CLIENT { "visitor" } else { "link" } }),
+                ..client.anonymous_event("link_password_limited")
+            };
+            state.audit.record(event).await?;
+        }
         return Err(AppError::TooMany(
             "Too many wrong passwords were typed for this link. Wait 15 minutes, then try again, \
              or ask the person who shared it for the password."

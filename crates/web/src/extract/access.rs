@@ -4,6 +4,7 @@
 //! role that is too low into 403.
 
 use crate::extract::CurrentUser;
+use crate::middleware::logging::RequestUser;
 use crate::{AppError, AppState};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -119,6 +120,7 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
         .await?;
         let (user, workspace) = found.unzip();
         let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        RequestUser::note(&parts.extensions, me.user.user_id());
         let workspace = workspace.flatten().ok_or(AppError::NoAccess)?;
         let role = workspace.role();
         Ok(WorkspaceAccess {
@@ -148,6 +150,7 @@ impl FromRequestParts<AppState> for BucketAccess {
         .await?;
         let (user, bucket) = found.unzip();
         let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        RequestUser::note(&parts.extensions, me.user.user_id());
         let found = bucket.flatten().ok_or(AppError::NoAccess)?;
         let role = found.role();
         Ok(BucketAccess {

@@ -74,6 +74,33 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
     client
 }
 
+impl ClientInfo {
+    /// The client of a request, from its connection, headers and the
+    /// trusted proxies (`BUCKETDESK_TRUSTED_PROXIES`).
+    pub fn of(
+        headers: &axum::http::HeaderMap,
+        extensions: &axum::http::Extensions,
+        trusted: &[IpNet],
+    ) -> ClientInfo {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ci| ci.0.ip());
+        // every header line, in order: some proxies add a line of their own
+        // instead of appending to the one the client sent
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+        let user_agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        ClientInfo::new(client_ip(peer, forwarded.as_deref(), trusted), user_agent)
+    }
+}
+
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = Infallible;
 
@@ -81,27 +108,10 @@ impl FromRequestParts<AppState> for ClientInfo {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ci| ci.0.ip());
-        // every header line, in order: some proxies add a line of their own
-        // instead of appending to the one the client sent
-        let forwarded: Vec<&str> = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        let user_agent = parts
-            .headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(ClientInfo::new(
-            client_ip(peer, forwarded.as_deref(), &state.settings.trusted_proxies),
-            user_agent,
+        Ok(ClientInfo::of(
+            &parts.headers,
+            &parts.extensions,
+            &state.settings.trusted_proxies,
         ))
     }
 }

@@ -1,6 +1,7 @@
 //! `CurrentUser`: the signed-in person, re-read from the database on every
 //! request, so a removed user or an ended session stops working at once.
 
+use crate::middleware::logging::RequestUser;
 use crate::{AppError, AppState, session};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -76,7 +77,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     ) -> Result<Self, Self::Rejection> {
         let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
         let user = users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?;
-        CurrentUser::accept(state, session, signed_in, user).await
+        let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        RequestUser::note(&parts.extensions, me.user.user_id());
+        Ok(me)
     }
 }
 

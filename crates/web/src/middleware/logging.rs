@@ -1,23 +1,56 @@
 //! One log line per request, naming the route pattern (`/s/{token}`), never
-//! the raw path or query, so tokens and codes in URLs never reach the logs (S13).
+//! the raw path or query, so tokens and codes in URLs never reach the logs
+//! (S13). A refusal (403 or 404) of a signed-in person is logged as a
+//! warning with their user id, the route pattern and the client's address
+//! (ASVS 16.3.2): enough to see someone probing ids, never a token.
 
-use axum::extract::{MatchedPath, Request};
+use crate::AppState;
+use crate::extract::ClientInfo;
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use bucketdesk_domain::UserId;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-pub async fn log_request(request: Request, next: Next) -> Response {
+/// Who made the request, once an extractor has accepted their session.
+#[derive(Clone, Default)]
+pub struct RequestUser(Arc<OnceLock<UserId>>);
+
+impl RequestUser {
+    /// Notes the signed-in person of the request (the first one counts).
+    pub fn note(extensions: &axum::http::Extensions, user: UserId) {
+        if let Some(slot) = extensions.get::<RequestUser>() {
+            let _ = slot.0.set(user);
+        }
+    }
+}
+
+pub async fn log_request(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
+    let user = RequestUser::default();
+    request.extensions_mut().insert(user.clone());
+    let client = ClientInfo::of(
+        request.headers(),
+        request.extensions(),
+        &state.settings.trusted_proxies,
+    );
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, ms, "request");
+    } else if let (403 | 404, Some(user)) = (status, user.0.get()) {
+        tracing::warn!(%method, %route, status, ms, user.id = %user.0, ip = %client.ip, "refused a signed-in request");
     } else {
         tracing::info!(%method, %route, status, ms, "request");
     }

@@ -408,6 +408,18 @@ async fn a_wrong_password_hammered_100_times_is_rate_limited_with_a_clear_page()
         count(&app, "select count(*) from link_password_failures").await,
         10
     );
+    // the limit is on record once, with who hit it, not once per refusal
+    let limited = bucketdesk_db::audit::with_action(&app.db, "link_password_limited")
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 1, "{limited:?}");
+    assert_eq!(limited[0].ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(limited[0].details["whose"], "visitor");
+    let link_id: uuid::Uuid = sqlx::query_scalar("select id from links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(limited[0].details["link"], link_id.to_string());
 }
 
 #[tokio::test]
