@@ -1,6 +1,6 @@
 //! The router with every layer, and serving it with graceful shutdown.
 
-use crate::middleware::{csrf, headers, logging};
+use crate::middleware::{csrf, database, headers, logging};
 use crate::pages::fill_bare_errors;
 use crate::{AppState, Settings, routes, session};
 use axum::Router;
@@ -79,6 +79,7 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
         .layer(from_fn_with_state(state.clone(), logging::log_request))
         .with_state(state.clone())
         .layer(map_response(fill_bare_errors))
+        .layer(from_fn_with_state(state.clone(), database::gate))
         .layer(CatchPanicLayer::custom(|_| {
             crate::pages::ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
         }))

@@ -95,11 +95,15 @@ impl IntoResponse for AppError {
             AppError::Storage(why) => (StatusCode::BAD_GATEWAY, "The storage service did not do that", why),
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "service unavailable");
-                (
+                let mut page = ErrorPage::response(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
-                    "bucketdesk cannot reach its database right now. Try again in a moment.".into(),
-                )
+                    "bucketdesk cannot reach its database right now. Try again in a moment.",
+                );
+                // the database gate answers the next requests at once
+                page.extensions_mut()
+                    .insert(crate::middleware::database::DatabaseUnavailable);
+                return page;
             }
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");

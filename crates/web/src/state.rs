@@ -87,6 +87,8 @@ pub struct Inner {
     pub github: Option<crate::github::Github>,
     /// Writes audit events that stand on their own, in batches.
     pub audit: crate::audit_log::AuditLog,
+    /// Whether the database is reachable, checked every second (R4).
+    pub database: Arc<crate::middleware::database::DatabaseWatch>,
 }
 
 impl std::ops::Deref for AppState {
@@ -97,7 +99,8 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Must be called within a Tokio runtime: it starts the audit writer.
+    /// Must be called within a Tokio runtime: it starts the audit writer
+    /// and the database watch.
     pub fn new(
         db: PgPool,
         settings: Settings,
@@ -113,6 +116,7 @@ impl AppState {
         Self(Arc::new(Inner {
             github,
             audit: crate::audit_log::AuditLog::start(db.clone()),
+            database: crate::middleware::database::DatabaseWatch::start(db.clone()),
             db,
             settings,
             mailer,
