@@ -143,6 +143,15 @@ pub async fn secret(
     .await
 }
 
+/// A bucket by id, whoever asks (background work such as the clean-up of
+/// abandoned uploads; requests go through the access check).
+pub async fn find(db: impl PgExecutor<'_>, bucket: BucketId) -> sqlx::Result<Option<Bucket>> {
+    sqlx::query_as(&format!("select {COLUMNS} from buckets b where b.id = $1"))
+        .bind(bucket.0)
+        .fetch_optional(db)
+        .await
+}
+
 /// Every bucket of a workspace, whoever has a role on it, by name.
 pub async fn list_in_workspace(
     db: impl PgExecutor<'_>,

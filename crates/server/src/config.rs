@@ -64,6 +64,8 @@ pub struct Config {
     pub hsts_include_subdomains: bool,
     /// `BUCKETDESK_WORKSPACE_CREATORS`: `everyone` or `admins`.
     pub workspace_creators: WorkspaceCreators,
+    /// `BUCKETDESK_UPLOAD_BUFFER_MB`: what buffered upload parts may hold together.
+    pub upload_buffer_mb: u64,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -243,6 +245,13 @@ impl Config {
             1..=5 * 1024 * 1024,
         )?;
 
+        let upload_buffer_mb = parse_number(
+            get("BUCKETDESK_UPLOAD_BUFFER_MB"),
+            "BUCKETDESK_UPLOAD_BUFFER_MB",
+            256,
+            64..=65536,
+        )?;
+
         let link_max_days = parse_number(
             get("BUCKETDESK_LINK_MAX_DAYS"),
             "BUCKETDESK_LINK_MAX_DAYS",
@@ -258,6 +267,7 @@ impl Config {
         )?;
 
         Ok(Config {
+            upload_buffer_mb,
             hsts_include_subdomains,
             workspace_creators,
             max_upload_mb,
@@ -316,6 +326,7 @@ impl Config {
             github: self.github.clone(),
             hsts_include_subdomains: self.hsts_include_subdomains,
             workspace_creators: self.workspace_creators,
+            upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,
         }
     }
 }
@@ -506,6 +517,7 @@ mod tests {
             ("BUCKETDESK_DEMO_OWNER", "not-an-email"),
             ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),
             ("BUCKETDESK_LINK_MAX_DAYS", "0"),
+            ("BUCKETDESK_UPLOAD_BUFFER_MB", "16"),
             ("GITHUB_URL", "github.example.com"),
             ("GITHUB_API_URL", "ftp://api.github.example.com"),
         ] {

@@ -992,3 +992,123 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
         "the stored object has the right checksum"
     );
 }
+
+/// Sends an upload-link request that declares 5 TiB and sends `mib` MiB, then
+/// hangs up, as a lying client would.
+async fn lying_upload(port: u16, path: String, cookie: String, token: String, mib: usize) {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n\
+         Content-Type: application/octet-stream\r\nCookie: {cookie}\r\nX-CSRF-Token: {token}\r\n\r\n",
+        5u64 << 40
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![42u8; 1024 * 1024];
+    for _ in 0..mib {
+        if stream.write_all(&chunk).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+// the S3 server runs in this test's runtime: give it threads of its own
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lying_content_length_costs_memory_by_what_arrives_not_by_what_it_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&empty_database().await);
+    let sink = MailSink::start().await;
+    let s3_dir = tempfile::tempdir().unwrap();
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        s3_dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    s3.create_bucket("drop").unwrap();
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "files@example.com"),
+            ("BUCKETDESK_SIGNUP", "open"),
+            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+            ("BUCKETDESK_S3_TIMEOUT_SECS", "600"),
+        ],
+    );
+    let browser = signed_in(&server, &sink, "alice@example.com").await;
+    let bucket = connect_bucket(&browser, &s3, "drop").await;
+    browser.get(&format!("{bucket}/upload-links/new")).await;
+    let made = browser
+        .post(&format!("{bucket}/upload-links"), &[("folder", "in")])
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = browser.get(made.location().unwrap()).await;
+    let start = page.body.find("/u/").unwrap();
+    let link = page.body[start..start + 46].to_owned();
+    // the visitor opens the link's page: a CSRF cookie and its token
+    let visitor = Browser::new(&server.url());
+    let form = visitor.get(&link).await;
+    let at = form.body.find(r#"data-csrf=""#).expect("the page's token") + 11;
+    let token = form.body[at..].split('"').next().unwrap().to_owned();
+    let cookie = visitor.cookie_header().unwrap();
+
+    let pid = server.child.id();
+    let baseline = rss_of(pid);
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_of(pid), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let path = |n: usize| format!("{link}/files?name=big-{n}.bin");
+    lying_upload(server.port, path(0), cookie.clone(), token.clone(), 600).await;
+    let one = peak
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .saturating_sub(baseline);
+
+    futures::future::join_all(
+        (1..=10).map(|n| lying_upload(server.port, path(n), cookie.clone(), token.clone(), 600)),
+    )
+    .await;
+    // the aborts land once each body's end is seen
+    let started = Instant::now();
+    while s3.unfinished_parts() > 0 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    sampler.abort();
+    let ten = peak
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .saturating_sub(baseline);
+    println!(
+        "memory rise: one lying upload {} MiB, ten at once {} MiB (baseline {} MiB)",
+        one >> 20,
+        ten >> 20,
+        baseline >> 20
+    );
+    assert!(
+        one <= 64 << 20,
+        "one lying upload raised memory by {} MiB",
+        one >> 20
+    );
+    assert!(
+        ten <= 160 << 20,
+        "ten lying uploads raised memory by {} MiB",
+        ten >> 20
+    );
+    assert_eq!(s3.unfinished_parts(), 0, "every one aborted");
+    assert!(
+        !s3.root.join("drop/in/big-0.bin").exists(),
+        "nothing was stored"
+    );
+}

@@ -7,12 +7,14 @@
 //! - [`probe`]: the one-key listing that tests a connection before it is
 //!   saved, with every failure explained in plain words.
 //! - [`providers`]: endpoint presets (AWS, R2, MinIO, B2, Wasabi, Spaces).
+//! - [`objects`] and [`upload`]: listing, reading, changing and uploading objects.
 
 pub mod client;
 pub mod endpoint;
 pub mod objects;
 pub mod probe;
 pub mod providers;
+pub mod upload;
 
 pub use client::{Connection, StorageOptions, s3_client};
 pub use endpoint::{EndpointError, check_endpoint_url};

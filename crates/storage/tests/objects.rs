@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
 use bucketdesk_s3_local::LocalS3;
-use bucketdesk_storage::objects::{self, UploadShape};
+use bucketdesk_storage::objects;
+use bucketdesk_storage::upload::{self, Conditions, NoJournal, Target, UploadBudget, UploadError};
 use bucketdesk_storage::{ConnectError, Connection, StorageOptions, s3_client};
 use bytes::Bytes;
 use std::time::Duration;
@@ -248,40 +249,35 @@ async fn details_and_the_start_of_a_file() {
     assert!(matches!(missing, ConnectError::NoSuchKey(_)), "{missing:?}");
 }
 
-#[tokio::test]
-async fn a_small_upload_is_one_put_and_a_large_one_is_multipart_with_the_right_bytes() {
-    let f = fixture().await;
-    let shape = UploadShape {
-        part_size: 5 * 1024 * 1024,
-        in_flight: 2,
-        max_size: 1 << 40,
-    };
-    let small = objects::upload(
-        &f.client,
-        "files",
-        "small.bin",
-        None,
-        chunks(64 * 1024, 16 * 1024),
-        shape,
-        &options(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(small, 64 * 1024);
-    let total = 12 * 1024 * 1024 + 4096;
-    let big = objects::upload(
-        &f.client,
-        "files",
-        "big.bin",
-        Some("application/octet-stream"),
-        chunks(total, 4096),
-        shape,
-        &options(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(big as usize, total);
-    let stored = std::fs::read(f.s3.root.join("files/big.bin")).unwrap();
+fn target<'a>(f: &'a Fixture, key: &'a str, max_size: u64) -> Target<'a> {
+    Target {
+        client: &f.client,
+        bucket: "files",
+        key,
+        content_type: Some("application/octet-stream"),
+        max_size,
+        options: &OPTIONS,
+    }
+}
+
+static OPTIONS: StorageOptions = StorageOptions {
+    connect_timeout: StorageOptions::DEFAULT_CONNECT_TIMEOUT,
+    operation_timeout: StorageOptions::DEFAULT_OPERATION_TIMEOUT,
+    allow_private_endpoints: true,
+};
+
+fn conditions<'a>(budget: &'a UploadBudget, declared_length: Option<u64>) -> Conditions<'a> {
+    Conditions {
+        declared_length,
+        budget,
+        journal: &NoJournal,
+        stop: None,
+    }
+}
+
+/// The stored object holds `total` bytes of the `chunks` pattern, in order.
+fn stored_in_order(f: &Fixture, key: &str, total: usize) {
+    let stored = std::fs::read(f.s3.root.join("files").join(key)).unwrap();
     assert_eq!(stored.len(), total);
     assert!(
         stored
@@ -289,64 +285,142 @@ async fn a_small_upload_is_one_put_and_a_large_one_is_multipart_with_the_right_b
             .all(|c| c.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8)),
         "the bytes arrived in order"
     );
-    assert_eq!(f.s3.unfinished_parts(), 0);
 }
 
 #[tokio::test]
-async fn a_cut_off_or_too_large_upload_leaves_nothing_behind() {
+async fn a_small_upload_is_one_put_and_a_large_one_is_multipart_with_the_right_bytes() {
     let f = fixture().await;
-    let shape = UploadShape {
-        part_size: 5 * 1024 * 1024,
-        in_flight: 2,
-        max_size: 8 * 1024 * 1024,
-    };
+    let budget = UploadBudget::new(64 << 20);
+    let small = upload::upload(
+        &target(&f, "small.bin", 1 << 40),
+        chunks(64 * 1024, 16 * 1024),
+        conditions(&budget, None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(small, 64 * 1024);
+    let total = 20 * 1024 * 1024 + 4096;
+    // length unknown (chunked): buffered parts
+    let before = f.s3.request_count();
+    let big = upload::upload(
+        &target(&f, "big.bin", 1 << 40),
+        chunks(total, 4096),
+        conditions(&budget, None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(big as usize, total);
+    stored_in_order(&f, "big.bin", total);
+    assert_eq!(
+        f.s3.request_count() - before,
+        5,
+        "create, 3 parts, complete"
+    );
+    // length declared: streamed parts
+    let streamed = upload::upload(
+        &target(&f, "streamed.bin", 1 << 40),
+        chunks(total, 4096),
+        conditions(&budget, Some(total as u64)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(streamed as usize, total);
+    stored_in_order(&f, "streamed.bin", total);
+    assert_eq!(f.s3.unfinished_parts(), 0);
+    assert_eq!(
+        budget.available_mib(),
+        64,
+        "every buffered part gave its room back"
+    );
+}
+
+#[tokio::test]
+async fn a_cut_off_too_large_or_lying_upload_leaves_nothing_behind() {
+    let f = fixture().await;
+    let budget = UploadBudget::new(64 << 20);
     let good = chunks(11 * 1024 * 1024, 1024 * 1024);
     let broken = futures::StreamExt::chain(
         good,
         futures::stream::iter([Err(std::io::Error::other("connection reset"))]),
     );
-    let cut = objects::upload(
-        &f.client,
-        "files",
-        "cut.bin",
-        None,
+    let cut = upload::upload(
+        &target(&f, "cut.bin", 1 << 40),
         Box::pin(broken),
-        UploadShape {
-            max_size: 1 << 40,
-            ..shape
-        },
-        &options(),
+        conditions(&budget, None),
     )
     .await;
-    assert!(
-        matches!(cut, Err(objects::UploadError::CutOff(_))),
-        "{cut:?}"
-    );
-    let too_large = objects::upload(
-        &f.client,
-        "files",
-        "huge.bin",
-        None,
+    assert!(matches!(cut, Err(UploadError::CutOff(_))), "{cut:?}");
+    let too_large = upload::upload(
+        &target(&f, "huge.bin", 8 * 1024 * 1024),
         chunks(12 * 1024 * 1024, 1024 * 1024),
-        shape,
-        &options(),
+        conditions(&budget, None),
     )
     .await;
     assert!(
-        matches!(too_large, Err(objects::UploadError::TooLarge(_))),
+        matches!(too_large, Err(UploadError::TooLarge(_))),
         "{too_large:?}"
     );
+    let declared_too_large = upload::upload(
+        &target(&f, "declared.bin", 8 * 1024 * 1024),
+        chunks(1024, 1024),
+        conditions(&budget, Some(5 << 40)),
+    )
+    .await;
+    assert!(
+        matches!(declared_too_large, Err(UploadError::TooLarge(_))),
+        "refused before a byte is read: {declared_too_large:?}"
+    );
+    // declares 5 TiB, sends 20 MiB and ends
+    let lying = upload::upload(
+        &target(&f, "lying.bin", 1 << 50),
+        chunks(20 * 1024 * 1024, 64 * 1024),
+        conditions(&budget, Some(5 << 40)),
+    )
+    .await;
+    assert!(matches!(lying, Err(UploadError::CutOff(_))), "{lying:?}");
     assert_eq!(f.s3.unfinished_parts(), 0, "aborted (R2)");
-    assert!(
-        !objects::exists(&f.client, "files", "cut.bin", &options())
-            .await
-            .unwrap()
+    for key in ["cut.bin", "huge.bin", "declared.bin", "lying.bin"] {
+        assert!(
+            !objects::exists(&f.client, "files", key, &options())
+                .await
+                .unwrap(),
+            "{key}"
+        );
+    }
+    assert_eq!(budget.available_mib(), 64);
+}
+
+#[tokio::test]
+async fn a_stop_signal_cuts_an_upload_under_way_and_aborts_it() {
+    let f = fixture().await;
+    let budget = UploadBudget::new(64 << 20);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // 12 MiB arrive, then the client goes quiet
+    let body = futures::StreamExt::chain(
+        chunks(12 * 1024 * 1024, 1024 * 1024),
+        futures::stream::pending(),
     );
+    let running = async {
+        upload::upload(
+            &target(&f, "stopped.bin", 1 << 40),
+            Box::pin(body),
+            Conditions {
+                stop: Some(stopped),
+                ..conditions(&budget, Some(100 << 20))
+            },
+        )
+        .await
+    };
+    let stopping = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.send_replace(true);
+    };
+    let (cut, ()) = tokio::join!(running, stopping);
     assert!(
-        !objects::exists(&f.client, "files", "huge.bin", &options())
-            .await
-            .unwrap()
+        matches!(cut, Err(UploadError::CutOff(ref why)) if why.contains("restarting")),
+        "{cut:?}"
     );
+    assert_eq!(f.s3.unfinished_parts(), 0);
 }
 
 #[tokio::test]

@@ -204,6 +204,7 @@ impl TestAppBuilder {
             github: self.github,
             hsts_include_subdomains: true,
             workspace_creators: Default::default(),
+            upload_buffer_bytes: Settings::DEFAULT_UPLOAD_BUFFER_BYTES,
         };
         for change in self.configure {
             change(&mut settings);

@@ -25,6 +25,7 @@ mod sign_in;
 mod state;
 mod static_files;
 mod tokens;
+pub mod uploads;
 
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate, serve};
 pub use error::{AppError, Result};

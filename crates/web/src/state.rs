@@ -39,6 +39,8 @@ pub struct Settings {
     pub hsts_include_subdomains: bool,
     /// Who may create workspaces.
     pub workspace_creators: WorkspaceCreators,
+    /// The most bytes buffered upload parts of the process hold together.
+    pub upload_buffer_bytes: u64,
 }
 
 impl Settings {
@@ -48,6 +50,7 @@ impl Settings {
     /// S3's own limit for one object: 5 TiB.
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
     pub const DEFAULT_LINK_MAX_LIFETIME: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+    pub const DEFAULT_UPLOAD_BUFFER_BYTES: u64 = 256 * 1024 * 1024;
 
     /// Cookies get the Secure flag (and the `__Host-` prefix) when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
@@ -89,6 +92,8 @@ pub struct Inner {
     pub audit: crate::audit_log::AuditLog,
     /// Whether the database is reachable, checked every second (R4).
     pub database: Arc<crate::middleware::database::DatabaseWatch>,
+    /// The budget, journal and stop signal of uploads (R8, R9).
+    pub uploads: crate::uploads::Uploads,
 }
 
 impl std::ops::Deref for AppState {
@@ -117,6 +122,7 @@ impl AppState {
             github,
             audit: crate::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
+            uploads: crate::uploads::Uploads::new(settings.upload_buffer_bytes),
             db,
             settings,
             mailer,

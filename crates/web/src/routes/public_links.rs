@@ -8,6 +8,7 @@ use super::files::{body_content_type, body_length, deliver, q, storage_error};
 use crate::extract::{ClientInfo, CsrfToken, Form};
 use crate::links;
 use crate::pages::utc_minutes;
+use crate::uploads::Journal;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -22,7 +23,8 @@ use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{LinkState, is_plain_path, numbered_name};
 use bucketdesk_domain::object::{check_key, check_name, check_new_key, file_name, human_size};
 use bucketdesk_domain::{BucketId, WorkspaceId};
-use bucketdesk_storage::objects::{self, UploadError, UploadShape};
+use bucketdesk_storage::objects;
+use bucketdesk_storage::upload::{self, Target, UploadError};
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
@@ -513,17 +515,17 @@ async fn receive_file(
     };
 
     let content_type = body_content_type(&headers);
-    let shape = UploadShape::for_length(length, max_bytes);
-    let stored = objects::upload(
-        &s3,
-        &bucket.bucket_name,
-        &key,
-        content_type.as_deref(),
-        body.into_data_stream(),
-        shape,
-        settings,
-    )
-    .await;
+    let target = Target {
+        client: &s3,
+        bucket: &bucket.bucket_name,
+        key: &key,
+        content_type: content_type.as_deref(),
+        max_size: max_bytes,
+        options: settings,
+    };
+    let journal = Journal::of(&state, &bucket);
+    let conditions = state.uploads.conditions(&journal, length);
+    let stored = upload::upload(&target, body.into_data_stream(), conditions).await;
     // on failure, the reservation is given back when it is dropped
     let size = match stored {
         Ok(size) => size,

@@ -3,6 +3,7 @@
 //! Answers are short plain texts the browser script shows.
 
 use crate::extract::{BucketAccess, ClientInfo};
+use crate::uploads::Journal;
 use crate::{AppState, Result};
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -11,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::check_new_key;
 use bucketdesk_domain::{BucketId, Role, WorkspaceId};
-use bucketdesk_storage::objects::{self, UploadError, UploadShape};
+use bucketdesk_storage::objects;
+use bucketdesk_storage::upload::{self, Target, UploadError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -62,20 +64,17 @@ pub async fn upload(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let content_type = body_content_type(&headers);
-    let length = body_length(&headers);
-    let shape = UploadShape::for_length(length, state.settings.max_upload_bytes);
-    let stream = body.into_data_stream();
-    match objects::upload(
-        &s3,
+    let target = Target {
+        client: &s3,
         bucket,
-        &query.key,
-        content_type.as_deref(),
-        stream,
-        shape,
-        settings,
-    )
-    .await
-    {
+        key: &query.key,
+        content_type: content_type.as_deref(),
+        max_size: state.settings.max_upload_bytes,
+        options: settings,
+    };
+    let journal = Journal::of(&state, &access.bucket);
+    let conditions = state.uploads.conditions(&journal, body_length(&headers));
+    match upload::upload(&target, body.into_data_stream(), conditions).await {
         Ok(size) => {
             let event = audit::NewEvent {
                 workspace_id: Some(WorkspaceId(access.bucket.workspace_id)),

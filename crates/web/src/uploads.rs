@@ -1,0 +1,112 @@
+//! Uploads through bucketdesk, beyond one request: the budget every
+//! buffered upload part of the process shares, the journal of multipart
+//! uploads in Postgres, the signal that cuts uploads when the server stops,
+//! and the clean-up that aborts multipart uploads abandoned a day ago (R8, R9).
+
+use crate::AppState;
+use async_trait::async_trait;
+use bucketdesk_db::buckets::{self, Bucket};
+use bucketdesk_db::{PgPool, uploads};
+use bucketdesk_domain::BucketId;
+use bucketdesk_storage::upload::{Conditions, UploadBudget, UploadJournal};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Multipart uploads older than this, still in the journal, were abandoned.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What every upload of the process shares.
+pub struct Uploads {
+    pub budget: UploadBudget,
+    stop: watch::Sender<bool>,
+}
+
+impl Uploads {
+    pub fn new(budget_bytes: u64) -> Uploads {
+        Uploads {
+            budget: UploadBudget::new(budget_bytes),
+            stop: watch::Sender::new(false),
+        }
+    }
+
+    /// Cuts every upload under way (and any that starts): their multipart
+    /// uploads are aborted. For the end of the shutdown grace period (R8).
+    pub fn cut_all(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// How an upload of `bucket` with this declared length goes.
+    pub fn conditions<'a>(
+        &'a self,
+        journal: &'a Journal,
+        declared_length: Option<u64>,
+    ) -> Conditions<'a> {
+        Conditions {
+            declared_length,
+            budget: &self.budget,
+            journal,
+            stop: Some(self.stop.subscribe()),
+        }
+    }
+}
+
+/// The journal of one bucket's uploads, in Postgres.
+pub struct Journal {
+    db: PgPool,
+    bucket: BucketId,
+}
+
+impl Journal {
+    pub fn of(state: &AppState, bucket: &Bucket) -> Journal {
+        Journal {
+            db: state.db.clone(),
+            bucket: bucket.bucket_id(),
+        }
+    }
+}
+
+#[async_trait]
+impl UploadJournal for Journal {
+    async fn started(&self, key: &str, upload_id: &str) {
+        if let Err(error) = uploads::started(&self.db, self.bucket, key, upload_id).await {
+            tracing::warn!(%error, "could not note a multipart upload; if the process dies now it stays until S3's own clean-up");
+        }
+    }
+
+    async fn ended(&self, upload_id: &str) {
+        if let Err(error) = uploads::ended(&self.db, upload_id).await {
+            tracing::warn!(%error, "could not note the end of a multipart upload");
+        }
+    }
+}
+
+/// Aborts the multipart uploads bucketdesk started more than a day ago and
+/// never finished (the process was killed, or S3 refused the abort then).
+/// Returns how many were aborted.
+pub async fn abort_abandoned(state: &AppState) -> Result<usize, crate::AppError> {
+    let mut aborted = 0;
+    for upload in uploads::abandoned(&state.db, ABANDONED_AFTER, 1000).await? {
+        let Some(bucket) = buckets::find(&state.db, BucketId(upload.bucket_id)).await? else {
+            continue;
+        };
+        let client = state.s3_client(&bucket).await?;
+        if bucketdesk_storage::upload::abort(
+            &client,
+            &bucket.bucket_name,
+            &upload.key,
+            &upload.upload_id,
+        )
+        .await
+        {
+            uploads::ended(&state.db, &upload.upload_id).await?;
+            aborted += 1;
+        }
+    }
+    if aborted > 0 {
+        tracing::info!(
+            aborted,
+            "aborted multipart uploads abandoned more than a day ago"
+        );
+    }
+    Ok(aborted)
+}
