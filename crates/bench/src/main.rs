@@ -27,8 +27,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::{Connection, StorageOptions, s3_client};
 use bucketdesk_testkit::{
-    Browser, FIXTURE_KEY_PEM, MailSink, S3_ACCESS_KEY, S3_SECRET_KEY, code_in, database_url,
-    empty_database,
+    Browser, FIXTURE_KEY_PEM, MailSink, S3_ACCESS_KEY, S3_SECRET_KEY, code_in, empty_database,
 };
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -159,6 +158,8 @@ struct Stack {
     workspace: String,
     bucket_path: String,
     _dirs: Vec<tempfile::TempDir>,
+    /// Dropped after the server (the drop below kills it first).
+    _database: bucketdesk_testkit::TestDatabase,
 }
 
 impl Drop for Stack {
@@ -223,7 +224,8 @@ impl Stack {
             .local_addr()?
             .port();
         let url = format!("http://127.0.0.1:{port}");
-        let mut database = reqwest::Url::parse(&database_url(&empty_database().await))?;
+        let test_database = empty_database().await;
+        let mut database = reqwest::Url::parse(&test_database.url())?;
         let pairs: Vec<(String, String)> = database
             .query_pairs()
             .filter(|(name, _)| name != "sslmode")
@@ -293,6 +295,7 @@ impl Stack {
             workspace,
             bucket_path,
             _dirs: vec![s3_dir, data],
+            _database: test_database,
         })
     }
 

@@ -13,6 +13,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const DATABASE_WAIT: Duration = Duration::from_secs(60);
 /// How often expired sessions and stale sign-in codes are deleted.
 const CLEAN_UP_EVERY: Duration = Duration::from_secs(10 * 60);
+/// How often multipart uploads abandoned a day ago are looked for.
+const ABANDONED_UPLOADS_EVERY: Duration = Duration::from_secs(60 * 60);
 
 async fn connect(config: &Config) -> anyhow::Result<bucketdesk_db::PgPool> {
     let url = config.require_database_url()?;
@@ -97,16 +99,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("BUCKETDESK_BIND: cannot listen on {}", config.bind))?;
     tracing::info!(bind = %config.bind, public_url = %config.public_url, "bucketdesk is listening");
 
+    let cleaning = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = bucketdesk_web::clean_up(&state).await {
+            if let Err(error) = bucketdesk_web::clean_up(&cleaning).await {
                 tracing::warn!(%error, "could not delete expired sessions and codes");
             }
             tokio::time::sleep(CLEAN_UP_EVERY).await;
         }
     });
+    // at start-up, then every hour (R8)
+    let aborting = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = bucketdesk_web::uploads::abort_abandoned(&aborting).await {
+                tracing::warn!(%error, "could not abort abandoned multipart uploads");
+            }
+            tokio::time::sleep(ABANDONED_UPLOADS_EVERY).await;
+        }
+    });
 
-    bucketdesk_web::serve(listener, router, shutdown_signal())
+    bucketdesk_web::serve(listener, state, router, shutdown_signal())
         .await
         .context("the server stopped")?;
     tracing::info!("stopped");
@@ -133,7 +146,9 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: no new connections; finishing requests in flight");
+    tracing::info!(
+        "shutting down: no new connections; finishing requests in flight (BUCKETDESK_SHUTDOWN_GRACE_SECS)"
+    );
 }
 
 pub async fn keys_status(config: Config) -> anyhow::Result<()> {

@@ -66,6 +66,12 @@ pub struct Config {
     pub workspace_creators: WorkspaceCreators,
     /// `BUCKETDESK_UPLOAD_BUFFER_MB`: what buffered upload parts may hold together.
     pub upload_buffer_mb: u64,
+    /// `BUCKETDESK_HEADER_TIMEOUT_SECS`: how long a connection may take to send its headers.
+    pub header_timeout: Duration,
+    /// `BUCKETDESK_MAX_CONNECTIONS_PER_IP`: connections one address may hold open.
+    pub max_connections_per_ip: usize,
+    /// `BUCKETDESK_SHUTDOWN_GRACE_SECS`: how long requests may finish after SIGTERM.
+    pub shutdown_grace: Duration,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -252,6 +258,25 @@ impl Config {
             64..=65536,
         )?;
 
+        let header_timeout_secs = parse_number(
+            get("BUCKETDESK_HEADER_TIMEOUT_SECS"),
+            "BUCKETDESK_HEADER_TIMEOUT_SECS",
+            10,
+            1..=300,
+        )?;
+        let max_connections_per_ip = parse_number(
+            get("BUCKETDESK_MAX_CONNECTIONS_PER_IP"),
+            "BUCKETDESK_MAX_CONNECTIONS_PER_IP",
+            64,
+            1..=100_000,
+        )? as usize;
+        let shutdown_grace_secs = parse_number(
+            get("BUCKETDESK_SHUTDOWN_GRACE_SECS"),
+            "BUCKETDESK_SHUTDOWN_GRACE_SECS",
+            8,
+            1..=3600,
+        )?;
+
         let link_max_days = parse_number(
             get("BUCKETDESK_LINK_MAX_DAYS"),
             "BUCKETDESK_LINK_MAX_DAYS",
@@ -268,6 +293,9 @@ impl Config {
 
         Ok(Config {
             upload_buffer_mb,
+            header_timeout: Duration::from_secs(header_timeout_secs),
+            max_connections_per_ip,
+            shutdown_grace: Duration::from_secs(shutdown_grace_secs),
             hsts_include_subdomains,
             workspace_creators,
             max_upload_mb,
@@ -327,6 +355,9 @@ impl Config {
             hsts_include_subdomains: self.hsts_include_subdomains,
             workspace_creators: self.workspace_creators,
             upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,
+            header_read_timeout: self.header_timeout,
+            max_connections_per_ip: self.max_connections_per_ip,
+            shutdown_grace: self.shutdown_grace,
         }
     }
 }
@@ -485,6 +516,11 @@ mod tests {
         assert_eq!(c.workspace_creators, WorkspaceCreators::Everyone);
         assert_eq!(c.key_file, PathBuf::from("data/instance-key.pem"));
         assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(
+            c.shutdown_grace,
+            Duration::from_secs(8),
+            "under Docker's 10 s"
+        );
         assert!(c.smtp_url.is_none());
         assert!(c.require_database_url().is_err());
     }
@@ -518,6 +554,9 @@ mod tests {
             ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),
             ("BUCKETDESK_LINK_MAX_DAYS", "0"),
             ("BUCKETDESK_UPLOAD_BUFFER_MB", "16"),
+            ("BUCKETDESK_HEADER_TIMEOUT_SECS", "0"),
+            ("BUCKETDESK_MAX_CONNECTIONS_PER_IP", "none"),
+            ("BUCKETDESK_SHUTDOWN_GRACE_SECS", "-1"),
             ("GITHUB_URL", "github.example.com"),
             ("GITHUB_API_URL", "ftp://api.github.example.com"),
         ] {

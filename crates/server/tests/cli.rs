@@ -244,7 +244,8 @@ fn settings_are_read_from_a_dot_env_file() {
 #[tokio::test]
 async fn migrate_prepares_an_empty_database_and_admin_add_creates_an_admin() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let envs = [("DATABASE_URL", url.as_str())];
 
     let mut migrate = bucketdesk(&dir, &envs);
@@ -444,7 +445,8 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
 #[tokio::test]
 async fn the_healthcheck_command_reports_whether_the_server_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let server = Server::start(&dir, &[("DATABASE_URL", &url)]);
     let bind = format!("127.0.0.1:{}", server.port);
     let mut check = bucketdesk(&dir, &[("BUCKETDESK_BIND", &bind)]);
@@ -463,7 +465,8 @@ async fn the_healthcheck_command_reports_whether_the_server_answers() {
 #[tokio::test]
 async fn serve_creates_a_missing_key_file_owner_only_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let data = dir.path().join("data");
     let mut command = bucketdesk(
         &dir,
@@ -531,7 +534,8 @@ mod keys {
         n: usize,
         endpoint: &str,
     ) -> (String, sqlx::PgPool, Vec<uuid::Uuid>) {
-        let url = database_url(&empty_database().await);
+        let database = empty_database().await;
+        let url = database.url();
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
         bucketdesk_web::migrate(&pool).await.unwrap();
         let user: uuid::Uuid = sqlx::query_scalar(
@@ -787,7 +791,8 @@ mod keys {
 #[tokio::test]
 async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let mut add = bucketdesk(&dir, &[("DATABASE_URL", &url)]);
     add.args(["admin", "add", "admin@example.com"]);
     assert_eq!(output(add).0, 0);
@@ -895,7 +900,8 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
     };
 
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let sink = MailSink::start().await;
     let s3_dir = tempfile::tempdir().unwrap();
     let s3 = bucketdesk_s3_local::LocalS3::start(
@@ -1019,7 +1025,8 @@ async fn lying_upload(port: u16, path: String, cookie: String, token: String, mi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lying_content_length_costs_memory_by_what_arrives_not_by_what_it_declares() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&empty_database().await);
+    let database = empty_database().await;
+    let url = database.url();
     let sink = MailSink::start().await;
     let s3_dir = tempfile::tempdir().unwrap();
     let s3 = bucketdesk_s3_local::LocalS3::start(
@@ -1111,4 +1118,259 @@ async fn a_lying_content_length_costs_memory_by_what_arrives_not_by_what_it_decl
         !s3.root.join("drop/in/big-0.bin").exists(),
         "nothing was stored"
     );
+}
+
+/// An upload link on a fresh server: (server, S3, the link's path, a visitor's cookie and token).
+async fn server_with_an_upload_link(
+    dir: &tempfile::TempDir,
+    s3_dir: &tempfile::TempDir,
+    extra: &[(&str, &str)],
+) -> (
+    Server,
+    bucketdesk_s3_local::LocalS3,
+    String,
+    String,
+    String,
+    String,
+) {
+    let database = empty_database().await;
+    let url = database.url();
+    let sink = MailSink::start().await;
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        s3_dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    s3.create_bucket("drop").unwrap();
+    let smtp = sink.url();
+    let mut envs = vec![
+        ("DATABASE_URL", url.as_str()),
+        ("SMTP_URL", smtp.as_str()),
+        ("MAIL_FROM", "files@example.com"),
+        ("BUCKETDESK_SIGNUP", "open"),
+        ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+    ];
+    envs.extend_from_slice(extra);
+    let server = Server::start(dir, &envs);
+    let browser = signed_in(&server, &sink, "alice@example.com").await;
+    let bucket = connect_bucket(&browser, &s3, "drop").await;
+    browser.get(&format!("{bucket}/upload-links/new")).await;
+    let made = browser
+        .post(&format!("{bucket}/upload-links"), &[("folder", "in")])
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = browser.get(made.location().unwrap()).await;
+    let start = page.body.find("/u/").unwrap();
+    let link = page.body[start..start + 46].to_owned();
+    let visitor = Browser::new(&server.url());
+    let form = visitor.get(&link).await;
+    let at = form.body.find(r#"data-csrf=""#).expect("the page's token") + 11;
+    let token = form.body[at..].split('"').next().unwrap().to_owned();
+    let cookie = visitor.cookie_header().unwrap();
+    (server, s3, url, link, cookie, token)
+}
+
+// the S3 server runs in this test's runtime: give it threads of its own
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_cuts_a_trickling_upload_after_the_grace_period_and_aborts_it() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let s3_dir = tempfile::tempdir().unwrap();
+    let (mut server, s3, _, link, cookie, token) =
+        server_with_an_upload_link(&dir, &s3_dir, &[("BUCKETDESK_SHUTDOWN_GRACE_SECS", "2")]).await;
+
+    // 20 MiB arrive at once, then a byte now and then: a multipart upload is under way
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {link}/files?name=slow.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\
+         Content-Type: application/octet-stream\r\nCookie: {cookie}\r\nX-CSRF-Token: {token}\r\n\r\n",
+        100 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![1u8; 20 << 20]).await.unwrap();
+    let trickle = tokio::spawn(async move {
+        while stream.write_all(b"x").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let started = Instant::now();
+    while s3.unfinished_parts() == 0 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(s3.unfinished_parts() > 0, "a part is stored");
+
+    server.terminate();
+    let terminated = Instant::now();
+    let code = tokio::task::spawn_blocking(move || {
+        let code = server.wait_for_exit();
+        (code, server)
+    })
+    .await
+    .unwrap();
+    let (code, server) = code;
+    let took = terminated.elapsed();
+    trickle.abort();
+    assert_eq!(code, 0, "{}", server.logs());
+    assert!(
+        took >= Duration::from_secs(2),
+        "it waited the grace period: {took:?}"
+    );
+    assert!(took < Duration::from_secs(6), "then stopped: {took:?}");
+    assert!(
+        server.logs().contains("cutting uploads"),
+        "{}",
+        server.logs()
+    );
+    assert_eq!(s3.unfinished_parts(), 0, "the multipart upload was aborted");
+    assert!(!s3.root.join("drop/in/slow.bin").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_uploads_abandoned_a_day_ago_are_aborted_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let s3_dir = tempfile::tempdir().unwrap();
+    let (server, s3, url, _, _, _) = server_with_an_upload_link(&dir, &s3_dir, &[]).await;
+    // a process killed in the middle of an upload left this behind
+    let client = bucketdesk_storage::s3_client(
+        &bucketdesk_storage::Connection {
+            bucket: "drop".into(),
+            region: "us-east-1".into(),
+            endpoint: Some(s3.endpoint()),
+            path_style: true,
+            access_key_id: bucketdesk_testkit::S3_ACCESS_KEY.into(),
+            secret_access_key: bucketdesk_testkit::S3_SECRET_KEY.to_owned().into(),
+        },
+        &bucketdesk_storage::StorageOptions {
+            allow_private_endpoints: true,
+            ..Default::default()
+        },
+    );
+    let mut ids = Vec::new();
+    for key in ["old.bin", "recent.bin"] {
+        let created = client
+            .create_multipart_upload()
+            .bucket("drop")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let id = created.upload_id().unwrap().to_owned();
+        client
+            .upload_part()
+            .bucket("drop")
+            .key(key)
+            .upload_id(&id)
+            .part_number(1)
+            .body(vec![1u8; 1024].into())
+            .send()
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let db = sqlx::PgPool::connect(&url).await.unwrap();
+    for (id, key, age) in [
+        (&ids[0], "old.bin", "2 days"),
+        (&ids[1], "recent.bin", "1 hour"),
+    ] {
+        sqlx::query(&format!(
+            "insert into multipart_uploads (upload_id, bucket_id, key, started_at)
+             select $1, id, $2, now() - interval '{age}' from buckets"
+        ))
+        .bind(id)
+        .bind(key)
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(s3.unfinished_parts(), 2);
+    drop(server);
+
+    let _again = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
+        ],
+    );
+    let started = Instant::now();
+    while s3.unfinished_parts() > 1 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        s3.unfinished_parts(),
+        1,
+        "the day-old upload was aborted, the recent one kept"
+    );
+    let left: Vec<String> = sqlx::query_scalar("select key from multipart_uploads")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, ["recent.bin"]);
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_closed_and_one_address_cannot_hold_hundreds_of_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let name = empty_database().await;
+    let url = database_url(&name);
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &url),
+            ("BUCKETDESK_HEADER_TIMEOUT_SECS", "2"),
+            ("BUCKETDESK_MAX_CONNECTIONS_PER_IP", "20"),
+        ],
+    );
+    // 300 requests that never finish their headers
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .unwrap();
+        let _ = stream
+            .write_all(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+            .await;
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let still_open = |held: &mut Vec<tokio::net::TcpStream>| {
+        let held = std::mem::take(held);
+        async move {
+            let mut open = Vec::new();
+            for mut stream in held {
+                let mut byte = [0u8; 1];
+                // nothing to read yet: the server still holds it (closed or
+                // answered with 408 otherwise)
+                let read = tokio::time::timeout(Duration::from_millis(20), stream.read(&mut byte));
+                if read.await.is_err() {
+                    open.push(stream);
+                }
+            }
+            open
+        }
+    };
+    let mut open = still_open(&mut held).await;
+    assert!(
+        open.len() <= 20,
+        "{} connections held from one address",
+        open.len()
+    );
+    // past the header timeout, none is left
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    open = still_open(&mut open).await;
+    assert!(
+        open.is_empty(),
+        "{} half-sent requests still held",
+        open.len()
+    );
+    assert!(server.logs().contains("too many open from this address"));
+    // and the server serves as before
+    let page = Browser::new(&server.url()).get("/login").await;
+    assert_eq!(page.status, 200);
 }

@@ -177,9 +177,9 @@ pub(crate) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
                         .max(options.operation_timeout.as_secs()),
                 )
             } else if is_tls(&chain) {
-                ConnectError::Tls(short(&chain))
+                ConnectError::Tls(tls_problem(&chain))
             } else {
-                ConnectError::Unreachable(short(&chain))
+                ConnectError::Unreachable(connection_problem(&error, &chain))
             }
         }
         SdkError::ResponseError(_) => ConnectError::NotS3,
@@ -255,17 +255,73 @@ fn private_message(chain: &str) -> String {
         .to_owned()
 }
 
-/// The innermost useful part of an error chain, for a one-line explanation.
+/// Why a connection could not be made, in a few words: from the I/O error
+/// at the bottom of the chain when there is one (the chain's text holds
+/// Debug dumps, not words).
+fn connection_problem(error: &(dyn std::error::Error + 'static), chain: &str) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            let words = match io.kind() {
+                ConnectionRefused => "connection refused: nothing is listening on that port",
+                ConnectionReset | ConnectionAborted => "the connection was reset by the other side",
+                HostUnreachable | NetworkUnreachable => {
+                    "the host cannot be reached from this server"
+                }
+                AddrNotAvailable => "the address is not available from this server",
+                _ => "",
+            };
+            if !words.is_empty() {
+                return words.to_owned();
+            }
+        }
+        source = current.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("no such host")
+        || lower.contains("dns error")
+    {
+        "the host name could not be found (check it for typos)".to_owned()
+    } else if lower.contains("connection refused") {
+        "connection refused: nothing is listening on that port".to_owned()
+    } else {
+        short(chain)
+    }
+}
+
+/// What went wrong with TLS, in a few words.
+fn tls_problem(chain: &str) -> String {
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("invalidcontenttype") || lower.contains("corrupt message") {
+        "the server does not speak TLS (if it is plain HTTP, the endpoint starts with http://)"
+            .to_owned()
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        "its certificate is not valid for this host name".to_owned()
+    } else if lower.contains("expired") {
+        "its certificate has expired".to_owned()
+    } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        "its certificate is not signed by an authority this server trusts".to_owned()
+    } else {
+        short(chain)
+    }
+}
+
+/// The innermost useful part of an error chain, for a one-line explanation:
+/// words, not the end of a Debug dump.
 fn short(chain: &str) -> String {
-    let last = chain
-        .rsplit(": ")
-        .find(|p| !p.trim().is_empty())
-        .unwrap_or(chain);
-    last.trim()
-        .trim_end_matches(')')
-        .chars()
-        .take(200)
-        .collect()
+    let words = |part: &&str| {
+        let part = part.trim();
+        !part.is_empty()
+            && !part.contains(['{', '}', '(', ')'])
+            && part.chars().any(char::is_alphabetic)
+    };
+    if let Some(part) = chain.split(": ").filter(words).last() {
+        return part.trim().chars().take(200).collect();
+    }
+    "no details were given".to_owned()
 }
 
 #[cfg(test)]

@@ -109,7 +109,14 @@ async fn a_closed_port_is_unreachable() {
         .await
         .unwrap_err();
     assert!(matches!(err, ConnectError::Unreachable(_)), "{err:?}");
-    assert!(err.to_string().contains("Cannot connect to the endpoint"));
+    let words = err.to_string();
+    assert!(
+        words.starts_with(
+            "Cannot connect to the endpoint: connection refused: nothing is listening on that port."
+        ),
+        "{words}"
+    );
+    assert!(!words.contains(['{', '}']), "no Debug dump: {words}");
 }
 
 #[tokio::test]
@@ -154,6 +161,9 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, ConnectError::Tls(_)), "{err:?}");
+    let words = err.to_string();
+    assert!(words.contains("the server does not speak TLS"), "{words}");
+    assert!(!words.contains(['{', '}']), "no Debug dump: {words}");
 }
 
 #[tokio::test]

@@ -39,6 +39,8 @@ pub struct TestApp {
     pub s3: LocalS3,
     _s3_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Dropped last (fields drop in order): after the app has stopped.
+    _database: crate::TestDatabase,
 }
 
 #[derive(Default)]
@@ -130,7 +132,7 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
-        let options = fresh_database().await;
+        let (database, options) = fresh_database().await;
         let db = PgPool::connect_with(options.clone())
             .await
             .expect("connect test database");
@@ -205,19 +207,28 @@ impl TestAppBuilder {
             hsts_include_subdomains: true,
             workspace_creators: Default::default(),
             upload_buffer_bytes: Settings::DEFAULT_UPLOAD_BUFFER_BYTES,
+            header_read_timeout: Settings::DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections_per_ip: Settings::DEFAULT_MAX_CONNECTIONS_PER_IP,
+            shutdown_grace: Settings::DEFAULT_SHUTDOWN_GRACE,
         };
         for change in self.configure {
             change(&mut settings);
         }
         let (state, router) = bucketdesk_web::build_app(app_db, settings, mailer, key);
         let (shutdown, stop) = oneshot::channel::<()>();
-        tokio::spawn(bucketdesk_web::serve(listener, router, async {
-            let _ = stop.await;
-        }));
+        tokio::spawn(bucketdesk_web::serve(
+            listener,
+            state.clone(),
+            router,
+            async {
+                let _ = stop.await;
+            },
+        ));
         TestApp {
             addr,
             url,
-            database_url: crate::database_url(options.get_database().unwrap_or_default()),
+            database_url: database.url(),
+            _database: database,
             db,
             mail,
             state,

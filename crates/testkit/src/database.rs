@@ -1,5 +1,7 @@
 //! A fresh, migrated database per test, on the Postgres named by
 //! `BUCKETDESK_TEST_DATABASE_URL` (default: the local server, user postgres).
+//! Each is dropped when its test ends, unless the test failed: then it is
+//! kept, and the test's output says where.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
@@ -64,15 +66,64 @@ async fn drop_stale_databases() {
     .await;
 }
 
-/// Creates an empty database and returns its name.
-pub async fn empty_database() -> String {
+/// A test's own database; dropped with this value unless the test is
+/// failing (panicking). Dereferences to the database's name.
+pub struct TestDatabase {
+    name: String,
+}
+
+impl TestDatabase {
+    /// Its `DATABASE_URL`.
+    pub fn url(&self) -> String {
+        database_url(&self.name)
+    }
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "the test failed: its database is kept for a look, at {}",
+                self.url()
+            );
+            return;
+        }
+        // Drop cannot wait on the test's runtime (it may have one thread, busy
+        // dropping this): a thread and a runtime of its own drop the database,
+        // ending the connections still open to it
+        let name = std::mem::take(&mut self.name);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect_with(&admin_options()).await.ok()?;
+                conn.execute(format!(r#"drop database if exists "{name}" with (force)"#).as_str())
+                    .await
+                    .ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+/// Creates an empty database of the test's own.
+pub async fn empty_database() -> TestDatabase {
     drop_stale_databases().await;
     let name = format!("{PREFIX}{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
     let mut conn = admin_connection().await;
     conn.execute(format!(r#"create database "{name}""#).as_str())
         .await
         .expect("create test database");
-    name
+    TestDatabase { name }
 }
 
 /// A `DATABASE_URL` for the named database on the test server.
@@ -83,11 +134,11 @@ pub fn database_url(name: &str) -> String {
     url.to_string()
 }
 
-/// Creates an empty database, applies every migration, and returns its
-/// connect options.
-pub async fn fresh_database() -> PgConnectOptions {
-    let name = empty_database().await;
-    let options = admin_options().database(&name);
+/// Creates an empty database, applies every migration, and returns it with
+/// its connect options.
+pub async fn fresh_database() -> (TestDatabase, PgConnectOptions) {
+    let database = empty_database().await;
+    let options = admin_options().database(&database);
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .connect_with(options.clone())
@@ -97,5 +148,5 @@ pub async fn fresh_database() -> PgConnectOptions {
         .await
         .expect("migrate test database");
     pool.close().await;
-    options
+    (database, options)
 }

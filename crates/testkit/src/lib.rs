@@ -17,7 +17,9 @@ mod smtp;
 
 pub use app::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp, TestAppBuilder};
 pub use browser::{Browser, Page};
-pub use database::{admin_database_url, database_url, empty_database, fresh_database};
+pub use database::{
+    TestDatabase, admin_database_url, database_url, empty_database, fresh_database,
+};
 pub use db_proxy::DbProxy;
 pub use github::{CLIENT_SECRET as FAKE_GITHUB_SECRET, FakeGithub, GithubMode, GithubPerson};
 pub use smtp::{MailSink, ReceivedMail};

@@ -10,10 +10,7 @@ use axum::middleware::{from_fn_with_state, map_response};
 use bucketdesk_db::PgPool;
 use bucketdesk_mail::Mailer;
 use bucketdesk_vault::InstanceKey;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -84,19 +81,4 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
             crate::pages::ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
         }))
         .layer(from_fn_with_state(state, headers::security_headers))
-}
-
-/// Serves until `shutdown` resolves, then stops accepting connections and
-/// lets in-flight requests finish (R5).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

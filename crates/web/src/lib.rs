@@ -18,6 +18,7 @@ mod middleware;
 mod pages;
 mod routes;
 mod s3_clients;
+mod server;
 pub use s3_clients::sealed_from_row;
 pub mod session;
 mod session_store;
@@ -27,6 +28,7 @@ mod static_files;
 mod tokens;
 pub mod uploads;
 
-pub use app::{MigrateError, build_app, build_router, clean_up, migrate, serve};
+pub use app::{MigrateError, build_app, build_router, clean_up, migrate};
 pub use error::{AppError, Result};
+pub use server::serve;
 pub use state::{AppState, Settings};

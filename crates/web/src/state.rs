@@ -41,6 +41,12 @@ pub struct Settings {
     pub workspace_creators: WorkspaceCreators,
     /// The most bytes buffered upload parts of the process hold together.
     pub upload_buffer_bytes: u64,
+    /// How long a connection may take to send its request headers (R9).
+    pub header_read_timeout: Duration,
+    /// Connections one client address may hold open at once (R9).
+    pub max_connections_per_ip: usize,
+    /// How long requests in flight may finish after SIGTERM (R8).
+    pub shutdown_grace: Duration,
 }
 
 impl Settings {
@@ -51,6 +57,10 @@ impl Settings {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
     pub const DEFAULT_LINK_MAX_LIFETIME: Duration = Duration::from_secs(90 * 24 * 60 * 60);
     pub const DEFAULT_UPLOAD_BUFFER_BYTES: u64 = 256 * 1024 * 1024;
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+    /// Under Docker's default 10 s between SIGTERM and SIGKILL.
+    pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
     /// Cookies get the Secure flag (and the `__Host-` prefix) when people reach us over https.
     pub fn secure_cookies(&self) -> bool {
