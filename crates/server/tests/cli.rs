@@ -533,7 +533,11 @@ mod keys {
         key: &InstanceKey,
         n: usize,
         endpoint: &str,
-    ) -> (String, sqlx::PgPool, Vec<uuid::Uuid>) {
+    ) -> (
+        bucketdesk_testkit::TestDatabase,
+        sqlx::PgPool,
+        Vec<uuid::Uuid>,
+    ) {
         let database = empty_database().await;
         let url = database.url();
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
@@ -599,7 +603,7 @@ mod keys {
             .unwrap();
             ids.push(id);
         }
-        (url, pool, ids)
+        (database, pool, ids)
     }
 
     /// `bucketdesk keys <what>` for this database and key file.
@@ -638,7 +642,8 @@ mod keys {
     async fn keys_status_names_the_key_and_counts_the_secrets_it_protects() {
         let dir = tempfile::tempdir().unwrap();
         let key = fixture(1);
-        let (url, _pool, _) = seeded(&key, 2, "").await;
+        let (database, _pool, _) = seeded(&key, 2, "").await;
+        let url = database.url();
         let path = key_file(&dir, &key);
         let command = keys_command(&dir, &url, &path, "status");
         let (code, stdout, stderr) = output(command);
@@ -654,7 +659,8 @@ mod keys {
     async fn rotation_rewraps_every_secret_under_a_new_key_and_keeps_the_old_key_aside() {
         let dir = tempfile::tempdir().unwrap();
         let old = fixture(1);
-        let (url, pool, ids) = seeded(&old, 3, "").await;
+        let (database, pool, ids) = seeded(&old, 3, "").await;
+        let url = database.url();
         let path = key_file(&dir, &old);
         let command = keys_command(&dir, &url, &path, "rotate");
         let (code, stdout, stderr) = output(command);
@@ -693,7 +699,8 @@ mod keys {
     #[tokio::test]
     async fn start_up_refuses_a_missing_key_file_when_secrets_exist() {
         let dir = tempfile::tempdir().unwrap();
-        let (url, _pool, _) = seeded(&fixture(1), 1, "").await;
+        let (database, _pool, _) = seeded(&fixture(1), 1, "").await;
+        let url = database.url();
         let path = dir.path().join("gone.pem");
         let (code, _, stderr) = output(serve_command(&dir, &url, &path));
         assert_eq!(code, 1);
@@ -708,7 +715,8 @@ mod keys {
     async fn start_up_refuses_a_different_key() {
         let dir = tempfile::tempdir().unwrap();
         let sealed_with = fixture(1);
-        let (url, _pool, _) = seeded(&sealed_with, 1, "").await;
+        let (database, _pool, _) = seeded(&sealed_with, 1, "").await;
+        let url = database.url();
         let path = key_file(&dir, &fixture(2));
         let (code, _, stderr) = output(serve_command(&dir, &url, &path));
         assert_eq!(code, 1);
@@ -732,7 +740,8 @@ mod keys {
         .unwrap();
         s3.create_bucket("photos").unwrap();
         let old = fixture(1);
-        let (url, pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
+        let (database, pool, ids) = seeded(&old, 1, &s3.endpoint()).await;
+        let url = database.url();
         // a revocable link whose address is sealed with the old key
         let link = uuid::Uuid::new_v4();
         let token = "T".repeat(43);
@@ -1128,7 +1137,7 @@ async fn server_with_an_upload_link(
 ) -> (
     Server,
     bucketdesk_s3_local::LocalS3,
-    String,
+    bucketdesk_testkit::TestDatabase,
     String,
     String,
     String,
@@ -1170,7 +1179,7 @@ async fn server_with_an_upload_link(
     let at = form.body.find(r#"data-csrf=""#).expect("the page's token") + 11;
     let token = form.body[at..].split('"').next().unwrap().to_owned();
     let cookie = visitor.cookie_header().unwrap();
-    (server, s3, url, link, cookie, token)
+    (server, s3, database, link, cookie, token)
 }
 
 // the S3 server runs in this test's runtime: give it threads of its own
@@ -1179,7 +1188,7 @@ async fn sigterm_cuts_a_trickling_upload_after_the_grace_period_and_aborts_it() 
     use tokio::io::AsyncWriteExt;
     let dir = tempfile::tempdir().unwrap();
     let s3_dir = tempfile::tempdir().unwrap();
-    let (mut server, s3, _, link, cookie, token) =
+    let (mut server, s3, _database, link, cookie, token) =
         server_with_an_upload_link(&dir, &s3_dir, &[("BUCKETDESK_SHUTDOWN_GRACE_SECS", "2")]).await;
 
     // 20 MiB arrive at once, then a byte now and then: a multipart upload is under way
@@ -1234,7 +1243,8 @@ async fn sigterm_cuts_a_trickling_upload_after_the_grace_period_and_aborts_it() 
 async fn multipart_uploads_abandoned_a_day_ago_are_aborted_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let s3_dir = tempfile::tempdir().unwrap();
-    let (server, s3, url, _, _, _) = server_with_an_upload_link(&dir, &s3_dir, &[]).await;
+    let (server, s3, database, _, _, _) = server_with_an_upload_link(&dir, &s3_dir, &[]).await;
+    let url = database.url();
     // a process killed in the middle of an upload left this behind
     let client = bucketdesk_storage::s3_client(
         &bucketdesk_storage::Connection {
