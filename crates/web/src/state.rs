@@ -104,6 +104,8 @@ pub struct Inner {
     pub database: Arc<crate::middleware::database::DatabaseWatch>,
     /// The budget, journal and stop signal of uploads (R8, R9).
     pub uploads: crate::uploads::Uploads,
+    /// The Content-Security-Policy of every page (S11).
+    pub csp: axum::http::HeaderValue,
 }
 
 impl std::ops::Deref for AppState {
@@ -133,6 +135,12 @@ impl AppState {
             audit: crate::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
             uploads: crate::uploads::Uploads::new(settings.upload_buffer_bytes),
+            csp: axum::http::HeaderValue::from_str(
+                &crate::middleware::headers::content_security_policy(&settings),
+            )
+            .unwrap_or(axum::http::HeaderValue::from_static(
+                crate::middleware::headers::CSP,
+            )),
             db,
             settings,
             mailer,

@@ -244,3 +244,60 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
         "the share link, the revocable link, its download and its revocation are audited"
     );
 }
+
+#[tokio::test]
+async fn account_security_and_administration_pages_in_chromium_on_a_phone_and_a_desktop() {
+    let chromium = chromium();
+    let github = bucketdesk_testkit::FakeGithub::start().await;
+    github.sign_in_as(bucketdesk_testkit::GithubPerson::verified(
+        5,
+        "alice-gh",
+        "alice@home.example",
+    ));
+    let app = TestApp::builder().github(&github).spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    // Alice, an instance admin, owns "Team"; she is also signed in elsewhere
+    let elsewhere = app.browser_from("198.51.100.23");
+    app.create_user("alice@example.com").await;
+    app.sign_in(&elsewhere, "alice@example.com").await;
+    sqlx::query("update users set is_admin = true where email = 'alice@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let workspace = elsewhere.create_workspace("Team").await;
+    elsewhere
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    for email in ["bob@example.com", "carol@example.com"] {
+        app.create_user(email).await;
+    }
+    let artifacts = repo().join("test-artifacts/browser/account");
+    let config = serde_json::json!({
+        "base": app.url,
+        "mail": mail_window(app.mail.clone()).await,
+        "workspace": workspace,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("account.mjs", config, &artifacts).await;
+
+    assert_eq!(
+        elsewhere.get("/").await.location(),
+        Some("/login"),
+        "the session Alice ended is over"
+    );
+    let actions: Vec<String> = sqlx::query_scalar("select distinct action from audit_events")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    for step in [
+        "session_ended",
+        "identity_confirmed",
+        "github_linked",
+        "account_disabled",
+        "account_deleted",
+        "workspace_deleted",
+    ] {
+        assert!(actions.iter().any(|a| a == step), "{step}: {actions:?}");
+    }
+}

@@ -10,8 +10,24 @@ use axum::response::Response;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
 media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const HEADERS: [(HeaderName, &str); 6] = [
-    (header::CONTENT_SECURITY_POLICY, CSP),
+/// The policy of this instance: [`CSP`], and when "Sign in with GitHub" is
+/// set up, GitHub's origin as a place forms may lead to (linking GitHub is a
+/// form whose answer redirects there, and browsers hold redirects after a
+/// form to `form-action` too).
+pub fn content_security_policy(settings: &crate::Settings) -> String {
+    match &settings.github {
+        Some(github) => CSP.replace(
+            "form-action 'self'",
+            &format!(
+                "form-action 'self' {}",
+                github.web_url.origin().ascii_serialization()
+            ),
+        ),
+        None => CSP.to_owned(),
+    }
+}
+
+const HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),
     (header::X_FRAME_OPTIONS, "DENY"),
@@ -33,6 +49,9 @@ pub async fn security_headers(
     let secure = state.settings.secure_cookies();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| state.csp.clone());
     for (name, value) in HEADERS {
         headers
             .entry(name)

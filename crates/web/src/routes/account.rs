@@ -104,7 +104,7 @@ async fn show_home(
             what: crate::actions::describe(&e.action),
             from: [
                 e.ip.unwrap_or_default(),
-                e.user_agent.map(|ua| short_agent(&ua)).unwrap_or_default(),
+                e.user_agent.as_deref().map(device).unwrap_or_default(),
             ]
             .into_iter()
             .filter(|s| !s.is_empty())
@@ -165,11 +165,6 @@ async fn show_home(
         },
         signed_in: true,
     })
-}
-
-/// The user agent, cut to what fits a table cell.
-fn short_agent(ua: &str) -> String {
-    ua.chars().take(80).collect()
 }
 
 async fn sign_out(

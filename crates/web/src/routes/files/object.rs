@@ -4,7 +4,7 @@
 use super::{bucket_path, q, storage_error};
 use crate::bucket_connections::file_system_backed;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
-use crate::middleware::headers::CSP;
+use crate::middleware::headers::content_security_policy;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -154,7 +154,7 @@ pub async fn show_object(
         .ok()
         .map(|u| u.origin().ascii_serialization())
     {
-        let csp = CSP
+        let csp = content_security_policy(&state.settings)
             .replace("img-src 'self'", &format!("img-src 'self' {origin}"))
             .replace("media-src 'self'", &format!("media-src 'self' {origin}"))
             .replace(
