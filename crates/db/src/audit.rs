@@ -198,24 +198,27 @@ pub async fn actions_in_workspace(
     .await
 }
 
-/// Whether a link's password limit was already put on record for this
-/// client within `window` (each refusal after the first is not recorded again).
-pub async fn limit_recorded_since(
+/// Whether `action` was recorded for this client address within `window`
+/// (and, with `about`, with that value in its details), so that a refusal
+/// repeated by a flood of requests is on record once, not once per request.
+pub async fn recorded_since(
     db: impl PgExecutor<'_>,
-    workspace: WorkspaceId,
-    link: Uuid,
+    action: &str,
     ip: &str,
+    about: Option<(&str, &str)>,
     window: std::time::Duration,
 ) -> sqlx::Result<bool> {
+    let (key, value) = about.unzip();
     sqlx::query_scalar(
         "select exists (select 1 from audit_events
-           where workspace_id = $1 and action = 'link_password_limited' and ip = $3
-             and details ->> 'link' = $2 and occurred_at > now() - make_interval(secs => $4))",
+           where occurred_at > now() - make_interval(secs => $4) and action = $1 and ip = $2
+             and ($3::text is null or details ->> $3 = $5))",
     )
-    .bind(workspace.0)
-    .bind(link.to_string())
+    .bind(action)
     .bind(ip)
+    .bind(key)
     .bind(window.as_secs_f64())
+    .bind(value)
     .fetch_one(db)
     .await
 }

@@ -881,6 +881,45 @@ async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
     assert_eq!(workspaces, 1);
 }
 
+/// The peak resident memory of a process while a test runs, sampled every 20 ms.
+struct PeakMemory {
+    baseline: u64,
+    peak: Arc<std::sync::atomic::AtomicU64>,
+    sampler: tokio::task::JoinHandle<()>,
+}
+
+impl PeakMemory {
+    fn watch(pid: u32) -> PeakMemory {
+        let baseline = rss_of(pid);
+        let peak = Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+        let sampling = peak.clone();
+        let sampler = tokio::spawn(async move {
+            loop {
+                sampling.fetch_max(rss_of(pid), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        PeakMemory {
+            baseline,
+            peak,
+            sampler,
+        }
+    }
+
+    /// How far the memory rose above where it was when watching began.
+    fn rise(&self) -> u64 {
+        self.peak
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .saturating_sub(self.baseline)
+    }
+}
+
+impl Drop for PeakMemory {
+    fn drop(&mut self) {
+        self.sampler.abort();
+    }
+}
+
 /// Resident memory of a process, in bytes.
 fn rss_of(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -946,18 +985,7 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
     }
     let expected = expected.finalize();
 
-    let pid = server.child.id();
-    let baseline = rss_of(pid);
-    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
-    let sampler = {
-        let peak = peak.clone();
-        tokio::spawn(async move {
-            loop {
-                peak.fetch_max(rss_of(pid), std::sync::atomic::Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-    };
+    let memory = PeakMemory::watch(server.child.id());
     let body = futures::stream::iter(
         (0..GIB / CHUNK as u64).map(move |i| Ok::<_, std::io::Error>(chunk(i))),
     );
@@ -972,15 +1000,12 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
         .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    sampler.abort();
     assert_eq!(status, 201, "{text}");
-    let growth = peak
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .saturating_sub(baseline);
+    let growth = memory.rise();
     println!(
         "bucketdesk's peak memory growth during a 1 GiB upload: {} MiB (baseline {} MiB)",
         growth >> 20,
-        baseline >> 20
+        memory.baseline >> 20
     );
     assert!(
         growth <= 64 << 20,
@@ -1034,64 +1059,18 @@ async fn lying_upload(port: u16, path: String, cookie: String, token: String, mi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lying_content_length_costs_memory_by_what_arrives_not_by_what_it_declares() {
     let dir = tempfile::tempdir().unwrap();
-    let database = empty_database().await;
-    let url = database.url();
-    let sink = MailSink::start().await;
     let s3_dir = tempfile::tempdir().unwrap();
-    let s3 = bucketdesk_s3_local::LocalS3::start(
-        s3_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        bucketdesk_testkit::S3_ACCESS_KEY,
-        bucketdesk_testkit::S3_SECRET_KEY,
-    )
-    .await
-    .unwrap();
-    s3.create_bucket("drop").unwrap();
-    let server = Server::start(
+    let (server, s3, _database, link, cookie, token) = server_with_an_upload_link(
         &dir,
-        &[
-            ("DATABASE_URL", &url),
-            ("SMTP_URL", &sink.url()),
-            ("MAIL_FROM", "files@example.com"),
-            ("BUCKETDESK_SIGNUP", "open"),
-            ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true"),
-            ("BUCKETDESK_S3_TIMEOUT_SECS", "600"),
-        ],
-    );
-    let browser = signed_in(&server, &sink, "alice@example.com").await;
-    let bucket = connect_bucket(&browser, &s3, "drop").await;
-    browser.get(&format!("{bucket}/upload-links/new")).await;
-    let made = browser
-        .post(&format!("{bucket}/upload-links"), &[("folder", "in")])
-        .await;
-    assert_eq!(made.status, 303, "{}", made.body);
-    let page = browser.get(made.location().unwrap()).await;
-    let start = page.body.find("/u/").unwrap();
-    let link = page.body[start..start + 46].to_owned();
-    // the visitor opens the link's page: a CSRF cookie and its token
-    let visitor = Browser::new(&server.url());
-    let form = visitor.get(&link).await;
-    let at = form.body.find(r#"data-csrf=""#).expect("the page's token") + 11;
-    let token = form.body[at..].split('"').next().unwrap().to_owned();
-    let cookie = visitor.cookie_header().unwrap();
-
-    let pid = server.child.id();
-    let baseline = rss_of(pid);
-    let peak = Arc::new(std::sync::atomic::AtomicU64::new(baseline));
-    let sampler = {
-        let peak = peak.clone();
-        tokio::spawn(async move {
-            loop {
-                peak.fetch_max(rss_of(pid), std::sync::atomic::Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-    };
+        &s3_dir,
+        // memory is under test here, not speed: a busy machine must not fail it
+        &[("BUCKETDESK_S3_TIMEOUT_SECS", "600")],
+    )
+    .await;
+    let memory = PeakMemory::watch(server.child.id());
     let path = |n: usize| format!("{link}/files?name=big-{n}.bin");
     lying_upload(server.port, path(0), cookie.clone(), token.clone(), 600).await;
-    let one = peak
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .saturating_sub(baseline);
+    let one = memory.rise();
 
     futures::future::join_all(
         (1..=10).map(|n| lying_upload(server.port, path(n), cookie.clone(), token.clone(), 600)),
@@ -1102,15 +1081,12 @@ async fn a_lying_content_length_costs_memory_by_what_arrives_not_by_what_it_decl
     while s3.unfinished_parts() > 0 && started.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    sampler.abort();
-    let ten = peak
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .saturating_sub(baseline);
+    let ten = memory.rise();
     println!(
         "memory rise: one lying upload {} MiB, ten at once {} MiB (baseline {} MiB)",
         one >> 20,
         ten >> 20,
-        baseline >> 20
+        memory.baseline >> 20
     );
     assert!(
         one <= 64 << 20,

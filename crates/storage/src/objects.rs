@@ -412,7 +412,7 @@ fn urlencode_path(key: &str) -> String {
     out
 }
 
-async fn complete(
+pub(crate) async fn complete(
     client: &Client,
     bucket: &str,
     key: &str,

@@ -21,7 +21,7 @@ use crate::probe::{ConnectError, classify};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::CompletedPart;
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use std::collections::VecDeque;
@@ -324,20 +324,15 @@ impl<'a> Multipart<'a> {
         let mut parts = std::mem::take(&mut self.done);
         parts.sort_by_key(|p| p.part_number());
         let target = self.target;
-        target
-            .client
-            .complete_multipart_upload()
-            .bucket(target.bucket)
-            .key(target.key)
-            .upload_id(&self.upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| classify(e, target.bucket, target.options))?;
+        crate::objects::complete(
+            target.client,
+            target.bucket,
+            target.key,
+            &self.upload_id,
+            parts,
+            target.options,
+        )
+        .await?;
         self.journal.ended(&self.upload_id).await;
         Ok(())
     }

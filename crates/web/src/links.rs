@@ -264,12 +264,15 @@ pub async fn try_password(
         links::forget_password_attempt(&state.db, attempt).await?;
         // on record once per visitor and window, however long they hammer
         let workspace = WorkspaceId(link.workspace_id);
-        if !audit::limit_recorded_since(
+        let link_id = link.id.to_string();
+        let window = Duration::from_secs(15 * 60);
+        let about = Some(("link", link_id.as_str()));
+        if !audit::recorded_since(
             &state.db,
-            workspace,
-            link.id,
+            "link_password_limited",
             client.ip_str(),
-            Duration::from_secs(15 * 60),
+            about,
+            window,
         )
         .await?
         {

@@ -252,8 +252,8 @@ async fn check(
     }
 }
 
-/// Records the refusal (who, from where, which route, why; never a token)
-/// and answers 403 with `message`.
+/// Records the refusal (who, from where, which route, why; never a token),
+/// once a minute per client and route, and answers 403 with `message`.
 async fn refuse(
     state: &AppState,
     session: &Session,
@@ -272,13 +272,25 @@ async fn refuse(
         .ok()
         .flatten()
         .map(|s| s.user_id);
-    let event = audit::NewEvent {
-        actor_id: user,
-        details: json!({ "method": parts.method.as_str(), "route": route, "reason": reason }),
-        ..client.anonymous_event("csrf_refused")
-    };
-    if let Err(error) = state.audit.record(event).await {
-        tracing::warn!(%error, "could not record a refused request");
+    // once a minute per client and route: a flood of forged forms is not a
+    // flood of rows
+    let recorded = audit::recorded_since(
+        &state.db,
+        "csrf_refused",
+        client.ip_str(),
+        Some(("route", &route)),
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    if let Ok(false) = recorded {
+        let event = audit::NewEvent {
+            actor_id: user,
+            details: json!({ "method": parts.method.as_str(), "route": route, "reason": reason }),
+            ..client.anonymous_event("csrf_refused")
+        };
+        if let Err(error) = state.audit.record(event).await {
+            tracing::warn!(%error, "could not record a refused request");
+        }
     }
     ErrorPage::response(StatusCode::FORBIDDEN, "Request refused", message)
 }

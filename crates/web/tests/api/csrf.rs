@@ -190,6 +190,13 @@ async fn refused_requests_are_recorded_in_the_audit_trail_without_the_token() {
     browser
         .post_raw("/logout/everywhere", &[("csrf_token", "forged-token")], &[])
         .await;
+    // a flood of the same refusal is on record once a minute, not once per request
+    for _ in 0..20 {
+        let refused = browser
+            .post_raw("/logout/everywhere", &[("csrf_token", "forged-token")], &[])
+            .await;
+        assert_eq!(refused.status, 403);
+    }
     let events = bucketdesk_db::audit::with_action(&app.db, "csrf_refused")
         .await
         .unwrap();
