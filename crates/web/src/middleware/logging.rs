@@ -5,11 +5,13 @@
 //! (ASVS 16.3.2): enough to see someone probing ids, never a token.
 
 use crate::AppState;
-use crate::extract::ClientInfo;
-use axum::extract::{MatchedPath, Request, State};
+use crate::extract::client_ip;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use bucketdesk_domain::UserId;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -38,11 +40,18 @@ pub async fn log_request(
         .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
     let user = RequestUser::default();
     request.extensions_mut().insert(user.clone());
-    let client = ClientInfo::of(
-        request.headers(),
-        request.extensions(),
-        &state.settings.trusted_proxies,
-    );
+    // what names the client, set aside in case this is a refusal: the peer,
+    // and the forwarded-for lines (usually none, so nothing is copied)
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|connected| connected.0.ip());
+    let forwarded: Vec<HeaderValue> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .cloned()
+        .collect();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
@@ -50,7 +59,16 @@ pub async fn log_request(
     if status >= 500 {
         tracing::warn!(%method, %route, status, ms, "request");
     } else if let (403 | 404, Some(user)) = (status, user.0.get()) {
-        tracing::warn!(%method, %route, status, ms, user.id = %user.0, ip = %client.ip, "refused a signed-in request");
+        let forwarded: Vec<&str> = forwarded.iter().filter_map(|v| v.to_str().ok()).collect();
+        let ip = peer.map(|peer| {
+            client_ip(
+                peer,
+                Some(&forwarded.join(",")),
+                &state.settings.trusted_proxies,
+            )
+        });
+        let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
+        tracing::warn!(%method, %route, status, ms, user.id = %user.0, %ip, "refused a signed-in request");
     } else {
         tracing::info!(%method, %route, status, ms, "request");
     }
