@@ -7,8 +7,8 @@ COPY . .
 # cache mounts keep the registry and target folder between builds
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin bucketdesk \
- && cp target/release/bucketdesk /usr/local/bin/bucketdesk
+    cargo build --release --locked --bin bucketdesk --bin bdk \
+ && cp target/release/bucketdesk target/release/bdk /usr/local/bin/
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -16,6 +16,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/bucketdesk --create-home bucketdesk
 COPY --from=build /usr/local/bin/bucketdesk /usr/local/bin/bucketdesk
+# the command-line client, for scripts run in this image (docker run --entrypoint bdk ...)
+COPY --from=build /usr/local/bin/bdk /usr/local/bin/bdk
 USER bucketdesk
 WORKDIR /var/lib/bucketdesk
 ENV BUCKETDESK_BIND=0.0.0.0:8080 \

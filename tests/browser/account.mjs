@@ -82,6 +82,34 @@ try {
   expect((await alice.textContent("body")).includes("GitHub is linked"), "GitHub is linked");
   await nthMail("alice@example.com", "GitHub account alice-gh was linked", 1);
 
+  // she makes an access token for a script: a mistake is shown beside its field, the
+  // token is shown once, then listed by its prefix, and revoked in one click
+  await Promise.all([alice.waitForNavigation(), alice.click("a:has-text('Access tokens')")]);
+  await alice.uncheck("input[name=scopes][value=read]");
+  await alice.uncheck("input[name=scopes][value=share]");
+  await alice.fill("#name", "nightly export");
+  await Promise.all([alice.waitForNavigation(), alice.click("button:has-text('Make the token')")]);
+  expect((await alice.textContent("body")).includes("Choose at least one scope"), "the missing scope is shown in place");
+  expect((await alice.inputValue("#name")) === "nightly export", "the name is kept");
+  await shoot(alice, "token-mistake");
+  await alice.check("input[name=scopes][value=read]");
+  await alice.check("input[name=scopes][value=share]");
+  await Promise.all([alice.waitForNavigation(), alice.click("button:has-text('Make the token')")]);
+  const secret = await alice.inputValue(".token-secret");
+  expect(/^bdk_[A-Za-z0-9_-]{43}$/.test(secret), `the token is shown once: ${secret}`);
+  await shoot(alice, "token-made");
+  const me = await fetch(config.base + "/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
+  expect(me.status === 200 && (await me.json()).email === "alice@example.com", "the token works with the API");
+  await alice.goto(config.base + "/account/tokens");
+  expect(!(await alice.textContent("body")).includes(secret), "the token is not shown again");
+  const row = alice.locator(".session-item", { hasText: "nightly export" });
+  await Promise.all([alice.waitForNavigation(), row.locator("button:has-text('Revoke')").click()]);
+  expect((await alice.textContent("body")).includes("The token was revoked"), "the token is revoked");
+  await shoot(alice, "tokens-revoked");
+  const after = await fetch(config.base + "/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
+  expect(after.status === 401, `a revoked token is refused: ${after.status}`);
+  await alice.goto(config.base + "/");
+
   // Bob asks for a code on his laptop, then signs in on his phone through the mail's link
   const laptop = watch(await (await browser.newContext()).newPage());
   await laptop.goto(config.base + "/login");

@@ -10,6 +10,7 @@ pub mod links;
 pub mod login;
 pub mod members;
 pub mod sessions;
+pub mod tokens;
 pub mod uploads;
 pub mod users;
 pub mod workspaces;

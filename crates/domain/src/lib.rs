@@ -8,10 +8,12 @@ pub mod link;
 pub mod login;
 pub mod object;
 mod role;
+mod scope;
 mod signup;
 pub mod text;
 
 pub use email::{Email, EmailError};
 pub use ids::{BucketId, UserId, WorkspaceId};
 pub use role::{Role, UnknownRole};
+pub use scope::{Scope, Scopes};
 pub use signup::{SignupPolicy, SignupPolicyError, WorkspaceCreators, WorkspaceCreatorsError};

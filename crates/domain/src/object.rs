@@ -69,6 +69,26 @@ fn check_parts(key: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest "starts with" filter: a whole key.
+const MAX_STARTS_CHARS: usize = 1024;
+
+/// The "starts with" filter: the start of a name in this folder, checked
+/// like a path (no control or direction characters, no slash, and with the
+/// folder no `.` or `..` part).
+pub fn check_starts_with(path: &str, starts: &str) -> Result<(), String> {
+    let label = "The \"starts with\" filter";
+    crate::text::check_typed(label, starts, MAX_STARTS_CHARS)?;
+    if starts.contains('/') {
+        return Err(format!(
+            "{label} matches names in this folder: it cannot contain a slash. Open the folder instead."
+        ));
+    }
+    if has_dot_segment(&format!("{path}{starts}")) {
+        return Err(format!("{label} cannot be . or .."));
+    }
+    Ok(())
+}
+
 /// An existing key to read from a bucket. Keys with `.` or `..` parts exist
 /// on S3 itself and are read through bucketdesk there; a file-system backed
 /// service would resolve them to another file, so its buckets refuse them.

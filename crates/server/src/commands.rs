@@ -112,7 +112,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let aborting = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = bucketdesk_web::uploads::abort_abandoned(&aborting).await {
+            if let Err(error) =
+                bucketdesk_core::uploads::abort_abandoned(&aborting.db, &aborting.s3_clients).await
+            {
                 tracing::warn!(%error, "could not abort abandoned multipart uploads");
             }
             tokio::time::sleep(ABANDONED_UPLOADS_EVERY).await;

@@ -140,7 +140,7 @@ pub async fn rotate(config: &Config, pool: &PgPool) -> anyhow::Result<()> {
     let count = rows.len();
     for row in rows {
         let bucket = row.bucket_id;
-        let sealed = bucketdesk_web::sealed_from_row(row);
+        let sealed = bucketdesk_core::s3_clients::sealed_from_row(row);
         let moved = old
             .rewrap(&sealed, &next)
             .with_context(|| format!("bucket {bucket}"))?;

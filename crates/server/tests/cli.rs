@@ -686,7 +686,7 @@ mod keys {
                 .unwrap()
                 .unwrap();
             assert_eq!(row.key_id, new.id());
-            let sealed = bucketdesk_web::sealed_from_row(row);
+            let sealed = bucketdesk_core::s3_clients::sealed_from_row(row);
             let context = bucket_secret_context(&id.to_string(), bucketdesk_testkit::S3_ACCESS_KEY);
             assert_eq!(
                 new.open(&sealed, &context).unwrap().as_slice(),

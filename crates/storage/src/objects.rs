@@ -178,6 +178,26 @@ pub async fn presign_get(
     Ok(presigned.uri().to_owned())
 }
 
+/// A presigned PUT of `key`, valid for `expires` (never over 7 days): whoever
+/// holds it may upload that one object until then.
+pub async fn presign_put(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    expires: Duration,
+) -> S3Result<String> {
+    let config = PresigningConfig::expires_in(expires.min(Duration::from_secs(604_800)))
+        .map_err(|e| ConnectError::Other(e.to_string()))?;
+    let presigned = client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .presigned(config)
+        .await
+        .map_err(|e| ConnectError::Other(e.to_string()))?;
+    Ok(presigned.uri().to_owned())
+}
+
 /// The first `max` bytes of an object (one ranged GET).
 pub async fn read_start(
     client: &Client,

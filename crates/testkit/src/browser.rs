@@ -146,6 +146,18 @@ impl Browser {
         self.read(response).await
     }
 
+    /// Makes a personal access token on the account page, as a person
+    /// would, with these scopes; returns its text (shown once).
+    pub async fn make_access_token(&self, name: &str, scopes: &[&str]) -> String {
+        self.get("/account/tokens").await;
+        let mut form = vec![("name", name), ("days", "30")];
+        form.extend(scopes.iter().map(|scope| ("scopes", *scope)));
+        let page = self.post("/account/tokens", &form).await;
+        assert_eq!(page.status, 200, "making a token: {}", page.body);
+        let start = page.body.find("bdk_").expect("the new token on the page");
+        page.body[start..start + 47].to_owned()
+    }
+
     /// Creates a workspace through its form, as a person would; returns its id.
     pub async fn create_workspace(&self, name: &str) -> String {
         self.get("/workspaces/new").await;

@@ -2,7 +2,7 @@
 
 use crate::middleware::{csrf, database, headers, logging};
 use crate::pages::fill_bare_errors;
-use crate::{AppState, Settings, routes, session};
+use crate::{AppState, Settings, api, routes, session};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -56,9 +56,13 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
     bucketdesk_db::sessions::forget_old(&state.db, state.settings.session_absolute).await
 }
 
+/// The largest JSON body the API reads (a batch of 1,000 keys fits).
+const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
 /// The whole application. Layers run outside-in in the reverse order they are
 /// listed: headers and error pages wrap everything, then logging, the
-/// session and CSRF; pages and forms also get a body limit and a timeout.
+/// session and CSRF (pages only: the API at `/api/v1` reads no cookie);
+/// pages, forms and the API also get a body limit and a timeout.
 pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
     let session_layer = session::layer(store, &state.settings);
     // pages and forms: small bodies, a time limit
@@ -69,10 +73,19 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
             state.settings.request_timeout,
         ));
     // uploads stream for as long as they take, bounded by their own limits
-    timed
+    let pages = timed
         .merge(routes::transfers())
         .layer(from_fn_with_state(state.clone(), csrf::verify))
-        .layer(session_layer)
+        .layer(session_layer);
+    // the JSON API reads no cookie: outside the session and CSRF layers
+    let api = api::router()
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ));
+    pages
+        .merge(api)
         .layer(from_fn_with_state(state.clone(), logging::log_request))
         .with_state(state.clone())
         .layer(map_response(fill_bare_errors))

@@ -52,6 +52,55 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<bucketdesk_core::CoreError> for AppError {
+    fn from(e: bucketdesk_core::CoreError) -> Self {
+        use bucketdesk_core::{CoreError, Denied};
+        match e {
+            CoreError::NoAccess => AppError::NoAccess,
+            CoreError::Forbidden(Denied::BucketRole { .. }) => AppError::Forbidden(
+                "Your role on this bucket does not allow this. Ask one of its owners.",
+            ),
+            CoreError::Forbidden(Denied::WorkspaceRole { .. }) => AppError::Forbidden(
+                "Your role in this workspace does not allow this. Ask one of its owners.",
+            ),
+            CoreError::Unauthenticated => AppError::Unauthorized,
+            CoreError::NotFound => AppError::NotFound,
+            CoreError::Invalid(problems) => AppError::BadRequest(
+                problems
+                    .into_iter()
+                    .map(|problem| problem.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            CoreError::Storage(problem) => storage_error(problem),
+            CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
+                AppError::Forbidden("Sign in with a browser to do this.")
+            }
+            CoreError::LinkOrphaned => AppError::Gone(
+                bucketdesk_domain::link::LinkState::Orphaned
+                    .refusal()
+                    .to_owned(),
+            ),
+            CoreError::Unavailable(detail) => AppError::Unavailable(detail),
+            CoreError::Internal(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+/// A storage failure as the page shows it.
+pub(crate) fn storage_error(problem: bucketdesk_storage::ConnectError) -> AppError {
+    match problem {
+        bucketdesk_storage::ConnectError::NoSuchKey(key) if key.is_empty() => {
+            AppError::BadRequest("That file or folder no longer exists.".into())
+        }
+        bucketdesk_storage::ConnectError::NoSuchKey(key) => {
+            AppError::BadRequest(format!("\"{key}\" no longer exists."))
+        }
+        bucketdesk_storage::ConnectError::BadPageToken => AppError::BadRequest(problem.to_string()),
+        other => AppError::Storage(other.to_string()),
+    }
+}
+
 impl From<tower_sessions::session::Error> for AppError {
     // the session store is Postgres: when it fails, the database is the problem
     fn from(e: tower_sessions::session::Error) -> Self {

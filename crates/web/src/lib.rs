@@ -4,8 +4,8 @@
 
 pub mod accounts;
 mod actions;
+mod api;
 mod app;
-pub mod audit_log;
 pub mod bucket_connections;
 mod csv;
 mod error;
@@ -17,16 +17,13 @@ pub mod memberships;
 mod middleware;
 mod pages;
 mod routes;
-mod s3_clients;
 mod server;
-pub use s3_clients::sealed_from_row;
 pub mod session;
 mod session_store;
 mod sign_in;
 mod state;
 mod static_files;
 mod tokens;
-pub mod uploads;
 
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate};
 pub use error::{AppError, Result};

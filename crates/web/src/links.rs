@@ -11,6 +11,7 @@ use crate::tokens::{looks_like_token, new_token, token_hash};
 use crate::{AppError, AppState, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use bucketdesk_core::access::LinkGrant;
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_db::links::{self, Link, LinkKind, NewLink};
@@ -185,23 +186,8 @@ pub fn require_active(link: &Link) -> Result<()> {
 
 /// The bucket behind a link, reached through its creator's membership: none
 /// when the bucket is gone or the creator lost their role.
-pub async fn bucket_of(state: &AppState, link: &Link) -> Result<Bucket> {
-    let gone = || AppError::Gone(LinkState::Orphaned.refusal().to_owned());
-    let (Some(bucket), Some(creator)) = (link.bucket(), link.creator()) else {
-        return Err(gone());
-    };
-    let found = bucketdesk_db::buckets::find_for_user(
-        &state.db,
-        WorkspaceId(link.workspace_id),
-        bucket,
-        creator,
-    )
-    .await?
-    .ok_or_else(gone)?;
-    if found.role() < link.needed_role() {
-        return Err(gone());
-    }
-    Ok(found.bucket)
+pub async fn bucket_of(state: &AppState, link: &Link) -> Result<LinkGrant> {
+    Ok(bucketdesk_core::access::through_link(&state.db, link).await?)
 }
 
 pub async fn hash_password(password: String) -> Result<String> {

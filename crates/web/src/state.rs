@@ -91,19 +91,19 @@ pub struct Inner {
     pub csrf_key: Zeroizing<[u8; 32]>,
     /// Seals and opens bucket secrets.
     pub instance_key: Arc<InstanceKey>,
-    /// S3 clients of recently used buckets, so no secret is decrypted (an RSA
-    /// private operation) on the per-request path.
-    pub s3_clients: crate::s3_clients::ClientCache,
+    /// The S3 client of each connected bucket, reachable through a grant,
+    /// so no secret is decrypted (an RSA private operation) per request.
+    pub s3_clients: bucketdesk_core::s3_clients::S3Clients,
     /// Seals the tokens of revocable links, so they can be copied again.
     pub link_tokens: TokenBox,
     /// "Sign in with GitHub", when it is set up.
     pub github: Option<crate::github::Github>,
     /// Writes audit events that stand on their own, in batches.
-    pub audit: crate::audit_log::AuditLog,
+    pub audit: bucketdesk_core::audit_log::AuditLog,
     /// Whether the database is reachable, checked every second (R4).
     pub database: Arc<crate::middleware::database::DatabaseWatch>,
     /// The budget, journal and stop signal of uploads (R8, R9).
-    pub uploads: crate::uploads::Uploads,
+    pub uploads: bucketdesk_core::uploads::Uploads,
     /// The Content-Security-Policy of every page (S11).
     pub csp: axum::http::HeaderValue,
 }
@@ -132,9 +132,14 @@ impl AppState {
         });
         Self(Arc::new(Inner {
             github,
-            audit: crate::audit_log::AuditLog::start(db.clone()),
+            audit: bucketdesk_core::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
-            uploads: crate::uploads::Uploads::new(settings.upload_buffer_bytes),
+            uploads: bucketdesk_core::uploads::Uploads::new(settings.upload_buffer_bytes),
+            s3_clients: bucketdesk_core::s3_clients::S3Clients::new(
+                db.clone(),
+                instance_key.clone(),
+                settings.storage,
+            ),
             csp: axum::http::HeaderValue::from_str(
                 &crate::middleware::headers::content_security_policy(&settings),
             )
@@ -148,7 +153,6 @@ impl AppState {
             csrf_key: instance_key.derive_secret("csrf token v1"),
             link_tokens: TokenBox::for_link_tokens(&instance_key),
             instance_key,
-            s3_clients: Default::default(),
         }))
     }
 }

@@ -1,31 +1,42 @@
 //! Access to a workspace or a bucket named in the path. A handler that takes
 //! [`WorkspaceAccess`] or [`BucketAccess`] cannot run for someone without a
-//! role there: they get 404, as if it did not exist, and `require` turns a
-//! role that is too low into 403.
+//! role there: they get 404, as if it did not exist. Each carries the core's
+//! grant (it reads as one), and `access.can::<Editor>()?` is the capability
+//! an Editor's action needs, or 403.
 
 use crate::extract::CurrentUser;
 use crate::middleware::logging::RequestUser;
 use crate::{AppError, AppState};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use bucketdesk_db::access;
-use bucketdesk_db::buckets::Bucket;
-use bucketdesk_db::workspaces::Membership;
-use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_core::access::{self, BucketGrant, WorkspaceGrant};
+use bucketdesk_domain::{BucketId, WorkspaceId};
 use std::collections::HashMap;
+use std::ops::Deref;
 use uuid::Uuid;
 
 pub struct WorkspaceAccess {
     pub me: CurrentUser,
-    pub workspace: Membership,
-    pub role: Role,
+    pub grant: WorkspaceGrant,
 }
 
 pub struct BucketAccess {
     pub me: CurrentUser,
-    pub bucket: Bucket,
-    pub role: Role,
-    pub workspace_name: String,
+    pub grant: BucketGrant,
+}
+
+impl Deref for WorkspaceAccess {
+    type Target = WorkspaceGrant;
+    fn deref(&self) -> &WorkspaceGrant {
+        &self.grant
+    }
+}
+
+impl Deref for BucketAccess {
+    type Target = BucketGrant;
+    fn deref(&self) -> &BucketGrant {
+        &self.grant
+    }
 }
 
 fn id_from_path(params: &HashMap<String, String>, name: &str) -> Result<Uuid, AppError> {
@@ -43,38 +54,6 @@ async fn path_params(
         .await
         .map(|Path(params)| params)
         .map_err(|_| AppError::NotFound)
-}
-
-fn require(role: Role, needed: Role, what: &'static str) -> Result<(), AppError> {
-    if role >= needed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(what))
-    }
-}
-
-impl WorkspaceAccess {
-    pub fn id(&self) -> WorkspaceId {
-        WorkspaceId(self.workspace.id)
-    }
-
-    pub fn require(&self, needed: Role) -> Result<(), AppError> {
-        require(
-            self.role,
-            needed,
-            "Your role in this workspace does not allow this. Ask one of its owners.",
-        )
-    }
-}
-
-impl BucketAccess {
-    pub fn require(&self, needed: Role) -> Result<(), AppError> {
-        require(
-            self.role,
-            needed,
-            "Your role on this bucket does not allow this. Ask one of its owners.",
-        )
-    }
 }
 
 /// The ids named `names` in the path. When one is missing or malformed the
@@ -99,8 +78,8 @@ async fn ids_from_path<const N: usize>(
     ids
 }
 
-// Both extractors ask for the user and their role in one query
-// (`bucketdesk_db::access`): a round trip fewer on every page.
+// Both extractors ask the core for the user and their grant in one query:
+// a round trip fewer on every page.
 
 impl FromRequestParts<AppState> for WorkspaceAccess {
     type Rejection = AppError;
@@ -111,23 +90,18 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
     ) -> Result<Self, Self::Rejection> {
         let [workspace] = ids_from_path(parts, state, ["workspace"]).await?;
         let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
-        let found = access::user_and_workspace(
+        let found = access::session_workspace(
             &state.db,
             signed_in.user_id,
             signed_in.id,
             WorkspaceId(workspace),
         )
         .await?;
-        let (user, workspace) = found.unzip();
+        let (user, grant) = found.unzip();
         let me = CurrentUser::accept(state, session, signed_in, user).await?;
         RequestUser::note(&parts.extensions, me.user.user_id());
-        let workspace = workspace.flatten().ok_or(AppError::NoAccess)?;
-        let role = workspace.role();
-        Ok(WorkspaceAccess {
-            me,
-            workspace,
-            role,
-        })
+        let grant = grant.flatten().ok_or(AppError::NoAccess)?;
+        Ok(WorkspaceAccess { me, grant })
     }
 }
 
@@ -140,7 +114,7 @@ impl FromRequestParts<AppState> for BucketAccess {
     ) -> Result<Self, Self::Rejection> {
         let [workspace, bucket] = ids_from_path(parts, state, ["workspace", "bucket"]).await?;
         let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
-        let found = access::user_and_bucket(
+        let found = access::session_bucket(
             &state.db,
             signed_in.user_id,
             signed_in.id,
@@ -148,16 +122,10 @@ impl FromRequestParts<AppState> for BucketAccess {
             BucketId(bucket),
         )
         .await?;
-        let (user, bucket) = found.unzip();
+        let (user, grant) = found.unzip();
         let me = CurrentUser::accept(state, session, signed_in, user).await?;
         RequestUser::note(&parts.extensions, me.user.user_id());
-        let found = bucket.flatten().ok_or(AppError::NoAccess)?;
-        let role = found.role();
-        Ok(BucketAccess {
-            me,
-            bucket: found.bucket,
-            role,
-            workspace_name: found.workspace_name,
-        })
+        let grant = grant.flatten().ok_or(AppError::NoAccess)?;
+        Ok(BucketAccess { me, grant })
     }
 }

@@ -29,6 +29,11 @@ impl ClientInfo {
         &self.ip_text
     }
 
+    /// The client as the core knows it.
+    pub fn origin(&self) -> bucketdesk_core::Origin {
+        bucketdesk_core::Origin::new(self.ip, self.user_agent.clone())
+    }
+
     /// An audit event by `actor` from this client; add the scope and details.
     pub fn event<'a>(&'a self, actor: &'a User, action: &'a str) -> audit::NewEvent<'a> {
         audit::NewEvent {

@@ -18,6 +18,14 @@ pub struct CurrentUser {
 pub type MaybeUser = Option<CurrentUser>;
 
 impl CurrentUser {
+    /// The person as the core's operations know them: through a browser session.
+    pub fn actor(&self) -> bucketdesk_core::Actor {
+        bucketdesk_core::Actor {
+            user: self.user.clone(),
+            via: bucketdesk_core::Via::Session,
+        }
+    }
+
     /// The browser's sign-in, when it has one that is neither past its
     /// absolute lifetime nor idle too long. Reads only the session, so it is
     /// half the check: the user it names is trusted only after [`Self::accept`]

@@ -2,8 +2,11 @@
 //! whether or not it would have needed the database: a sign-in page that
 //! shows while nobody can sign in only fails later, and with a worse error.
 //!
-//! A watcher pings the database every second; a request that failed for
-//! lack of it (a 503 from `AppError::Unavailable`) marks it down at once.
+//! A watcher pings the database every second on a connection of its own,
+//! outside the pool: a pool that is busy (every connection in use under a
+//! burst of requests) is not a database that is down, and must not turn the
+//! whole site into 503s. A request that failed for lack of the database (a
+//! 503 from `AppError::Unavailable`) makes the watcher check at once.
 //! Health checks and static files pass regardless.
 
 use crate::AppState;
@@ -13,13 +16,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use bucketdesk_db::PgPool;
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio::sync::Notify;
 
-/// How often the watcher checks the database, and how long one check may take.
+/// How often the watcher checks the database, and how long one check may
+/// take (on its own idle connection, a `select 1` takes a millisecond; a
+/// database that is down refuses or resets at once).
 const EVERY: Duration = Duration::from_secs(1);
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Marks a response that failed because the database was unreachable.
 #[derive(Clone, Copy)]
@@ -28,6 +36,8 @@ pub struct DatabaseUnavailable;
 #[derive(Default)]
 pub struct DatabaseWatch {
     down: AtomicBool,
+    /// Wakes the watcher for a check now.
+    check_now: Arc<Notify>,
 }
 
 impl DatabaseWatch {
@@ -36,18 +46,32 @@ impl DatabaseWatch {
     pub fn start(db: PgPool) -> Arc<DatabaseWatch> {
         let watch = Arc::new(DatabaseWatch::default());
         let weak: Weak<DatabaseWatch> = Arc::downgrade(&watch);
+        let options = db.connect_options();
+        drop(db);
+        let check_now = watch.check_now.clone();
         tokio::spawn(async move {
+            let mut connection: Option<PgConnection> = None;
             loop {
-                let reachable = tokio::time::timeout(CHECK_TIMEOUT, bucketdesk_db::ping(&db))
-                    .await
-                    .unwrap_or(false);
+                let reachable =
+                    tokio::time::timeout(CHECK_TIMEOUT, check(&mut connection, &options))
+                        .await
+                        .unwrap_or(false);
+                if !reachable {
+                    // a connection that failed or timed out is not trusted again
+                    connection = None;
+                }
                 let Some(watch) = weak.upgrade() else { return };
                 let was_down = watch.down.swap(!reachable, Ordering::Relaxed);
                 if was_down && reachable {
                     tracing::info!("the database is reachable again");
                 }
                 drop(watch);
-                tokio::time::sleep(EVERY).await;
+                // a request that failed for lack of the database while this
+                // check ran has left a permit: the next check starts at once
+                tokio::select! {
+                    () = tokio::time::sleep(EVERY) => {}
+                    () = check_now.notified() => {}
+                }
             }
         });
         watch
@@ -57,8 +81,19 @@ impl DatabaseWatch {
         self.down.load(Ordering::Relaxed)
     }
 
-    fn noticed_down(&self) {
-        self.down.store(true, Ordering::Relaxed);
+    fn check_now(&self) {
+        self.check_now.notify_one();
+    }
+}
+
+/// `select 1` on the watcher's own connection, connecting first if need be.
+async fn check(connection: &mut Option<PgConnection>, options: &PgConnectOptions) -> bool {
+    if connection.is_none() {
+        *connection = PgConnection::connect_with(options).await.ok();
+    }
+    match connection {
+        Some(connection) => sqlx::query("select 1").execute(connection).await.is_ok(),
+        None => false,
     }
 }
 
@@ -69,6 +104,9 @@ fn needs_no_database(path: &str) -> bool {
 
 pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if state.database.is_down() && !needs_no_database(request.uri().path()) {
+        if request.uri().path().starts_with("/api/") {
+            return crate::api::unavailable();
+        }
         let mut page = ErrorPage::response(
             StatusCode::SERVICE_UNAVAILABLE,
             "Temporarily unavailable",
@@ -80,7 +118,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     }
     let response = next.run(request).await;
     if response.extensions().get::<DatabaseUnavailable>().is_some() {
-        state.database.noticed_down();
+        state.database.check_now();
     }
     response
 }

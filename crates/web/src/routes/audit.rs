@@ -77,7 +77,7 @@ const MAX_PERSON_CHARS: usize = 254;
 /// administer (`restricted`), as (id, name). Nobody else sees the log.
 async fn scope(state: &AppState, access: &WorkspaceAccess) -> Result<(bool, Vec<(Uuid, String)>)> {
     let mine = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
-    let restricted = access.role != Role::Owner;
+    let restricted = !access.allows(Role::Owner);
     let visible: Vec<(Uuid, String)> = mine
         .iter()
         .filter(|b| !restricted || b.role() >= Role::Admin)
@@ -114,7 +114,7 @@ fn filter(
     // up to the end of the `until` day; after 9999-12-31 there is no bound
     let until = date(&q.until, "The until date")?.and_then(time::Date::next_day);
     Ok(audit::Filter {
-        workspace: Some(access.workspace.id),
+        workspace: Some(access.workspace().id),
         person: (!q.person.trim().is_empty()).then(|| q.person.trim().to_owned()),
         bucket,
         action: (!q.action.is_empty()).then(|| q.action.clone()),
@@ -172,9 +172,9 @@ async fn show_audit_log(
         Ok(filter) => (audit::list(&state.db, &filter, PAGE).await?, None),
         Err(problem) => (Vec::new(), Some(problem)),
     };
-    let base = format!("/w/{}/audit", access.workspace.id);
+    let base = format!("/w/{}/audit", access.workspace().id);
     let older = (listed.len() as i64 == PAGE).then(|| q.link(&base, listed.last().map(|e| e.id)));
-    let actions = audit::actions_in_workspace(&state.db, access.workspace.id)
+    let actions = audit::actions_in_workspace(&state.db, access.workspace().id)
         .await?
         .into_iter()
         .map(|a| {
@@ -208,8 +208,8 @@ async fn show_audit_log(
         StatusCode::OK
     };
     let page = AuditPage {
-        workspace_id: access.workspace.id,
-        workspace_name: access.workspace.name.clone(),
+        workspace_id: access.workspace().id,
+        workspace_name: access.workspace().name.clone(),
         restricted,
         buckets: buckets
             .into_iter()
@@ -221,7 +221,7 @@ async fn show_audit_log(
         f_action: q.action.clone(),
         f_from: q.from.clone(),
         f_until: q.until.clone(),
-        csv_href: q.link(&format!("/w/{}/audit.csv", access.workspace.id), None),
+        csv_href: q.link(&format!("/w/{}/audit.csv", access.workspace().id), None),
         events,
         older,
         problem,

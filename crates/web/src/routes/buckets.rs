@@ -13,8 +13,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::access::Owner;
 use bucketdesk_db::buckets::Bucket;
-use bucketdesk_domain::Role;
 use bucketdesk_domain::bucket::{
     check_access_key_id, check_bucket_name, check_display_name, check_region, check_secret_key,
 };
@@ -169,8 +169,8 @@ impl ConnectPage {
     fn new(access: &WorkspaceAccess, csrf: String, form: ConnectForm) -> Self {
         ConnectPage {
             csrf,
-            workspace_id: access.workspace.id,
-            workspace_name: access.workspace.name.clone(),
+            workspace_id: access.workspace().id,
+            workspace_name: access.workspace().name.clone(),
             form,
             providers: Provider::ALL
                 .iter()
@@ -187,7 +187,7 @@ async fn show_connect_form(
     access: WorkspaceAccess,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<ConnectPage> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     let form = ConnectForm {
         provider: "aws".into(),
         region: "us-east-1".into(),
@@ -204,7 +204,7 @@ async fn connect_bucket(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<ConnectForm>,
 ) -> Result<Response> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     let mut page = ConnectPage::new(&access, csrf, form.redisplay());
     let new = match form.validate(state.settings.storage.allow_private_endpoints) {
         Ok(new) => new,
@@ -216,7 +216,8 @@ async fn connect_bucket(
     match bucket_connections::connect(&state, access.id(), &access.me.user, &client, new).await? {
         Ok(bucket) => Ok(Redirect::to(&format!(
             "/w/{}/b/{}?done=connected",
-            access.workspace.id, bucket
+            access.workspace().id,
+            bucket
         ))
         .into_response()),
         Err(ConnectFailure::NameTaken) => {
@@ -248,16 +249,16 @@ struct SettingsPage {
 }
 
 async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Result<SettingsPage> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     Ok(SettingsPage {
         csrf,
-        location: location(&access.bucket),
-        workspace_name: access.workspace_name.clone(),
-        display_name: access.bucket.display_name.clone(),
+        location: location(access.bucket()),
+        workspace_name: access.workspace_name().to_owned(),
+        display_name: access.bucket().display_name.clone(),
         access_key_id: String::new(),
         errors: FieldErrors::new(),
         problem: None,
-        bucket: access.bucket,
+        bucket: access.bucket().clone(),
         signed_in: true,
     })
 }
@@ -277,7 +278,7 @@ async fn save_settings(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     let mut errors = FieldErrors::new();
     if let Err(e) = check_display_name(&form.display_name, "bucket") {
         errors.insert("display_name", e);
@@ -294,13 +295,13 @@ async fn save_settings(
     }
     let mut page = SettingsPage {
         csrf,
-        location: location(&access.bucket),
-        workspace_name: access.workspace_name.clone(),
+        location: location(access.bucket()),
+        workspace_name: access.workspace_name().to_owned(),
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),
         errors,
         problem: None,
-        bucket: access.bucket.clone(),
+        bucket: access.bucket().clone(),
         signed_in: true,
     };
     if !page.errors.is_empty() {
@@ -310,7 +311,7 @@ async fn save_settings(
     if new_key {
         let replaced = bucket_connections::replace_key(
             &state,
-            &access.bucket,
+            access.bucket(),
             me,
             &client,
             key_id.to_owned(),
@@ -322,10 +323,10 @@ async fn save_settings(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     }
-    let renamed = form.display_name.trim() != access.bucket.display_name;
+    let renamed = form.display_name.trim() != access.bucket().display_name;
     if renamed
         && let Err(ConnectFailure::NameTaken) =
-            bucket_connections::rename(&state, &access.bucket, me, &client, &form.display_name)
+            bucket_connections::rename(&state, access.bucket(), me, &client, &form.display_name)
                 .await?
     {
         page.errors.insert(
@@ -334,7 +335,7 @@ async fn save_settings(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let b = &access.bucket;
+    let b = access.bucket();
     Ok(Redirect::to(&format!("/w/{}/b/{}?done=saved", b.workspace_id, b.id)).into_response())
 }
 
@@ -343,10 +344,10 @@ async fn disconnect_bucket(
     access: BucketAccess,
     client: ClientInfo,
 ) -> Result<Redirect> {
-    access.require(Role::Owner)?;
-    bucket_connections::disconnect(&state, &access.bucket, &access.me.user, &client).await?;
+    access.can::<Owner>()?;
+    bucket_connections::disconnect(&state, access.bucket(), &access.me.user, &client).await?;
     Ok(Redirect::to(&format!(
         "/w/{}?done=disconnected",
-        access.bucket.workspace_id
+        access.bucket().workspace_id
     )))
 }

@@ -17,12 +17,13 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::access::Editor;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{self as rules, LinkState, describe_duration};
 use bucketdesk_domain::object::{check_folder_path, check_readable_key, human_size};
-use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_domain::{BucketId, WorkspaceId};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -186,8 +187,8 @@ fn new_link_page(
     let choices = lifetime_choices(state.settings.link_max_lifetime);
     NewLinkPage {
         csrf,
-        base: bucket_path(&access.bucket),
-        display_name: access.bucket.display_name.clone(),
+        base: bucket_path(access.bucket()),
+        display_name: access.bucket().display_name.clone(),
         keys: form.keys.clone(),
         folder: form.folder.clone(),
         expires: form.chosen_lifetime(state.settings.link_max_lifetime),
@@ -222,7 +223,7 @@ async fn new_link_for(
         folder: query.folder.as_deref().map(as_folder),
         ..LinkForm::default()
     };
-    let problem = form.target(&access.bucket).err();
+    let problem = form.target(access.bucket()).err();
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -234,7 +235,7 @@ async fn new_link_for_selection(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
-    let problem = form.target(&access.bucket).err();
+    let problem = form.target(access.bucket()).err();
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -247,7 +248,7 @@ async fn create_link(
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
     let checked = (|| {
-        form.target(&access.bucket)?;
+        form.target(access.bucket())?;
         Ok::<_, String>((
             rules::lifetime(&form.expires, state.settings.link_max_lifetime)?,
             rules::limit(&form.max_downloads, "The download limit")?,
@@ -264,7 +265,7 @@ async fn create_link(
     };
     let spec = LinkSpec {
         kind: LinkKind::Download,
-        bucket: &access.bucket,
+        bucket: access.bucket(),
         folder: form.folder.as_deref(),
         keys: &form.keys,
         note: &note,
@@ -278,7 +279,7 @@ async fn create_link(
     let id = links::create(&state, spec, &access.me.user, &client).await?;
     Ok(Redirect::to(&format!(
         "/w/{}/links/{id}?done=created",
-        access.bucket.workspace_id
+        access.bucket().workspace_id
     ))
     .into_response())
 }
@@ -308,8 +309,8 @@ fn new_upload_page(
 ) -> NewUploadLinkPage {
     NewUploadLinkPage {
         csrf,
-        base: bucket_path(&access.bucket),
-        display_name: access.bucket.display_name.clone(),
+        base: bucket_path(access.bucket()),
+        display_name: access.bucket().display_name.clone(),
         folder: form.folder.clone().unwrap_or_default(),
         choices: lifetime_choices(state.settings.link_max_lifetime),
         expires: form.chosen_lifetime(state.settings.link_max_lifetime),
@@ -333,7 +334,7 @@ async fn new_upload_link(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<FolderQuery>,
 ) -> Result<Response> {
-    access.require(Role::Editor)?;
+    access.can::<Editor>()?;
     let form = LinkForm {
         folder: Some(query.path),
         ..LinkForm::default()
@@ -348,7 +349,7 @@ async fn create_upload_link(
     CsrfToken(csrf): CsrfToken,
     RawForm(body): RawForm,
 ) -> Result<Response> {
-    access.require(Role::Editor)?;
+    access.can::<Editor>()?;
     let mut form = LinkForm::parse(&body);
     form.folder.get_or_insert_default();
     let checked = (|| {
@@ -370,7 +371,7 @@ async fn create_upload_link(
     };
     let spec = LinkSpec {
         kind: LinkKind::Upload,
-        bucket: &access.bucket,
+        bucket: access.bucket(),
         folder: form.folder.as_deref(),
         keys: &[],
         note: &note,
@@ -384,7 +385,7 @@ async fn create_upload_link(
     let id = links::create(&state, spec, &access.me.user, &client).await?;
     Ok(Redirect::to(&format!(
         "/w/{}/links/{id}?done=created",
-        access.bucket.workspace_id
+        access.bucket().workspace_id
     ))
     .into_response())
 }
@@ -454,8 +455,8 @@ async fn list_links(
         link_rows::visible_to(&state.db, access.id(), access.me.user.user_id(), PAGE_LIMIT).await?;
     Ok(LinksPage {
         csrf,
-        workspace_id: access.workspace.id,
-        workspace_name: access.workspace.name.clone(),
+        workspace_id: access.workspace().id,
+        workspace_name: access.workspace().name.clone(),
         rows: found.iter().map(|link| row(&state, link)).collect(),
         signed_in: true,
     }
@@ -566,8 +567,8 @@ async fn show_link(
     }
     Ok(LinkPage {
         csrf,
-        workspace_id: access.workspace.id,
-        workspace_name: access.workspace.name.clone(),
+        workspace_id: access.workspace().id,
+        workspace_name: access.workspace().name.clone(),
         is_upload: link.kind() == LinkKind::Upload,
         note: link.note.clone(),
         password: link.password_hash.is_some(),

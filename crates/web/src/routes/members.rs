@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::access::Owner;
 use bucketdesk_db::{buckets, invites, members, users};
 use bucketdesk_domain::{BucketId, Email, Role, UserId, WorkspaceId};
 use serde::Deserialize;
@@ -65,7 +66,7 @@ async fn managed_buckets(state: &AppState, access: &WorkspaceAccess) -> Result<V
             }
         })
         .collect();
-    if managed.is_empty() && access.role != Role::Owner {
+    if managed.is_empty() && !access.allows(Role::Owner) {
         return Err(AppError::Forbidden(
             "Only the workspace's owners and the Admins of its buckets manage its members.",
         ));
@@ -171,12 +172,12 @@ async fn members_page(
     }
     Ok(MembersPage {
         csrf,
-        workspace_id: access.workspace.id,
-        workspace_name: access.workspace.name.clone(),
+        workspace_id: access.workspace().id,
+        workspace_name: access.workspace().name.clone(),
         buckets: managed,
         members,
         invites: invite_rows,
-        can_remove_members: access.role == Role::Owner,
+        can_remove_members: access.allows(Role::Owner),
         invite_email: String::new(),
         invite_error: None,
         notice: None,
@@ -216,7 +217,7 @@ async fn show_members(
 }
 
 fn back(access: &WorkspaceAccess, done: &str) -> Response {
-    Redirect::to(&format!("/w/{}/members?done={done}", access.workspace.id)).into_response()
+    Redirect::to(&format!("/w/{}/members?done={done}", access.workspace().id)).into_response()
 }
 
 async fn send_invite(
@@ -288,7 +289,7 @@ async fn send_invite(
         return Ok(refuse(members_page(&state, &access, csrf).await?, error));
     }
     let request = InviteRequest { email, roles };
-    let workspace_name = access.workspace.name.clone();
+    let workspace_name = access.workspace().name.clone();
     match invitations::invite(
         &state,
         access.id(),
@@ -321,7 +322,7 @@ async fn managed_invite(
             "That invitation was already accepted or cancelled.".into(),
         ));
     }
-    if access.role != Role::Owner {
+    if !access.allows(Role::Owner) {
         let managed = managed_buckets(state, access).await?;
         let granted = invites::buckets_of(&state.db, id).await?;
         if !granted
@@ -432,7 +433,7 @@ async fn remove_member(
     CsrfToken(csrf): CsrfToken,
     Path((_, member)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     let (target, _) = member_in(&state, access.id(), member).await?;
     let mut tx = state.db.begin().await?;
     match memberships::remove_from_workspace(

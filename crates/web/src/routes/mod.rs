@@ -13,6 +13,7 @@ mod links;
 mod members;
 mod public_links;
 mod sign_in;
+mod tokens;
 mod workspaces;
 
 use crate::{AppError, AppState, static_files};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(github::router())
         .merge(account::router())
         .merge(account_security::router())
+        .merge(tokens::router())
         .merge(workspaces::router())
         .merge(buckets::router())
         .merge(members::router())

@@ -8,7 +8,6 @@ use super::files::{body_content_type, body_length, deliver, q, storage_error};
 use crate::extract::{ClientInfo, CsrfToken, Form};
 use crate::links;
 use crate::pages::utc_minutes;
-use crate::uploads::Journal;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::uploads::Journal;
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{LinkState, is_plain_path, numbered_name};
@@ -212,8 +212,9 @@ async fn show_download_link(
     if !links::is_unlocked(&session, &link).await? {
         return Ok(password_page(&link, &token, csrf, None).into_response());
     }
-    let bucket = links::bucket_of(&state, &link).await?;
-    let s3 = state.s3_client(&bucket).await?;
+    let grant = links::bucket_of(&state, &link).await?;
+    let s3 = state.s3_clients.client(&grant).await?;
+    let bucket = grant.bucket();
     let base = links::path(LinkKind::Download, &token);
     let file_href = |key: &str| format!("{base}/download?key={}", q(key));
     let mut page = DownloadPage {
@@ -328,9 +329,9 @@ async fn download(
             "That file is not part of this link.".into(),
         ));
     }
-    let bucket = links::bucket_of(&state, &link).await?;
+    let grant = links::bucket_of(&state, &link).await?;
     // the file is ready to hand over before the download is counted
-    let mut response = deliver(&state, &bucket, &key).await.map_err(for_visitors)?;
+    let mut response = deliver(&state, &grant, &key).await.map_err(for_visitors)?;
     let mut tx = state.db.begin().await?;
     let Some(count) = link_rows::count_download(&mut *tx, link.id).await? else {
         tx.rollback().await?;
@@ -341,7 +342,7 @@ async fn download(
     };
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(link.workspace_id)),
-        bucket_id: Some(BucketId(bucket.id)),
+        bucket_id: Some(BucketId(grant.bucket().id)),
         details: json!({ "link": link.id, "key": key, "download": count }),
         ..client.anonymous_event("link_downloaded")
     };
@@ -457,12 +458,13 @@ async fn receive_file(
             ),
         ));
     }
-    let bucket = match links::bucket_of(&state, &link).await {
-        Ok(bucket) => bucket,
+    let grant = match links::bucket_of(&state, &link).await {
+        Ok(grant) => grant,
         Err(AppError::Gone(why)) => return Ok(say(StatusCode::GONE, why)),
         Err(other) => return Err(other),
     };
-    let s3 = state.s3_client(&bucket).await?;
+    let s3 = state.s3_clients.client(&grant).await?;
+    let bucket = grant.bucket();
     let folder = link.folder.clone().unwrap_or_default();
     let settings = &state.settings.storage;
 
@@ -523,7 +525,7 @@ async fn receive_file(
         max_size: max_bytes,
         options: settings,
     };
-    let journal = Journal::of(&state, &bucket);
+    let journal = Journal::of(&state.db, &grant);
     let conditions = state.uploads.conditions(&journal, length);
     let stored = upload::upload(&target, body.into_data_stream(), conditions).await;
     // on failure, the reservation is given back when it is dropped

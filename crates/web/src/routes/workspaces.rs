@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::access::Owner;
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::{self, Bucket};
 use bucketdesk_db::workspaces::{self, Membership};
@@ -147,7 +148,7 @@ async fn workspace_page(
 ) -> Result<WorkspacePage> {
     let rows = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
     let manages_members =
-        access.role == Role::Owner || rows.iter().any(|b| b.role() >= Role::Admin);
+        access.allows(Role::Owner) || rows.iter().any(|b| b.role() >= Role::Admin);
     let buckets = rows
         .iter()
         .map(|b| BucketRow {
@@ -160,14 +161,14 @@ async fn workspace_page(
         .collect();
     let (rename_value, rename_error) = match rename {
         Some((value, error)) => (value, Some(error)),
-        None => (access.workspace.name.clone(), None),
+        None => (access.workspace().name.clone(), None),
     };
     Ok(WorkspacePage {
         csrf,
-        role: access.role,
-        is_owner: access.role == Role::Owner,
+        role: access.role(),
+        is_owner: access.allows(Role::Owner),
         manages_members,
-        workspace: access.workspace,
+        workspace: access.workspace().clone(),
         buckets,
         notice: None,
         rename_value,
@@ -204,7 +205,7 @@ async fn rename_workspace(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     if let Err(error) = check_display_name(&form.name, "workspace") {
         let value = form.name.chars().take(100).collect();
         let page = workspace_page(&state, access, csrf, Some((value, error))).await?;
@@ -215,7 +216,7 @@ async fn rename_workspace(
     workspaces::rename(&mut *tx, id, form.name.trim()).await?;
     let event = audit::NewEvent {
         workspace_id: Some(id),
-        details: json!({ "from": access.workspace.name, "to": form.name.trim() }),
+        details: json!({ "from": access.workspace().name, "to": form.name.trim() }),
         ..client.event(&access.me.user, "workspace_renamed")
     };
     audit::record(&mut *tx, event).await?;
@@ -240,7 +241,7 @@ async fn delete_page(
     access: &WorkspaceAccess,
     csrf: String,
 ) -> Result<DeleteWorkspacePage> {
-    access.require(Role::Owner)?;
+    access.can::<Owner>()?;
     let buckets = buckets::list_in_workspace(&state.db, access.id())
         .await?
         .into_iter()
@@ -248,8 +249,8 @@ async fn delete_page(
         .collect();
     Ok(DeleteWorkspacePage {
         csrf,
-        workspace_id: access.workspace.id,
-        name: access.workspace.name.clone(),
+        workspace_id: access.workspace().id,
+        name: access.workspace().name.clone(),
         buckets,
         typed: String::new(),
         error: None,
@@ -273,11 +274,11 @@ async fn delete_workspace(
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
     let mut page = delete_page(&state, &access, csrf).await?;
-    if form.name.trim() != access.workspace.name {
+    if form.name.trim() != access.workspace().name {
         page.typed = form.name.chars().take(100).collect();
         page.error = Some(format!(
             "Type the workspace's name, {}, exactly to confirm.",
-            access.workspace.name
+            access.workspace().name
         ));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -286,7 +287,7 @@ async fn delete_workspace(
         &access.me.user,
         &client,
         access.id(),
-        &access.workspace.name,
+        &access.workspace().name,
     )
     .await?;
     Ok(Redirect::to("/?done=workspace_deleted").into_response())

@@ -131,6 +131,7 @@ async fn world() -> World {
     ids.insert("share_token", share_token);
     ids.insert("upload_token", upload_token);
     ids.insert("session", uuid::Uuid::new_v4().to_string());
+    ids.insert("access_token", uuid::Uuid::new_v4().to_string());
     browsers.insert("owner", t.alice);
     World { app, browsers, ids }
 }
@@ -277,6 +278,11 @@ const READS: &[Row] = &[
     row("GET", "/admin/users", [303, 403, 403, 403, 403, 403, 403]),
     row(
         "GET",
+        "/account/tokens",
+        [303, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
         "/admin/users/{user}/delete",
         [303, 403, 403, 403, 403, 403, 403],
     ),
@@ -416,6 +422,18 @@ const WRITES: &[Row] = &[
         [303, 404, 404, 404, 404, 404, 404],
     ),
     row("POST", "/account/github/unlink", [303; 7]),
+    with_form(
+        "POST",
+        "/account/tokens",
+        &[("name", "ci"), ("scopes", "read"), ("days", "30")],
+        [303, 200, 200, 200, 200, 200, 200],
+    ),
+    // a token that is not the caller's
+    row(
+        "POST",
+        "/account/tokens/{access_token}/revoke",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
     row(
         "POST",
         "/logout/everywhere",

@@ -87,3 +87,27 @@ async fn while_the_database_is_down_requests_fail_fast_with_503_and_recover_by_t
     assert!(recovered, "the app recovers without a restart");
     assert_eq!(browser.get("/readyz").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_busy_connection_pool_is_not_a_database_that_is_down() {
+    let app = TestApp::spawn().await;
+    let stranger = app.browser();
+    assert_eq!(stranger.get("/login").await.status, 200);
+    // every connection of the app's pool in use, for longer than a request
+    // waits for one (a burst of slow requests does this)
+    let mut held = Vec::new();
+    while let Ok(Ok(connection)) =
+        tokio::time::timeout(Duration::from_millis(500), app.state.db.acquire()).await
+    {
+        held.push(connection);
+    }
+    assert!(!held.is_empty());
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // the database answers all along: pages that need no connection keep
+    // working, instead of the whole site saying the database is down
+    let page = stranger.get("/login").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    drop(held);
+    let page = stranger.get("/login?next=/").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+}

@@ -20,4 +20,5 @@ mod sessions;
 mod sign_in;
 mod sign_in_limits;
 mod team;
+mod tokens;
 mod workspaces;

@@ -9,8 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bucketdesk_domain::Role;
-use bucketdesk_domain::object::{check_folder_path, file_name, has_dot_segment, human_size};
-use bucketdesk_domain::text;
+use bucketdesk_domain::object::{check_folder_path, check_starts_with, file_name, human_size};
 use bucketdesk_storage::objects;
 use serde::Deserialize;
 
@@ -85,33 +84,13 @@ fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
     crumbs
 }
 
-/// The longest "starts with" filter: a whole key.
-const MAX_STARTS_CHARS: usize = 1024;
-
-/// The "starts with" filter: the start of a name in this folder, checked
-/// like a path (no control or direction characters, no slash, and with the
-/// folder no `.` or `..` part).
-fn check_starts(path: &str, starts: &str) -> Result<(), String> {
-    let label = "The \"starts with\" filter";
-    text::check_typed(label, starts, MAX_STARTS_CHARS)?;
-    if starts.contains('/') {
-        return Err(format!(
-            "{label} matches names in this folder: it cannot contain a slash. Open the folder instead."
-        ));
-    }
-    if has_dot_segment(&format!("{path}{starts}")) {
-        return Err(format!("{label} cannot be . or .."));
-    }
-    Ok(())
-}
-
 pub async fn browse(
     State(state): State<AppState>,
     access: BucketAccess,
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<BrowseQuery>,
 ) -> Result<Response> {
-    let bucket = &access.bucket;
+    let bucket = access.bucket();
     let base = bucket_path(bucket);
     let mut path = query.path.clone();
     if !path.is_empty() && !path.ends_with('/') {
@@ -120,7 +99,7 @@ pub async fn browse(
     // what reaches S3 is checked first (S19, R7): a mistake shows on the page
     let invalid = check_folder_path(&path)
         .map_err(|problem| format!("The folder path: {problem}"))
-        .and_then(|()| check_starts(&path, &query.starts))
+        .and_then(|()| check_starts_with(&path, &query.starts))
         .err();
     let per_page = query
         .per_page
@@ -129,7 +108,7 @@ pub async fn browse(
         .clamp(1, MAX_PAGE);
     let token = (!query.token.is_empty()).then_some(query.token.as_str());
     let listed_prefix = format!("{path}{}", query.starts);
-    let client = state.s3_client(bucket).await?;
+    let client = state.s3_clients.client(&access.grant).await?;
     let settings = &state.settings.storage;
     let listed = match invalid {
         Some(problem) => Err(problem),
@@ -254,12 +233,12 @@ pub async fn browse(
         crumbs: crumbs(&base, &path),
         base,
         workspace_id: bucket.workspace_id,
-        workspace_name: access.workspace_name.clone(),
+        workspace_name: access.workspace_name().to_owned(),
         bucket_name: bucket.bucket_name.clone(),
         display_name: bucket.display_name.clone(),
-        role: access.role,
-        can_edit: access.role >= Role::Editor,
-        is_owner: access.role == Role::Owner,
+        role: access.role(),
+        can_edit: access.allows(Role::Editor),
+        is_owner: access.allows(Role::Owner),
         path,
         starts: query.starts.clone(),
         rows,

@@ -9,9 +9,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
+use bucketdesk_core::access::Editor;
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::{check_folder_path, check_name, check_new_key, file_name, parent};
-use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -25,8 +26,8 @@ async fn record(
     details: serde_json::Value,
 ) -> Result<()> {
     let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(access.bucket.workspace_id)),
-        bucket_id: Some(BucketId(access.bucket.id)),
+        workspace_id: Some(WorkspaceId(access.bucket().workspace_id)),
+        bucket_id: Some(BucketId(access.bucket().id)),
         details,
         ..client.event(&access.me.user, action)
     };
@@ -37,7 +38,7 @@ async fn record(
 fn back_to(access: &BucketAccess, folder: &str, done: &str) -> Redirect {
     Redirect::to(&format!(
         "{}?path={}&done={done}",
-        bucket_path(&access.bucket),
+        bucket_path(access.bucket()),
         q(folder)
     ))
 }
@@ -55,15 +56,15 @@ pub async fn create_folder(
     client: ClientInfo,
     Form(form): Form<FolderForm>,
 ) -> Result<Redirect> {
-    access.require(Role::Editor)?;
+    let can = access.can::<Editor>()?;
     check_folder_path(&form.path).map_err(AppError::BadRequest)?;
     check_name(form.name.trim()).map_err(AppError::BadRequest)?;
     let key = format!("{}{}/", form.path, form.name.trim());
     check_new_key(&key).map_err(AppError::BadRequest)?;
-    let s3 = state.s3_client(&access.bucket).await?;
+    let s3 = state.s3_clients.client(&can).await?;
     objects::create_folder(
         &s3,
-        &access.bucket.bucket_name,
+        &access.bucket().bucket_name,
         &key,
         &state.settings.storage,
     )
@@ -95,7 +96,7 @@ pub async fn rename(
     client: ClientInfo,
     Form(form): Form<RenameForm>,
 ) -> Result<Redirect> {
-    access.require(Role::Editor)?;
+    let can = access.can::<Editor>()?;
     // the old key is deleted: a write too (S19)
     check_new_key(&form.key).map_err(AppError::BadRequest)?;
     check_name(form.new_name.trim()).map_err(AppError::BadRequest)?;
@@ -123,9 +124,9 @@ pub async fn rename(
             "A folder cannot be moved into itself.".into(),
         ));
     }
-    let bucket = &access.bucket.bucket_name;
+    let bucket = &access.bucket().bucket_name;
     let settings = &state.settings.storage;
-    let s3 = state.s3_client(&access.bucket).await?;
+    let s3 = state.s3_clients.client(&can).await?;
     let moves: Vec<(String, String)> = if is_folder {
         objects::all_keys(&s3, bucket, &form.key, settings)
             .await
@@ -191,15 +192,15 @@ pub async fn confirm_delete(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<KeyQuery>,
 ) -> Result<DeletePage> {
-    access.require(Role::Editor)?;
+    let can = access.can::<Editor>()?;
     check_new_key(&query.key).map_err(AppError::BadRequest)?;
     let key = query.key.clone();
     let is_folder = key.ends_with('/');
-    let s3 = state.s3_client(&access.bucket).await?;
+    let s3 = state.s3_clients.client(&can).await?;
     let count = if is_folder {
         objects::all_keys(
             &s3,
-            &access.bucket.bucket_name,
+            &access.bucket().bucket_name,
             &key,
             &state.settings.storage,
         )
@@ -209,7 +210,7 @@ pub async fn confirm_delete(
     } else {
         1
     };
-    let base = bucket_path(&access.bucket);
+    let base = bucket_path(access.bucket());
     Ok(DeletePage {
         csrf,
         cancel_href: format!("{base}?path={}", q(parent(&key))),
@@ -234,11 +235,11 @@ pub async fn delete(
     client: ClientInfo,
     Form(form): Form<DeleteForm>,
 ) -> Result<Redirect> {
-    access.require(Role::Editor)?;
+    let can = access.can::<Editor>()?;
     check_new_key(&form.key).map_err(AppError::BadRequest)?;
-    let bucket = &access.bucket.bucket_name;
+    let bucket = &access.bucket().bucket_name;
     let settings = &state.settings.storage;
-    let s3 = state.s3_client(&access.bucket).await?;
+    let s3 = state.s3_clients.client(&can).await?;
     let keys = if form.key.ends_with('/') {
         objects::all_keys(&s3, bucket, &form.key, settings)
             .await

@@ -11,10 +11,10 @@ pub(crate) use upload::{body_content_type, body_length};
 mod share;
 mod upload;
 
-use crate::{AppError, AppState};
+use crate::AppState;
+pub(crate) use crate::error::storage_error;
 use axum::Router;
 use axum::routing::{get, post};
-use bucketdesk_storage::ConnectError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,20 +48,6 @@ pub fn transfers() -> Router<AppState> {
             "/w/{workspace}/b/{bucket}/delete",
             get(changes::confirm_delete).post(changes::delete),
         )
-}
-
-/// A storage failure as the page shows it.
-pub(crate) fn storage_error(problem: ConnectError) -> AppError {
-    match problem {
-        ConnectError::NoSuchKey(key) if key.is_empty() => {
-            AppError::BadRequest("That file or folder no longer exists.".into())
-        }
-        ConnectError::NoSuchKey(key) => {
-            AppError::BadRequest(format!("\"{key}\" no longer exists."))
-        }
-        ConnectError::BadPageToken => AppError::BadRequest(problem.to_string()),
-        other => AppError::Storage(other.to_string()),
-    }
 }
 
 /// `/w/{workspace}/b/{bucket}` for the access's bucket.

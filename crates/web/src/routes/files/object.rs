@@ -11,6 +11,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_core::access::HoldsBucket;
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_domain::object::{
@@ -72,9 +73,9 @@ pub async fn show_object(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response> {
-    let bucket = &access.bucket;
+    let bucket = access.bucket();
     let key = readable_key(bucket, &query)?;
-    let client = state.s3_client(bucket).await?;
+    let client = state.s3_clients.client(&access.grant).await?;
     let settings = &state.settings.storage;
     let details = objects::details(&client, &bucket.bucket_name, key, settings)
         .await
@@ -143,7 +144,7 @@ pub async fn show_object(
         preview,
         preview_text,
         truncated,
-        can_edit: access.role >= Role::Editor,
+        can_edit: access.allows(Role::Editor),
         signed_in: true,
         base,
         preview_url: preview_url.clone(),
@@ -177,7 +178,7 @@ pub async fn download(
     client_info: ClientInfo,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response> {
-    let bucket = &access.bucket;
+    let bucket = access.bucket();
     let key = readable_key(bucket, &query)?;
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(bucket.workspace_id)),
@@ -185,7 +186,7 @@ pub async fn download(
         details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs(), "through_bucketdesk": has_dot_segment(key) }),
         ..client_info.event(&access.me.user, "download_link_issued")
     };
-    let response = deliver(&state, bucket, key).await?;
+    let response = deliver(&state, &access.grant, key).await?;
     state.audit.record(event).await?;
     Ok(response)
 }
@@ -193,9 +194,10 @@ pub async fn download(
 /// The answer that hands over a file: a redirect to a fresh 15-minute
 /// presigned GET with an attachment disposition, or, for keys no URL can
 /// name, the bytes streamed through bucketdesk.
-pub async fn deliver(state: &AppState, bucket: &Bucket, key: &str) -> Result<Response> {
+pub async fn deliver(state: &AppState, holder: &impl HoldsBucket, key: &str) -> Result<Response> {
+    let bucket = holder.bucket();
     check_readable_key(key, file_system_backed(bucket)).map_err(AppError::BadRequest)?;
-    let client = state.s3_client(bucket).await?;
+    let client = state.s3_clients.client(holder).await?;
     let disposition = content_disposition(Disposition::Attachment, file_name(key));
     if has_dot_segment(key) {
         // browsers resolve "." and ".." in URLs, so no link to this key can

@@ -3,8 +3,7 @@
 //! that can download may make one; each is an audit event. The answer is
 //! JSON for the browser script (right-click, copy), a page otherwise.
 
-use super::object::LINK_LIFETIME;
-use super::{bucket_path, q, storage_error};
+use super::{bucket_path, q};
 use crate::csv::csv_line;
 use crate::extract::{BucketAccess, ClientInfo, Form};
 use crate::pages::utc_minutes;
@@ -14,18 +13,11 @@ use askama_web::WebTemplate;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use bucketdesk_db::audit;
-use bucketdesk_domain::object::{
-    Disposition, check_key, content_disposition, file_name, has_dot_segment, parent,
-};
-use bucketdesk_domain::{BucketId, WorkspaceId};
-use bucketdesk_storage::objects;
+use bucketdesk_core::files::{self, Method, PresignRequest, Selection};
+use bucketdesk_domain::object::{file_name, parent};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
-
-/// The longest a presigned link can live (S3's own limit).
-pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -35,17 +27,21 @@ pub struct ShareForm {
     expires: String,
 }
 
-/// The lifetime asked for, if it is a whole number of seconds from 1 to 7 days.
+/// The lifetime asked for, if it is a whole number of seconds from 1 to 7
+/// days (the core's rule); empty means 15 minutes.
 fn lifetime(expires: &str) -> Result<Duration> {
-    if expires.trim().is_empty() {
-        return Ok(LINK_LIFETIME);
-    }
-    match expires.trim().parse::<i64>() {
-        Ok(secs) if secs > 0 && secs as u64 <= MAX_LIFETIME.as_secs() => Ok(Duration::from_secs(secs as u64)),
-        _ => Err(AppError::BadRequest(
+    let out_of_range = || {
+        AppError::BadRequest(
             "A share link lives from 1 second to 7 days (604800 seconds); choose a time in that range.".into(),
-        )),
-    }
+        )
+    };
+    let expires = expires.trim();
+    let secs = if expires.is_empty() {
+        None
+    } else {
+        Some(expires.parse::<u64>().map_err(|_| out_of_range())?)
+    };
+    files::lifetime(secs).map_err(|_| out_of_range())
 }
 
 #[derive(Template, WebTemplate)]
@@ -65,33 +61,22 @@ pub async fn create_share_link(
     headers: HeaderMap,
     Form(form): Form<ShareForm>,
 ) -> Result<Response> {
-    check_key(&form.key).map_err(AppError::BadRequest)?;
-    if has_dot_segment(&form.key) {
-        return Err(AppError::BadRequest(
-            "Browsers rewrite links to names with . or .. folders, so this file cannot be shared by link. Download it instead.".into(),
-        ));
-    }
     let lifetime = lifetime(&form.expires)?;
-    let bucket = &access.bucket;
-    let s3 = state.s3_client(bucket).await?;
-    let disposition = content_disposition(Disposition::Attachment, file_name(&form.key));
-    let url = objects::presign_get(
-        &s3,
-        &bucket.bucket_name,
-        &form.key,
-        lifetime,
-        &disposition,
-        None,
+    let link = files::presign(
+        &state.s3_clients,
+        &state.audit,
+        &access.grant,
+        &access.me.actor(),
+        &client.origin(),
+        PresignRequest {
+            key: &form.key,
+            method: Method::Get,
+            lifetime,
+        },
     )
-    .await
-    .map_err(storage_error)?;
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
-        bucket_id: Some(BucketId(bucket.id)),
-        details: json!({ "key": form.key, "expires_in": lifetime.as_secs() }),
-        ..client.event(&access.me.user, "share_link_created")
-    };
-    state.audit.record(event).await?;
+    .await?;
+    let url = link.url;
+    let bucket = access.bucket();
     let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     let wants_json = headers
         .get(header::ACCEPT)
@@ -112,9 +97,6 @@ pub async fn create_share_link(
     }
     .into_response())
 }
-
-/// The most files one batch presigns.
-const MAX_BATCH: usize = 1000;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "buckets/share_batch.html")]
@@ -150,47 +132,27 @@ pub async fn create_share_links(
             "Tick the files to share in the list first.".into(),
         ));
     }
-    if keys.len() > MAX_BATCH {
-        return Err(AppError::BadRequest(format!(
-            "At most {MAX_BATCH} files at once; share fewer, or make one link to their folder."
-        )));
-    }
-    for key in &keys {
-        check_key(key).map_err(AppError::BadRequest)?;
-        if has_dot_segment(key) || key.ends_with('/') {
-            return Err(AppError::BadRequest(format!(
-                "\"{key}\" cannot be shared by a presigned link; make a revocable link instead."
-            )));
-        }
-    }
     let lifetime = lifetime(&expires)?;
-    let bucket = &access.bucket;
-    let s3 = state.s3_client(bucket).await?;
-    let mut links = Vec::with_capacity(keys.len());
-    for key in &keys {
-        let disposition = content_disposition(Disposition::Attachment, file_name(key));
-        let url = objects::presign_get(&s3, &bucket.bucket_name, key, lifetime, &disposition, None)
-            .await
-            .map_err(storage_error)?;
-        links.push((key.as_str(), url));
-    }
-    let events: Vec<_> = keys
+    let links = files::presign_batch(
+        &state.s3_clients,
+        &state.db,
+        &access.grant,
+        &access.me.actor(),
+        &client.origin(),
+        Selection::Keys(keys),
+        lifetime,
+    )
+    .await?;
+    let links: Vec<(&str, &str)> = links
         .iter()
-        .map(|key| audit::NewEvent {
-            workspace_id: Some(WorkspaceId(bucket.workspace_id)),
-            bucket_id: Some(BucketId(bucket.id)),
-            details: json!({ "key": key, "expires_in": lifetime.as_secs(), "batch": keys.len() }),
-            ..client.event(&access.me.user, "share_link_created")
-        })
+        .map(|link| (link.key.as_str(), link.url.as_str()))
         .collect();
-    // written here rather than by the audit writer: one statement, all or
-    // nothing, and a thousand events kept out of other requests' batches
-    audit::record_many(&state.db, &events).await?;
+    let bucket = access.bucket();
     let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
     if format == "csv" {
         let mut csv = String::from("key,url,expires_at_utc\n");
         for (key, url) in &links {
-            csv.push_str(&csv_line(&[*key, url.as_str(), expires_at.as_str()]));
+            csv.push_str(&csv_line(&[*key, *url, expires_at.as_str()]));
         }
         return Ok((
             [
@@ -222,6 +184,7 @@ pub async fn create_share_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bucketdesk_core::files::MAX_LIFETIME;
 
     #[test]
     fn lifetimes_are_fifteen_minutes_by_default_and_never_over_seven_days() {

@@ -3,15 +3,16 @@
 //! Answers are short plain texts the browser script shows.
 
 use crate::extract::{BucketAccess, ClientInfo};
-use crate::uploads::Journal;
 use crate::{AppState, Result};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bucketdesk_core::access::Editor;
+use bucketdesk_core::uploads::Journal;
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::check_new_key;
-use bucketdesk_domain::{BucketId, Role, WorkspaceId};
+use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Target, UploadError};
 use serde::Deserialize;
@@ -35,19 +36,19 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    if access.role < Role::Editor {
+    let Ok(can) = access.can::<Editor>() else {
         return Ok((
             StatusCode::FORBIDDEN,
             "Your role on this bucket does not allow uploads.",
         )
             .into_response());
-    }
+    };
     if let Err(problem) = check_new_key(&query.key) {
         return Ok((StatusCode::BAD_REQUEST, problem).into_response());
     }
-    let bucket = &access.bucket.bucket_name;
+    let bucket = &access.bucket().bucket_name;
     let settings = &state.settings.storage;
-    let s3 = state.s3_client(&access.bucket).await?;
+    let s3 = state.s3_clients.client(&can).await?;
     if query.overwrite != "1" {
         match objects::exists(&s3, bucket, &query.key, settings).await {
             Ok(true) => {
@@ -72,13 +73,13 @@ pub async fn upload(
         max_size: state.settings.max_upload_bytes,
         options: settings,
     };
-    let journal = Journal::of(&state, &access.bucket);
+    let journal = Journal::of(&state.db, &can);
     let conditions = state.uploads.conditions(&journal, body_length(&headers));
     match upload::upload(&target, body.into_data_stream(), conditions).await {
         Ok(size) => {
             let event = audit::NewEvent {
-                workspace_id: Some(WorkspaceId(access.bucket.workspace_id)),
-                bucket_id: Some(BucketId(access.bucket.id)),
+                workspace_id: Some(WorkspaceId(access.bucket().workspace_id)),
+                bucket_id: Some(BucketId(access.bucket().id)),
                 details: json!({ "key": query.key, "size": size }),
                 ..client.event(&access.me.user, "file_uploaded")
             };

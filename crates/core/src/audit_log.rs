@@ -10,7 +10,7 @@
 //! An event that belongs to a change made in a transaction is written in that
 //! transaction instead, with `audit::record`, so the two commit together.
 
-use crate::AppError;
+use crate::CoreError;
 use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::{BucketId, UserId, WorkspaceId};
 use time::OffsetDateTime;
@@ -38,7 +38,7 @@ struct Queued {
     details: serde_json::Value,
     /// When the request queued it: the time of the action, not of the batch.
     occurred_at: OffsetDateTime,
-    written: oneshot::Sender<Result<(), AppError>>,
+    written: oneshot::Sender<Result<(), CoreError>>,
 }
 
 impl Queued {
@@ -66,7 +66,7 @@ impl AuditLog {
     }
 
     /// Records the event; returns once it is committed.
-    pub async fn record(&self, event: audit::NewEvent<'_>) -> Result<(), AppError> {
+    pub async fn record(&self, event: audit::NewEvent<'_>) -> Result<(), CoreError> {
         let (written, done) = oneshot::channel();
         let queued = Queued {
             actor_id: event.actor_id,
@@ -80,7 +80,7 @@ impl AuditLog {
             occurred_at: event.occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
             written,
         };
-        let stopped = || AppError::Internal("the audit writer has stopped".into());
+        let stopped = || CoreError::Internal("the audit writer has stopped".into());
         self.queue.send(queued).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
@@ -95,7 +95,7 @@ async fn write_batches(db: PgPool, mut waiting: mpsc::Receiver<Queued>) {
         let written = audit::record_many(&db, &events).await;
         drop(events);
         if written.is_ok() || batch.len() == 1 {
-            let result = written.map_err(AppError::from);
+            let result = written.map_err(CoreError::from);
             if let Err(error) = &result {
                 tracing::warn!(%error, "could not write an audit event");
             }
@@ -110,7 +110,7 @@ async fn write_batches(db: PgPool, mut waiting: mpsc::Receiver<Queued>) {
         for queued in batch.drain(..) {
             let result = audit::record(&db, queued.event())
                 .await
-                .map_err(AppError::from);
+                .map_err(CoreError::from);
             if let Err(error) = &result {
                 tracing::warn!(%error, action = %queued.action, "could not write an audit event");
             }

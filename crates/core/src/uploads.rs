@@ -3,9 +3,11 @@
 //! uploads in Postgres, the signal that cuts uploads when the server stops,
 //! and the clean-up that aborts multipart uploads abandoned a day ago (R8, R9).
 
-use crate::AppState;
+use crate::CoreError;
+use crate::access::{HoldsBucket, SystemGrant};
+use crate::s3_clients::S3Clients;
 use async_trait::async_trait;
-use bucketdesk_db::buckets::{self, Bucket};
+use bucketdesk_db::buckets;
 use bucketdesk_db::{PgPool, uploads};
 use bucketdesk_domain::BucketId;
 use bucketdesk_storage::upload::{Conditions, UploadBudget, UploadJournal};
@@ -57,10 +59,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    pub fn of(state: &AppState, bucket: &Bucket) -> Journal {
+    pub fn of(db: &PgPool, bucket: &impl HoldsBucket) -> Journal {
         Journal {
-            db: state.db.clone(),
-            bucket: bucket.bucket_id(),
+            db: db.clone(),
+            bucket: bucket.bucket().bucket_id(),
         }
     }
 }
@@ -83,22 +85,23 @@ impl UploadJournal for Journal {
 /// Aborts the multipart uploads bucketdesk started more than a day ago and
 /// never finished (the process was killed, or S3 refused the abort then).
 /// Returns how many were aborted.
-pub async fn abort_abandoned(state: &AppState) -> Result<usize, crate::AppError> {
+pub async fn abort_abandoned(db: &PgPool, s3: &S3Clients) -> Result<usize, CoreError> {
     let mut aborted = 0;
-    for upload in uploads::abandoned(&state.db, ABANDONED_AFTER, 1000).await? {
-        let Some(bucket) = buckets::find(&state.db, BucketId(upload.bucket_id)).await? else {
+    for upload in uploads::abandoned(db, ABANDONED_AFTER, 1000).await? {
+        let Some(bucket) = buckets::find(db, BucketId(upload.bucket_id)).await? else {
             continue;
         };
-        let client = state.s3_client(&bucket).await?;
+        let bucket = SystemGrant { bucket };
+        let client = s3.client(&bucket).await?;
         if bucketdesk_storage::upload::abort(
             &client,
-            &bucket.bucket_name,
+            &bucket.bucket.bucket_name,
             &upload.key,
             &upload.upload_id,
         )
         .await
         {
-            uploads::ended(&state.db, &upload.upload_id).await?;
+            uploads::ended(db, &upload.upload_id).await?;
             aborted += 1;
         }
     }

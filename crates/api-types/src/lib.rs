@@ -1,0 +1,133 @@
+//! The JSON of `/api/v1`, shared by the server (which writes it) and the
+//! command-line client (which reads it). Times are RFC 3339 in UTC, sizes
+//! are bytes, and every error is an [`ErrorBody`].
+
+use serde::{Deserialize, Serialize};
+
+/// Every error: `{"error": {"code", "message", "fields": [...]}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Error {
+    /// Stable, for programs: `unauthenticated`, `not_found`, `forbidden`,
+    /// `scope_missing`, `invalid`, `gone`, `rate_limited`, `storage_*`,
+    /// `unavailable`, `internal`...
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// For `invalid`: each field that is wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// `GET /api/v1/me`: who the token acts for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub token: TokenInfo,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    /// `bdk_` and four more characters: enough to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub expires_at: String,
+}
+
+/// `GET /api/v1/workspaces`: the workspaces and buckets the token's owner
+/// has a role on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workspaces {
+    pub workspaces: Vec<Workspace>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    /// `viewer`, `editor`, `admin` or `owner`.
+    pub role: String,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bucket {
+    pub id: String,
+    /// The name people gave it in bucketdesk.
+    pub name: String,
+    /// The S3 bucket's own name.
+    pub bucket: String,
+    pub role: String,
+}
+
+/// `GET .../objects`: one page of a folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectPage {
+    /// Full prefixes of the sub-folders, ending in `/`.
+    pub folders: Vec<String>,
+    pub files: Vec<Object>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Object {
+    pub key: String,
+    pub size: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// `POST .../presign`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PresignRequest {
+    pub key: String,
+    /// `GET` (default) or `PUT` (Editors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Seconds, 1 to 604800; default 900.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+}
+
+/// A presigned URL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Presigned {
+    pub key: String,
+    pub url: String,
+    pub method: String,
+    pub expires_at: String,
+    pub expires_in: u64,
+}
+
+/// `POST .../presign/batch`: presigned GETs for a list of keys or for every
+/// file under a prefix (one of the two).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BatchPresignRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchPresigned {
+    pub links: Vec<Presigned>,
+}

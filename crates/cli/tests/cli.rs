@@ -1,0 +1,281 @@
+//! `bdk` end to end: the real binary against a real bucketdesk (Postgres,
+//! the S3 server with signature checks), doing what the seed scripts did
+//! with `aws s3 presign` and boto3, without AWS keys.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+use bucketdesk_testkit::TestApp;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+struct Bdk {
+    config: tempfile::TempDir,
+}
+
+impl Bdk {
+    fn new() -> Bdk {
+        Bdk {
+            config: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config_file(&self) -> std::path::PathBuf {
+        self.config.path().join("bdk.json")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bdk"));
+        command
+            .args(args)
+            .env("BDK_CONFIG", self.config_file())
+            .env_remove("BDK_URL")
+            .env_remove("BDK_TOKEN")
+            .env_remove("BDK_PROFILE");
+        command
+    }
+
+    /// Runs bdk (without blocking the test's runtime, which serves bucketdesk).
+    async fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().await.unwrap()
+    }
+
+    async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).await.unwrap();
+        drop(input);
+        child.wait_with_output().await.unwrap()
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A bucketdesk with Alice owning bucket "photos" (files in it), and Alice's
+/// token saved by `bdk login` in a fresh config.
+async fn signed_in(scopes: &[&str]) -> (TestApp, Bdk, bucketdesk_testkit::Browser) {
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    std::fs::create_dir_all(app.s3.root.join("photos/2026")).unwrap();
+    std::fs::write(app.s3.root.join("photos/readme.txt"), b"hello").unwrap();
+    std::fs::write(app.s3.root.join("photos/2026/a.jpg"), b"first").unwrap();
+    std::fs::write(app.s3.root.join("photos/2026/b.jpg"), b"second").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let token = alice.make_access_token("laptop", scopes).await;
+    let bdk = Bdk::new();
+    let login = bdk
+        .run_with_stdin(&["login", &app.url, "--token-stdin"], &format!("{token}\n"))
+        .await;
+    assert!(login.status.success(), "{}", stderr(&login));
+    assert!(
+        stderr(&login).contains("as alice@example.com"),
+        "{}",
+        stderr(&login)
+    );
+    (app, bdk, alice)
+}
+
+#[tokio::test]
+async fn login_saves_a_private_profile_and_whoami_and_ls_use_it() {
+    let (_app, bdk, _alice) = signed_in(&["read", "share"]).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(bdk.config_file())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the config holds a token: only its owner reads it"
+        );
+    }
+    let whoami = bdk.run(&["whoami"]).await;
+    assert!(whoami.status.success(), "{}", stderr(&whoami));
+    assert!(
+        stdout(&whoami).contains("alice@example.com"),
+        "{}",
+        stdout(&whoami)
+    );
+    assert!(stdout(&whoami).contains("read, share"));
+
+    let buckets = bdk.run(&["ls"]).await;
+    assert!(stdout(&buckets).contains("photos"), "{}", stdout(&buckets));
+    let top = stdout(&bdk.run(&["ls", "s3://photos"]).await);
+    assert!(top.contains("PRE 2026/"), "{top}");
+    assert!(top.contains("5 readme.txt"), "{top}");
+    let all = stdout(
+        &bdk.run(&["ls", "photos/", "--recursive", "--output", "csv"])
+            .await,
+    );
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines[0], "key,size,last_modified");
+    assert!(lines[1].starts_with("\"2026/a.jpg\",5,"), "{all}");
+    assert!(lines[2].starts_with("\"2026/b.jpg\",6,"), "{all}");
+    assert!(lines[3].starts_with("\"readme.txt\",5,"), "{all}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &bdk.run(&["ls", "photos/2026/", "-o", "json"]).await,
+    ))
+    .unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn presign_prints_the_url_alone_it_downloads_and_inspect_says_valid_then_expired() {
+    let (_app, bdk, _alice) = signed_in(&["read", "share"]).await;
+    let presigned = bdk
+        .run(&["presign", "s3://photos/readme.txt", "--expires-in", "2"])
+        .await;
+    assert!(presigned.status.success(), "{}", stderr(&presigned));
+    let out = stdout(&presigned);
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "the URL alone, as aws s3 presign prints it: {out}"
+    );
+    let url = out.trim();
+    assert!(url.contains("X-Amz-Expires=2"), "{url}");
+    let fetched = reqwest::get(url).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), "hello");
+
+    let valid = bdk.run(&["inspect", url]).await;
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    let text = stdout(&valid);
+    assert!(text.starts_with("VALID"), "{text}");
+    assert!(
+        text.contains("bucket:    photos") && text.contains("key:       readme.txt"),
+        "{text}"
+    );
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let expired = bdk.run(&["inspect", url]).await;
+    assert_eq!(
+        expired.status.code(),
+        Some(5),
+        "EXPIRED has its own exit code"
+    );
+    assert!(stdout(&expired).starts_with("EXPIRED"));
+    assert_eq!(
+        reqwest::get(url).await.unwrap().status(),
+        403,
+        "the bucket refuses it too"
+    );
+
+    let not_a_link = bdk.run(&["inspect", "https://example.com/file.txt"]).await;
+    assert_eq!(not_a_link.status.code(), Some(2));
+    assert!(stderr(&not_a_link).contains("not a presigned S3 URL"));
+}
+
+#[tokio::test]
+async fn a_prefix_presigns_to_csv_and_a_put_url_uploads() {
+    let (app, bdk, _alice) = signed_in(&["read", "write", "share"]).await;
+    let csv = bdk
+        .run(&["presign", "--recursive", "s3://photos/2026/", "--csv"])
+        .await;
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let csv = stdout(&csv);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "key,url,expires_at");
+    assert_eq!(rows.len(), 3, "{csv}");
+    let url = rows[2].split(',').nth(1).unwrap().trim_matches('"');
+    assert_eq!(
+        reqwest::get(url).await.unwrap().text().await.unwrap(),
+        "second"
+    );
+
+    let put = bdk
+        .run(&["presign", "--put", "s3://photos/inbox/report.csv"])
+        .await;
+    assert!(put.status.success(), "{}", stderr(&put));
+    let sent = reqwest::Client::new()
+        .put(stdout(&put).trim())
+        .body("a,b\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/inbox/report.csv")).unwrap(),
+        b"a,b\n1,2\n"
+    );
+}
+
+#[tokio::test]
+async fn failures_say_what_is_wrong_and_exit_with_their_own_codes() {
+    let (app, bdk, alice) = signed_in(&["read"]).await;
+    let missing = bdk.run(&["presign", "s3://nope/a.txt"]).await;
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("no bucket called \"nope\""));
+
+    let refused = bdk.run(&["presign", "s3://photos/readme.txt"]).await;
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "a read-only token: {}",
+        stderr(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("\"share\" scope"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let bad = bdk
+        .run(&[
+            "presign",
+            "s3://photos/readme.txt",
+            "--expires-in",
+            "604801",
+        ])
+        .await;
+    assert_eq!(bad.status.code(), Some(2), "a wrong input is a usage error");
+    assert!(
+        stderr(&bad).contains("from 1 second to 7 days"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let no_profile = bdk.run(&["whoami", "--profile", "work"]).await;
+    assert_eq!(no_profile.status.code(), Some(2));
+    assert!(
+        stderr(&no_profile).contains("bdk login"),
+        "{}",
+        stderr(&no_profile)
+    );
+
+    // revoked on the account page: the next command is refused
+    let id: uuid::Uuid = sqlx::query_scalar("select id from access_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    alice.get("/account/tokens").await;
+    alice
+        .post(&format!("/account/tokens/{id}/revoke"), &[])
+        .await;
+    let after = bdk.run(&["whoami"]).await;
+    assert_eq!(after.status.code(), Some(4));
+    assert!(
+        stderr(&after).contains("valid personal access token"),
+        "{}",
+        stderr(&after)
+    );
+}

@@ -1,0 +1,394 @@
+//! Who may do what. A grant is proof that someone holds a role on a
+//! workspace or a bucket; it comes only from the access check in this
+//! module (one query, with the session's user), never from a row someone
+//! happens to hold. A role requirement turns a grant into a capability:
+//! `grant.can::<Editor>()?` is a [`Can<Editor, _>`], and an operation that
+//! needs an Editor asks for one in its signature, so it cannot run without
+//! the check. The S3 client of a bucket is reachable only through a grant
+//! ([`HoldsBucket`], see [`crate::s3_clients`]).
+
+use crate::{Actor, CoreError, Denied};
+use bucketdesk_db::buckets::{self, Bucket, BucketWithRole};
+use bucketdesk_db::links::Link;
+use bucketdesk_db::users::User;
+use bucketdesk_db::workspaces::Membership;
+use bucketdesk_db::{access, workspaces};
+use bucketdesk_domain::{BucketId, Role, Scope, Scopes, UserId, WorkspaceId};
+use sqlx::PgExecutor;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use uuid::Uuid;
+
+/// A person's role on one bucket, with the bucket's settings.
+#[derive(Debug)]
+pub struct BucketGrant {
+    bucket: Bucket,
+    role: Role,
+    workspace_name: String,
+    /// What the actor's way in allows (all for a browser session).
+    scopes: Scopes,
+}
+
+/// A person's role in one workspace.
+#[derive(Debug)]
+pub struct WorkspaceGrant {
+    membership: Membership,
+    role: Role,
+    scopes: Scopes,
+}
+
+/// The bucket a revocable link reaches, while its creator still holds the
+/// role the link needs there.
+#[derive(Debug)]
+pub struct LinkGrant {
+    bucket: Bucket,
+}
+
+/// The server's own housekeeping on a bucket (no person acts). Only the
+/// core's clean-up jobs make one.
+#[derive(Debug)]
+pub(crate) struct SystemGrant {
+    pub(crate) bucket: Bucket,
+}
+
+/// The signed-in user of a session and, when they hold one, their grant on
+/// a bucket of a workspace, in one query. `None` when the account is gone
+/// or disabled or the session was signed out.
+pub async fn session_bucket(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    session: Uuid,
+    workspace: WorkspaceId,
+    bucket: BucketId,
+) -> Result<Option<(User, Option<BucketGrant>)>, CoreError> {
+    let found = access::user_and_bucket(db, user, session, workspace, bucket).await?;
+    Ok(found.map(|(user, bucket)| {
+        let grant = bucket.map(|found| BucketGrant::of(found, Scopes::all()));
+        (user, grant)
+    }))
+}
+
+/// The signed-in user of a session and, when they are a member, their grant
+/// in a workspace, in one query. `None` as for [`session_bucket`].
+pub async fn session_workspace(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    session: Uuid,
+    workspace: WorkspaceId,
+) -> Result<Option<(User, Option<WorkspaceGrant>)>, CoreError> {
+    let found = access::user_and_workspace(db, user, session, workspace).await?;
+    Ok(found.map(|(user, membership)| {
+        let grant = membership.map(|membership| WorkspaceGrant::of(membership, Scopes::all()));
+        (user, grant)
+    }))
+}
+
+/// The actor's grant on a bucket of a workspace; [`CoreError::NoAccess`]
+/// when they hold no role there (or it is in another workspace).
+pub async fn bucket(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+    workspace: WorkspaceId,
+    bucket: BucketId,
+) -> Result<BucketGrant, CoreError> {
+    let found = buckets::find_for_user(db, workspace, bucket, actor.user.user_id())
+        .await?
+        .ok_or(CoreError::NoAccess)?;
+    Ok(BucketGrant::of(found, actor.scopes()))
+}
+
+/// The actor's grants in every workspace they belong to, by name.
+pub async fn workspaces(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+) -> Result<Vec<WorkspaceGrant>, CoreError> {
+    let found = workspaces::list_for_user(db, actor.user.user_id()).await?;
+    Ok(found
+        .into_iter()
+        .map(|membership| WorkspaceGrant::of(membership, actor.scopes()))
+        .collect())
+}
+
+/// The actor's grants on the buckets of one of their workspaces, by name.
+pub async fn buckets(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+    workspace: &WorkspaceGrant,
+) -> Result<Vec<BucketGrant>, CoreError> {
+    let found = buckets::list_for_user(db, workspace.id(), actor.user.user_id()).await?;
+    Ok(found
+        .into_iter()
+        .map(|found| BucketGrant::of(found, actor.scopes()))
+        .collect())
+}
+
+/// The bucket `link` reaches, while its creator holds the role it needs on
+/// it; [`CoreError::LinkOrphaned`] once the creator lost it or the bucket
+/// was disconnected.
+pub async fn through_link(db: impl PgExecutor<'_>, link: &Link) -> Result<LinkGrant, CoreError> {
+    let (Some(bucket), Some(creator)) = (link.bucket(), link.creator()) else {
+        return Err(CoreError::LinkOrphaned);
+    };
+    let found = buckets::find_for_user(db, WorkspaceId(link.workspace_id), bucket, creator)
+        .await?
+        .ok_or(CoreError::LinkOrphaned)?;
+    if found.role() < link.needed_role() {
+        return Err(CoreError::LinkOrphaned);
+    }
+    Ok(LinkGrant {
+        bucket: found.bucket,
+    })
+}
+
+impl BucketGrant {
+    fn of(found: BucketWithRole, scopes: Scopes) -> BucketGrant {
+        BucketGrant {
+            role: found.role(),
+            bucket: found.bucket,
+            workspace_name: found.workspace_name,
+            scopes,
+        }
+    }
+
+    /// `Ok` when the actor's way in (a token's scopes) allows `scope`.
+    pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
+        }
+    }
+
+    pub fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn workspace_name(&self) -> &str {
+        &self.workspace_name
+    }
+
+    /// Whether the role is at least `role` (for what a page offers).
+    pub fn allows(&self, role: Role) -> bool {
+        self.role >= role
+    }
+
+    /// The capability of level `L` on this bucket, or
+    /// [`Denied::BucketRole`] when the role is below it.
+    pub fn can<L: Level>(&self) -> Result<Can<'_, L, Self>, CoreError> {
+        if self.allows(L::ROLE) {
+            Ok(Can::of(self))
+        } else {
+            Err(CoreError::Forbidden(Denied::BucketRole { needed: L::ROLE }))
+        }
+    }
+}
+
+impl WorkspaceGrant {
+    fn of(membership: Membership, scopes: Scopes) -> WorkspaceGrant {
+        WorkspaceGrant {
+            role: membership.role(),
+            membership,
+            scopes,
+        }
+    }
+
+    /// `Ok` when the actor's way in (a token's scopes) allows `scope`.
+    pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
+        }
+    }
+
+    pub fn id(&self) -> WorkspaceId {
+        WorkspaceId(self.membership.id)
+    }
+
+    pub fn workspace(&self) -> &Membership {
+        &self.membership
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the role is at least `role` (for what a page offers).
+    pub fn allows(&self, role: Role) -> bool {
+        self.role >= role
+    }
+
+    /// The capability of level `L` in this workspace, or
+    /// [`Denied::WorkspaceRole`] when the role is below it.
+    pub fn can<L: Level>(&self) -> Result<Can<'_, L, Self>, CoreError> {
+        if self.allows(L::ROLE) {
+            Ok(Can::of(self))
+        } else {
+            Err(CoreError::Forbidden(Denied::WorkspaceRole {
+                needed: L::ROLE,
+            }))
+        }
+    }
+}
+
+/// Proof that the grant `G` holds at least the role of level `L`. Made only
+/// by a grant's `can`; reads as the grant it came from.
+pub struct Can<'g, L: Level, G> {
+    grant: &'g G,
+    level: PhantomData<L>,
+}
+
+impl<'g, L: Level, G> Can<'g, L, G> {
+    fn of(grant: &'g G) -> Self {
+        Can {
+            grant,
+            level: PhantomData,
+        }
+    }
+}
+
+impl<L: Level, G> Deref for Can<'_, L, G> {
+    type Target = G;
+    fn deref(&self) -> &G {
+        self.grant
+    }
+}
+
+/// A role as a type, for capabilities: [`Viewer`], [`Editor`], [`Admin`], [`Owner`].
+pub trait Level: sealed::Sealed {
+    const ROLE: Role;
+}
+
+/// May list, preview, download and share download links.
+pub enum Viewer {}
+/// A Viewer who may also upload, create folders, rename, move and delete.
+pub enum Editor {}
+/// An Editor who may also invite people, change roles and revoke.
+pub enum Admin {}
+/// An Admin who may also edit or disconnect buckets and delete the workspace.
+pub enum Owner {}
+
+impl Level for Viewer {
+    const ROLE: Role = Role::Viewer;
+}
+impl Level for Editor {
+    const ROLE: Role = Role::Editor;
+}
+impl Level for Admin {
+    const ROLE: Role = Role::Admin;
+}
+impl Level for Owner {
+    const ROLE: Role = Role::Owner;
+}
+
+/// Something that reaches a bucket: a grant, a capability from one, a
+/// link's grant. Sealed: no type outside this module can claim it.
+pub trait HoldsBucket: sealed::Sealed {
+    fn bucket(&self) -> &Bucket;
+}
+
+impl HoldsBucket for BucketGrant {
+    fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+}
+
+impl<L: Level> HoldsBucket for Can<'_, L, BucketGrant> {
+    fn bucket(&self) -> &Bucket {
+        &self.grant.bucket
+    }
+}
+
+impl HoldsBucket for LinkGrant {
+    fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+}
+
+impl HoldsBucket for SystemGrant {
+    fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+}
+
+impl LinkGrant {
+    pub fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Viewer {}
+    impl Sealed for super::Editor {}
+    impl Sealed for super::Admin {}
+    impl Sealed for super::Owner {}
+    impl Sealed for super::BucketGrant {}
+    impl<L: super::Level> Sealed for super::Can<'_, L, super::BucketGrant> {}
+    impl Sealed for super::LinkGrant {}
+    impl Sealed for super::SystemGrant {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+
+    fn grant(role: Role) -> BucketGrant {
+        BucketGrant {
+            bucket: Bucket {
+                id: Uuid::new_v4(),
+                workspace_id: Uuid::new_v4(),
+                display_name: "Reports".into(),
+                bucket_name: "reports".into(),
+                region: "us-east-1".into(),
+                endpoint_url: None,
+                path_style: false,
+                access_key_id: "AKIA".into(),
+                provider: "aws".into(),
+                created_at: OffsetDateTime::UNIX_EPOCH,
+                updated_at: OffsetDateTime::UNIX_EPOCH,
+            },
+            role,
+            workspace_name: "Team".into(),
+            scopes: Scopes::all(),
+        }
+    }
+
+    #[test]
+    fn a_capability_comes_only_with_a_role_at_or_above_its_level() {
+        let viewer = grant(Role::Viewer);
+        assert!(viewer.can::<Viewer>().is_ok());
+        assert!(matches!(
+            viewer.can::<Editor>(),
+            Err(CoreError::Forbidden(Denied::BucketRole {
+                needed: Role::Editor
+            }))
+        ));
+        let editor = grant(Role::Editor);
+        assert!(editor.can::<Editor>().is_ok());
+        assert!(matches!(
+            editor.can::<Admin>(),
+            Err(CoreError::Forbidden(Denied::BucketRole {
+                needed: Role::Admin
+            }))
+        ));
+        let owner = grant(Role::Owner);
+        assert!(owner.can::<Viewer>().is_ok());
+        assert!(owner.can::<Editor>().is_ok());
+        assert!(owner.can::<Admin>().is_ok());
+        assert!(owner.can::<Owner>().is_ok());
+    }
+
+    #[test]
+    fn a_capability_reaches_the_bucket_of_the_grant_it_came_from() {
+        let editor = grant(Role::Editor);
+        let can = editor.can::<Editor>().expect("an editor may edit");
+        assert_eq!(HoldsBucket::bucket(&can).id, editor.bucket().id);
+        assert_eq!(can.role(), Role::Editor);
+    }
+}

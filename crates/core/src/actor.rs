@@ -1,0 +1,93 @@
+//! Who acts, and from where. Every operation takes an [`Actor`] (the person,
+//! and how they came: a browser session or a personal access token with its
+//! scopes) and an [`Origin`] (address and user agent) for its audit event.
+
+use crate::{CoreError, Denied};
+use bucketdesk_db::audit;
+use bucketdesk_db::users::User;
+use bucketdesk_domain::{Scope, Scopes};
+use serde_json::Value;
+use std::net::IpAddr;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A signed-in browser: everything the person's roles allow.
+    Session,
+    /// A personal access token: the person's roles, within its scopes.
+    Token {
+        id: Uuid,
+        name: String,
+        scopes: Scopes,
+    },
+}
+
+impl Actor {
+    /// The scopes the actor acts within (all of them for a session).
+    pub fn scopes(&self) -> Scopes {
+        match &self.via {
+            Via::Session => Scopes::all(),
+            Via::Token { scopes, .. } => *scopes,
+        }
+    }
+
+    /// `Ok` when the actor's scopes include `scope`.
+    pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
+        if self.scopes().contains(scope) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
+        }
+    }
+
+    /// An audit event by this actor from `origin`; `details` gets the
+    /// token's name when the actor came with one.
+    pub fn event<'a>(
+        &'a self,
+        origin: &'a Origin,
+        action: &'a str,
+        details: Value,
+    ) -> audit::NewEvent<'a> {
+        let mut details = details;
+        if let (Via::Token { name, .. }, Value::Object(map)) = (&self.via, &mut details) {
+            map.insert("token".into(), Value::String(name.clone()));
+        }
+        audit::NewEvent {
+            actor_id: Some(self.user.user_id()),
+            actor_email: Some(&self.user.email),
+            action,
+            ip: Some(&origin.ip_text),
+            user_agent: origin.user_agent.as_deref(),
+            details,
+            ..Default::default()
+        }
+    }
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub ip: IpAddr,
+    ip_text: String,
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    pub fn new(ip: IpAddr, user_agent: Option<String>) -> Origin {
+        Origin {
+            ip,
+            ip_text: ip.to_string(),
+            user_agent,
+        }
+    }
+
+    pub fn ip_str(&self) -> &str {
+        &self.ip_text
+    }
+}

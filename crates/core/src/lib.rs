@@ -1,0 +1,30 @@
+//! bucketdesk's application core, without HTTP: the pages (and, next, the
+//! JSON API and the command-line client) are faces over it.
+//!
+//! - [`access`]: who may do what. A [`access::BucketGrant`] or
+//!   [`access::WorkspaceGrant`] comes only from the access check, and a role
+//!   requirement turns a grant into a capability ([`access::Can`]) that
+//!   operations demand in their signature.
+//! - [`s3_clients`]: the S3 client of a bucket, reachable only through a grant.
+//! - [`uploads`]: what every upload of the process shares (memory budget,
+//!   journal, stop signal) and the clean-up of abandoned multipart uploads.
+//! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
+//!   token, with its scopes) and from where, for every operation's audit event.
+//! - [`tokens`]: personal access tokens for the API and the command-line client.
+//! - [`files`]: operations on a bucket's files (listing, presigned links).
+//! - [`audit_log`]: audit events that stand on their own, written in batches.
+//! - [`CoreError`]: the one error of the core; each face renders it.
+//!
+//! No web framework is in this crate's dependency tree (a test checks).
+
+pub mod access;
+mod actor;
+pub mod audit_log;
+mod error;
+pub mod files;
+pub mod s3_clients;
+pub mod tokens;
+pub mod uploads;
+
+pub use actor::{Actor, Origin, Via};
+pub use error::{CoreError, Denied, FieldError};

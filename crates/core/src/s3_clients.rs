@@ -1,0 +1,108 @@
+//! The S3 clients of connected buckets, kept in memory per process, and
+//! reachable only through something that holds the bucket (a grant, a
+//! capability, a link's grant): see [`crate::access::HoldsBucket`].
+//!
+//! Opening a bucket's secret takes an RSA private operation (milliseconds),
+//! so it happens once per bucket and change, not per request. An entry is
+//! valid for the bucket row's `updated_at`: any change to the bucket (a new
+//! key pair, a rename) moves it on, in every replica, because each request
+//! reads the bucket row anyway for the access check. The cache holds one
+//! client per connected bucket of the instance (it is not bounded: an entry
+//! is a few kilobytes, and disconnecting a bucket drops its own).
+
+use crate::CoreError;
+use crate::access::HoldsBucket;
+use bucketdesk_db::PgPool;
+use bucketdesk_db::buckets::{self, Bucket};
+use bucketdesk_storage::{Connection, StorageOptions, s3_client};
+use bucketdesk_vault::{InstanceKey, Sealed, bucket_secret_context};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct S3Clients {
+    db: PgPool,
+    instance_key: Arc<InstanceKey>,
+    options: StorageOptions,
+    clients: Mutex<HashMap<Uuid, (OffsetDateTime, aws_sdk_s3::Client)>>,
+}
+
+impl S3Clients {
+    pub fn new(db: PgPool, instance_key: Arc<InstanceKey>, options: StorageOptions) -> Self {
+        S3Clients {
+            db,
+            instance_key,
+            options,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// The S3 client of the bucket `holder` reaches, signing with the
+    /// bucket's stored key.
+    pub async fn client(&self, holder: &impl HoldsBucket) -> Result<aws_sdk_s3::Client, CoreError> {
+        let bucket = holder.bucket();
+        if let Some(client) = self.cached(bucket) {
+            return Ok(client);
+        }
+        let row = buckets::secret(&self.db, bucket.bucket_id())
+            .await?
+            .ok_or_else(|| {
+                CoreError::Internal(format!("bucket {} has no stored secret", bucket.id))
+            })?;
+        let key = self.instance_key.clone();
+        let context = bucket_secret_context(&bucket.id.to_string(), &bucket.access_key_id);
+        let secret = tokio::task::spawn_blocking(move || key.open(&sealed_from_row(row), &context))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| CoreError::Internal(format!("bucket {}: {e}", bucket.id)))?;
+        let secret = String::from_utf8(secret.to_vec())
+            .map_err(|_| CoreError::Internal("secret is not UTF-8".into()))?;
+        let connection = Connection {
+            bucket: bucket.bucket_name.clone(),
+            region: bucket.region.clone(),
+            endpoint: bucket.endpoint_url.clone(),
+            path_style: bucket.path_style,
+            access_key_id: bucket.access_key_id.clone(),
+            secret_access_key: SecretString::from(secret),
+        };
+        let client = s3_client(&connection, &self.options);
+        self.lock()
+            .insert(bucket.id, (bucket.updated_at, client.clone()));
+        Ok(client)
+    }
+
+    /// The timeouts and endpoint guard every client uses.
+    pub fn options(&self) -> &StorageOptions {
+        &self.options
+    }
+
+    /// Drops a bucket's client (it was disconnected).
+    pub fn forget(&self, bucket: Uuid) {
+        self.lock().remove(&bucket);
+    }
+
+    fn cached(&self, bucket: &Bucket) -> Option<aws_sdk_s3::Client> {
+        self.lock()
+            .get(&bucket.id)
+            .filter(|(updated_at, _)| *updated_at == bucket.updated_at)
+            .map(|(_, client)| client.clone())
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Uuid, (OffsetDateTime, aws_sdk_s3::Client)>> {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The stored form of a sealed secret, as the vault wants it.
+pub fn sealed_from_row(row: buckets::SealedSecret) -> Sealed {
+    Sealed {
+        key_id: row.key_id,
+        wrapped_key: row.wrapped_key,
+        nonce: row.nonce,
+        ciphertext: row.ciphertext,
+    }
+}

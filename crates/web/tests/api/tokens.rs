@@ -1,0 +1,548 @@
+//! Personal access tokens and the JSON API (`/api/v1`): a token made on the
+//! account page is shown once and stored as a hash; it acts with its owner's
+//! current roles, within its scopes; presigned GET and PUT links work with a
+//! plain HTTP client; errors are JSON with stable codes.
+
+use crate::team::{Team, grant, team, user_id};
+use bucketdesk_testkit::{Browser, TestApp};
+use serde_json::{Value, json};
+
+async fn make_token(browser: &Browser, name: &str, scopes: &[&str]) -> String {
+    browser.make_access_token(name, scopes).await
+}
+
+struct Api {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    fn new(app: &TestApp) -> Api {
+        Api {
+            url: app.url.clone(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, headers, response.text().await.unwrap())
+    }
+
+    async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let (status, headers, text) = self.call(method, path, Some(token), body).await;
+        assert!(
+            headers
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap().starts_with("application/json")),
+            "{path}: {status} {text}"
+        );
+        (status, serde_json::from_str(&text).unwrap())
+    }
+}
+
+fn bucket_api(t: &Team, bucket: &str) -> String {
+    format!("/api/v1/workspaces/{}/buckets/{bucket}", t.workspace)
+}
+
+#[tokio::test]
+async fn a_token_is_shown_once_stored_as_a_hash_and_listed_by_its_prefix() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let token = make_token(&alice, "nightly export", &["read", "share"]).await;
+    assert!(token.starts_with("bdk_") && token.len() == 47, "{token}");
+
+    let list = alice.get("/account/tokens").await;
+    assert!(list.body.contains("nightly export"), "{}", list.body);
+    assert!(list.body.contains(&token[..8]), "its prefix is listed");
+    assert!(
+        !list.body.contains(&token),
+        "the token itself is not shown again"
+    );
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("select token_hash from access_tokens")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token.as_bytes(), "only a hash is stored");
+    let dump: String = sqlx::query_scalar("select string_agg(t::text, ' ') from access_tokens t")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        !dump.contains(&token[8..]),
+        "no part beyond the prefix is stored"
+    );
+
+    let me = Api::new(&app).json("GET", "/api/v1/me", &token, None).await;
+    assert_eq!(me.0, 200, "{}", me.1);
+    assert_eq!(me.1["email"], "alice@example.com");
+    assert_eq!(me.1["token"]["name"], "nightly export");
+    assert_eq!(me.1["token"]["scopes"], json!(["read", "share"]));
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'token_created' and details->>'token' = 'nightly export'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_token_form_with_mistakes_says_so_beside_the_fields_and_makes_nothing() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    alice.get("/account/tokens").await;
+    let page = alice
+        .post("/account/tokens", &[("name", " "), ("days", "30")])
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("Give the token a name"), "{}", page.body);
+    assert!(
+        page.body.contains("Choose at least one scope"),
+        "{}",
+        page.body
+    );
+    let page = alice
+        .post(
+            "/account/tokens",
+            &[("name", "x"), ("scopes", "read"), ("days", "400")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("from 1 to 366 days"), "{}", page.body);
+    let made: i64 = sqlx::query_scalar("select count(*) from access_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(made, 0);
+}
+
+#[tokio::test]
+async fn the_api_lists_folders_and_makes_presigned_links_that_work_with_a_plain_http_client() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::create_dir_all(app.s3.root.join("photos/2026")).unwrap();
+    std::fs::write(app.s3.root.join("photos/2026/a.jpg"), b"first").unwrap();
+    std::fs::write(app.s3.root.join("photos/2026/b.jpg"), b"second").unwrap();
+    std::fs::write(app.s3.root.join("photos/readme.txt"), b"hello").unwrap();
+    let token = make_token(&t.alice, "script", &["read", "write", "share"]).await;
+    let api = Api::new(&app);
+
+    let (status, workspaces) = api.json("GET", "/api/v1/workspaces", &token, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(workspaces["workspaces"][0]["name"], "Team");
+    assert_eq!(workspaces["workspaces"][0]["role"], "owner");
+    let names: Vec<&str> = workspaces["workspaces"][0]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Photos", "Reports"]);
+
+    let photos = bucket_api(&t, &t.photos);
+    let (status, top) = api
+        .json("GET", &format!("{photos}/objects"), &token, None)
+        .await;
+    assert_eq!(status, 200, "{top}");
+    assert_eq!(top["folders"], json!(["2026/"]));
+    assert_eq!(top["files"][0]["key"], "readme.txt");
+    assert_eq!(top["files"][0]["size"], 5);
+    // one entry per page: the cursor walks the folder
+    let (_, first) = api
+        .json(
+            "GET",
+            &format!("{photos}/objects?prefix=2026/&limit=1"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(first["files"][0]["key"], "2026/a.jpg");
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, second) = api
+        .json(
+            "GET",
+            &format!("{photos}/objects?prefix=2026/&limit=1&cursor={cursor}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(second["files"][0]["key"], "2026/b.jpg");
+    assert!(second.get("next_cursor").is_none(), "{second}");
+
+    // a presigned GET downloads with any HTTP client, no token needed
+    let (status, link) = api
+        .json(
+            "POST",
+            &format!("{photos}/presign"),
+            &token,
+            Some(json!({ "key": "readme.txt", "expires_in": 60 })),
+        )
+        .await;
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(link["method"], "GET");
+    assert_eq!(link["expires_in"], 60);
+    let url = link["url"].as_str().unwrap();
+    assert!(url.contains("X-Amz-Expires=60"), "{url}");
+    let fetched = reqwest::get(url).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), "hello");
+
+    // a presigned PUT uploads with a plain PUT
+    let (status, put) = api
+        .json(
+            "POST",
+            &format!("{photos}/presign"),
+            &token,
+            Some(json!({ "key": "drop/new.txt", "method": "PUT" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{put}");
+    assert_eq!(put["expires_in"], 900, "15 minutes by default");
+    let sent = reqwest::Client::new()
+        .put(put["url"].as_str().unwrap())
+        .body("uploaded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/drop/new.txt")).unwrap(),
+        b"uploaded"
+    );
+
+    // every file under a prefix, as CSV
+    let (status, headers, csv) = api
+        .call(
+            "POST",
+            &format!("{photos}/presign/batch"),
+            Some(&token),
+            Some(json!({ "prefix": "2026/" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let batch: Value = serde_json::from_str(&csv).unwrap();
+    let keys: Vec<&str> = batch["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["2026/a.jpg", "2026/b.jpg"]);
+    let response = reqwest::Client::new()
+        .post(format!("{}{photos}/presign/batch", app.url))
+        .bearer_auth(&token)
+        .header("accept", "text/csv")
+        .json(&json!({ "prefix": "2026/" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("key,url,expires_at"));
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("\"2026/a.jpg\",\"http"), "{row}");
+    let url = row.split(',').nth(1).unwrap().trim_matches('"');
+    assert_eq!(
+        reqwest::get(url).await.unwrap().text().await.unwrap(),
+        "first"
+    );
+
+    // each link is on record with the token's name
+    let audited: Vec<(String, Value)> = sqlx::query_as(
+        "select action, details from audit_events where action in ('share_link_created', 'upload_url_created') order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1 + 1 + 2 + 2);
+    assert!(
+        audited
+            .iter()
+            .all(|(_, details)| details["token"] == "script"),
+        "{audited:?}"
+    );
+    assert_eq!(audited[1].0, "upload_url_created");
+}
+
+#[tokio::test]
+async fn a_token_never_exceeds_its_scopes_or_its_owners_current_roles() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    grant(&app, &t, "bob@example.com", &t.photos, "viewer").await;
+    let bob = app.sign_in_as("bob@example.com").await;
+    let api = Api::new(&app);
+    let photos = bucket_api(&t, &t.photos);
+    let reports = bucket_api(&t, &t.reports);
+    let presign = format!("{photos}/presign");
+
+    let read_only = make_token(&bob, "reader", &["read"]).await;
+    let (status, error) = api
+        .json(
+            "POST",
+            &presign,
+            &read_only,
+            Some(json!({ "key": "a.txt" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (403, Some("scope_missing")),
+        "{error}"
+    );
+    assert_eq!(
+        api.json("GET", &format!("{photos}/objects"), &read_only, None)
+            .await
+            .0,
+        200
+    );
+
+    let sharer = make_token(&bob, "sharer", &["read", "write", "share"]).await;
+    assert_eq!(
+        api.json("POST", &presign, &sharer, Some(json!({ "key": "a.txt" })))
+            .await
+            .0,
+        200
+    );
+    // a Viewer cannot make upload URLs, whatever the token's scopes
+    let (status, error) = api
+        .json(
+            "POST",
+            &presign,
+            &sharer,
+            Some(json!({ "key": "b.txt", "method": "PUT" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (403, Some("role_too_low")),
+        "{error}"
+    );
+    // a bucket Bob has no role on, and another workspace's ids: 404
+    assert_eq!(
+        api.json("GET", &format!("{reports}/objects"), &sharer, None)
+            .await
+            .0,
+        404
+    );
+    let elsewhere = format!(
+        "/api/v1/workspaces/{}/buckets/{}/objects",
+        uuid::Uuid::new_v4(),
+        t.photos
+    );
+    let (status, error) = api.json("GET", &elsewhere, &sharer, None).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+
+    // removed from the bucket: the token's next call there is refused
+    let bob_id = user_id(&app, "bob@example.com").await;
+    sqlx::query("delete from bucket_members where user_id = $1::uuid")
+        .bind(&bob_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        api.json("POST", &presign, &sharer, Some(json!({ "key": "a.txt" })))
+            .await
+            .0,
+        404
+    );
+
+    // revoked on the account page: refused at once, with WWW-Authenticate
+    let list = bob.get("/account/tokens").await;
+    let id: uuid::Uuid = sqlx::query_scalar("select id from access_tokens where name = 'reader'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(list.body.contains(&format!("/account/tokens/{id}/revoke")));
+    let revoked = bob.post(&format!("/account/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, 303);
+    let (status, headers, body) = api.call("GET", "/api/v1/me", Some(&read_only), None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(headers["www-authenticate"], "Bearer realm=\"bucketdesk\"");
+    assert!(body.contains("\"code\":\"unauthenticated\""), "{body}");
+
+    // an expired token is refused too
+    sqlx::query(
+        "update access_tokens set expires_at = now() - interval '1 second' where name = 'sharer'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        api.call("GET", "/api/v1/me", Some(&sharer), None).await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_accounts_tokens_stop_and_the_api_never_reads_a_session_cookie() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let token = make_token(&t.alice, "laptop", &["read"]).await;
+    let api = Api::new(&app);
+    assert_eq!(
+        api.call("GET", "/api/v1/me", Some(&token), None).await.0,
+        200
+    );
+
+    // a signed-in browser (cookie, CSRF token) gets nothing from the API
+    let page = t.alice.get("/api/v1/workspaces").await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let page = t
+        .alice
+        .post(
+            &format!("{}/presign", bucket_api(&t, &t.photos)),
+            &[("key", "a.txt")],
+        )
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+
+    // a token cannot make another token
+    let (status, _, _) = api
+        .call(
+            "POST",
+            "/account/tokens",
+            Some(&token),
+            Some(json!({ "name": "x" })),
+        )
+        .await;
+    assert_ne!(status, 200);
+
+    app.create_user("root@example.com").await;
+    sqlx::query("update users set is_admin = true where email = 'root@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let root = app.sign_in_as("root@example.com").await;
+    let alice_id = user_id(&app, "alice@example.com").await;
+    root.get("/admin/users").await;
+    let disabled = root
+        .post(&format!("/admin/users/{alice_id}/disable"), &[])
+        .await;
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    assert_eq!(
+        api.call("GET", "/api/v1/me", Some(&token), None).await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn api_errors_are_json_with_stable_codes_and_the_fields_that_are_wrong() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let token = make_token(&t.alice, "errors", &["read", "share"]).await;
+    let api = Api::new(&app);
+    let photos = bucket_api(&t, &t.photos);
+
+    let (status, headers, body) = api.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!(status, 401);
+    assert!(headers.contains_key("www-authenticate"));
+    assert!(body.contains("Authorization: Bearer"), "{body}");
+    assert_eq!(
+        api.call("GET", "/api/v1/me", Some("bdk_not-a-real-token"), None)
+            .await
+            .0,
+        401
+    );
+
+    let (status, error) = api
+        .json(
+            "POST",
+            &format!("{photos}/presign"),
+            &token,
+            Some(json!({ "key": "a.txt", "expires_in": 604801 })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(error["error"]["code"], "invalid");
+    assert_eq!(error["error"]["fields"][0]["field"], "expires_in");
+    assert_eq!(error["error"]["fields"][0]["code"], "out_of_range");
+    let (status, error) = api
+        .json(
+            "POST",
+            &format!("{photos}/presign"),
+            &token,
+            Some(json!({ "key": "a/../b.txt" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["fields"][0]["field"].as_str()),
+        (422, Some("key")),
+        "{error}"
+    );
+    let (status, error) = api
+        .json("GET", &format!("{photos}/objects?prefix=../"), &token, None)
+        .await;
+    assert_eq!(
+        (status, error["error"]["fields"][0]["field"].as_str()),
+        (422, Some("prefix")),
+        "{error}"
+    );
+    let (status, error) = api
+        .json(
+            "GET",
+            &format!("{photos}/objects?cursor=%21%21"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["fields"][0]["field"].as_str()),
+        (422, Some("cursor")),
+        "{error}"
+    );
+    let (status, error) = api
+        .json(
+            "POST",
+            &format!("{photos}/presign/batch"),
+            &token,
+            Some(json!({ "keys": ["a"], "prefix": "b/" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (422, Some("invalid"))
+    );
+    let (status, _, body) = api
+        .call("POST", &format!("{photos}/presign"), Some(&token), None)
+        .await;
+    assert_eq!(status, 400, "a body that is not JSON: {body}");
+    assert!(body.contains("\"code\":\"bad_request\""), "{body}");
+    let (status, error) = api.json("GET", "/api/v1/nothing/here", &token, None).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (404, Some("no_route"))
+    );
+}
