@@ -131,3 +131,33 @@ pub struct BatchPresignRequest {
 pub struct BatchPresigned {
     pub links: Vec<Presigned>,
 }
+
+/// `POST .../folders`: a new (empty) folder; the key ends with `/`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FolderRequest {
+    pub key: String,
+}
+
+/// `POST .../move`: a rename or move within the bucket; folders (keys
+/// ending with `/`) move with everything in them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MoveRequest {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    /// How many objects moved.
+    pub objects: usize,
+}
+
+/// `DELETE .../objects?key=`: a file, or a folder with everything in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deleted {
+    pub key: String,
+    /// How many objects were deleted.
+    pub objects: usize,
+}

@@ -53,6 +53,18 @@ impl Client {
         Ok(self.send(request).await?.json().await?)
     }
 
+    pub async fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, Failure> {
+        let request = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .query(query);
+        Ok(self.send(request).await?.json().await?)
+    }
+
     /// A POST answered as text in the given media type (CSV).
     pub async fn post_for_text<B: Serialize>(
         &self,

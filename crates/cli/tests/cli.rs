@@ -279,3 +279,82 @@ async fn failures_say_what_is_wrong_and_exit_with_their_own_codes() {
         stderr(&after)
     );
 }
+
+#[tokio::test]
+async fn mkdir_mv_and_rm_change_the_bucket_and_a_folder_is_deleted_only_when_asked_for() {
+    let (app, bdk, _alice) = signed_in(&["read", "write"]).await;
+    let root = app.s3.root.join("photos");
+    let made = bdk.run(&["mkdir", "s3://photos/archive"]).await;
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stderr(&made).contains("Created the folder archive/"));
+    // (the local S3 server keeps a folder marker as a directory)
+    assert!(root.join("archive").is_dir());
+
+    // a file into a folder keeps its name; a folder moves with everything in it
+    let moved = bdk
+        .run(&["mv", "s3://photos/readme.txt", "s3://photos/archive/"])
+        .await;
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    assert_eq!(
+        std::fs::read(root.join("archive/readme.txt")).unwrap(),
+        b"hello"
+    );
+    assert!(!root.join("readme.txt").exists());
+    let moved = bdk
+        .run(&["mv", "s3://photos/2026/", "s3://photos/archive/2026"])
+        .await;
+    assert!(stderr(&moved).contains("(2 objects)"), "{}", stderr(&moved));
+    assert_eq!(
+        std::fs::read(root.join("archive/2026/b.jpg")).unwrap(),
+        b"second"
+    );
+    let clash = bdk
+        .run(&[
+            "mv",
+            "s3://photos/archive/2026/a.jpg",
+            "s3://photos/archive/2026/b.jpg",
+        ])
+        .await;
+    assert_eq!(clash.status.code(), Some(1), "{}", stderr(&clash));
+    assert!(
+        stderr(&clash).contains("exists already"),
+        "{}",
+        stderr(&clash)
+    );
+
+    let one = bdk.run(&["rm", "s3://photos/archive/readme.txt"]).await;
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert!(!root.join("archive/readme.txt").exists());
+    let folder = bdk.run(&["rm", "s3://photos/archive/2026/"]).await;
+    assert_eq!(folder.status.code(), Some(2));
+    assert!(
+        stderr(&folder).contains("--recursive"),
+        "{}",
+        stderr(&folder)
+    );
+    // no terminal to ask on: it says how much would go, and deletes nothing
+    let unasked = bdk
+        .run(&["rm", "--recursive", "s3://photos/archive/2026"])
+        .await;
+    assert_eq!(unasked.status.code(), Some(2));
+    assert!(
+        stderr(&unasked).contains("removes 2 object(s); add --yes"),
+        "{}",
+        stderr(&unasked)
+    );
+    assert!(root.join("archive/2026/a.jpg").exists());
+    let gone = bdk
+        .run(&["rm", "-r", "--yes", "s3://photos/archive/2026/"])
+        .await;
+    assert!(gone.status.success(), "{}", stderr(&gone));
+    assert!(!root.join("archive/2026/a.jpg").exists());
+    assert!(!root.join("archive/2026/b.jpg").exists());
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events
+         where action in ('folder_created', 'object_renamed', 'object_deleted') and details->>'token' = 'laptop'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1 + 2 + 2);
+}

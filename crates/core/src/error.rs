@@ -24,6 +24,9 @@ pub enum CoreError {
     /// The input is wrong; each problem names its field.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// The change clashes with what is there (a name that is taken).
+    #[error("conflict: {message}")]
+    Conflict { code: &'static str, message: String },
     /// Asked for something that does not exist (a key, a token).
     #[error("not found")]
     NotFound,

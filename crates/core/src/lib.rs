@@ -11,7 +11,8 @@
 //! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
 //!   token, with its scopes) and from where, for every operation's audit event.
 //! - [`tokens`]: personal access tokens for the API and the command-line client.
-//! - [`files`]: operations on a bucket's files (listing, presigned links).
+//! - [`files`]: reading a bucket's files (listing, presigned links), and
+//!   [`changes`]: an Editor's changes (folders, renames and moves, deletes).
 //! - [`audit_log`]: audit events that stand on their own, written in batches.
 //! - [`CoreError`]: the one error of the core; each face renders it.
 //!
@@ -20,6 +21,7 @@
 pub mod access;
 mod actor;
 pub mod audit_log;
+pub mod changes;
 mod error;
 pub mod files;
 pub mod s3_clients;

@@ -133,7 +133,12 @@ impl TestAppBuilder {
 
     pub async fn spawn(self) -> TestApp {
         let (database, options) = fresh_database().await;
-        let db = PgPool::connect_with(options.clone())
+        // the test's own look into the database: a few connections are
+        // plenty, and tests that build many apps at once (the authorization
+        // matrix) must stay well under Postgres's 100 connections
+        let db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(3)
+            .connect_with(options.clone())
             .await
             .expect("connect test database");
 
@@ -287,7 +292,11 @@ impl TestApp {
     /// brings (the address must have an account, or signup must be open).
     pub async fn ask_for_code(&self, browser: &Browser, email: &str) -> String {
         let page = browser.request_code(email).await;
-        assert_eq!(page.status, 303, "asking for a code: {}", page.body);
+        assert_eq!(
+            page.status, 303,
+            "asking for a code: {:?} {}",
+            page.headers, page.body
+        );
         // the mail of exactly this code: its sign-in link's token hashes to
         // the newest code's link hash (an earlier mail arriving late is not it)
         let email = email.trim().to_lowercase();
@@ -322,7 +331,12 @@ impl TestApp {
             page.body
         );
         // land on the home page, as a browser would after the redirect
-        assert_eq!(browser.get("/").await.status, 200);
+        let home = browser.get("/").await;
+        assert_eq!(
+            home.status, 200,
+            "the home page after sign-in: {:?}",
+            home.headers
+        );
     }
 
     /// The newest mail sent to `to` (waits for one).

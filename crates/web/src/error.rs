@@ -65,6 +65,7 @@ impl From<bucketdesk_core::CoreError> for AppError {
             ),
             CoreError::Unauthenticated => AppError::Unauthorized,
             CoreError::NotFound => AppError::NotFound,
+            CoreError::Conflict { message, .. } => AppError::BadRequest(message),
             CoreError::Invalid(problems) => AppError::BadRequest(
                 problems
                     .into_iter()

@@ -137,6 +137,9 @@ impl IntoResponse for ApiError {
                 "This is done on the account page, signed in with a browser.",
                 vec![],
             ),
+            CoreError::Conflict { code, message } => {
+                body(StatusCode::CONFLICT, code, message, vec![])
+            }
             CoreError::LinkOrphaned => body(
                 StatusCode::GONE,
                 "gone",

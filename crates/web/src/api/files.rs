@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 /// The grant on the bucket named in the path; a malformed id is a bucket
 /// that does not exist.
-async fn grant(
+pub(super) async fn grant(
     state: &AppState,
     user: &ApiUser,
     (workspace, bucket): (String, String),

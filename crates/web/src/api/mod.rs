@@ -4,6 +4,7 @@
 //! and CSRF layers: it reads no cookie.
 
 mod auth;
+mod changes;
 mod error;
 mod files;
 mod me;
@@ -19,7 +20,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/workspaces", get(me::workspaces))
         .route(
             "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects",
-            get(files::list),
+            get(files::list).delete(changes::delete),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace}/buckets/{bucket}/folders",
+            post(changes::create_folder),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace}/buckets/{bucket}/move",
+            post(changes::rename),
         )
         .route(
             "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign",

@@ -25,7 +25,8 @@ use tokio::sync::Notify;
 
 /// How often the watcher checks the database, and how long one check may
 /// take (on its own idle connection, a `select 1` takes a millisecond; a
-/// database that is down refuses or resets at once).
+/// database that is down refuses or resets at once, and one that does not
+/// answer at all is down after two checks that time out).
 const EVERY: Duration = Duration::from_secs(1);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -51,12 +52,19 @@ impl DatabaseWatch {
         let check_now = watch.check_now.clone();
         tokio::spawn(async move {
             let mut connection: Option<PgConnection> = None;
+            let mut slow_checks = 0;
             loop {
-                let reachable =
-                    tokio::time::timeout(CHECK_TIMEOUT, check(&mut connection, &options))
-                        .await
-                        .unwrap_or(false);
-                if !reachable {
+                let checked =
+                    tokio::time::timeout(CHECK_TIMEOUT, check(&mut connection, &options)).await;
+                // a refusal or a reset is an answer: down at once; a check
+                // that only took too long may be a machine under load, so
+                // it takes two in a row
+                slow_checks = if checked.is_err() { slow_checks + 1 } else { 0 };
+                let reachable = match checked {
+                    Ok(answered) => answered,
+                    Err(_) => slow_checks < 2,
+                };
+                if checked.is_err() || checked == Ok(false) {
                     // a connection that failed or timed out is not trusted again
                     connection = None;
                 }

@@ -670,6 +670,7 @@ fn path(world: &World, row: &Row) -> String {
         "user",
         "link",
         "session",
+        "access_token",
     ] {
         let key = if !row.foreign.is_empty() && row.foreign.ends_with(name) {
             row.foreign

@@ -546,3 +546,120 @@ async fn api_errors_are_json_with_stable_codes_and_the_fields_that_are_wrong() {
         (404, Some("no_route"))
     );
 }
+
+#[tokio::test]
+async fn an_editors_token_makes_folders_moves_and_deletes_and_nobody_else_can() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    std::fs::write(app.s3.root.join("photos/b.txt"), b"b").unwrap();
+    grant(&app, &t, "bob@example.com", &t.photos, "viewer").await;
+    let bob = app.sign_in_as("bob@example.com").await;
+    let api = Api::new(&app);
+    let photos = bucket_api(&t, &t.photos);
+
+    let reader = make_token(&t.alice, "reader", &["read"]).await;
+    let (status, error) = api
+        .json(
+            "POST",
+            &format!("{photos}/folders"),
+            &reader,
+            Some(json!({ "key": "new/" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (403, Some("scope_missing"))
+    );
+    let viewer = make_token(&bob, "bob's", &["read", "write"]).await;
+    let (status, error) = api
+        .json(
+            "DELETE",
+            &format!("{photos}/objects?key=a.txt"),
+            &viewer,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (403, Some("role_too_low"))
+    );
+    assert!(app.s3.root.join("photos/a.txt").exists());
+
+    let writer = make_token(&t.alice, "writer", &["read", "write"]).await;
+    let (status, made) = api
+        .json(
+            "POST",
+            &format!("{photos}/folders"),
+            &writer,
+            Some(json!({ "key": "new/" })),
+        )
+        .await;
+    assert_eq!((status, made["key"].as_str()), (201, Some("new/")));
+    let (status, moved) = api
+        .json(
+            "POST",
+            &format!("{photos}/move"),
+            &writer,
+            Some(json!({ "from": "a.txt", "to": "new/a.txt" })),
+        )
+        .await;
+    assert_eq!(
+        (status, moved["objects"].as_u64()),
+        (200, Some(1)),
+        "{moved}"
+    );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/new/a.txt")).unwrap(),
+        b"a"
+    );
+    let (status, clash) = api
+        .json(
+            "POST",
+            &format!("{photos}/move"),
+            &writer,
+            Some(json!({ "from": "b.txt", "to": "new/a.txt" })),
+        )
+        .await;
+    assert_eq!(
+        (status, clash["error"]["code"].as_str()),
+        (409, Some("exists")),
+        "{clash}"
+    );
+    let (status, wrong) = api
+        .json(
+            "POST",
+            &format!("{photos}/move"),
+            &writer,
+            Some(json!({ "from": "new/", "to": "new/inner/" })),
+        )
+        .await;
+    assert_eq!(
+        (status, wrong["error"]["fields"][0]["code"].as_str()),
+        (422, Some("into_itself"))
+    );
+    let (status, dots) = api
+        .json(
+            "POST",
+            &format!("{photos}/folders"),
+            &writer,
+            Some(json!({ "key": "../up/" })),
+        )
+        .await;
+    assert_eq!(
+        (status, dots["error"]["fields"][0]["field"].as_str()),
+        (422, Some("key"))
+    );
+    let (status, deleted) = api
+        .json(
+            "DELETE",
+            &format!("{photos}/objects?key=new/"),
+            &writer,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{deleted}");
+    // the file, and the folder's marker where the service keeps one as an object
+    assert!(deleted["objects"].as_u64().unwrap() >= 1, "{deleted}");
+    assert!(!app.s3.root.join("photos/new/a.txt").exists());
+}

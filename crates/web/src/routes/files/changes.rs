@@ -1,8 +1,10 @@
-//! Editors' changes: create a folder, rename or move, delete (files and
-//! whole folders, after a confirmation that says how many objects go).
+//! Editors' changes as pages: create a folder, rename or move, delete
+//! (files and whole folders, after a confirmation that says how many
+//! objects go). The rules and the audit events are the core's
+//! (`bucketdesk_core::changes`); these handlers read the forms.
 
 use super::object::KeyQuery;
-use super::{bucket_path, q, storage_error};
+use super::{bucket_path, q};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form};
 use crate::{AppError, AppState, Result};
 use askama::Template;
@@ -10,30 +12,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use bucketdesk_core::access::Editor;
-use bucketdesk_db::audit;
-use bucketdesk_domain::object::{check_folder_path, check_name, check_new_key, file_name, parent};
-use bucketdesk_domain::{BucketId, WorkspaceId};
-use bucketdesk_storage::objects;
-use futures::StreamExt;
+use bucketdesk_core::changes;
+use bucketdesk_domain::object::{check_folder_path, check_name, file_name, parent};
 use serde::Deserialize;
-use serde_json::json;
-
-async fn record(
-    state: &AppState,
-    access: &BucketAccess,
-    client: &ClientInfo,
-    action: &str,
-    details: serde_json::Value,
-) -> Result<()> {
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(access.bucket().workspace_id)),
-        bucket_id: Some(BucketId(access.bucket().id)),
-        details,
-        ..client.event(&access.me.user, action)
-    };
-    audit::record(&state.db, event).await?;
-    Ok(())
-}
 
 fn back_to(access: &BucketAccess, folder: &str, done: &str) -> Redirect {
     Redirect::to(&format!(
@@ -60,22 +41,13 @@ pub async fn create_folder(
     check_folder_path(&form.path).map_err(AppError::BadRequest)?;
     check_name(form.name.trim()).map_err(AppError::BadRequest)?;
     let key = format!("{}{}/", form.path, form.name.trim());
-    check_new_key(&key).map_err(AppError::BadRequest)?;
-    let s3 = state.s3_clients.client(&can).await?;
-    objects::create_folder(
-        &s3,
-        &access.bucket().bucket_name,
+    changes::create_folder(
+        &state.s3_clients,
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
         &key,
-        &state.settings.storage,
-    )
-    .await
-    .map_err(storage_error)?;
-    record(
-        &state,
-        &access,
-        &client,
-        "folder_created",
-        json!({ "key": key }),
     )
     .await?;
     Ok(back_to(&access, &form.path, "folder"))
@@ -97,8 +69,6 @@ pub async fn rename(
     Form(form): Form<RenameForm>,
 ) -> Result<Redirect> {
     let can = access.can::<Editor>()?;
-    // the old key is deleted: a write too (S19)
-    check_new_key(&form.key).map_err(AppError::BadRequest)?;
     check_name(form.new_name.trim()).map_err(AppError::BadRequest)?;
     let is_folder = form.key.ends_with('/');
     let mut folder = if form.folder.trim().is_empty() {
@@ -115,59 +85,14 @@ pub async fn rename(
         form.new_name.trim(),
         if is_folder { "/" } else { "" }
     );
-    check_new_key(&new_key).map_err(AppError::BadRequest)?;
-    if new_key == form.key {
-        return Ok(back_to(&access, &folder, "renamed"));
-    }
-    if is_folder && new_key.starts_with(&form.key) {
-        return Err(AppError::BadRequest(
-            "A folder cannot be moved into itself.".into(),
-        ));
-    }
-    let bucket = &access.bucket().bucket_name;
-    let settings = &state.settings.storage;
-    let s3 = state.s3_clients.client(&can).await?;
-    let moves: Vec<(String, String)> = if is_folder {
-        objects::all_keys(&s3, bucket, &form.key, settings)
-            .await
-            .map_err(storage_error)?
-            .into_iter()
-            .map(|k| (k.clone(), format!("{new_key}{}", &k[form.key.len()..])))
-            .collect()
-    } else {
-        vec![(form.key.clone(), new_key.clone())]
-    };
-    for (_, to) in &moves {
-        if objects::exists(&s3, bucket, to, settings)
-            .await
-            .map_err(storage_error)?
-        {
-            return Err(AppError::BadRequest(format!(
-                "\"{to}\" exists already. Choose another name."
-            )));
-        }
-    }
-    // copy everything first (several at once), delete only once every copy is made
-    let copies = futures::stream::iter(moves.clone().into_iter().map(|(from, to)| {
-        let (s3, bucket, settings) = (s3.clone(), bucket.to_owned(), *settings);
-        async move { objects::copy(&s3, &bucket, &from, &to, &settings).await }
-    }))
-    .buffer_unordered(8)
-    .collect::<Vec<_>>()
-    .await;
-    for copied in copies {
-        copied.map_err(storage_error)?;
-    }
-    let old: Vec<String> = moves.iter().map(|(from, _)| from.clone()).collect();
-    objects::delete_keys(&s3, bucket, &old, settings)
-        .await
-        .map_err(storage_error)?;
-    record(
-        &state,
-        &access,
-        &client,
-        "object_renamed",
-        json!({ "from": form.key, "to": new_key, "objects": moves.len() }),
+    changes::rename(
+        &state.s3_clients,
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &form.key,
+        &new_key,
     )
     .await?;
     Ok(back_to(&access, &folder, "renamed"))
@@ -193,23 +118,9 @@ pub async fn confirm_delete(
     Query(query): Query<KeyQuery>,
 ) -> Result<DeletePage> {
     let can = access.can::<Editor>()?;
-    check_new_key(&query.key).map_err(AppError::BadRequest)?;
     let key = query.key.clone();
     let is_folder = key.ends_with('/');
-    let s3 = state.s3_clients.client(&can).await?;
-    let count = if is_folder {
-        objects::all_keys(
-            &s3,
-            &access.bucket().bucket_name,
-            &key,
-            &state.settings.storage,
-        )
-        .await
-        .map_err(storage_error)?
-        .len()
-    } else {
-        1
-    };
+    let count = changes::count(&state.s3_clients, &can, &key).await?;
     let base = bucket_path(access.bucket());
     Ok(DeletePage {
         csrf,
@@ -236,26 +147,13 @@ pub async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Redirect> {
     let can = access.can::<Editor>()?;
-    check_new_key(&form.key).map_err(AppError::BadRequest)?;
-    let bucket = &access.bucket().bucket_name;
-    let settings = &state.settings.storage;
-    let s3 = state.s3_clients.client(&can).await?;
-    let keys = if form.key.ends_with('/') {
-        objects::all_keys(&s3, bucket, &form.key, settings)
-            .await
-            .map_err(storage_error)?
-    } else {
-        vec![form.key.clone()]
-    };
-    let deleted = objects::delete_keys(&s3, bucket, &keys, settings)
-        .await
-        .map_err(storage_error)?;
-    record(
-        &state,
-        &access,
-        &client,
-        "object_deleted",
-        json!({ "key": form.key, "objects": deleted }),
+    changes::delete(
+        &state.s3_clients,
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &form.key,
     )
     .await?;
     Ok(back_to(&access, parent(&form.key), "deleted"))

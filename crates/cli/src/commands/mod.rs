@@ -1,0 +1,5 @@
+//! One module per group of commands; `main.rs` parses and dispatches.
+
+pub mod account;
+pub mod files;
+pub mod presign;
