@@ -219,9 +219,21 @@ pub async fn presign_batch(
         Selection::Prefix(prefix) => {
             check_folder_path(&prefix).map_err(|m| CoreError::invalid("prefix", "invalid", m))?;
             let client = s3.client(&can).await?;
-            objects::all_keys(&client, &can.bucket().bucket_name, &prefix, s3.options())
-                .await
-                .map_err(CoreError::Storage)?
+            // folder markers and dot keys are skipped, so list a little
+            // further than the limit, but never a whole folder of millions
+            let listed = objects::keys_up_to(
+                &client,
+                &can.bucket().bucket_name,
+                &prefix,
+                LISTED_FOR_A_BATCH,
+                s3.options(),
+            )
+            .await
+            .map_err(CoreError::Storage)?;
+            if listed.len() > LISTED_FOR_A_BATCH {
+                return Err(too_many(listed.len()));
+            }
+            listed
                 .into_iter()
                 .filter(|key| !key.ends_with('/') && !has_dot_segment(key))
                 .collect()
@@ -235,14 +247,7 @@ pub async fn presign_batch(
         ));
     }
     if keys.len() > MAX_BATCH {
-        return Err(CoreError::invalid(
-            "keys",
-            "too_many",
-            format!(
-                "At most {MAX_BATCH} files at once; {} were asked for.",
-                keys.len()
-            ),
-        ));
+        return Err(too_many(keys.len()));
     }
     for key in &keys {
         check_presignable(key, Method::Get)?;
@@ -268,6 +273,24 @@ pub async fn presign_batch(
     // other requests' batches
     audit::record_many(db, &events).await?;
     Ok(links)
+}
+
+/// How far a batch for a prefix lists before it gives up.
+const LISTED_FOR_A_BATCH: usize = 2 * MAX_BATCH;
+
+fn too_many(count: usize) -> CoreError {
+    let more = if count > LISTED_FOR_A_BATCH {
+        "more than "
+    } else {
+        ""
+    };
+    CoreError::invalid(
+        "keys",
+        "too_many",
+        format!(
+            "At most {MAX_BATCH} files at once; {more}{count} were asked for. Choose a smaller folder."
+        ),
+    )
 }
 
 /// Whether a presigned link of `method` can name `key`.

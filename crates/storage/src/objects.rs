@@ -284,6 +284,19 @@ pub async fn all_keys(
     prefix: &str,
     options: &StorageOptions,
 ) -> S3Result<Vec<String>> {
+    keys_up_to(client, bucket, prefix, usize::MAX, options).await
+}
+
+/// The keys under `prefix`, in order, listing no further once more than
+/// `max` are known (so a caller with a limit can tell "too many" without
+/// listing a folder of millions).
+pub async fn keys_up_to(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    max: usize,
+    options: &StorageOptions,
+) -> S3Result<Vec<String>> {
     let mut keys = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -301,6 +314,9 @@ pub async fn all_keys(
                 .iter()
                 .filter_map(|o| o.key().map(str::to_owned)),
         );
+        if keys.len() > max {
+            return Ok(keys);
+        }
         match output.next_continuation_token() {
             Some(next) if output.is_truncated() == Some(true) => token = Some(next.to_owned()),
             _ => return Ok(keys),

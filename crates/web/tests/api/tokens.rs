@@ -663,3 +663,47 @@ async fn an_editors_token_makes_folders_moves_and_deletes_and_nobody_else_can() 
     assert!(deleted["objects"].as_u64().unwrap() >= 1, "{deleted}");
     assert!(!app.s3.root.join("photos/new/a.txt").exists());
 }
+
+#[tokio::test]
+async fn a_batch_for_a_huge_folder_is_refused_without_listing_all_of_it() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let folder = app.s3.root.join("photos/huge");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..5000 {
+        std::fs::write(folder.join(format!("{i:05}.txt")), b"x").unwrap();
+    }
+    let token = make_token(&t.alice, "batch", &["read", "share"]).await;
+    let api = Api::new(&app);
+    let before = app.s3.request_count();
+    let (status, error) = api
+        .json(
+            "POST",
+            &format!("{}/presign/batch", bucket_api(&t, &t.photos)),
+            &token,
+            Some(json!({ "prefix": "huge/" })),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["fields"][0]["code"].as_str()),
+        (422, Some("too_many")),
+        "{error}"
+    );
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("At most 1000 files")
+    );
+    let calls = app.s3.request_count() - before;
+    assert!(
+        calls <= 3,
+        "listing stops past the limit: {calls} S3 calls for 5,000 objects"
+    );
+    let written: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'share_link_created'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(written, 0, "nothing was handed out");
+}
