@@ -79,6 +79,15 @@ enum Command {
         #[arg(long)]
         workspace: Option<String>,
     },
+    /// Copies a file down from a bucket (resumes a cut-off download when run
+    /// again; `-` writes to standard output) or up into one:
+    /// `bdk cp s3://photos/a.jpg .`, `bdk cp report.pdf s3://photos/inbox/`.
+    Cp {
+        from: String,
+        to: String,
+        #[arg(long)]
+        workspace: Option<String>,
+    },
     /// Creates a folder: `bdk mkdir s3://photos/2026/`.
     Mkdir {
         path: String,
@@ -195,6 +204,11 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     )
                     .await
                 }
+                Command::Cp {
+                    from,
+                    to,
+                    workspace,
+                } => commands::copy::cp(&client, &from, &to, workspace.as_deref()).await,
                 Command::Login { .. } | Command::Inspect { .. } => Ok(0),
             }
         }

@@ -358,3 +358,53 @@ async fn mkdir_mv_and_rm_change_the_bucket_and_a_folder_is_deleted_only_when_ask
     .unwrap();
     assert_eq!(audited, 1 + 2 + 2);
 }
+
+#[tokio::test]
+async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_through_presigned_urls() {
+    let (app, bdk, _alice) = signed_in(&["read", "share"]).await;
+    let big: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
+    std::fs::write(app.s3.root.join("photos/2026/big.bin"), &big).unwrap();
+    let here = tempfile::tempdir().unwrap();
+    let into = format!("{}/", here.path().display());
+
+    let down = bdk.run(&["cp", "s3://photos/2026/big.bin", &into]).await;
+    assert!(down.status.success(), "{}", stderr(&down));
+    assert_eq!(std::fs::read(here.path().join("big.bin")).unwrap(), big);
+    assert!(!here.path().join("big.bin.part").exists());
+
+    // a download cut off after 1 MiB resumes where it stopped
+    let again = here.path().join("again.bin");
+    std::fs::write(here.path().join("again.bin.part"), &big[..1024 * 1024]).unwrap();
+    let resumed = bdk
+        .run(&["cp", "s3://photos/2026/big.bin", again.to_str().unwrap()])
+        .await;
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("resumed at 1048576 bytes"),
+        "{}",
+        stderr(&resumed)
+    );
+    assert_eq!(std::fs::read(&again).unwrap(), big);
+
+    let piped = bdk.run(&["cp", "s3://photos/readme.txt", "-"]).await;
+    assert_eq!(piped.stdout, b"hello");
+
+    // up, keeping the file's name in a folder
+    let local = here.path().join("report.csv");
+    std::fs::write(&local, &big[..100_000]).unwrap();
+    let up = bdk
+        .run(&["cp", local.to_str().unwrap(), "s3://photos/inbox/"])
+        .await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/inbox/report.csv")).unwrap(),
+        &big[..100_000]
+    );
+
+    let missing = bdk.run(&["cp", "s3://photos/nothing.txt", &into]).await;
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("There is no file at s3://photos/nothing.txt"));
+    assert!(stderr(&missing).contains("There is no file at s3://photos/nothing.txt"));
+    let neither = bdk.run(&["cp", "a", "b"]).await;
+    assert_eq!(neither.status.code(), Some(2));
+}

@@ -1,5 +1,6 @@
 //! One module per group of commands; `main.rs` parses and dispatches.
 
 pub mod account;
+pub mod copy;
 pub mod files;
 pub mod presign;

@@ -1,0 +1,288 @@
+//! `bdk cp`: files down from a bucket and up into one, straight between
+//! this machine and the bucket through presigned URLs (bucketdesk signs,
+//! the bytes do not cross it). Both stream: memory stays bounded whatever
+//! the size. A download goes to `NAME.part` first and resumes from there
+//! with a Range request when run again; the file gets its name only once
+//! complete.
+
+use crate::client::Client;
+use crate::error::Failure;
+use crate::paths;
+use bucketdesk_api_types as api;
+use futures::StreamExt;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+pub async fn cp(
+    client: &Client,
+    from: &str,
+    to: &str,
+    workspace: Option<&str>,
+) -> Result<u8, Failure> {
+    match (from.starts_with("s3://"), to.starts_with("s3://")) {
+        (true, false) => download(client, from, to, workspace).await,
+        (false, true) => upload(client, from, to, workspace).await,
+        _ => Err(Failure::usage(
+            "bdk cp copies between this machine and a bucket: one side is s3://bucket/key, the other a local path (or - for standard output).",
+        )),
+    }
+}
+
+async fn presigned(
+    client: &Client,
+    target: &paths::Target,
+    method: Option<&str>,
+) -> Result<String, Failure> {
+    let request = api::PresignRequest {
+        key: target.key.clone(),
+        method: method.map(str::to_owned),
+        expires_in: Some(3600),
+    };
+    let link: api::Presigned = client
+        .post(&format!("{}/presign", target.api()), &request)
+        .await?;
+    Ok(link.url)
+}
+
+/// Where a download lands: the local path, or a file of the key's name in
+/// it when it is a folder.
+fn local_target(to: &str, key: &str) -> PathBuf {
+    let path = PathBuf::from(to);
+    if to.ends_with('/') || path.is_dir() {
+        path.join(key.rsplit('/').next().unwrap_or(key))
+    } else {
+        path
+    }
+}
+
+fn part_of(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".part");
+    PathBuf::from(name)
+}
+
+/// Shows progress on a terminal (one line, rewritten), nowhere else.
+struct Progress {
+    shown: bool,
+    total: Option<u64>,
+    done: u64,
+    last: u64,
+}
+
+impl Progress {
+    fn new(total: Option<u64>, done: u64) -> Progress {
+        Progress {
+            shown: std::io::stderr().is_terminal(),
+            total,
+            done,
+            last: 0,
+        }
+    }
+
+    fn add(&mut self, bytes: u64) {
+        self.done += bytes;
+        if self.shown && self.done - self.last >= 1 << 20 {
+            self.last = self.done;
+            match self.total {
+                Some(total) if total > 0 => eprint!(
+                    "\r{} of {} MiB ({}%)   ",
+                    self.done >> 20,
+                    total >> 20,
+                    self.done * 100 / total
+                ),
+                _ => eprint!("\r{} MiB   ", self.done >> 20),
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown && self.last > 0 {
+            eprintln!();
+        }
+    }
+}
+
+async fn download(
+    client: &Client,
+    from: &str,
+    to: &str,
+    workspace: Option<&str>,
+) -> Result<u8, Failure> {
+    let target = paths::resolve(client, from, workspace).await?;
+    if target.key.is_empty() || target.key.ends_with('/') {
+        return Err(Failure::usage(
+            "Name a file to copy: bdk cp s3://bucket/path/to/file .",
+        ));
+    }
+    let url = presigned(client, &target, None).await?;
+    let http = reqwest::Client::new();
+    if to == "-" {
+        let response = http.get(&url).send().await?.error_for_status()?;
+        // standard output is written as chunks arrive (a pipe applies back-pressure)
+        let mut stdout = std::io::stdout().lock();
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            std::io::Write::write_all(&mut stdout, &chunk?)
+                .map_err(|e| Failure::error(e.to_string()))?;
+        }
+        std::io::Write::flush(&mut stdout).map_err(|e| Failure::error(e.to_string()))?;
+        return Ok(0);
+    }
+    let path = local_target(to, &target.key);
+    let part = part_of(&path);
+    let have = tokio::fs::metadata(&part)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut request = http.get(&url);
+    if have > 0 {
+        request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let (mut file, done) = match status {
+        // the rest of a download cut short
+        206 => {
+            let file = tokio::fs::OpenOptions::new().append(true).open(&part).await;
+            (
+                file.map_err(|e| Failure::error(format!("cannot open {}: {e}", part.display())))?,
+                have,
+            )
+        }
+        // the whole file (or a part that was already complete)
+        200 => (
+            tokio::fs::File::create(&part)
+                .await
+                .map_err(|e| Failure::error(format!("cannot write {}: {e}", part.display())))?,
+            0,
+        ),
+        416 if have > 0 => {
+            tokio::fs::rename(&part, &path)
+                .await
+                .map_err(|e| Failure::error(e.to_string()))?;
+            eprintln!("{} was complete already", path.display());
+            return Ok(0);
+        }
+        404 => {
+            return Err(Failure {
+                code: crate::error::NOT_FOUND,
+                message: format!("There is no file at {from}."),
+            });
+        }
+        _ => {
+            let body = response.text().await.unwrap_or_default();
+            return Err(Failure::error(format!(
+                "the bucket answered {status}: {}",
+                body.chars().take(300).collect::<String>()
+            )));
+        }
+    };
+    let total = response.content_length().map(|length| length + done);
+    let mut progress = Progress::new(total, done);
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::error(format!(
+                "the download was cut off ({e}); run the same command again to resume"
+            ))
+        })?;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| Failure::error(e.to_string()))?;
+        progress.add(chunk.len() as u64);
+    }
+    file.flush()
+        .await
+        .map_err(|e| Failure::error(e.to_string()))?;
+    drop(file);
+    progress.finish();
+    tokio::fs::rename(&part, &path)
+        .await
+        .map_err(|e| Failure::error(e.to_string()))?;
+    if done > 0 {
+        eprintln!(
+            "{}: resumed at {} bytes, {} bytes in all",
+            path.display(),
+            done,
+            progress.done
+        );
+    }
+    Ok(0)
+}
+
+async fn upload(
+    client: &Client,
+    from: &str,
+    to: &str,
+    workspace: Option<&str>,
+) -> Result<u8, Failure> {
+    let file = tokio::fs::File::open(from)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot read {from}: {e}")))?;
+    let length = file
+        .metadata()
+        .await
+        .map_err(|e| Failure::error(e.to_string()))?
+        .len();
+    let mut target = paths::resolve(client, to, workspace).await?;
+    if target.key.is_empty() || target.key.ends_with('/') {
+        let name = Path::new(from)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Failure::usage(format!("{from} has no file name to keep")))?;
+        target.key.push_str(name);
+    }
+    let url = presigned(client, &target, Some("PUT")).await?;
+    let mut progress = Progress::new(Some(length), 0);
+    let stream = chunks_of(file).map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            progress.add(bytes.len() as u64);
+        }
+        chunk
+    });
+    let response = reqwest::Client::new()
+        .put(&url)
+        .header(reqwest::header::CONTENT_LENGTH, length)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    if !response.status().is_success() {
+        return Err(Failure::error(format!(
+            "the bucket refused the upload ({status}): {}",
+            response
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect::<String>()
+        )));
+    }
+    eprintln!(
+        "Uploaded {from} to s3://{}/{} ({length} bytes)",
+        to.trim_start_matches("s3://")
+            .split('/')
+            .next()
+            .unwrap_or(""),
+        target.key
+    );
+    Ok(0)
+}
+
+/// A file as a stream of 64 KiB chunks.
+fn chunks_of(file: tokio::fs::File) -> impl futures::Stream<Item = std::io::Result<Vec<u8>>> {
+    futures::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(buffer), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    })
+}
