@@ -8,7 +8,7 @@
 //! - P1: first page and a walk of every page of each folder, through the app
 //!   and with a bare ListObjectsV2 loop; S3 LIST calls per page view;
 //! - P2: share-link requests per second (p50, p99) with 1, 16 and 64
-//!   clients, and presigning in a loop with aws-sdk-s3;
+//!   clients, through the page and through the API with a token, and presigning in a loop with aws-sdk-s3;
 //! - P3: a 1 GiB upload through the app and a direct multipart upload with
 //!   the same part size, and the server's peak memory during it;
 //! - P4: authenticated page views per second (the workspace page, and a
@@ -155,6 +155,8 @@ struct Stack {
     browser: Browser,
     cookie: String,
     csrf: String,
+    /// A personal access token with the share scope, for the API.
+    token: String,
     workspace: String,
     bucket_path: String,
     _dirs: Vec<tempfile::TempDir>,
@@ -284,6 +286,7 @@ impl Stack {
         browser.get(&bucket_path).await;
         let csrf = browser.csrf_token().await;
         let cookie = browser.cookie_header().context("a session cookie")?;
+        let token = browser.make_access_token("bench", &["read", "share"]).await;
         Ok(Stack {
             server,
             url,
@@ -292,6 +295,7 @@ impl Stack {
             browser,
             cookie,
             csrf,
+            token,
             workspace,
             bucket_path,
             _dirs: vec![s3_dir, data],
@@ -547,6 +551,33 @@ async fn p2_share_links(stack: &Stack) -> Result<Value> {
             }
         })
         .await?;
+        // the same link through the JSON API, with a bearer token
+        let api_url = format!(
+            "{}/api/v1{}/presign",
+            stack.url,
+            stack
+                .bucket_path
+                .replacen("/w/", "/workspaces/", 1)
+                .replacen("/b/", "/buckets/", 1)
+        );
+        let (client, token) = (stack.client(), stack.token.clone());
+        let api = load(stack, concurrency, per_client, move || {
+            let (client, url, token) = (client.clone(), api_url.clone(), token.clone());
+            async move {
+                let answer = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({ "key": "10k/object-000001.txt" }))
+                    .send()
+                    .await?;
+                if !answer.status().is_success() {
+                    bail!("the API's presign answered {}", answer.status());
+                }
+                answer.bytes().await?;
+                Ok(())
+            }
+        })
+        .await?;
         let direct = stack.direct.clone();
         let presign = load(stack, concurrency, per_client, move || {
             let direct = direct.clone();
@@ -562,7 +593,8 @@ async fn p2_share_links(stack: &Stack) -> Result<Value> {
             }
         })
         .await?;
-        out[format!("{concurrency}_clients")] = json!({ "app": app, "direct_presign": presign });
+        out[format!("{concurrency}_clients")] =
+            json!({ "app": app, "api": api, "direct_presign": presign });
     }
     Ok(out)
 }
@@ -785,6 +817,10 @@ fn table(r: &Value) -> String {
             p["app"]["requests_per_second"], p["app"]["p50_ms"], p["app"]["p99_ms"], p["direct_presign"]["requests_per_second"]
         ));
         cpu_row(format!("P2 share link, {c} clients"), &p["app"]);
+        t.push_str(&format!(
+            "| P2 share links/s through the API, {c} clients (p50 / p99 ms) | {} ({} / {}) | {} presigns/s | | ≥ the page's rate |\n",
+            p["api"]["requests_per_second"], p["api"]["p50_ms"], p["api"]["p99_ms"], p["direct_presign"]["requests_per_second"]
+        ));
     }
     let p = &r["p3_upload"];
     if !p.is_null() {
