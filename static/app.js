@@ -100,14 +100,20 @@ document.addEventListener("submit", (event) => {
   const overall = browser.querySelector("[data-overall]");
   const overallText = browser.querySelector("[data-overall-text]");
   const running = new Set();
+  // files not finished yet, counted from the moment they are picked (each
+  // first asks whether its name is free, before its upload starts): the page
+  // reloads once, when the last one is done, never between two of them
+  let pending = 0;
+  let leaving = false;
   let totalBytes = 0;
   let doneBytes = new Map();
 
   const updateOverall = () => {
     const done = Array.from(doneBytes.values()).reduce((a, b) => a + b, 0);
     overall.value = totalBytes ? Math.round((done / totalBytes) * 100) : 0;
-    overallText.textContent = running.size ? `${running.size} uploading…` : "Finished.";
-    if (!running.size && Array.from(list.querySelectorAll(".failed")).length === 0) {
+    overallText.textContent = pending ? `${pending} to go…` : "Finished.";
+    if (!pending && !leaving && Array.from(list.querySelectorAll(".failed")).length === 0) {
+      leaving = true;
       window.setTimeout(() => window.location.assign(`${base}?path=${encodeURIComponent(path)}&done=uploaded`), 400);
     }
   };
@@ -130,6 +136,7 @@ document.addEventListener("submit", (event) => {
     const item = document.createElement("li");
     item.textContent = `${relative}: skipped, a file with that name exists`;
     list.appendChild(item);
+    pending -= 1;
     updateOverall();
   };
 
@@ -148,6 +155,7 @@ document.addEventListener("submit", (event) => {
     xhr.upload.addEventListener("progress", (e) => { bar.value = e.total ? (e.loaded / e.total) * 100 : 0; doneBytes.set(relative, e.loaded); updateOverall(); });
     const finish = (text, failed) => {
       running.delete(xhr);
+      pending -= 1;
       cancel.remove();
       const status = document.createElement("span"); status.textContent = text;
       if (failed) item.classList.add("failed");
@@ -171,6 +179,7 @@ document.addEventListener("submit", (event) => {
   const start = (entries) => {
     if (!entries.length) return;
     panel.hidden = false;
+    pending += entries.length;
     entries.forEach(({ file, relative }) => { totalBytes += file.size; upload(file, relative); });
   };
 
