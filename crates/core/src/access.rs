@@ -7,6 +7,7 @@
 //! the check. The S3 client of a bucket is reachable only through a grant
 //! ([`HoldsBucket`], see [`crate::s3_clients`]).
 
+use crate::actor::require_scope;
 use crate::{Actor, CoreError, Denied};
 use bucketdesk_db::buckets::{self, Bucket, BucketWithRole};
 use bucketdesk_db::links::Link;
@@ -152,11 +153,7 @@ impl BucketGrant {
 
     /// `Ok` when the actor's way in (a token's scopes) allows `scope`.
     pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
-        }
+        require_scope(self.scopes, scope)
     }
 
     pub fn bucket(&self) -> &Bucket {
@@ -198,11 +195,7 @@ impl WorkspaceGrant {
 
     /// `Ok` when the actor's way in (a token's scopes) allows `scope`.
     pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
-        }
+        require_scope(self.scopes, scope)
     }
 
     pub fn id(&self) -> WorkspaceId {

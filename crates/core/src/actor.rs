@@ -39,11 +39,7 @@ impl Actor {
 
     /// `Ok` when the actor's scopes include `scope`.
     pub fn may(&self, scope: Scope) -> Result<(), CoreError> {
-        if self.scopes().contains(scope) {
-            Ok(())
-        } else {
-            Err(CoreError::Forbidden(Denied::Scope { needed: scope }))
-        }
+        require_scope(self.scopes(), scope)
     }
 
     /// An audit event by this actor from `origin`; `details` gets the
@@ -67,6 +63,16 @@ impl Actor {
             details,
             ..Default::default()
         }
+    }
+}
+
+/// `Ok` when `scopes` include `needed`; forbidden for lack of it otherwise.
+/// The one scope check: actors and the grants made for them use it.
+pub(crate) fn require_scope(scopes: Scopes, needed: Scope) -> Result<(), CoreError> {
+    if scopes.contains(needed) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(Denied::Scope { needed }))
     }
 }
 

@@ -64,7 +64,7 @@ impl DatabaseWatch {
                     Ok(answered) => answered,
                     Err(_) => slow_checks < 2,
                 };
-                if checked.is_err() || checked == Ok(false) {
+                if !reachable || checked.is_err() {
                     // a connection that failed or timed out is not trusted again
                     connection = None;
                 }
