@@ -7,12 +7,10 @@
 
 use crate::CoreError;
 use crate::actor::{Actor, Origin, Via};
-use base64::Engine;
+use crate::random_token::{self, new_token, token_hash};
 use bucketdesk_db::{PgPool, audit, tokens};
 use bucketdesk_domain::Scopes;
-use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -85,7 +83,7 @@ pub async fn create(
         return Err(CoreError::Invalid(problems));
     }
     let secret = new_secret();
-    let hash = hash(&secret);
+    let hash = token_hash(&secret);
     let scopes = request.scopes.names();
     let mut tx = db.begin().await?;
     let token = tokens::create(
@@ -153,7 +151,7 @@ pub async fn authenticate(
     if !looks_like_token(bearer) {
         return Err(CoreError::Unauthenticated);
     }
-    let (token, user) = tokens::authenticate(db, &hash(bearer))
+    let (token, user) = tokens::authenticate(db, &token_hash(bearer))
         .await?
         .ok_or(CoreError::Unauthenticated)?;
     tokens::note_use(db, token.id, origin.ip_str()).await?;
@@ -178,26 +176,13 @@ fn field(name: &'static str, code: &'static str, message: impl Into<String>) -> 
 }
 
 fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!(
-        "{PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("{PREFIX}{}", new_token().0)
 }
 
-fn hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
-/// `bdk_` and 43 base64url characters.
+/// `bdk_` and a random token.
 fn looks_like_token(text: &str) -> bool {
-    text.strip_prefix(PREFIX).is_some_and(|rest| {
-        rest.len() == 43
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
+    text.strip_prefix(PREFIX)
+        .is_some_and(random_token::looks_like_token)
 }
 
 #[cfg(test)]
@@ -213,7 +198,7 @@ mod tests {
         assert!(looks_like_token(&a));
         assert!(!looks_like_token(&a[..a.len() - 1]));
         assert!(!looks_like_token(&a.replacen("bdk_", "bdx_", 1)));
-        assert_eq!(hash(&a).len(), 32);
-        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(token_hash(&a).len(), 32);
+        assert_ne!(token_hash(&a), token_hash(&b));
     }
 }

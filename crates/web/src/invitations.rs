@@ -5,8 +5,8 @@
 //! invitation sent many times at once is one invitation and one mail.
 
 use crate::extract::ClientInfo;
-use crate::tokens::{new_token, token_hash};
 use crate::{AppError, AppState, Result};
+use bucketdesk_core::random_token::{new_token, token_hash};
 use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{audit, invites, members};
 use bucketdesk_domain::{BucketId, Email, Role, WorkspaceId};

@@ -23,7 +23,6 @@ mod session_store;
 mod sign_in;
 mod state;
 mod static_files;
-mod tokens;
 
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate};
 pub use error::{AppError, Result};

@@ -7,11 +7,11 @@
 //! creator (and the bucket's Admins) can copy the link again.
 
 use crate::extract::ClientInfo;
-use crate::tokens::{looks_like_token, new_token, token_hash};
 use crate::{AppError, AppState, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use bucketdesk_core::access::LinkGrant;
+use bucketdesk_core::random_token::{looks_like_token, new_token, token_hash};
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_db::links::{self, Link, LinkKind, NewLink};

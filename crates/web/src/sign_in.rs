@@ -12,8 +12,8 @@
 //! `bucketdesk_domain::login`).
 
 use crate::extract::ClientInfo;
-use crate::tokens::{new_token, token_hash};
 use crate::{AppState, Result};
+use bucketdesk_core::random_token::{new_token, token_hash};
 use bucketdesk_db::login::{EVERY_CLIENT, Lockout, NewCode};
 use bucketdesk_db::{audit, login, users};
 use bucketdesk_domain::login::{self as rules, LoginCode};

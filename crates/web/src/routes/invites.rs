@@ -4,7 +4,6 @@
 use crate::extract::{ClientInfo, CsrfToken, MaybeUser};
 use crate::invitations::{self, AcceptOutcome};
 use crate::pages::ErrorPage;
-use crate::tokens::token_hash;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::random_token::token_hash;
 use bucketdesk_db::invites;
 
 pub fn router() -> Router<AppState> {

@@ -4,7 +4,6 @@
 
 use crate::extract::{ClientInfo, CsrfToken, Form, MaybeUser};
 use crate::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
-use crate::tokens::looks_like_token;
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use bucketdesk_core::random_token::looks_like_token;
 use bucketdesk_db::login::Lockout;
 use bucketdesk_domain::Email;
 use bucketdesk_domain::login::LoginCode;

@@ -1,5 +1,6 @@
-//! Tokens that travel in links (invitations, share and upload links): 256
-//! random bits, URL-safe, and stored only as their SHA-256 (S14).
+//! Tokens that travel in links (invitations, share and upload links, sign-in
+//! links) and in personal access tokens after their `bdk_`: 256 random
+//! bits, URL-safe, and stored only as their SHA-256 (S14).
 
 use base64::Engine;
 use rand::RngCore;
