@@ -151,10 +151,9 @@ pub async fn authenticate(
     if !looks_like_token(bearer) {
         return Err(CoreError::Unauthenticated);
     }
-    let (token, user) = tokens::authenticate(db, &token_hash(bearer))
+    let (token, user) = tokens::authenticate(db, &token_hash(bearer), origin.ip_str())
         .await?
         .ok_or(CoreError::Unauthenticated)?;
-    tokens::note_use(db, token.id, origin.ip_str()).await?;
     let scopes = Scopes::parse(token.scopes.iter().map(String::as_str)).unwrap_or_default();
     let actor = Actor {
         user,

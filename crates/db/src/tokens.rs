@@ -72,37 +72,34 @@ pub async fn of_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<
 }
 
 /// The token with this hash, while it is neither revoked nor expired, and
-/// its owner while the account is enabled: in one query.
+/// its owner while the account is enabled, in one statement that also notes
+/// the use from `ip` (written at most once a minute per address: a write on
+/// every API call would cost more than the call).
 pub async fn authenticate(
     db: impl PgExecutor<'_>,
     hash: &[u8],
+    ip: &str,
 ) -> sqlx::Result<Option<(AccessToken, User)>> {
     let row: Option<PgRow> = sqlx::query(&format!(
-        "select {COLUMNS}, {} from access_tokens t join users u on u.id = t.user_id
-         where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()
-           and u.disabled_at is null",
+        "with found as (
+             select {COLUMNS}, {} from access_tokens t join users u on u.id = t.user_id
+             where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()
+               and u.disabled_at is null
+         ), noted as (
+             update access_tokens set last_used_at = now(), last_used_ip = $2
+             where id = (select token_id from found)
+               and (last_used_at is null or last_used_at < now() - interval '1 minute'
+                    or last_used_ip is distinct from $2)
+         )
+         select * from found",
         users::COLUMNS
     ))
     .bind(hash)
+    .bind(ip)
     .fetch_optional(db)
     .await?;
     row.map(|row| Ok((AccessToken::from_row(&row)?, User::from_row(&row)?)))
         .transpose()
-}
-
-/// Notes a use of the token, at most once a minute (a write on every API
-/// call would cost more than the call).
-pub async fn note_use(db: impl PgExecutor<'_>, id: Uuid, ip: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "update access_tokens set last_used_at = now(), last_used_ip = $2
-         where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute'
-                            or last_used_ip is distinct from $2)",
-    )
-    .bind(id)
-    .bind(ip)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Revokes one of the user's tokens; `None` when they have no such token in use.

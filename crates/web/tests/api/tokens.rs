@@ -101,6 +101,21 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_listed_by_its_prefix() {
     assert_eq!(me.1["email"], "alice@example.com");
     assert_eq!(me.1["token"]["name"], "nightly export");
     assert_eq!(me.1["token"]["scopes"], json!(["read", "share"]));
+    // the call is noted: when and from where the token was last used
+    let used: (Option<String>, bool) = sqlx::query_as(
+        "select last_used_ip, last_used_at > now() - interval '1 minute' from access_tokens",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(used, (Some("127.0.0.1".into()), true));
+    assert!(
+        alice
+            .get("/account/tokens")
+            .await
+            .body
+            .contains("from 127.0.0.1")
+    );
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'token_created' and details->>'token' = 'nightly export'")
         .fetch_one(&app.db)
         .await
