@@ -113,8 +113,74 @@ enum Command {
         #[arg(long)]
         workspace: Option<String>,
     },
+    /// Makes a revocable download link to a file or a folder (ending in /)
+    /// and prints it: `bdk share s3://photos/a.jpg --expires 30d --max-downloads 5`.
+    Share {
+        path: String,
+        /// How long it works: 30d, 12h, 90m or seconds (7 days by default).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Read a password visitors must type from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// How many downloads it allows.
+        #[arg(long)]
+        max_downloads: Option<i32>,
+        /// Mail you when it is first downloaded.
+        #[arg(long)]
+        notify: bool,
+        /// A note shown to visitors.
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Makes a link through which people without an account upload into a
+    /// folder: `bdk upload-link s3://photos/inbox/ --max-files 20`.
+    UploadLink {
+        path: String,
+        /// How long it works: 30d, 12h, 90m or seconds (7 days by default).
+        #[arg(long)]
+        expires: Option<String>,
+        /// The largest file it accepts: 100MB, 2GiB or bytes.
+        #[arg(long)]
+        max_size: Option<String>,
+        /// How many files it accepts.
+        #[arg(long)]
+        max_files: Option<i32>,
+        /// Read a password visitors must type from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// A note shown to visitors.
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Lists, shows, extends and revokes your revocable links.
+    #[command(subcommand)]
+    Links(LinksCommand),
     /// Reads a presigned S3 URL offline: signed, expires, time left, VALID or EXPIRED.
     Inspect { url: String },
+}
+
+#[derive(Subcommand)]
+enum LinksCommand {
+    /// Every link you may manage: id, state, kind, uses, expiry, what.
+    Ls {
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// One link with its visits (and the files that arrived through an upload link).
+    Show { id: String },
+    /// Makes a link work for a new length of time from now: `--expires 30d`.
+    Extend {
+        id: String,
+        #[arg(long)]
+        expires: String,
+    },
+    /// Stops a link at once, for good.
+    Revoke { id: String },
 }
 
 fn main() -> ExitCode {
@@ -209,6 +275,68 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     to,
                     workspace,
                 } => commands::copy::cp(&client, &from, &to, workspace.as_deref()).await,
+                Command::Share {
+                    path,
+                    expires,
+                    password_stdin,
+                    max_downloads,
+                    notify,
+                    note,
+                    workspace,
+                } => {
+                    let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
+                    let options = commands::links::LinkOptions {
+                        expires,
+                        password_stdin,
+                        note,
+                    };
+                    commands::links::share(
+                        &client,
+                        &target,
+                        &options,
+                        max_downloads,
+                        notify,
+                        cli.output,
+                    )
+                    .await
+                }
+                Command::UploadLink {
+                    path,
+                    expires,
+                    max_size,
+                    max_files,
+                    password_stdin,
+                    note,
+                    workspace,
+                } => {
+                    let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
+                    let options = commands::links::LinkOptions {
+                        expires,
+                        password_stdin,
+                        note,
+                    };
+                    commands::links::upload_link(
+                        &client,
+                        &target,
+                        &options,
+                        max_size.as_deref(),
+                        max_files,
+                        cli.output,
+                    )
+                    .await
+                }
+                Command::Links(LinksCommand::Ls { workspace }) => {
+                    commands::links::ls(&client, workspace.as_deref(), cli.output).await
+                }
+                Command::Links(LinksCommand::Show { id }) => {
+                    commands::links::show(&client, &id, cli.output).await
+                }
+                Command::Links(LinksCommand::Extend { id, expires }) => {
+                    commands::links::extend(&client, &id, &expires, cli.output).await
+                }
+                Command::Links(LinksCommand::Revoke { id }) => {
+                    commands::links::revoke(&client, &id, cli.output).await
+                }
                 Command::Login { .. } | Command::Inspect { .. } => Ok(0),
             }
         }

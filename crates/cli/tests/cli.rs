@@ -408,3 +408,159 @@ async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_through_presign
     let neither = bdk.run(&["cp", "a", "b"]).await;
     assert_eq!(neither.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_show_extend_and_revoke_manage()
+ {
+    let (app, bdk, _alice) = signed_in(&["read", "share"]).await;
+    let made = bdk
+        .run_with_stdin(
+            &[
+                "share",
+                "s3://photos/readme.txt",
+                "--expires",
+                "2d",
+                "--max-downloads",
+                "1",
+                "--password-stdin",
+            ],
+            "correct horse\n",
+        )
+        .await;
+    assert!(made.status.success(), "{}", stderr(&made));
+    let url = stdout(&made).trim().to_owned();
+    assert!(url.starts_with(&format!("{}/s/", app.url)), "{url}");
+    assert_eq!(
+        stdout(&made).lines().count(),
+        1,
+        "the link alone, like presign"
+    );
+    let path = url.trim_start_matches(&app.url).to_owned();
+
+    // a visitor needs the password, then gets the file once
+    let visitor = app.browser();
+    assert!(visitor.get(&path).await.body.contains("needs a password"));
+    let unlocked = visitor
+        .post(&format!("{path}/unlock"), &[("password", "correct horse")])
+        .await;
+    assert_eq!(unlocked.status, 303);
+    let download = visitor.get(&format!("{path}/download")).await;
+    let file = visitor.get_url(download.location().unwrap()).await;
+    assert_eq!(file.body, "hello");
+    assert_eq!(
+        visitor.get(&format!("{path}/download")).await.status,
+        410,
+        "one download allowed"
+    );
+
+    // ls lists it, used up; show has its visits
+    let listed = stdout(&bdk.run(&["links", "ls"]).await);
+    let row = listed
+        .lines()
+        .find(|line| line.contains("readme.txt"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    let id = row.split('\t').next().unwrap().to_owned();
+    assert!(
+        row.contains("used_up") && row.contains("1/1 downloads"),
+        "{row}"
+    );
+    let shown = stdout(&bdk.run(&["links", "show", &id]).await);
+    assert!(shown.contains("password: yes"), "{shown}");
+    assert!(shown.contains("link_downloaded"), "{shown}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &bdk.run(&["links", "show", &id, "-o", "json"]).await,
+    ))
+    .unwrap();
+    assert_eq!(json["link"]["downloads"], 1);
+    assert_eq!(json["link"]["max_downloads"], 1);
+
+    // a folder link, extended, then revoked: it stops working at once
+    let folder = bdk.run(&["share", "s3://photos/2026/"]).await;
+    assert!(folder.status.success(), "{}", stderr(&folder));
+    let folder_path = stdout(&folder)
+        .trim()
+        .trim_start_matches(&app.url)
+        .to_owned();
+    assert!(app.browser().get(&folder_path).await.body.contains("a.jpg"));
+    let listed = stdout(&bdk.run(&["links", "ls", "-o", "json"]).await);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let folder_id = listed["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|link| link["folder"] == "2026/")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let extended = bdk
+        .run(&[
+            "links",
+            "extend",
+            &folder_id,
+            "--expires",
+            "30d",
+            "-o",
+            "json",
+        ])
+        .await;
+    assert!(extended.status.success(), "{}", stderr(&extended));
+    let extended: serde_json::Value = serde_json::from_str(&stdout(&extended)).unwrap();
+    let expires = time::OffsetDateTime::parse(
+        extended["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let days = (expires - time::OffsetDateTime::now_utc()).whole_hours();
+    assert!((29 * 24..=30 * 24).contains(&days), "{days} hours left");
+    let revoked = bdk.run(&["links", "revoke", &folder_id]).await;
+    assert!(stdout(&revoked).contains("revoked"), "{}", stdout(&revoked));
+    assert_eq!(app.browser().get(&folder_path).await.status, 410);
+    let again = bdk
+        .run(&["links", "extend", &folder_id, "--expires", "1d"])
+        .await;
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("revoked link stays revoked"),
+        "{}",
+        stderr(&again)
+    );
+    let unknown = bdk
+        .run(&["links", "revoke", "00000000-0000-0000-0000-000000000000"])
+        .await;
+    assert_eq!(unknown.status.code(), Some(3), "{}", stderr(&unknown));
+
+    // an upload link needs Editor rights and the token's scopes allow it
+    let upload = bdk
+        .run(&[
+            "upload-link",
+            "s3://photos/inbox/",
+            "--max-files",
+            "2",
+            "--max-size",
+            "1MB",
+        ])
+        .await;
+    assert!(upload.status.success(), "{}", stderr(&upload));
+    assert!(
+        stdout(&upload)
+            .trim()
+            .starts_with(&format!("{}/u/", app.url)),
+        "{}",
+        stdout(&upload)
+    );
+    let bad = bdk
+        .run(&["share", "s3://photos/readme.txt", "--expires", "3y"])
+        .await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn a_token_without_the_share_scope_cannot_make_links() {
+    let (_app, bdk, _alice) = signed_in(&["read"]).await;
+    let refused = bdk.run(&["share", "s3://photos/readme.txt"]).await;
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("share"), "{}", stderr(&refused));
+    let listed = bdk.run(&["links", "ls"]).await;
+    assert_eq!(listed.status.code(), Some(4), "{}", stderr(&listed));
+}

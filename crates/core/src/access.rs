@@ -110,6 +110,20 @@ pub async fn workspaces(
         .collect())
 }
 
+/// The actor's grant in one workspace; [`CoreError::NoAccess`] when they
+/// are not a member.
+pub async fn workspace(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+    id: WorkspaceId,
+) -> Result<WorkspaceGrant, CoreError> {
+    workspaces(db, actor)
+        .await?
+        .into_iter()
+        .find(|grant| grant.id() == id)
+        .ok_or(CoreError::NoAccess)
+}
+
 /// The actor's grants on the buckets of one of their workspaces, by name.
 pub async fn buckets(
     db: impl PgExecutor<'_>,

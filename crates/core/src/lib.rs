@@ -24,6 +24,7 @@ pub mod audit_log;
 pub mod changes;
 mod error;
 pub mod files;
+pub mod links;
 pub mod random_token;
 pub mod s3_clients;
 pub mod tokens;

@@ -1,24 +1,17 @@
-//! Revocable links (DESIGN.md flows 10-11, S14): download links at `/s/…`
-//! and upload links at `/u/…`. Making one, finding one from its token, the
-//! password check with its rate limit, and the first-download mail.
-//!
-//! A token is 256 random bits. The database keeps its SHA-256, to find the
-//! link, and a copy sealed under a key derived from the instance key, so the
-//! creator (and the bucket's Admins) can copy the link again.
+//! Revocable links as their visitors meet them (DESIGN.md flows 10-11, S14):
+//! finding a link from the token in its address, the password check with its
+//! rate limit (remembered in the visitor's session), and the first-download
+//! mail. Making and managing links is in the core (`bucketdesk_core::links`).
 
 use crate::extract::ClientInfo;
 use crate::{AppError, AppState, Result};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use bucketdesk_core::access::LinkGrant;
-use bucketdesk_core::random_token::{looks_like_token, new_token, token_hash};
+use bucketdesk_core::random_token::{looks_like_token, token_hash};
 use bucketdesk_db::audit;
-use bucketdesk_db::buckets::Bucket;
-use bucketdesk_db::links::{self, Link, LinkKind, NewLink};
-use bucketdesk_db::users::User;
+use bucketdesk_db::links::{self, Link, LinkKind};
 use bucketdesk_domain::link::LinkState;
 use bucketdesk_domain::object::file_name;
-use bucketdesk_domain::{BucketId, Email, WorkspaceId};
+use bucketdesk_domain::{Email, WorkspaceId};
 use bucketdesk_mail::LinkDownloadedMail;
 use serde_json::json;
 use std::time::Duration;
@@ -32,109 +25,7 @@ pub const PASSWORD_TRIES_PER_LINK: i64 = 100;
 /// The session key listing the links whose password this visitor gave.
 const UNLOCKED: &str = "unlocked_links";
 
-/// What a new link shares or fills, and its limits.
-pub struct LinkSpec<'a> {
-    pub kind: LinkKind,
-    pub bucket: &'a Bucket,
-    pub folder: Option<&'a str>,
-    pub keys: &'a [String],
-    pub note: &'a str,
-    pub password: Option<&'a str>,
-    pub max_downloads: Option<i32>,
-    pub max_file_bytes: Option<u64>,
-    pub max_files: Option<i32>,
-    pub notify_first_download: bool,
-    pub lifetime: Duration,
-}
-
-/// Makes a link and records who made it. Returns its id.
-pub async fn create(
-    state: &AppState,
-    spec: LinkSpec<'_>,
-    actor: &User,
-    client: &ClientInfo,
-) -> Result<Uuid> {
-    let (token, hash) = new_token();
-    let id = Uuid::new_v4();
-    let sealed = state.link_tokens.seal(token.as_bytes(), id.as_bytes());
-    let password_hash = match spec.password {
-        Some(password) => Some(hash_password(password.to_owned()).await?),
-        None => None,
-    };
-    let expires_at = time::OffsetDateTime::now_utc() + spec.lifetime;
-    let bucket = BucketId(spec.bucket.id);
-    let workspace = WorkspaceId(spec.bucket.workspace_id);
-    let new = NewLink {
-        id,
-        kind: spec.kind,
-        token_hash: &hash,
-        token_sealed: &sealed,
-        workspace,
-        bucket,
-        bucket_label: &spec.bucket.display_name,
-        created_by: actor.user_id(),
-        folder: spec.folder,
-        keys: spec.keys,
-        note: spec.note,
-        password_hash: password_hash.as_deref(),
-        max_downloads: spec.max_downloads,
-        max_file_bytes: spec.max_file_bytes.map(|b| b as i64),
-        max_files: spec.max_files,
-        notify_first_download: spec.notify_first_download,
-        expires_at,
-    };
-    let mut tx = state.db.begin().await?;
-    links::insert(&mut *tx, &new).await?;
-    let (action, target) = match spec.kind {
-        LinkKind::Download => ("link_created", target_words(spec.folder, spec.keys)),
-        LinkKind::Upload => (
-            "upload_link_created",
-            spec.folder.unwrap_or_default().to_owned(),
-        ),
-    };
-    let event = audit::NewEvent {
-        workspace_id: Some(workspace),
-        bucket_id: Some(bucket),
-        details: json!({
-            "link": id,
-            "key": target,
-            "expires_in": spec.lifetime.as_secs(),
-            "password": spec.password.is_some(),
-            "max_downloads": spec.max_downloads,
-            "max_files": spec.max_files,
-        }),
-        ..client.event(actor, action)
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// "report.pdf", "the folder docs/", "3 files".
-fn target_words(folder: Option<&str>, keys: &[String]) -> String {
-    match (folder, keys) {
-        (Some(""), _) => "the whole bucket".to_owned(),
-        (Some(folder), _) => folder.to_owned(),
-        (None, [key]) => key.clone(),
-        (None, keys) => format!("{} files", keys.len()),
-    }
-}
-
-/// What a link shares, in words: a file name, a folder, "3 files".
-pub fn describe(link: &Link) -> String {
-    match link.kind() {
-        LinkKind::Upload => match link.folder.as_deref() {
-            Some("") | None => "uploads to the top of the bucket".to_owned(),
-            Some(folder) => format!("uploads to {folder}"),
-        },
-        LinkKind::Download => match (link.folder.as_deref(), link.keys.as_slice()) {
-            (Some(""), _) => "the whole bucket".to_owned(),
-            (Some(folder), _) => format!("the folder {folder}"),
-            (None, [key]) => file_name(key).to_owned(),
-            (None, keys) => format!("{} files", keys.len()),
-        },
-    }
-}
+pub use bucketdesk_core::links::{describe, path};
 
 /// What the public page calls a download link's contents: the file's name,
 /// the folder's own name (not its path), or "3 files".
@@ -147,22 +38,11 @@ pub fn public_title(link: &Link) -> String {
     }
 }
 
-/// `/s/{token}` or `/u/{token}`.
-pub fn path(kind: LinkKind, token: &str) -> String {
-    match kind {
-        LinkKind::Download => format!("/s/{token}"),
-        LinkKind::Upload => format!("/u/{token}"),
-    }
-}
-
 /// The full address of a link, for copying; `None` when its token cannot be
 /// opened (it was sealed before the instance key was rotated).
 pub fn address(state: &AppState, link: &Link) -> Option<String> {
-    let token = state
-        .link_tokens
-        .open(&link.token_sealed, link.id.as_bytes())?;
-    let token = std::str::from_utf8(&token).ok()?;
-    Some(state.settings.link(&path(link.kind(), token)))
+    let token = bucketdesk_core::links::token(&state.link_tokens, link)?;
+    Some(state.settings.link(&path(link.kind(), &token)))
 }
 
 /// The link a visitor's token names. Unknown or malformed tokens get the
@@ -188,30 +68,6 @@ pub fn require_active(link: &Link) -> Result<()> {
 /// when the bucket is gone or the creator lost their role.
 pub async fn bucket_of(state: &AppState, link: &Link) -> Result<LinkGrant> {
     Ok(bucketdesk_core::access::through_link(&state.db, link).await?)
-}
-
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| AppError::Internal(format!("argon2: {e}")))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-}
-
-async fn password_matches(hash: String, password: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&hash).map_err(|e| AppError::Internal(format!("argon2: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// Has this visitor given the link's password (or does it have none)?
@@ -281,7 +137,7 @@ pub async fn try_password(
             .acquire()
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        password_matches(hash, password.to_owned()).await?
+        bucketdesk_core::links::password_matches(hash, password.to_owned()).await?
     };
     if matches {
         links::forget_password_attempt(&state.db, attempt).await?;

@@ -75,6 +75,14 @@ impl Settings {
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.origin())
     }
+
+    /// The limits every new or extended link is checked against.
+    pub fn link_limits(&self) -> bucketdesk_core::links::LinkLimits {
+        bucketdesk_core::links::LinkLimits {
+            max_lifetime: self.link_max_lifetime,
+            max_file_bytes: self.max_upload_bytes,
+        }
+    }
 }
 
 /// Cheap to clone: everything lives behind one `Arc`.

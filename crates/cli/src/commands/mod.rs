@@ -3,4 +3,5 @@
 pub mod account;
 pub mod copy;
 pub mod files;
+pub mod links;
 pub mod presign;

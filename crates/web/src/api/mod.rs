@@ -7,6 +7,7 @@ mod auth;
 mod changes;
 mod error;
 mod files;
+mod links;
 mod me;
 
 use crate::AppState;
@@ -37,6 +38,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign/batch",
             post(files::presign_batch),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace}/buckets/{bucket}/links",
+            post(links::create),
+        )
+        .route("/api/v1/workspaces/{workspace}/links", get(links::list))
+        .route(
+            "/api/v1/workspaces/{workspace}/links/{link}",
+            get(links::show),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace}/links/{link}/extend",
+            post(links::extend),
+        )
+        .route(
+            "/api/v1/workspaces/{workspace}/links/{link}/revoke",
+            post(links::revoke),
         )
         .route("/api/v1", get(no_route).post(no_route))
         .route(

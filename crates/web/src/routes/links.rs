@@ -5,9 +5,8 @@
 //! last visit, with revoke, extend and copy.
 
 use super::files::bucket_path;
-use crate::bucket_connections::file_system_backed;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
-use crate::links::{self, LinkSpec};
+use crate::links;
 use crate::pages::utc_minutes;
 use crate::{AppError, AppState, Result};
 use askama::Template;
@@ -17,21 +16,16 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_core::access::Editor;
-use bucketdesk_db::buckets::Bucket;
+use bucketdesk_core::CoreError;
+use bucketdesk_core::access::{Editor, Viewer};
+use bucketdesk_core::links::{self as core_links, DownloadLink, LinkOptions, UploadLink};
 use bucketdesk_db::links::{Link, LinkKind};
-use bucketdesk_db::{audit, links as link_rows};
 use bucketdesk_domain::link::{self as rules, LinkState, describe_duration};
-use bucketdesk_domain::object::{check_folder_path, check_readable_key, human_size};
-use bucketdesk_domain::{BucketId, WorkspaceId};
+use bucketdesk_domain::object::human_size;
 use serde::Deserialize;
-use serde_json::json;
 use std::time::Duration;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// The most files one link can share by name (a folder link has no limit).
-pub const MAX_KEYS: usize = 1000;
 /// Links the links page shows.
 const PAGE_LIMIT: i64 = 500;
 
@@ -113,37 +107,17 @@ impl LinkForm {
 
     /// The lifetime the form shows as chosen, in seconds: the one sent, or
     /// the default.
+    /// What is wrong with the files or folder a download link would share.
+    fn problem(&self, access: &BucketAccess) -> Option<String> {
+        core_links::check_target(&access.grant, self.folder.as_deref(), &self.keys)
+            .err()
+            .map(|problem| problem.message)
+    }
+
     fn chosen_lifetime(&self, max: Duration) -> u64 {
         self.expires
             .parse()
             .unwrap_or_else(|_| rules::DEFAULT_LIFETIME.min(max).as_secs())
-    }
-
-    /// What a download link would share on `bucket`: files by name, or one
-    /// folder (S19: a folder path with no `.`, `..` or empty parts; files
-    /// with such parts never on file-system backed storage).
-    fn target(&self, bucket: &Bucket) -> Result<(), String> {
-        match &self.folder {
-            Some(_) if !self.keys.is_empty() => {
-                Err("Choose either files or one folder to share.".into())
-            }
-            Some(folder) => check_folder_path(folder),
-            None if self.keys.is_empty() => {
-                Err("Choose at least one file to share: tick it in the file list.".into())
-            }
-            None if self.keys.len() > MAX_KEYS => Err(format!(
-                "One link can share at most {MAX_KEYS} files by name; share their folder instead."
-            )),
-            None => {
-                for key in &self.keys {
-                    check_readable_key(key, file_system_backed(bucket))?;
-                    if key.ends_with('/') {
-                        return Err(format!("\"{key}\" is a folder: share it as a folder."));
-                    }
-                }
-                Ok(())
-            }
-        }
     }
 }
 
@@ -223,7 +197,7 @@ async fn new_link_for(
         folder: query.folder.as_deref().map(as_folder),
         ..LinkForm::default()
     };
-    let problem = form.target(access.bucket()).err();
+    let problem = form.problem(&access);
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -235,7 +209,7 @@ async fn new_link_for_selection(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
-    let problem = form.target(access.bucket()).err();
+    let problem = form.problem(&access);
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
@@ -247,41 +221,72 @@ async fn create_link(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
-    let checked = (|| {
-        form.target(access.bucket())?;
+    let max_lifetime = state.settings.link_max_lifetime;
+    let typed = (|| {
         Ok::<_, String>((
-            rules::lifetime(&form.expires, state.settings.link_max_lifetime)?,
+            rules::lifetime(&form.expires, max_lifetime)?,
             rules::limit(&form.max_downloads, "The download limit")?,
-            rules::note(&form.note)?,
-            rules::password(&form.password)?,
         ))
     })();
-    let (lifetime, max_downloads, note, password) = match checked {
-        Ok(values) => values,
+    let created = match typed {
+        Ok((lifetime, max_downloads)) => {
+            let link = DownloadLink {
+                keys: form.keys.clone(),
+                folder: form.folder.clone(),
+                options: options(&form, lifetime),
+                max_downloads,
+                notify_first_download: form.notify,
+            };
+            let can = access.can::<Viewer>()?;
+            let made = core_links::create_download(
+                &state.db,
+                &state.link_tokens,
+                &can,
+                &access.me.actor(),
+                &client.origin(),
+                &state.settings.link_limits(),
+                link,
+            )
+            .await;
+            form_outcome(made)?
+        }
+        Err(problem) => Err(problem),
+    };
+    match created {
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/w/{}/links/{id}?done=created",
+            access.bucket().workspace_id
+        ))
+        .into_response()),
         Err(problem) => {
             let page = new_link_page(&access, &state, csrf, &form, Some(problem));
-            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
-    };
-    let spec = LinkSpec {
-        kind: LinkKind::Download,
-        bucket: access.bucket(),
-        folder: form.folder.as_deref(),
-        keys: &form.keys,
-        note: &note,
-        password,
-        max_downloads,
-        max_file_bytes: None,
-        max_files: None,
-        notify_first_download: form.notify,
-        lifetime,
-    };
-    let id = links::create(&state, spec, &access.me.user, &client).await?;
-    Ok(Redirect::to(&format!(
-        "/w/{}/links/{id}?done=created",
-        access.bucket().workspace_id
-    ))
-    .into_response())
+    }
+}
+
+/// The options both kinds of link have, from the form.
+fn options(form: &LinkForm, lifetime: Duration) -> LinkOptions {
+    LinkOptions {
+        lifetime: Some(lifetime),
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
+        note: form.note.clone(),
+    }
+}
+
+/// A link made, or the first problem with the form (shown on the form again).
+fn form_outcome(
+    made: std::result::Result<core_links::Created, CoreError>,
+) -> Result<std::result::Result<Uuid, String>> {
+    match made {
+        Ok(created) => Ok(Ok(created.id)),
+        Err(CoreError::Invalid(problems)) => Ok(Err(problems
+            .into_iter()
+            .map(|problem| problem.message)
+            .collect::<Vec<_>>()
+            .join(" "))),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -349,45 +354,49 @@ async fn create_upload_link(
     CsrfToken(csrf): CsrfToken,
     RawForm(body): RawForm,
 ) -> Result<Response> {
-    access.can::<Editor>()?;
+    let can = access.can::<Editor>()?;
     let mut form = LinkForm::parse(&body);
     form.folder.get_or_insert_default();
-    let checked = (|| {
-        check_folder_path(form.folder.as_deref().unwrap_or_default())?;
+    let typed = (|| {
         Ok::<_, String>((
             rules::lifetime(&form.expires, state.settings.link_max_lifetime)?,
             rules::size_limit_mb(&form.max_file_mb, state.settings.max_upload_bytes)?,
             rules::limit(&form.max_files, "The number of files")?,
-            rules::note(&form.note)?,
-            rules::password(&form.password)?,
         ))
     })();
-    let (lifetime, max_file_bytes, max_files, note, password) = match checked {
-        Ok(values) => values,
+    let created = match typed {
+        Ok((lifetime, max_file_bytes, max_files)) => {
+            let link = UploadLink {
+                folder: form.folder.clone().unwrap_or_default(),
+                options: options(&form, lifetime),
+                max_files,
+                max_file_bytes,
+            };
+            let made = core_links::create_upload(
+                &state.db,
+                &state.link_tokens,
+                &can,
+                &access.me.actor(),
+                &client.origin(),
+                &state.settings.link_limits(),
+                link,
+            )
+            .await;
+            form_outcome(made)?
+        }
+        Err(problem) => Err(problem),
+    };
+    match created {
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/w/{}/links/{id}?done=created",
+            access.bucket().workspace_id
+        ))
+        .into_response()),
         Err(problem) => {
             let page = new_upload_page(&access, &state, csrf, &form, Some(problem));
-            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
-    };
-    let spec = LinkSpec {
-        kind: LinkKind::Upload,
-        bucket: access.bucket(),
-        folder: form.folder.as_deref(),
-        keys: &[],
-        note: &note,
-        password,
-        max_downloads: None,
-        max_file_bytes,
-        max_files,
-        notify_first_download: false,
-        lifetime,
-    };
-    let id = links::create(&state, spec, &access.me.user, &client).await?;
-    Ok(Redirect::to(&format!(
-        "/w/{}/links/{id}?done=created",
-        access.bucket().workspace_id
-    ))
-    .into_response())
+    }
 }
 
 // ----- the links page -----
@@ -451,8 +460,7 @@ async fn list_links(
     access: WorkspaceAccess,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Response> {
-    let found =
-        link_rows::visible_to(&state.db, access.id(), access.me.user.user_id(), PAGE_LIMIT).await?;
+    let found = core_links::list(&state.db, &access.grant, &access.me.actor(), PAGE_LIMIT).await?;
     Ok(LinksPage {
         csrf,
         workspace_id: access.workspace().id,
@@ -509,9 +517,11 @@ pub struct DoneQuery {
 
 async fn visible_link(state: &AppState, access: &WorkspaceAccess, id: &str) -> Result<Link> {
     let id = Uuid::parse_str(id).map_err(|_| AppError::NoAccess)?;
-    link_rows::find_visible(&state.db, access.id(), access.me.user.user_id(), id)
-        .await?
-        .ok_or(AppError::NoAccess)
+    let found = core_links::find(&state.db, &access.grant, &access.me.actor(), id).await;
+    found.map_err(|error| match error {
+        CoreError::NotFound => AppError::NoAccess,
+        other => other.into(),
+    })
 }
 
 async fn show_link(
@@ -522,7 +532,7 @@ async fn show_link(
     Query(query): Query<DoneQuery>,
 ) -> Result<Response> {
     let link = visible_link(&state, &access, &id).await?;
-    let events = audit::for_link(&state.db, access.id(), link.id, 500).await?;
+    let events = core_links::visits(&state.db, &access.grant, &link, 500).await?;
     let visits = events
         .iter()
         .map(|event| Visit {
@@ -542,19 +552,16 @@ async fn show_link(
                 .unwrap_or_else(|| "Someone with the link".into()),
         })
         .collect();
-    let arrivals = match link.kind() {
-        LinkKind::Upload => link_rows::arrivals(&state.db, link.id)
-            .await?
-            .into_iter()
-            .map(|a| Arrival {
-                name: a.key,
-                size: human_size(a.size),
-                at: utc_minutes(a.finished_at),
-                ip: a.ip.unwrap_or_default(),
-            })
-            .collect(),
-        LinkKind::Download => Vec::new(),
-    };
+    let arrivals = core_links::arrivals(&state.db, &link)
+        .await?
+        .into_iter()
+        .map(|a| Arrival {
+            name: a.key,
+            size: human_size(a.size),
+            at: utc_minutes(a.finished_at),
+            ip: a.ip.unwrap_or_default(),
+        })
+        .collect();
     let mut limits = Vec::new();
     if let Some(max) = link.max_downloads {
         limits.push(format!("At most {max} downloads"));
@@ -599,17 +606,8 @@ async fn revoke_link(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let link = visible_link(&state, &access, &id).await?;
-    let mut tx = state.db.begin().await?;
-    if link_rows::revoke(&mut *tx, link.id, access.me.user.user_id()).await? {
-        let event = audit::NewEvent {
-            workspace_id: Some(WorkspaceId(link.workspace_id)),
-            bucket_id: link.bucket_id.map(BucketId),
-            details: json!({ "link": link.id, "key": links::describe(&link) }),
-            ..client.event(&access.me.user, "link_revoked")
-        };
-        audit::record(&mut *tx, event).await?;
-    }
-    tx.commit().await?;
+    let actor = access.me.actor();
+    core_links::revoke(&state.db, &access.grant, &actor, &client.origin(), link.id).await?;
     Ok(Redirect::to(&format!(
         "/w/{}/links/{}?done=revoked",
         link.workspace_id, link.id
@@ -631,28 +629,24 @@ async fn extend_link(
     Form(form): Form<ExtendForm>,
 ) -> Result<Response> {
     let link = visible_link(&state, &access, &id).await?;
-    if link.state() == LinkState::Revoked {
-        return Err(AppError::BadRequest(
-            "A revoked link stays revoked. Make a new link instead.".into(),
-        ));
-    }
     let lifetime = rules::lifetime(&form.expires, state.settings.link_max_lifetime)
         .map_err(AppError::BadRequest)?;
-    let expires_at = OffsetDateTime::now_utc() + lifetime;
-    let mut tx = state.db.begin().await?;
-    if !link_rows::set_expiry(&mut *tx, link.id, expires_at).await? {
-        return Err(AppError::BadRequest(
-            "This link was revoked meanwhile, and a revoked link stays revoked.".into(),
-        ));
+    let actor = access.me.actor();
+    let extended = core_links::extend(
+        &state.db,
+        &access.grant,
+        &actor,
+        &client.origin(),
+        &state.settings.link_limits(),
+        link.id,
+        lifetime,
+    )
+    .await;
+    match extended {
+        Ok(_) => {}
+        Err(CoreError::Conflict { message, .. }) => return Err(AppError::BadRequest(message)),
+        Err(other) => return Err(other.into()),
     }
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(link.workspace_id)),
-        bucket_id: link.bucket_id.map(BucketId),
-        details: json!({ "link": link.id, "key": links::describe(&link), "expires_in": lifetime.as_secs() }),
-        ..client.event(&access.me.user, "link_extended")
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/w/{}/links/{}?done=extended",
         link.workspace_id, link.id

@@ -7,7 +7,7 @@ use bucketdesk_testkit::{Browser, S3_ACCESS_KEY, S3_SECRET_KEY, TestApp};
 use std::collections::{BTreeSet, HashMap};
 
 /// The callers, in the order of each row's expectations.
-const PERSONAS: [&str; 7] = [
+pub(super) const PERSONAS: [&str; 7] = [
     "anonymous",
     "outsider",
     "viewer",
@@ -19,13 +19,13 @@ const PERSONAS: [&str; 7] = [
 
 /// A workspace with a person in every role, and another workspace the
 /// outsider owns, for ids that must not be reachable from this one.
-struct World {
-    app: TestApp,
-    browsers: HashMap<&'static str, Browser>,
-    ids: HashMap<&'static str, String>,
+pub(super) struct World {
+    pub(super) app: TestApp,
+    pub(super) browsers: HashMap<&'static str, Browser>,
+    pub(super) ids: HashMap<&'static str, String>,
 }
 
-async fn world() -> World {
+pub(super) async fn world() -> World {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
     invite(&t, "carol@example.com", &[(&t.photos, "viewer")]).await;
@@ -808,11 +808,17 @@ async fn head_on_any_read_route_changes_nothing() {
     assert_eq!(footprint(&world.app).await, before);
 }
 
-/// Every `.route("...", get(..).post(..))` in the web crate's source.
+/// Every `.route("...", get(..).post(..))` in the web crate's pages.
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![src.join("static_files.rs")];
-    let mut folders = vec![src.join("routes")];
+    routes_in(vec![src.join("static_files.rs")], vec![src.join("routes")])
+}
+
+/// Every `.route("...", get(..).post(..))` in `files` and under `folders`.
+pub(super) fn routes_in(
+    mut files: Vec<std::path::PathBuf>,
+    mut folders: Vec<std::path::PathBuf>,
+) -> BTreeSet<(String, String)> {
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(folder).unwrap() {
             let path = entry.unwrap().path();

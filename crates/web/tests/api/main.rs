@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
 mod accounts;
+mod api_authorization;
 mod audit;
 mod authorization;
 mod buckets;
