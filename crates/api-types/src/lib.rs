@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// Every error: `{"error": {"code", "message", "fields": [...]}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: Error,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Error {
     /// Stable, for programs: `unauthenticated`, `not_found`, `forbidden`,
     /// `scope_missing`, `invalid`, `gone`, `rate_limited`, `storage_*`,
@@ -24,6 +26,7 @@ pub struct Error {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -32,6 +35,7 @@ pub struct FieldError {
 
 /// `GET /api/v1/me`: who the token acts for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub id: String,
     pub email: String,
@@ -39,6 +43,7 @@ pub struct Me {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     pub id: String,
     pub name: String,
@@ -51,11 +56,13 @@ pub struct TokenInfo {
 /// `GET /api/v1/workspaces`: the workspaces and buckets the token's owner
 /// has a role on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workspaces {
     pub workspaces: Vec<Workspace>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workspace {
     pub id: String,
     pub name: String,
@@ -65,6 +72,7 @@ pub struct Workspace {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bucket {
     pub id: String,
     /// The name people gave it in bucketdesk.
@@ -76,6 +84,7 @@ pub struct Bucket {
 
 /// `GET .../objects`: one page of a folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ObjectPage {
     /// Full prefixes of the sub-folders, ending in `/`.
     pub folders: Vec<String>,
@@ -86,6 +95,7 @@ pub struct ObjectPage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Object {
     pub key: String,
     pub size: i64,
@@ -95,6 +105,7 @@ pub struct Object {
 
 /// `POST .../presign`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PresignRequest {
     pub key: String,
     /// `GET` (default) or `PUT` (Editors).
@@ -107,6 +118,7 @@ pub struct PresignRequest {
 
 /// A presigned URL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presigned {
     pub key: String,
     pub url: String,
@@ -118,6 +130,7 @@ pub struct Presigned {
 /// `POST .../presign/batch`: presigned GETs for a list of keys or for every
 /// file under a prefix (one of the two).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchPresignRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<String>>,
@@ -128,12 +141,14 @@ pub struct BatchPresignRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchPresigned {
     pub links: Vec<Presigned>,
 }
 
 /// `POST .../folders`: a new (empty) folder; the key ends with `/`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FolderRequest {
     pub key: String,
 }
@@ -141,12 +156,14 @@ pub struct FolderRequest {
 /// `POST .../move`: a rename or move within the bucket; folders (keys
 /// ending with `/`) move with everything in them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoveRequest {
     pub from: String,
     pub to: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Moved {
     pub from: String,
     pub to: String,
@@ -156,6 +173,7 @@ pub struct Moved {
 
 /// `DELETE .../objects?key=`: a file, or a folder with everything in it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deleted {
     pub key: String,
     /// How many objects were deleted.
@@ -165,6 +183,7 @@ pub struct Deleted {
 /// `POST .../buckets/{bucket}/links`: a revocable download link (files by
 /// name, or one folder) or an upload link (into a folder).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewLink {
     /// `download` (default) or `upload` (Editors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,6 +220,7 @@ pub struct NewLink {
 
 /// A revocable link, as its creator (or the bucket's Admins) see it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Link {
     pub id: String,
     pub workspace_id: String,
@@ -244,6 +264,7 @@ pub struct Link {
 
 /// `GET .../links`: the links the token's owner may manage, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Links {
     pub links: Vec<Link>,
 }
@@ -251,6 +272,7 @@ pub struct Links {
 /// `GET .../links/{link}`: a link with its visits and, for upload links,
 /// the files that arrived.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkDetails {
     pub link: Link,
     pub visits: Vec<Visit>,
@@ -260,6 +282,7 @@ pub struct LinkDetails {
 
 /// One use of a link (opened, downloaded, unlocked, refused...).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub at: String,
     /// The audit action, e.g. `link_downloaded`.
@@ -274,6 +297,7 @@ pub struct Visit {
 
 /// A file that arrived through an upload link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Arrival {
     pub key: String,
     pub size: i64,
@@ -284,6 +308,7 @@ pub struct Arrival {
 
 /// `POST .../links/{link}/extend`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtendLink {
     /// Seconds from now.
     pub expires_in: u64,

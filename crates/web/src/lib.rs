@@ -24,6 +24,7 @@ mod sign_in;
 mod state;
 mod static_files;
 
+pub use api::openapi_document;
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate};
 pub use error::{AppError, Result};
 pub use server::serve;

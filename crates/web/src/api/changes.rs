@@ -3,6 +3,7 @@
 use super::auth::ApiUser;
 use super::error::ApiResult;
 use super::files::grant;
+use super::openapi::{BucketPath, Refusals, StorageRefusals};
 use crate::AppState;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -14,6 +15,10 @@ use bucketdesk_core::changes;
 use serde::Deserialize;
 
 /// `POST .../folders` `{"key": "reports/2026/"}`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/folders", tag = "files",
+    summary = "Creates a folder (Editors, scope write)",
+    params(BucketPath), request_body = api::FolderRequest,
+    responses((status = 201, body = api::FolderRequest), Refusals, StorageRefusals))]
 pub async fn create_folder(
     State(state): State<AppState>,
     user: ApiUser,
@@ -36,6 +41,10 @@ pub async fn create_folder(
 }
 
 /// `POST .../move` `{"from", "to"}`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/move", tag = "files",
+    summary = "Renames or moves a file, or a folder with everything in it (Editors, scope write)",
+    params(BucketPath), request_body = api::MoveRequest,
+    responses((status = 200, body = api::Moved), Refusals, StorageRefusals))]
 pub async fn rename(
     State(state): State<AppState>,
     user: ApiUser,
@@ -62,12 +71,18 @@ pub async fn rename(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct KeyQuery {
+    /// The file's key, or a folder's (ending in `/`).
     key: String,
 }
 
 /// `DELETE .../objects?key=` (a folder when the key ends with `/`)
+#[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects", tag = "files",
+    summary = "Deletes a file, or a folder (key ending in /) with everything in it (Editors, scope write)",
+    params(BucketPath, KeyQuery),
+    responses((status = 200, body = api::Deleted), Refusals, StorageRefusals))]
 pub async fn delete(
     State(state): State<AppState>,
     user: ApiUser,

@@ -3,6 +3,7 @@
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ApiResult};
+use super::openapi::{BucketPath, Refusals, StorageRefusals};
 use super::rfc3339;
 use crate::AppState;
 use crate::csv::csv_line;
@@ -39,16 +40,25 @@ pub(super) async fn grant(
     .await?)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// The folder to list, ending in `/` ("" is the top of the bucket).
     prefix: String,
+    /// Only names in the folder that start with this.
     starts_with: String,
+    /// The `next_cursor` of the page before.
     cursor: Option<String>,
+    /// At most this many entries (1 to 1000; 1000 by default).
     limit: Option<i32>,
 }
 
 /// `GET .../objects?prefix=&starts_with=&cursor=&limit=`
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects", tag = "files",
+    summary = "One page of a folder: its sub-folders and files (scope read)",
+    params(BucketPath, ListQuery),
+    responses((status = 200, body = api::ObjectPage), Refusals, StorageRefusals))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
@@ -102,6 +112,10 @@ fn presigned(link: Presigned, lifetime: std::time::Duration) -> api::Presigned {
 }
 
 /// `POST .../presign` `{"key", "method", "expires_in"}`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign", tag = "files",
+    summary = "A presigned GET (or, for Editors, PUT) URL for one key (scope share)",
+    params(BucketPath), request_body = api::PresignRequest,
+    responses((status = 200, body = api::Presigned), Refusals, StorageRefusals))]
 pub async fn presign(
     State(state): State<AppState>,
     user: ApiUser,
@@ -129,6 +143,13 @@ pub async fn presign(
 
 /// `POST .../presign/batch` `{"keys": [...]}` or `{"prefix": "..."}`: JSON,
 /// or CSV (`key,url,expires_at`) for `Accept: text/csv`.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign/batch", tag = "files",
+    summary = "Presigned GET URLs for a list of keys or every file under a prefix, as JSON or CSV (scope share)",
+    params(BucketPath), request_body = api::BatchPresignRequest,
+    responses(
+        (status = 200, description = "The links; `key,url,expires_at` rows for `Accept: text/csv`",
+            content((api::BatchPresigned = "application/json"), (String = "text/csv"))),
+        Refusals, StorageRefusals))]
 pub async fn presign_batch(
     State(state): State<AppState>,
     user: ApiUser,

@@ -5,6 +5,7 @@
 use super::auth::ApiUser;
 use super::error::{ApiError, ApiResult};
 use super::files::grant;
+use super::openapi::{BucketPath, LinkPath, LinkRefusals, Refusals, WorkspacePath};
 use super::rfc3339;
 use crate::AppState;
 use axum::Json;
@@ -27,6 +28,10 @@ const LIST_LIMIT: i64 = 500;
 const VISIT_LIMIT: i64 = 500;
 
 /// `POST /api/v1/workspaces/{workspace}/buckets/{bucket}/links`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/links", tag = "links",
+    summary = "Makes a revocable download link, or (Editors) an upload link (scope share)",
+    params(BucketPath), request_body = api::NewLink,
+    responses((status = 201, body = api::Link), Refusals))]
 pub async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -101,6 +106,10 @@ pub async fn create(
 }
 
 /// `GET /api/v1/workspaces/{workspace}/links`
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/links", tag = "links",
+    summary = "The links you may manage: your own, and all on buckets you administer (scope share)",
+    params(WorkspacePath),
+    responses((status = 200, body = api::Links), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
@@ -114,6 +123,10 @@ pub async fn list(
 }
 
 /// `GET /api/v1/workspaces/{workspace}/links/{link}`: with its visits.
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/links/{link}", tag = "links",
+    summary = "A link with its visits and the files that arrived through it (scope share)",
+    params(LinkPath),
+    responses((status = 200, body = api::LinkDetails), Refusals))]
 pub async fn show(
     State(state): State<AppState>,
     user: ApiUser,
@@ -154,6 +167,10 @@ pub async fn show(
 }
 
 /// `POST /api/v1/workspaces/{workspace}/links/{link}/extend` `{"expires_in": 86400}`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/links/{link}/extend", tag = "links",
+    summary = "Makes a link work for `expires_in` seconds from now (scope share)",
+    params(LinkPath), request_body = api::ExtendLink,
+    responses((status = 200, body = api::Link), Refusals, LinkRefusals))]
 pub async fn extend(
     State(state): State<AppState>,
     user: ApiUser,
@@ -177,6 +194,10 @@ pub async fn extend(
 
 /// `POST /api/v1/workspaces/{workspace}/links/{link}/revoke`: at once and
 /// for good; revoking a revoked link is not an error.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/links/{link}/revoke", tag = "links",
+    summary = "Stops a link at once, for good (scope share)",
+    params(LinkPath),
+    responses((status = 200, body = api::Link), Refusals))]
 pub async fn revoke(
     State(state): State<AppState>,
     user: ApiUser,

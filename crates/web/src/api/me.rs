@@ -2,6 +2,7 @@
 
 use super::auth::ApiUser;
 use super::error::ApiResult;
+use super::openapi::Refusals;
 use super::rfc3339;
 use crate::AppState;
 use axum::Json;
@@ -10,6 +11,9 @@ use bucketdesk_api_types as api;
 use bucketdesk_core::access;
 
 /// `GET /api/v1/me`
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    summary = "Who the token acts for, and the token itself",
+    responses((status = 200, body = api::Me), Refusals))]
 pub async fn me(user: ApiUser) -> ApiResult<Json<api::Me>> {
     let token = &user.token;
     Ok(Json(api::Me {
@@ -26,6 +30,9 @@ pub async fn me(user: ApiUser) -> ApiResult<Json<api::Me>> {
 }
 
 /// `GET /api/v1/workspaces`: with their buckets.
+#[utoipa::path(get, path = "/api/v1/workspaces", tag = "account",
+    summary = "The workspaces and buckets the token's owner has a role on",
+    responses((status = 200, body = api::Workspaces), Refusals))]
 pub async fn workspaces(
     State(state): State<AppState>,
     user: ApiUser,

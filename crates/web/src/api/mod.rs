@@ -5,62 +5,64 @@
 
 mod auth;
 mod changes;
+mod docs;
 mod error;
 mod files;
 mod links;
 mod me;
+mod openapi;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::http::header;
+use axum::routing::get;
 pub use error::ApiError;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/me", get(me::me))
-        .route("/api/v1/workspaces", get(me::workspaces))
+    let (router, document) = documented();
+    let json = document.to_pretty_json().unwrap_or_default();
+    let reference = docs::page(&document);
+    router
         .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects",
-            get(files::list).delete(changes::delete),
+            "/api/v1/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], json) }),
         )
         .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/folders",
-            post(changes::create_folder),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/move",
-            post(changes::rename),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign",
-            post(files::presign),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign/batch",
-            post(files::presign_batch),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/buckets/{bucket}/links",
-            post(links::create),
-        )
-        .route("/api/v1/workspaces/{workspace}/links", get(links::list))
-        .route(
-            "/api/v1/workspaces/{workspace}/links/{link}",
-            get(links::show),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/links/{link}/extend",
-            post(links::extend),
-        )
-        .route(
-            "/api/v1/workspaces/{workspace}/links/{link}/revoke",
-            post(links::revoke),
+            "/api/docs",
+            get(move || async move { axum::response::Html(reference) }),
         )
         .route("/api/v1", get(no_route).post(no_route))
         .route(
             "/api/v1/{*rest}",
             get(no_route).post(no_route).put(no_route).delete(no_route),
         )
+}
+
+/// The API's OpenAPI document (also served at `/api/v1/openapi.json`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    documented().1
+}
+
+/// The API's routes and the OpenAPI document that describes them, built
+/// together from the handlers' `#[utoipa::path]` attributes.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(me::workspaces))
+        .routes(routes!(files::list, changes::delete))
+        .routes(routes!(changes::create_folder))
+        .routes(routes!(changes::rename))
+        .routes(routes!(files::presign))
+        .routes(routes!(files::presign_batch))
+        .routes(routes!(links::create))
+        .routes(routes!(links::list))
+        .routes(routes!(links::show))
+        .routes(routes!(links::extend))
+        .routes(routes!(links::revoke))
+        .split_for_parts()
 }
 
 /// The answer while the database is down (the database gate's, for the API).
