@@ -65,6 +65,24 @@ impl Client {
         Ok(self.send(request).await?.json().await?)
     }
 
+    /// A PUT of a streamed body (a file), answered with JSON.
+    pub async fn put_stream<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: reqwest::Body,
+        length: u64,
+    ) -> Result<T, Failure> {
+        let request = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .query(query)
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        Ok(self.send(request).await?.json().await?)
+    }
+
     /// A POST answered as text in the given media type (CSV).
     pub async fn post_for_text<B: Serialize>(
         &self,

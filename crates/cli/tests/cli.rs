@@ -360,8 +360,8 @@ async fn mkdir_mv_and_rm_change_the_bucket_and_a_folder_is_deleted_only_when_ask
 }
 
 #[tokio::test]
-async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_through_presigned_urls() {
-    let (app, bdk, _alice) = signed_in(&["read", "share"]).await;
+async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_with_read_and_write_scopes_only() {
+    let (app, bdk, _alice) = signed_in(&["read", "write"]).await;
     let big: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
     std::fs::write(app.s3.root.join("photos/2026/big.bin"), &big).unwrap();
     let here = tempfile::tempdir().unwrap();
@@ -389,7 +389,7 @@ async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_through_presign
     let piped = bdk.run(&["cp", "s3://photos/readme.txt", "-"]).await;
     assert_eq!(piped.stdout, b"hello");
 
-    // up, keeping the file's name in a folder
+    // up, keeping the file's name in a folder, and again over it
     let local = here.path().join("report.csv");
     std::fs::write(&local, &big[..100_000]).unwrap();
     let up = bdk
@@ -400,10 +400,29 @@ async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_through_presign
         std::fs::read(app.s3.root.join("photos/inbox/report.csv")).unwrap(),
         &big[..100_000]
     );
+    std::fs::write(&local, &big).unwrap();
+    let over = bdk
+        .run(&[
+            "cp",
+            local.to_str().unwrap(),
+            "s3://photos/inbox/report.csv",
+        ])
+        .await;
+    assert!(over.status.success(), "{}", stderr(&over));
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/inbox/report.csv")).unwrap(),
+        big
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'file_uploaded' and details->>'token' = 'laptop'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2, "each upload is audited with the token's name");
 
     let missing = bdk.run(&["cp", "s3://photos/nothing.txt", &into]).await;
     assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
-    assert!(stderr(&missing).contains("There is no file at s3://photos/nothing.txt"));
     assert!(stderr(&missing).contains("There is no file at s3://photos/nothing.txt"));
     let neither = bdk.run(&["cp", "a", "b"]).await;
     assert_eq!(neither.status.code(), Some(2));

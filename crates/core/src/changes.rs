@@ -1,6 +1,6 @@
 //! Editors' changes to a bucket's files, shared by the pages, the API and
-//! the CLI: a new folder, a rename or move (of a file or a whole folder),
-//! a delete (of a file or a whole folder). Each demands the Editor
+//! the CLI: an upload (streamed, bounded memory), a new folder, a rename or
+//! move (of a file or a whole folder), a delete (of a file or a whole folder). Each demands the Editor
 //! capability in its signature, needs the write scope, checks its keys
 //! with the domain's rules (S19) and writes its audit event.
 
@@ -8,11 +8,14 @@ use crate::CoreError;
 use crate::access::{BucketGrant, Can, Editor};
 use crate::actor::{Actor, Origin};
 use crate::s3_clients::S3Clients;
+use crate::uploads::{Journal, Uploads};
 use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::object::check_new_key;
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
 use bucketdesk_storage::objects;
-use futures::StreamExt;
+use bucketdesk_storage::upload::{self, Target, UploadError};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 
 /// An Editor's capability on a bucket.
@@ -38,6 +41,103 @@ async fn record(
     };
     audit::record(db, event).await?;
     Ok(())
+}
+
+/// A file to upload.
+pub struct UploadRequest<'a> {
+    pub key: &'a str,
+    /// Replace a file of that name; else a name that is taken is refused.
+    pub overwrite: bool,
+    pub content_type: Option<&'a str>,
+    /// The length the body announces, when it does.
+    pub declared_length: Option<u64>,
+    /// The largest file the instance stores.
+    pub max_size: u64,
+}
+
+/// Whether `key` may be uploaded: a valid new key, free unless
+/// `overwrite` ([`CoreError::Conflict`] `exists`). Asked before a large
+/// body is sent, and again by [`upload`].
+pub async fn check_upload(
+    s3: &S3Clients,
+    can: &EditorOf<'_>,
+    key: &str,
+    overwrite: bool,
+) -> Result<(), CoreError> {
+    can.may(Scope::Write)?;
+    check_new_key(key).map_err(key_error("key"))?;
+    if key.ends_with('/') {
+        return Err(CoreError::invalid(
+            "key",
+            "is_a_folder",
+            "A file's key does not end with /.",
+        ));
+    }
+    if overwrite {
+        return Ok(());
+    }
+    let client = s3.client(can).await?;
+    let taken = objects::exists(&client, &can.bucket().bucket_name, key, s3.options())
+        .await
+        .map_err(CoreError::Storage)?;
+    if taken {
+        return Err(CoreError::Conflict {
+            code: "exists",
+            message: format!("\"{key}\" exists already. Replace it?"),
+        });
+    }
+    Ok(())
+}
+
+/// Streams `body` into the bucket as `request.key`: one PutObject when it
+/// fits in one part, else a multipart upload aborted on any failure or
+/// cut-off, with the memory of the process's uploads bounded (R1, R2).
+/// Returns the bytes stored; recorded as `file_uploaded`.
+#[allow(clippy::too_many_arguments)]
+pub async fn upload<S, E>(
+    s3: &S3Clients,
+    db: &PgPool,
+    uploads: &Uploads,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    origin: &Origin,
+    request: UploadRequest<'_>,
+    body: S,
+) -> Result<u64, CoreError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    check_upload(s3, can, request.key, request.overwrite).await?;
+    let client = s3.client(can).await?;
+    let target = Target {
+        client: &client,
+        bucket: &can.bucket().bucket_name,
+        key: request.key,
+        content_type: request.content_type,
+        max_size: request.max_size,
+        options: s3.options(),
+    };
+    let journal = Journal::of(db, can);
+    let conditions = uploads.conditions(&journal, request.declared_length);
+    let size = match upload::upload(&target, body, conditions).await {
+        Ok(size) => size,
+        Err(UploadError::TooLarge(limit)) => return Err(CoreError::TooLarge { limit }),
+        Err(e @ UploadError::CutOff(_)) => {
+            return Err(CoreError::invalid("body", "cut_off", e.to_string()));
+        }
+        Err(UploadError::S3(problem)) => return Err(CoreError::Storage(problem)),
+    };
+    record(
+        db,
+        can,
+        actor,
+        origin,
+        "file_uploaded",
+        json!({ "key": request.key, "size": size }),
+    )
+    .await?;
+    Ok(size)
 }
 
 /// Creates the (empty) folder `key`, which ends in `/`.

@@ -27,6 +27,9 @@ pub enum CoreError {
     /// The change clashes with what is there (a name that is taken).
     #[error("conflict: {message}")]
     Conflict { code: &'static str, message: String },
+    /// An upload larger than the instance allows (`limit` bytes).
+    #[error("too large: more than {limit} bytes")]
+    TooLarge { limit: u64 },
     /// Asked for something that does not exist (a key, a token).
     #[error("not found")]
     NotFound,

@@ -11,8 +11,10 @@
 //! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
 //!   token, with its scopes) and from where, for every operation's audit event.
 //! - [`tokens`]: personal access tokens for the API and the command-line client.
-//! - [`files`]: reading a bucket's files (listing, presigned links), and
-//!   [`changes`]: an Editor's changes (folders, renames and moves, deletes).
+//! - [`files`]: reading a bucket's files (listing, details, a download URL),
+//!   [`presign`]: presigned links (one, or a batch), and [`changes`]: an
+//!   Editor's changes (uploads, folders, renames and moves, deletes).
+//! - [`links`]: revocable download and upload links.
 //! - [`audit_log`]: audit events that stand on their own, written in batches.
 //! - [`CoreError`]: the one error of the core; each face renders it.
 //!
@@ -25,6 +27,7 @@ pub mod changes;
 mod error;
 pub mod files;
 pub mod links;
+pub mod presign;
 pub mod random_token;
 pub mod s3_clients;
 pub mod tokens;

@@ -56,13 +56,10 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
     bucketdesk_db::sessions::forget_old(&state.db, state.settings.session_absolute).await
 }
 
-/// The largest JSON body the API reads (a batch of 1,000 keys fits).
-const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
-
 /// The whole application. Layers run outside-in in the reverse order they are
 /// listed: headers and error pages wrap everything, then logging, the
 /// session and CSRF (pages only: the API at `/api/v1` reads no cookie);
-/// pages, forms and the API also get a body limit and a timeout.
+/// pages, forms and the API's JSON also get a body limit and a timeout.
 pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
     let session_layer = session::layer(store, &state.settings);
     // pages and forms: small bodies, a time limit
@@ -78,12 +75,7 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
         .layer(from_fn_with_state(state.clone(), csrf::verify))
         .layer(session_layer);
     // the JSON API reads no cookie: outside the session and CSRF layers
-    let api = api::router()
-        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            state.settings.request_timeout,
-        ));
+    let api = api::router(state.settings.request_timeout);
     pages
         .merge(api)
         .layer(from_fn_with_state(state.clone(), logging::log_request))

@@ -74,6 +74,7 @@ impl From<bucketdesk_core::CoreError> for AppError {
                     .join(" "),
             ),
             CoreError::Storage(problem) => storage_error(problem),
+            CoreError::TooLarge { limit } => AppError::BadRequest(too_large(limit)),
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }
@@ -166,4 +167,9 @@ impl IntoResponse for AppError {
         };
         ErrorPage::response(status, title, &message)
     }
+}
+
+/// Why an upload larger than `limit` bytes was refused, in words.
+pub(crate) fn too_large(limit: u64) -> String {
+    format!("The file is larger than the {limit} bytes allowed. Nothing was saved.")
 }

@@ -23,6 +23,7 @@ mod session_store;
 mod sign_in;
 mod state;
 mod static_files;
+mod upload_headers;
 
 pub use api::openapi_document;
 pub use app::{MigrateError, build_app, build_router, clean_up, migrate};

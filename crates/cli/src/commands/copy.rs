@@ -1,9 +1,11 @@
-//! `bdk cp`: files down from a bucket and up into one, straight between
-//! this machine and the bucket through presigned URLs (bucketdesk signs,
-//! the bytes do not cross it). Both stream: memory stays bounded whatever
-//! the size. A download goes to `NAME.part` first and resumes from there
-//! with a Range request when run again; the file gets its name only once
-//! complete.
+//! `bdk cp`: files down from a bucket and up into one. A download comes
+//! straight from the bucket through a download URL (bucketdesk signs, the
+//! bytes do not cross it; the `read` scope is enough); an upload streams
+//! through the API's upload, which stores any size up to the instance's
+//! limit as a multipart upload (the `write` scope). Both stream: memory
+//! stays bounded whatever the size. A download goes to `NAME.part` first
+//! and resumes from there with a Range request when run again; the file
+//! gets its name only once complete.
 
 use crate::client::Client;
 use crate::error::Failure;
@@ -29,18 +31,13 @@ pub async fn cp(
     }
 }
 
-async fn presigned(
-    client: &Client,
-    target: &paths::Target,
-    method: Option<&str>,
-) -> Result<String, Failure> {
-    let request = api::PresignRequest {
-        key: target.key.clone(),
-        method: method.map(str::to_owned),
-        expires_in: Some(3600),
-    };
+/// A fresh download URL for the target's file.
+async fn download_url(client: &Client, target: &paths::Target) -> Result<String, Failure> {
     let link: api::Presigned = client
-        .post(&format!("{}/presign", target.api()), &request)
+        .get(
+            &format!("{}/download", target.api()),
+            &[("key", target.key.as_str())],
+        )
         .await?;
     Ok(link.url)
 }
@@ -115,7 +112,7 @@ async fn download(
             "Name a file to copy: bdk cp s3://bucket/path/to/file .",
         ));
     }
-    let url = presigned(client, &target, None).await?;
+    let url = download_url(client, &target).await?;
     let http = reqwest::Client::new();
     if to == "-" {
         let response = http.get(&url).send().await?.error_for_status()?;
@@ -233,7 +230,6 @@ async fn upload(
             .ok_or_else(|| Failure::usage(format!("{from} has no file name to keep")))?;
         target.key.push_str(name);
     }
-    let url = presigned(client, &target, Some("PUT")).await?;
     let mut progress = Progress::new(Some(length), 0);
     let stream = chunks_of(file).map(move |chunk| {
         if let Ok(bytes) = &chunk {
@@ -241,23 +237,18 @@ async fn upload(
         }
         chunk
     });
-    let response = reqwest::Client::new()
-        .put(&url)
-        .header(reqwest::header::CONTENT_LENGTH, length)
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
+    let stored: api::Uploaded = client
+        .put_stream(
+            &format!("{}/upload", target.api()),
+            &[("key", target.key.as_str()), ("overwrite", "true")],
+            reqwest::Body::wrap_stream(stream),
+            length,
+        )
         .await?;
-    let status = response.status().as_u16();
-    if !response.status().is_success() {
+    if stored.size != length {
         return Err(Failure::error(format!(
-            "the bucket refused the upload ({status}): {}",
-            response
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(300)
-                .collect::<String>()
+            "{from} changed while it was sent: {} bytes were stored, it has {length}",
+            stored.size
         )));
     }
     eprintln!(

@@ -140,6 +140,12 @@ impl IntoResponse for ApiError {
             CoreError::Conflict { code, message } => {
                 body(StatusCode::CONFLICT, code, message, vec![])
             }
+            CoreError::TooLarge { limit } => body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                crate::error::too_large(limit),
+                vec![],
+            ),
             CoreError::LinkOrphaned => body(
                 StatusCode::GONE,
                 "gone",

@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use bucketdesk_api_types as api;
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access::{self, BucketGrant};
-use bucketdesk_core::files::{self, ListRequest, Method, PresignRequest, Presigned, Selection};
+use bucketdesk_core::files::{self, ListRequest};
+use bucketdesk_core::presign::{self, Method, PresignRequest, Presigned, Selection};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -93,6 +94,62 @@ pub async fn list(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileQuery {
+    /// The file's key.
+    key: String,
+}
+
+/// `GET .../objects/details?key=`
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects/details", tag = "files",
+    summary = "One file's size, type, time, ETag and metadata (scope read)",
+    params(BucketPath, FileQuery),
+    responses((status = 200, body = api::ObjectDetails), Refusals, StorageRefusals))]
+pub async fn details(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(String, String)>,
+    query: Result<Query<FileQuery>, QueryRejection>,
+) -> ApiResult<Json<api::ObjectDetails>> {
+    let Query(query) = query?;
+    let grant = grant(&state, &user, ids).await?;
+    let details = files::details(&state.s3_clients, &grant, &query.key).await?;
+    Ok(Json(api::ObjectDetails {
+        key: details.key,
+        size: details.size,
+        content_type: details.content_type,
+        last_modified: details.last_modified.map(rfc3339),
+        etag: details.etag,
+        metadata: details.metadata.into_iter().collect(),
+    }))
+}
+
+/// `GET .../download?key=`
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/download", tag = "files",
+    summary = "A URL that downloads one file for the next 15 minutes (scope read)",
+    params(BucketPath, FileQuery),
+    responses((status = 200, body = api::Presigned), Refusals, StorageRefusals))]
+pub async fn download(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(String, String)>,
+    query: Result<Query<FileQuery>, QueryRejection>,
+) -> ApiResult<Json<api::Presigned>> {
+    let Query(query) = query?;
+    let grant = grant(&state, &user, ids).await?;
+    let link = files::download_url(
+        &state.s3_clients,
+        &state.audit,
+        &grant,
+        &user.actor,
+        &user.origin,
+        &query.key,
+    )
+    .await?;
+    Ok(Json(presigned(link, presign::DEFAULT_LIFETIME)))
+}
+
 fn method(text: Option<&str>) -> ApiResult<Method> {
     match text.map(str::to_ascii_uppercase).as_deref() {
         None | Some("GET") => Ok(Method::Get),
@@ -124,8 +181,8 @@ pub async fn presign(
 ) -> ApiResult<Json<api::Presigned>> {
     let Json(body) = body?;
     let grant = grant(&state, &user, ids).await?;
-    let lifetime = files::lifetime(body.expires_in)?;
-    let link = files::presign(
+    let lifetime = presign::lifetime(body.expires_in)?;
+    let link = presign::presign(
         &state.s3_clients,
         &state.audit,
         &grant,
@@ -170,8 +227,8 @@ pub async fn presign_batch(
         }
     };
     let grant = grant(&state, &user, ids).await?;
-    let lifetime = files::lifetime(body.expires_in)?;
-    let links = files::presign_batch(
+    let lifetime = presign::lifetime(body.expires_in)?;
+    let links = presign::presign_batch(
         &state.s3_clients,
         &state.db,
         &grant,

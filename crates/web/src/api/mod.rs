@@ -14,15 +14,21 @@ mod openapi;
 
 use crate::AppState;
 use axum::Router;
-use axum::http::header;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
 use axum::routing::get;
 pub use error::ApiError;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    let (router, document) = documented();
+/// The largest JSON body the API reads (a batch of 1,000 keys fits).
+const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn router(request_timeout: Duration) -> Router<AppState> {
+    let (router, document) = documented(request_timeout);
     let json = document.to_pretty_json().unwrap_or_default();
     let reference = docs::page(&document);
     router
@@ -43,16 +49,20 @@ pub fn router() -> Router<AppState> {
 
 /// The API's OpenAPI document (also served at `/api/v1/openapi.json`).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    documented().1
+    documented(Duration::from_secs(30)).1
 }
 
 /// The API's routes and the OpenAPI document that describes them, built
 /// together from the handlers' `#[utoipa::path]` attributes.
-fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    // uploads stream for as long as they take, bounded by their own limits
+    let transfers = OpenApiRouter::new().routes(routes!(changes::upload));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(me::workspaces))
         .routes(routes!(files::list, changes::delete))
+        .routes(routes!(files::details))
+        .routes(routes!(files::download))
         .routes(routes!(changes::create_folder))
         .routes(routes!(changes::rename))
         .routes(routes!(files::presign))
@@ -62,6 +72,13 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(links::show))
         .routes(routes!(links::extend))
         .routes(routes!(links::revoke))
+        // JSON: small bodies, a time limit
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .merge(transfers)
         .split_for_parts()
 }
 

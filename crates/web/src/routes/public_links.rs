@@ -4,10 +4,11 @@
 //! is shown. Every visit re-checks the link: not revoked, expired or used up,
 //! its creator still on the bucket, the bucket still connected.
 
-use super::files::{body_content_type, body_length, deliver, q, storage_error};
+use super::files::{deliver, q, storage_error};
 use crate::extract::{ClientInfo, CsrfToken, Form};
 use crate::links;
 use crate::pages::utc_minutes;
+use crate::upload_headers::{body_content_type, body_length};
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;

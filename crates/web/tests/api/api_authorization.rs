@@ -76,6 +76,9 @@ const ROWS: &[ApiRow] = &[
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/folders", "", r#"{"key":"new/"}"#, Some("write"), [401, 404, 403, 201, 201, 201, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/move", "", r#"{"from":"hello.txt","to":"moved.txt"}"#, Some("write"), [401, 404, 403, 200, 200, 200, 404]),
     api("DELETE", OBJECTS, "key=hello.txt", "", Some("write"), [401, 404, 403, 200, 200, 200, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects/details", "key=hello.txt", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/download", "key=hello.txt", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
+    api("PUT", "/api/v1/workspaces/{workspace}/buckets/{bucket}/upload", "key=up.txt&overwrite=true", "new bytes", Some("write"), [401, 404, 403, 201, 201, 201, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/links", "", r#"{"keys":["hello.txt"]}"#, Some("share"), [401, 404, 201, 201, 201, 201, 404]),
     api("GET", "/api/v1/workspaces/{workspace}/links", "", "", Some("share"), [401, 404, 200, 200, 200, 200, 404]),
     api("GET", LINK, "", "", Some("share"), [401, 404, 404, 404, 200, 200, 404]),
@@ -203,6 +206,7 @@ async fn a_token_without_a_routes_scope_is_refused_whatever_its_owners_role() {
         .unwrap();
     assert_eq!(links, 3, "the world's three links, no more");
     assert!(!world.app.s3.root.join("photos/new").exists());
+    assert!(!world.app.s3.root.join("photos/up.txt").exists());
 }
 
 #[test]

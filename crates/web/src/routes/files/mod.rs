@@ -7,7 +7,6 @@ mod browse;
 mod changes;
 mod object;
 pub(crate) use object::deliver;
-pub(crate) use upload::{body_content_type, body_length};
 mod share;
 mod upload;
 

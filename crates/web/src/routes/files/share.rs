@@ -13,7 +13,7 @@ use askama_web::WebTemplate;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use bucketdesk_core::files::{self, Method, PresignRequest, Selection};
+use bucketdesk_core::presign::{self, Method, PresignRequest, Selection};
 use bucketdesk_domain::object::{file_name, parent};
 use serde::Deserialize;
 use serde_json::json;
@@ -41,7 +41,7 @@ fn lifetime(expires: &str) -> Result<Duration> {
     } else {
         Some(expires.parse::<u64>().map_err(|_| out_of_range())?)
     };
-    files::lifetime(secs).map_err(|_| out_of_range())
+    presign::lifetime(secs).map_err(|_| out_of_range())
 }
 
 #[derive(Template, WebTemplate)]
@@ -62,7 +62,7 @@ pub async fn create_share_link(
     Form(form): Form<ShareForm>,
 ) -> Result<Response> {
     let lifetime = lifetime(&form.expires)?;
-    let link = files::presign(
+    let link = presign::presign(
         &state.s3_clients,
         &state.audit,
         &access.grant,
@@ -133,7 +133,7 @@ pub async fn create_share_links(
         ));
     }
     let lifetime = lifetime(&expires)?;
-    let links = files::presign_batch(
+    let links = presign::presign_batch(
         &state.s3_clients,
         &state.db,
         &access.grant,
@@ -184,7 +184,7 @@ pub async fn create_share_links(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bucketdesk_core::files::MAX_LIFETIME;
+    use bucketdesk_core::presign::MAX_LIFETIME;
 
     #[test]
     fn lifetimes_are_fifteen_minutes_by_default_and_never_over_seven_days() {
