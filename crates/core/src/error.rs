@@ -55,6 +55,10 @@ pub enum Denied {
     Scope { needed: Scope },
     /// Only a person signed in with a browser may do this (not a token).
     SessionOnly,
+    /// The person acted on has a higher role there than the actor.
+    Outranked,
+    /// A role above the actor's own (`own`) cannot be given.
+    AboveOwnRole { own: Role },
 }
 
 impl From<sqlx::Error> for CoreError {

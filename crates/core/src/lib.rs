@@ -15,6 +15,8 @@
 //!   [`presign`]: presigned links (one, or a batch), and [`changes`]: an
 //!   Editor's changes (uploads, folders, renames and moves, deletes).
 //! - [`links`]: revocable download and upload links.
+//! - [`members`] and [`invitations`]: who is in a workspace with which
+//!   role, and inviting people by email.
 //! - [`audit_log`]: audit events that stand on their own, written in batches.
 //! - [`CoreError`]: the one error of the core; each face renders it.
 //!
@@ -26,7 +28,9 @@ pub mod audit_log;
 pub mod changes;
 mod error;
 pub mod files;
+pub mod invitations;
 pub mod links;
+pub mod members;
 pub mod presign;
 pub mod random_token;
 pub mod s3_clients;

@@ -9,8 +9,8 @@
 //! only owner of a workspace or bucket is not deleted until someone else is.
 
 use crate::extract::ClientInfo;
-use crate::memberships::withdraw_uncovered_invitations;
 use crate::{AppState, Result};
+use bucketdesk_core::members::withdraw_uncovered_invitations;
 use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{audit, invites, members, workspaces};
 use bucketdesk_domain::WorkspaceId;
@@ -101,7 +101,12 @@ pub async fn delete(
     }
     members::remove_everywhere(&mut tx, target.user_id()).await?;
     // with no role left, every invitation they sent is withdrawn
-    withdraw_uncovered_invitations(&mut tx, None, admin, client, target.user_id()).await?;
+    let actor = bucketdesk_core::Actor {
+        user: admin.clone(),
+        via: bucketdesk_core::Via::Session,
+    };
+    withdraw_uncovered_invitations(&mut tx, None, &actor, &client.origin(), target.user_id())
+        .await?;
     for invite in invites::cancel_all_for_email(&mut *tx, &target.email).await? {
         let event = audit::NewEvent {
             workspace_id: Some(WorkspaceId(invite.workspace_id)),

@@ -75,6 +75,12 @@ impl From<bucketdesk_core::CoreError> for AppError {
             ),
             CoreError::Storage(problem) => storage_error(problem),
             CoreError::TooLarge { limit } => AppError::BadRequest(too_large(limit)),
+            CoreError::Forbidden(Denied::Outranked) => {
+                AppError::Forbidden("That person has a higher role here than you.")
+            }
+            CoreError::Forbidden(Denied::AboveOwnRole { .. }) => {
+                AppError::Forbidden("You can give at most your own role.")
+            }
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }

@@ -131,6 +131,18 @@ impl IntoResponse for ApiError {
                 format!("This token lacks the \"{needed}\" scope; make one that has it."),
                 vec![],
             ),
+            CoreError::Forbidden(Denied::Outranked) => body(
+                StatusCode::FORBIDDEN,
+                "outranked",
+                "That person has a higher role there than you.",
+                vec![],
+            ),
+            CoreError::Forbidden(Denied::AboveOwnRole { own }) => body(
+                StatusCode::FORBIDDEN,
+                "above_own_role",
+                format!("You can give at most your own role there, {}.", own.label()),
+                vec![],
+            ),
             CoreError::Forbidden(Denied::SessionOnly) => body(
                 StatusCode::FORBIDDEN,
                 "session_only",

@@ -10,6 +10,7 @@ mod error;
 mod files;
 mod links;
 mod me;
+mod members;
 mod openapi;
 
 use crate::AppState;
@@ -72,6 +73,12 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(links::show))
         .routes(routes!(links::extend))
         .routes(routes!(links::revoke))
+        .routes(routes!(members::list))
+        .routes(routes!(members::set_role, members::remove_role))
+        .routes(routes!(members::remove))
+        .routes(routes!(members::invitations, members::invite))
+        .routes(routes!(members::resend))
+        .routes(routes!(members::cancel))
         // JSON: small bodies, a time limit
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -27,6 +27,7 @@ sizes are bytes."
         (name = "account", description = "Who the token acts for, and what they can reach"),
         (name = "files", description = "Listing, presigned links, folders, moves and deletes"),
         (name = "links", description = "Revocable download and upload links"),
+        (name = "members", description = "Members, their roles per bucket, and invitations"),
     )
 )]
 pub struct ApiDoc;

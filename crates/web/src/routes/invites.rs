@@ -2,7 +2,6 @@
 //! sign-in; accepting is a POST from the signed-in invitee.
 
 use crate::extract::{ClientInfo, CsrfToken, MaybeUser};
-use crate::invitations::{self, AcceptOutcome};
 use crate::pages::ErrorPage;
 use crate::{AppError, AppState, Result};
 use askama::Template;
@@ -12,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use bucketdesk_core::invitations::{self, Accepted};
 use bucketdesk_core::random_token::token_hash;
 use bucketdesk_db::invites;
 
@@ -43,39 +43,39 @@ struct InvitePage {
 }
 
 /// Why a link does not work, on a page of its own.
-fn refused(outcome: &AcceptOutcome) -> Response {
+fn refused(outcome: &Accepted) -> Response {
     let (status, title, message) = match outcome {
-        AcceptOutcome::NotFound => (
+        Accepted::NotFound => (
             StatusCode::NOT_FOUND,
             "This invitation link does not work",
             "The link is incomplete, or a newer invitation replaced it. Ask for the invitation to be sent again.".to_owned(),
         ),
-        AcceptOutcome::Expired => (
+        Accepted::Expired => (
             StatusCode::GONE,
             "This invitation has expired",
             "Invitations work for 7 days. Ask for it to be sent again.".to_owned(),
         ),
-        AcceptOutcome::Used => (
+        Accepted::Used => (
             StatusCode::GONE,
             "This invitation was already used",
             "An invitation works once. If it was you, the workspace is on your home page.".to_owned(),
         ),
-        AcceptOutcome::Cancelled => (
+        Accepted::Cancelled => (
             StatusCode::GONE,
             "This invitation was cancelled",
             "Ask the person who invited you if you should still have access.".to_owned(),
         ),
-        AcceptOutcome::Withdrawn => (
+        Accepted::Withdrawn => (
             StatusCode::GONE,
             "This invitation no longer grants anything",
             "The person who sent it no longer manages the buckets it offered. Ask someone who does to invite you again.".to_owned(),
         ),
-        AcceptOutcome::OtherEmail { invited } => (
+        Accepted::OtherEmail { invited } => (
             StatusCode::FORBIDDEN,
             "This invitation is for someone else",
             format!("It is for {invited}. Sign out, then open the link again and sign in as {invited}."),
         ),
-        AcceptOutcome::Accepted { .. } => (StatusCode::OK, "Accepted", String::new()),
+        Accepted::Joined { .. } => (StatusCode::OK, "Accepted", String::new()),
     };
     ErrorPage::response(status, title, &message)
 }
@@ -87,12 +87,12 @@ async fn show_invite(
     Path(token): Path<String>,
 ) -> Result<Response> {
     let Some(invite) = invites::find_by_token_hash(&state.db, &token_hash(&token)).await? else {
-        return Ok(refused(&AcceptOutcome::NotFound));
+        return Ok(refused(&Accepted::NotFound));
     };
     let problem = match () {
-        _ if invite.cancelled_at.is_some() => Some(AcceptOutcome::Cancelled),
-        _ if invite.accepted_at.is_some() => Some(AcceptOutcome::Used),
-        _ if invite.expired => Some(AcceptOutcome::Expired),
+        _ if invite.cancelled_at.is_some() => Some(Accepted::Cancelled),
+        _ if invite.accepted_at.is_some() => Some(Accepted::Used),
+        _ if invite.expired => Some(Accepted::Expired),
         _ => None,
     };
     if let Some(problem) = problem {
@@ -132,8 +132,8 @@ async fn accept_invite(
     let Some(me) = user else {
         return Err(AppError::Unauthorized);
     };
-    match invitations::accept(&state, &token, &me.user, &client).await? {
-        AcceptOutcome::Accepted { workspace } => {
+    match invitations::accept(&state.db, &me.actor(), &client.origin(), &token).await? {
+        Accepted::Joined { workspace } => {
             Ok(Redirect::to(&format!("/w/{workspace}")).into_response())
         }
         other => Ok(refused(&other)),

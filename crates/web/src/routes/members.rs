@@ -3,9 +3,8 @@
 //! and to Admins of any bucket in the workspace, who manage their buckets.
 
 use crate::extract::{ClientInfo, CsrfToken, Form, WorkspaceAccess};
-use crate::invitations::{self, InviteOutcome, InviteRequest};
 use crate::pages::utc_minutes;
-use crate::{AppError, AppState, Result, memberships};
+use crate::{AppError, AppState, Result, invite_mail};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -14,8 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::access::Owner;
-use bucketdesk_db::{buckets, invites, members, users};
-use bucketdesk_domain::{BucketId, Email, Role, UserId, WorkspaceId};
+use bucketdesk_core::invitations::{self, Invited};
+use bucketdesk_core::{CoreError, Denied, members};
+use bucketdesk_db::users;
+use bucketdesk_domain::{BucketId, Email, Role, UserId};
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -52,10 +53,15 @@ struct ManagedBucket {
 }
 
 async fn managed_buckets(state: &AppState, access: &WorkspaceAccess) -> Result<Vec<ManagedBucket>> {
-    let mine = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
-    let managed: Vec<ManagedBucket> = mine
+    let managed = members::managed_buckets(&state.db, &access.grant, &access.me.actor()).await;
+    let managed = managed.map_err(|error| match error {
+        CoreError::Forbidden(Denied::BucketRole { .. }) => AppError::Forbidden(
+            "Only the workspace's owners and the Admins of its buckets manage its members.",
+        ),
+        other => other.into(),
+    })?;
+    Ok(managed
         .into_iter()
-        .filter(|b| b.role() >= Role::Admin)
         .map(|b| {
             let my_role = b.role();
             ManagedBucket {
@@ -65,13 +71,7 @@ async fn managed_buckets(state: &AppState, access: &WorkspaceAccess) -> Result<V
                 grantable: Role::ALL.into_iter().filter(|r| *r <= my_role).collect(),
             }
         })
-        .collect();
-    if managed.is_empty() && !access.allows(Role::Owner) {
-        return Err(AppError::Forbidden(
-            "Only the workspace's owners and the Admins of its buckets manage its members.",
-        ));
-    }
-    Ok(managed)
+        .collect())
 }
 
 struct Cell {
@@ -121,15 +121,14 @@ async fn members_page(
     csrf: String,
 ) -> Result<MembersPage> {
     let managed = managed_buckets(state, access).await?;
-    let workspace = access.id();
-    let roles = members::bucket_roles_in_workspace(&state.db, workspace).await?;
+    let actor = access.me.actor();
+    let (people, roles) = members::list(&state.db, &access.grant, &actor).await?;
     let role_of: HashMap<(Uuid, Uuid), Role> = roles
         .iter()
         .map(|r| ((r.user_id, r.bucket_id), r.role()))
         .collect();
     let me = access.me.user.id;
-    let members = members::in_workspace(&state.db, workspace)
-        .await?
+    let members = people
         .into_iter()
         .map(|m| MemberRow {
             cells: managed
@@ -154,22 +153,21 @@ async fn members_page(
             email: m.email,
         })
         .collect();
-    let mut invite_rows = Vec::new();
-    for invite in invites::pending_in_workspace(&state.db, workspace).await? {
-        let access_text = invites::buckets_of(&state.db, invite.id)
-            .await?
-            .iter()
-            .map(|b| format!("{}: {}", b.display_name, b.role().label()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        invite_rows.push(InviteRow {
+    let invite_rows = invitations::pending(&state.db, &access.grant, &actor)
+        .await?
+        .into_iter()
+        .map(|(invite, buckets)| InviteRow {
             id: invite.id,
             email: invite.email,
-            access: access_text,
+            access: buckets
+                .iter()
+                .map(|b| format!("{}: {}", b.display_name, b.role().label()))
+                .collect::<Vec<_>>()
+                .join(", "),
             expires: utc_minutes(invite.expires_at),
             expired: invite.expired,
-        });
-    }
+        })
+        .collect();
     Ok(MembersPage {
         csrf,
         workspace_id: access.workspace().id,
@@ -227,114 +225,100 @@ async fn send_invite(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
-    let managed = managed_buckets(&state, &access).await?;
+    managed_buckets(&state, &access).await?;
     let typed = form.get("email").map(String::as_str).unwrap_or("");
-    let refuse = |page: MembersPage, error: String| {
-        let mut page = page;
-        page.invite_email = typed.chars().take(254).collect();
-        page.invite_error = Some(error);
-        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-    };
-    let email = match Email::parse(typed) {
-        Ok(email) => email,
-        Err(e) => {
-            return Ok(refuse(
-                members_page(&state, &access, csrf).await?,
-                e.to_string(),
-            ));
+    let outcome = match invitation_of(&form, typed) {
+        Ok((email, roles)) => {
+            let actor = access.me.actor();
+            let sent = invitations::invite(
+                &state.db,
+                &access.grant,
+                &actor,
+                &client.origin(),
+                &email,
+                &roles,
+            )
+            .await;
+            if let Ok(Invited::Mail { invite, token }) = &sent {
+                let workspace = &access.workspace().name;
+                invite_mail::send(&state, *invite, workspace, &actor.user.email, &email, token)
+                    .await?;
+            }
+            sent.map_err(|error| member_problem(error, email.as_str()))
         }
+        Err(problem) => Err(Ok(problem)),
     };
-    if email.as_str() == access.me.user.email {
-        return Ok(refuse(
-            members_page(&state, &access, csrf).await?,
-            "You cannot invite yourself.".into(),
-        ));
+    match outcome {
+        Ok(Invited::Mail { .. }) => Ok(back(&access, "invited")),
+        Ok(Invited::AlreadySent) => Ok(back(&access, "already")),
+        Ok(Invited::MemberUpdated) => Ok(back(&access, "updated")),
+        Err(Ok(problem)) => {
+            let mut page = members_page(&state, &access, csrf).await?;
+            page.invite_email = typed.chars().take(254).collect();
+            page.invite_error = Some(problem);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(Err(error)) => Err(error),
     }
+}
+
+/// The address and the roles (`role_{bucket}` fields) an invitation form
+/// asks for, or what is wrong with them as typed.
+fn invitation_of(
+    form: &HashMap<String, String>,
+    typed: &str,
+) -> std::result::Result<(Email, Vec<(BucketId, Role)>), String> {
+    let email = Email::parse(typed).map_err(|e| e.to_string())?;
     let mut roles = Vec::new();
-    for (field, value) in &form {
+    for (field, value) in form {
         let Some(bucket) = field.strip_prefix("role_") else {
             continue;
         };
         if value.trim().is_empty() {
             continue;
         }
-        let Some(managed_bucket) = Uuid::parse_str(bucket)
-            .ok()
-            .and_then(|id| managed.iter().find(|b| b.id == id))
-        else {
-            let error =
-                "One of the chosen buckets is not one you manage in this workspace.".to_owned();
-            return Ok(refuse(members_page(&state, &access, csrf).await?, error));
-        };
-        let role: Role = match value.parse() {
-            Ok(role) => role,
-            Err(e) => {
-                return Ok(refuse(
-                    members_page(&state, &access, csrf).await?,
-                    format!("{e}"),
-                ));
-            }
-        };
-        if role > managed_bucket.my_role {
-            let error = format!(
-                "You can give at most your own role on {}, {}.",
-                managed_bucket.name, managed_bucket.my_role
-            );
-            return Ok(refuse(members_page(&state, &access, csrf).await?, error));
+        let bucket = Uuid::parse_str(bucket).map_err(|_| {
+            "One of the chosen buckets is not one you manage in this workspace.".to_owned()
+        })?;
+        let role: Role = value.parse().map_err(|e| format!("{e}"))?;
+        roles.push((BucketId(bucket), role));
+    }
+    Ok((email, roles))
+}
+
+/// A refused change to someone's membership in words for the members page
+/// (`Ok`), or an error that is not about the change (`Err`).
+fn member_problem(error: CoreError, target: &str) -> std::result::Result<String, AppError> {
+    match error {
+        CoreError::Invalid(problems) => Ok(problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join(" ")),
+        CoreError::Conflict { message, .. } => Ok(message),
+        CoreError::Forbidden(Denied::Outranked) => Ok(format!(
+            "{target} has a higher role on this bucket than you."
+        )),
+        CoreError::Forbidden(Denied::AboveOwnRole { own }) => Ok(format!(
+            "You can give at most your own role on this bucket, {own}."
+        )),
+        CoreError::Forbidden(Denied::BucketRole { .. }) => {
+            Ok("Only an Admin or Owner of a bucket can change who has access to it.".into())
         }
-        roles.push((BucketId(managed_bucket.id), role));
-    }
-    if roles.is_empty() {
-        let error = "Choose a role on at least one bucket.".to_owned();
-        return Ok(refuse(members_page(&state, &access, csrf).await?, error));
-    }
-    let request = InviteRequest { email, roles };
-    let workspace_name = access.workspace().name.clone();
-    match invitations::invite(
-        &state,
-        access.id(),
-        &workspace_name,
-        &access.me.user,
-        &client,
-        request,
-    )
-    .await?
-    {
-        Ok(InviteOutcome::Sent) => Ok(back(&access, "invited")),
-        Ok(InviteOutcome::AlreadySent) => Ok(back(&access, "already")),
-        Ok(InviteOutcome::MemberUpdated) => Ok(back(&access, "updated")),
-        Err(problem) => Ok(refuse(members_page(&state, &access, csrf).await?, problem)),
+        CoreError::NoAccess => Ok("You have no role on that bucket.".into()),
+        other => Err(other.into()),
     }
 }
 
-/// A pending invitation of this workspace that the caller may manage: a
-/// workspace owner, or an Admin of every bucket it grants.
-async fn managed_invite(
-    state: &AppState,
-    access: &WorkspaceAccess,
-    id: Uuid,
-) -> Result<invites::Invite> {
-    let invite = invites::find_in_workspace(&state.db, access.id(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if invite.accepted_at.is_some() || invite.cancelled_at.is_some() {
-        return Err(AppError::BadRequest(
-            "That invitation was already accepted or cancelled.".into(),
-        ));
-    }
-    if !access.allows(Role::Owner) {
-        let managed = managed_buckets(state, access).await?;
-        let granted = invites::buckets_of(&state.db, id).await?;
-        if !granted
-            .iter()
-            .all(|g| managed.iter().any(|m| m.id == g.bucket_id))
-        {
-            return Err(AppError::Forbidden(
-                "That invitation also grants buckets you do not manage.",
-            ));
+/// An invitation refused by the core, as the members page answers it.
+fn invite_error(error: CoreError) -> AppError {
+    match error {
+        CoreError::Conflict { message, .. } => AppError::BadRequest(message),
+        CoreError::Forbidden(Denied::BucketRole { .. }) => {
+            AppError::Forbidden("That invitation also grants buckets you do not manage.")
         }
+        other => other.into(),
     }
-    Ok(invite)
 }
 
 async fn resend_invite(
@@ -343,8 +327,22 @@ async fn resend_invite(
     client: ClientInfo,
     Path((_, invite)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
-    let invite = managed_invite(&state, &access, invite).await?;
-    invitations::resend(&state, &invite, &access.me.user, &client).await?;
+    let actor = access.me.actor();
+    let (invite, token) =
+        invitations::resend(&state.db, &access.grant, &actor, &client.origin(), invite)
+            .await
+            .map_err(invite_error)?;
+    let email = Email::parse(&invite.email).map_err(|e| AppError::Internal(e.to_string()))?;
+    let workspace = &invite.workspace_name;
+    invite_mail::send(
+        &state,
+        invite.id,
+        workspace,
+        &actor.user.email,
+        &email,
+        &token,
+    )
+    .await?;
     Ok(back(&access, "resent"))
 }
 
@@ -354,8 +352,10 @@ async fn cancel_invite(
     client: ClientInfo,
     Path((_, invite)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
-    let invite = managed_invite(&state, &access, invite).await?;
-    invitations::cancel(&state, &invite, &access.me.user, &client).await?;
+    let actor = access.me.actor();
+    invitations::cancel(&state.db, &access.grant, &actor, &client.origin(), invite)
+        .await
+        .map_err(invite_error)?;
     Ok(back(&access, "cancelled"))
 }
 
@@ -363,21 +363,6 @@ async fn cancel_invite(
 struct RoleForm {
     #[serde(default)]
     role: String,
-}
-
-/// The member (a person in this workspace) named in the path.
-async fn member_in(
-    state: &AppState,
-    workspace: WorkspaceId,
-    id: Uuid,
-) -> Result<(members::Member, users::User)> {
-    let member = members::find(&state.db, workspace, UserId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let user = users::find(&state.db, UserId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((member, user))
 }
 
 async fn change_role(
@@ -389,12 +374,6 @@ async fn change_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response> {
     managed_buckets(&state, &access).await?;
-    let (_, target) = member_in(&state, access.id(), member).await?;
-    let bucket = BucketId(bucket);
-    // the bucket must belong to this workspace and the caller must have a role on it
-    buckets::find_for_user(&state.db, access.id(), bucket, access.me.user.user_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let new = match form.role.trim() {
         "" | "none" => None,
         name => match name.parse::<Role>() {
@@ -402,23 +381,25 @@ async fn change_role(
             Err(e) => return Err(AppError::BadRequest(e.to_string())),
         },
     };
-    let mut tx = state.db.begin().await?;
-    match memberships::change_role_in(
-        &mut tx,
-        access.id(),
-        &access.me.user,
-        &client,
-        &target,
-        bucket,
+    let changed = members::change_role(
+        &state.db,
+        &access.grant,
+        &access.me.actor(),
+        &client.origin(),
+        UserId(member),
+        BucketId(bucket),
         new,
     )
-    .await?
-    {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(back(&access, "role"))
-        }
-        Err(problem) => {
+    .await;
+    match changed {
+        Ok(()) => Ok(back(&access, "role")),
+        Err(CoreError::NotFound) => Err(AppError::NotFound),
+        Err(error) => {
+            let target = users::find(&state.db, UserId(member))
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            let problem = member_problem(error, &target)?;
             let mut page = members_page(&state, &access, csrf).await?;
             page.problem = Some(problem);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -433,26 +414,22 @@ async fn remove_member(
     CsrfToken(csrf): CsrfToken,
     Path((_, member)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
-    access.can::<Owner>()?;
-    let (target, _) = member_in(&state, access.id(), member).await?;
-    let mut tx = state.db.begin().await?;
-    match memberships::remove_from_workspace(
-        &mut tx,
-        access.id(),
-        &access.me.user,
-        &client,
-        &target,
+    let can = access.can::<Owner>()?;
+    let removed = members::remove(
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        UserId(member),
     )
-    .await?
-    {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(back(&access, "removed"))
-        }
-        Err(problem) => {
+    .await;
+    match removed {
+        Ok(()) => Ok(back(&access, "removed")),
+        Err(CoreError::Conflict { message, .. }) => {
             let mut page = members_page(&state, &access, csrf).await?;
-            page.problem = Some(problem);
+            page.problem = Some(message);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(other) => Err(other.into()),
     }
 }

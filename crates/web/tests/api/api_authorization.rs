@@ -97,6 +97,18 @@ const ROWS: &[ApiRow] = &[
     foreign("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/links", r#"{"keys":["x.txt"]}"#, [401, 201, 404, 404, 404, 404, 404]),
     foreign("GET", LINK, "", [401, 200, 404, 404, 404, 404, 404]),
     foreign("POST", "/api/v1/workspaces/{workspace}/links/{link}/revoke", "", [401, 200, 404, 404, 404, 404, 404]),
+    // members and invitations: bucket Admins and workspace Owners. The
+    // invitation is the owner's, of carol to the bucket the admin manages.
+    api("GET", "/api/v1/workspaces/{workspace}/members", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/invitations", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/invitations", "", r#"{"email":"nina@example.com","roles":[{"bucket_id":"{bucket}","role":"viewer"}]}"#, Some("admin"), [401, 404, 403, 403, 201, 201, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/resend", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/cancel", "", "", Some("admin"), [401, 404, 403, 403, 204, 409, 404]),
+    // last, as they change the viewer's own roles: to editor, then off the
+    // bucket, then out of the workspace (workspace Owners only)
+    api("PUT", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", r#"{"role":"editor"}"#, Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
+    api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", "", Some("admin"), [401, 404, 403, 403, 204, 204, 404]),
+    api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}", "", "", Some("admin"), [401, 404, 403, 403, 403, 204, 404]),
 ];
 
 fn url(world: &World, row: &ApiRow) -> String {
@@ -108,6 +120,8 @@ fn url(world: &World, row: &ApiRow) -> String {
         .replace("{workspace}", &pick("workspace", "foreign_workspace"))
         .replace("{bucket}", &pick("bucket", "foreign_bucket"))
         .replace("{link}", &pick("link", "foreign_link"))
+        .replace("{member}", &world.ids["member"])
+        .replace("{invitation}", &world.ids["invite"])
         .replace("{*rest}", "nothing/here");
     if !row.query.is_empty() {
         path = format!("{path}?{}", row.query);
@@ -127,7 +141,7 @@ async fn call(world: &World, row: &ApiRow, token: Option<&str>) -> (u16, String)
     if !row.body.is_empty() {
         request = request
             .header("content-type", "application/json")
-            .body(row.body);
+            .body(row.body.replace("{bucket}", &world.ids["bucket"]));
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
