@@ -9,12 +9,19 @@
 //!
 //! An event that belongs to a change made in a transaction is written in that
 //! transaction instead, with `audit::record`, so the two commit together.
+//!
+//! Reading a workspace's log ([`visible_buckets`], [`read`]): its Owners see
+//! everything; a bucket Admin sees the events of their buckets and of the
+//! workspace itself; nobody else sees it. Needs the `admin` scope.
 
-use crate::CoreError;
-use bucketdesk_db::{PgPool, audit};
-use bucketdesk_domain::{BucketId, UserId, WorkspaceId};
+use crate::access::WorkspaceGrant;
+use crate::actor::Actor;
+use crate::{CoreError, Denied};
+use bucketdesk_db::{PgPool, audit, buckets};
+use bucketdesk_domain::{BucketId, Role, Scope, UserId, WorkspaceId};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 /// The most events one INSERT writes.
 const MOST_PER_BATCH: usize = 256;
@@ -117,4 +124,55 @@ async fn write_batches(db: PgPool, mut waiting: mpsc::Receiver<Queued>) {
             let _ = queued.written.send(result);
         }
     }
+}
+
+/// Whose events of a workspace the actor sees.
+pub struct Visible {
+    /// `Some`: only these buckets' events and the workspace's own (a bucket
+    /// Admin); `None`: everything (an Owner).
+    pub only_buckets: Option<Vec<Uuid>>,
+    /// The buckets they may filter by, (id, name).
+    pub buckets: Vec<(Uuid, String)>,
+}
+
+/// What of the workspace's log the actor sees; refused to anyone who is
+/// neither its Owner nor an Admin of one of its buckets.
+pub async fn visible_buckets(
+    db: &PgPool,
+    grant: &WorkspaceGrant,
+    actor: &Actor,
+) -> Result<Visible, CoreError> {
+    grant.may(Scope::Admin)?;
+    let mine = buckets::list_for_user(db, grant.id(), actor.user.user_id()).await?;
+    let restricted = !grant.allows(Role::Owner);
+    let buckets: Vec<(Uuid, String)> = mine
+        .iter()
+        .filter(|b| !restricted || b.role() >= Role::Admin)
+        .map(|b| (b.bucket.id, b.bucket.display_name.clone()))
+        .collect();
+    if restricted && buckets.is_empty() {
+        return Err(CoreError::Forbidden(Denied::BucketRole {
+            needed: Role::Admin,
+        }));
+    }
+    Ok(Visible {
+        only_buckets: restricted.then(|| buckets.iter().map(|(id, _)| *id).collect()),
+        buckets,
+    })
+}
+
+/// The workspace's events matching `filter` that the actor sees, newest
+/// first, at most `limit` (the filter's workspace and visibility are set
+/// here, whatever the caller put in them).
+pub async fn read(
+    db: &PgPool,
+    grant: &WorkspaceGrant,
+    actor: &Actor,
+    mut filter: audit::Filter,
+    limit: i64,
+) -> Result<Vec<audit::Listed>, CoreError> {
+    let visible = visible_buckets(db, grant, actor).await?;
+    filter.workspace = Some(grant.id().0);
+    filter.only_buckets = visible.only_buckets;
+    Ok(audit::list(db, &filter, limit).await?)
 }

@@ -34,3 +34,22 @@ mod tests {
         assert_eq!(csv_line(&["a", "b"]), "\"a\",\"b\"\n");
     }
 }
+
+/// A workspace's audit events as CSV, one row per event, with a header.
+pub fn audit_log(events: Vec<bucketdesk_db::audit::Listed>) -> String {
+    let mut csv = String::from("time_utc,person,action,bucket,about,ip,user_agent,details\n");
+    for e in events {
+        let row = [
+            crate::pages::utc_seconds(e.occurred_at),
+            e.actor_email.unwrap_or_default(),
+            e.action.clone(),
+            e.bucket_name.unwrap_or_default(),
+            crate::actions::summary(&e.details),
+            e.ip.unwrap_or_default(),
+            e.user_agent.unwrap_or_default(),
+            e.details.to_string(),
+        ];
+        csv.push_str(&csv_line(&row));
+    }
+    csv
+}

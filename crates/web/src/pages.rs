@@ -14,6 +14,14 @@ pub fn utc_minutes(t: OffsetDateTime) -> String {
     .unwrap_or_default()
 }
 
+/// "2026-11-30 14:05:09", in UTC, for the audit log and its CSV.
+pub fn utc_seconds(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+}
+
 /// A user agent in a few words people recognise: "Firefox on Linux".
 pub fn device(user_agent: &str) -> String {
     let has = |part: &str| user_agent.contains(part);

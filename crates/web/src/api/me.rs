@@ -6,26 +6,23 @@ use super::openapi::Refusals;
 use super::rfc3339;
 use crate::AppState;
 use axum::Json;
+use axum::extract::Path;
 use axum::extract::State;
 use bucketdesk_api_types as api;
+use bucketdesk_core::CoreError;
 use bucketdesk_core::access;
+use bucketdesk_core::tokens::{self, AccessToken};
+use uuid::Uuid;
 
 /// `GET /api/v1/me`
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
     summary = "Who the token acts for, and the token itself",
     responses((status = 200, body = api::Me), Refusals))]
 pub async fn me(user: ApiUser) -> ApiResult<Json<api::Me>> {
-    let token = &user.token;
     Ok(Json(api::Me {
         id: user.actor.user.id.to_string(),
         email: user.actor.user.email.clone(),
-        token: api::TokenInfo {
-            id: token.id.to_string(),
-            name: token.name.clone(),
-            prefix: token.prefix.clone(),
-            scopes: token.scopes.clone(),
-            expires_at: rfc3339(token.expires_at),
-        },
+        token: token_info(&user.token),
     }))
 }
 
@@ -57,4 +54,53 @@ pub async fn workspaces(
         });
     }
     Ok(Json(api::Workspaces { workspaces }))
+}
+
+fn token_info(token: &AccessToken) -> api::TokenInfo {
+    api::TokenInfo {
+        id: token.id.to_string(),
+        name: token.name.clone(),
+        prefix: token.prefix.clone(),
+        scopes: token.scopes.clone(),
+        expires_at: rfc3339(token.expires_at),
+        created_at: Some(rfc3339(token.created_at)),
+        last_used_at: token.last_used_at.map(rfc3339),
+        last_used_ip: token.last_used_ip.clone(),
+        revoked_at: token.revoked_at.map(rfc3339),
+    }
+}
+
+/// A token of yours, in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // describes the path; the handler reads it as a string
+pub struct TokenPath {
+    /// The token's id (not its secret).
+    token: String,
+}
+
+/// `GET /api/v1/tokens`
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "account",
+    summary = "Your personal access tokens, newest first (never their secret); they are made on the account page",
+    responses((status = 200, body = api::Tokens), Refusals))]
+pub async fn tokens(State(state): State<AppState>, user: ApiUser) -> ApiResult<Json<api::Tokens>> {
+    let found = tokens::list(&state.db, &user.actor).await?;
+    Ok(Json(api::Tokens {
+        tokens: found.iter().map(token_info).collect(),
+    }))
+}
+
+/// `POST /api/v1/tokens/{token}/revoke`
+#[utoipa::path(post, path = "/api/v1/tokens/{token}/revoke", tag = "account",
+    summary = "Revokes one of your tokens (this one too): its next call is refused",
+    params(TokenPath),
+    responses((status = 200, body = api::TokenInfo), Refusals))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<api::TokenInfo>> {
+    let id = Uuid::parse_str(&id).map_err(|_| CoreError::NotFound)?;
+    let token = tokens::revoke(&state.db, &user.actor, &user.origin, id).await?;
+    Ok(Json(token_info(&token)))
 }

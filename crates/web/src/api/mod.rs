@@ -3,6 +3,7 @@
 //! tokens (`Authorization: Bearer bdk_...`). It sits outside the session
 //! and CSRF layers: it reads no cookie.
 
+mod audit;
 mod auth;
 mod changes;
 mod docs;
@@ -61,6 +62,8 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(me::workspaces))
+        .routes(routes!(me::tokens))
+        .routes(routes!(me::revoke_token))
         .routes(routes!(files::list, changes::delete))
         .routes(routes!(files::details))
         .routes(routes!(files::download))
@@ -79,6 +82,7 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(members::invitations, members::invite))
         .routes(routes!(members::resend))
         .routes(routes!(members::cancel))
+        .routes(routes!(audit::list))
         // JSON: small bodies, a time limit
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -3,7 +3,6 @@
 //! everything; a bucket Admin sees the events of their buckets and of the
 //! workspace itself.
 
-use crate::csv::csv_line;
 use crate::extract::WorkspaceAccess;
 use crate::{AppError, AppState, Result, actions};
 use askama::Template;
@@ -13,11 +12,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use bucketdesk_db::{audit, buckets};
-use bucketdesk_domain::{Role, text};
+use bucketdesk_core::{CoreError, Denied, audit_log};
+use bucketdesk_db::audit;
+use bucketdesk_domain::text;
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::macros::format_description;
 use uuid::Uuid;
 
 const PAGE: i64 = 50;
@@ -76,19 +74,15 @@ const MAX_PERSON_CHARS: usize = 254;
 /// Which buckets' events the caller sees: all (an owner) or those they
 /// administer (`restricted`), as (id, name). Nobody else sees the log.
 async fn scope(state: &AppState, access: &WorkspaceAccess) -> Result<(bool, Vec<(Uuid, String)>)> {
-    let mine = buckets::list_for_user(&state.db, access.id(), access.me.user.user_id()).await?;
-    let restricted = !access.allows(Role::Owner);
-    let visible: Vec<(Uuid, String)> = mine
-        .iter()
-        .filter(|b| !restricted || b.role() >= Role::Admin)
-        .map(|b| (b.bucket.id, b.bucket.display_name.clone()))
-        .collect();
-    if restricted && visible.is_empty() {
-        return Err(AppError::Forbidden(
-            "Only the workspace's owners and the Admins of its buckets see its audit log.",
-        ));
-    }
-    Ok((restricted, visible))
+    let visible = audit_log::visible_buckets(&state.db, &access.grant, &access.me.actor())
+        .await
+        .map_err(|error| match error {
+            CoreError::Forbidden(Denied::BucketRole { .. }) => AppError::Forbidden(
+                "Only the workspace's owners and the Admins of its buckets see its audit log.",
+            ),
+            other => other.into(),
+        })?;
+    Ok((visible.only_buckets.is_some(), visible.buckets))
 }
 
 /// The query as a filter, or what is wrong with it, naming the field (R7):
@@ -134,13 +128,6 @@ struct EventRow {
     from: String,
 }
 
-fn when(t: OffsetDateTime) -> String {
-    t.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "workspaces/audit.html")]
 struct AuditPage {
@@ -169,7 +156,10 @@ async fn show_audit_log(
 ) -> Result<Response> {
     let (restricted, buckets) = scope(&state, &access).await?;
     let (listed, problem) = match filter(&access, &q, restricted, &buckets) {
-        Ok(filter) => (audit::list(&state.db, &filter, PAGE).await?, None),
+        Ok(filter) => (
+            audit_log::read(&state.db, &access.grant, &access.me.actor(), filter, PAGE).await?,
+            None,
+        ),
         Err(problem) => (Vec::new(), Some(problem)),
     };
     let base = format!("/w/{}/audit", access.workspace().id);
@@ -185,7 +175,7 @@ async fn show_audit_log(
     let events = listed
         .into_iter()
         .map(|e| EventRow {
-            when: when(e.occurred_at),
+            when: crate::pages::utc_seconds(e.occurred_at),
             who: e
                 .actor_email
                 .unwrap_or_else(|| "Someone with a link".into()),
@@ -237,21 +227,9 @@ async fn export_audit_log(
 ) -> Result<Response> {
     let (restricted, buckets) = scope(&state, &access).await?;
     let filter = filter(&access, &q, restricted, &buckets).map_err(AppError::BadRequest)?;
-    let listed = audit::list(&state.db, &filter, CSV_LIMIT).await?;
-    let mut csv = String::from("time_utc,person,action,bucket,about,ip,user_agent,details\n");
-    for e in listed {
-        let row = [
-            when(e.occurred_at),
-            e.actor_email.unwrap_or_default(),
-            e.action.clone(),
-            e.bucket_name.unwrap_or_default(),
-            actions::summary(&e.details),
-            e.ip.unwrap_or_default(),
-            e.user_agent.unwrap_or_default(),
-            e.details.to_string(),
-        ];
-        csv.push_str(&csv_line(&row));
-    }
+    let actor = access.me.actor();
+    let listed = audit_log::read(&state.db, &access.grant, &actor, filter, CSV_LIMIT).await?;
+    let csv = crate::csv::audit_log(listed);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -70,6 +70,9 @@ const LINK: &str = "/api/v1/workspaces/{workspace}/links/{link}";
 const ROWS: &[ApiRow] = &[
     api("GET", "/api/v1/me", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
     api("GET", "/api/v1/workspaces", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
+    api("GET", "/api/v1/tokens", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
+    // a token id that is none of the caller's is not found
+    api("POST", "/api/v1/tokens/{token}/revoke", "", "", None, [401, 404, 404, 404, 404, 404, 404]),
     api("GET", OBJECTS, "", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign", "", r#"{"key":"hello.txt"}"#, Some("share"), [401, 404, 200, 200, 200, 200, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/presign/batch", "", r#"{"keys":["hello.txt"]}"#, Some("share"), [401, 404, 200, 200, 200, 200, 404]),
@@ -101,6 +104,7 @@ const ROWS: &[ApiRow] = &[
     // invitation is the owner's, of carol to the bucket the admin manages.
     api("GET", "/api/v1/workspaces/{workspace}/members", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("GET", "/api/v1/workspaces/{workspace}/invitations", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/audit", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/invitations", "", r#"{"email":"nina@example.com","roles":[{"bucket_id":"{bucket}","role":"viewer"}]}"#, Some("admin"), [401, 404, 403, 403, 201, 201, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/resend", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/cancel", "", "", Some("admin"), [401, 404, 403, 403, 204, 409, 404]),
@@ -122,6 +126,7 @@ fn url(world: &World, row: &ApiRow) -> String {
         .replace("{link}", &pick("link", "foreign_link"))
         .replace("{member}", &world.ids["member"])
         .replace("{invitation}", &world.ids["invite"])
+        .replace("{token}", &world.ids["access_token"])
         .replace("{*rest}", "nothing/here");
     if !row.query.is_empty() {
         path = format!("{path}?{}", row.query);

@@ -722,3 +722,118 @@ async fn a_batch_for_a_huge_folder_is_refused_without_listing_all_of_it() {
             .unwrap();
     assert_eq!(written, 0, "nothing was handed out");
 }
+
+#[tokio::test]
+async fn a_token_lists_its_owners_tokens_without_secrets_and_can_revoke_itself() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let laptop = make_token(&alice, "laptop", &["read"]).await;
+    let ci = make_token(&alice, "ci", &["read", "share"]).await;
+    let api = Api::new(&app);
+    let (status, listed) = api.json("GET", "/api/v1/tokens", &laptop, None).await;
+    assert_eq!(status, 200, "{listed}");
+    let names: Vec<&str> = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names.contains(&"laptop") && names.contains(&"ci"),
+        "{names:?}"
+    );
+    assert!(
+        !listed.to_string().contains(&ci[8..]),
+        "no secret is listed"
+    );
+    let ci_id = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "ci")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, revoked) = api
+        .json("POST", &format!("/api/v1/tokens/{ci_id}/revoke"), &ci, None)
+        .await;
+    assert_eq!(status, 200, "{revoked}");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    let (status, _, _) = api.call("GET", "/api/v1/me", Some(&ci), None).await;
+    assert_eq!(status, 401, "a revoked token's next call is refused");
+    let (status, _) = api.json("GET", "/api/v1/me", &laptop, None).await;
+    assert_eq!(status, 200, "the other token still works");
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_as_json_pages_and_csv_and_names_the_token_that_acted() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(app.s3.root.join("photos/readme.txt"), b"hello").unwrap();
+    let token = make_token(&t.alice, "nightly", &["read", "share", "admin"]).await;
+    let api = Api::new(&app);
+    let photos = bucket_api(&t, &t.photos);
+    for _ in 0..3 {
+        let (status, link) = api
+            .json(
+                "POST",
+                &format!("{photos}/links"),
+                &token,
+                Some(json!({"keys": ["readme.txt"]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{link}");
+    }
+    let audit = format!("/api/v1/workspaces/{}/audit", t.workspace);
+    let (status, page) = api
+        .json(
+            "GET",
+            &format!("{audit}?action=link_created&limit=2"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let events = page["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["action"], "link_created");
+    assert_eq!(events[0]["person"], "alice@example.com");
+    assert_eq!(events[0]["details"]["token"], "nightly");
+    let before = page["next_before"].as_i64().unwrap();
+    let (_, older) = api
+        .json(
+            "GET",
+            &format!("{audit}?action=link_created&limit=2&before={before}"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(older["events"].as_array().unwrap().len(), 1, "{older}");
+    assert!(older["next_before"].is_null(), "the last page: {older}");
+
+    let csv = api
+        .client
+        .get(format!("{}{audit}?action=link_created", app.url))
+        .bearer_auth(&token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time_utc,person,action,bucket,about,ip,user_agent,details"
+    );
+    assert_eq!(lines.len(), 4, "a header and three links: {csv}");
+
+    let (status, wrong) = api
+        .json("GET", &format!("{audit}?from=yesterday"), &token, None)
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(wrong["error"]["fields"][0]["field"], "from", "{wrong}");
+}
