@@ -21,20 +21,6 @@ pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
     line
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(csv_cell("plain"), "\"plain\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "\"'+1\"");
-        assert_eq!(csv_line(&["a", "b"]), "\"a\",\"b\"\n");
-    }
-}
-
 /// A workspace's audit events as CSV, one row per event, with a header.
 pub fn audit_log(events: Vec<bucketdesk_db::audit::Listed>) -> String {
     let mut csv = String::from("time_utc,person,action,bucket,about,ip,user_agent,details\n");
@@ -52,4 +38,18 @@ pub fn audit_log(events: Vec<bucketdesk_db::audit::Listed>) -> String {
         csv.push_str(&csv_line(&row));
     }
     csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(csv_cell("plain"), "\"plain\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_line(&["a", "b"]), "\"a\",\"b\"\n");
+    }
 }
