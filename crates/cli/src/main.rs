@@ -85,6 +85,9 @@ enum Command {
     Cp {
         from: String,
         to: String,
+        /// A whole folder, down or up, keeping its tree.
+        #[arg(long, short)]
+        recursive: bool,
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -160,7 +163,8 @@ enum Command {
     /// Lists, shows, extends and revokes your revocable links.
     #[command(subcommand)]
     Links(LinksCommand),
-    /// Reads a presigned S3 URL offline: signed, expires, time left, VALID or EXPIRED.
+    /// Reads a presigned S3 URL offline (signed, expires, time left, VALID or
+    /// EXPIRED), or asks bucketdesk whether one of its /s/ or /u/ links works.
     Inspect { url: String },
 }
 
@@ -208,6 +212,11 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Login { url, token_stdin } => {
             commands::account::login(&cli.profile, &url, token_stdin).await
+        }
+        Command::Inspect { url } if commands::links::is_bucketdesk_link(&url) => {
+            // a profile, when there is one, tells what the link shares
+            let client = config::profile(&cli.profile).ok().map(|p| Client::new(&p));
+            commands::links::inspect_link(&url, client.as_ref(), cli.output).await
         }
         Command::Inspect { url } => Ok(commands::presign::inspect(&url, cli.output)),
         command => {
@@ -273,8 +282,9 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 Command::Cp {
                     from,
                     to,
+                    recursive,
                     workspace,
-                } => commands::copy::cp(&client, &from, &to, workspace.as_deref()).await,
+                } => commands::copy::cp(&client, &from, &to, recursive, workspace.as_deref()).await,
                 Command::Share {
                     path,
                     expires,

@@ -421,6 +421,40 @@ async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_with_read_and_w
     .unwrap();
     assert_eq!(audited, 2, "each upload is audited with the token's name");
 
+    // whole folders, down and up, keeping their tree
+    let tree = here.path().join("tree");
+    let down_all = bdk
+        .run(&[
+            "cp",
+            "--recursive",
+            "s3://photos/2026/",
+            tree.to_str().unwrap(),
+        ])
+        .await;
+    assert!(down_all.status.success(), "{}", stderr(&down_all));
+    assert_eq!(std::fs::read(tree.join("a.jpg")).unwrap(), b"first");
+    assert_eq!(std::fs::read(tree.join("b.jpg")).unwrap(), b"second");
+    assert_eq!(std::fs::read(tree.join("big.bin")).unwrap(), big);
+    std::fs::create_dir_all(tree.join("deeper/still")).unwrap();
+    std::fs::write(tree.join("deeper/still/c.txt"), b"third").unwrap();
+    let up_all = bdk
+        .run(&["cp", "-r", tree.to_str().unwrap(), "s3://photos/backup"])
+        .await;
+    assert!(up_all.status.success(), "{}", stderr(&up_all));
+    assert!(
+        stderr(&up_all).contains("4 files uploaded"),
+        "{}",
+        stderr(&up_all)
+    );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/backup/deeper/still/c.txt")).unwrap(),
+        b"third"
+    );
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/backup/a.jpg")).unwrap(),
+        b"first"
+    );
+
     let missing = bdk.run(&["cp", "s3://photos/nothing.txt", &into]).await;
     assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
     assert!(stderr(&missing).contains("There is no file at s3://photos/nothing.txt"));
@@ -532,9 +566,33 @@ async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_
     .unwrap();
     let days = (expires - time::OffsetDateTime::now_utc()).whole_hours();
     assert!((29 * 24..=30 * 24).contains(&days), "{days} hours left");
+    let folder_url = stdout(&folder).trim().to_owned();
+    let valid = bdk.run(&["inspect", &folder_url]).await;
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    assert!(stdout(&valid).starts_with("VALID"), "{}", stdout(&valid));
+    assert!(
+        stdout(&valid).contains("the folder 2026/"),
+        "{}",
+        stdout(&valid)
+    );
+    let stranger = Bdk::new(); // no profile: only whether it works
+    let seen = stranger.run(&["inspect", &folder_url]).await;
+    assert!(stdout(&seen).starts_with("VALID"), "{}", stdout(&seen));
     let revoked = bdk.run(&["links", "revoke", &folder_id]).await;
     assert!(stdout(&revoked).contains("revoked"), "{}", stdout(&revoked));
     assert_eq!(app.browser().get(&folder_path).await.status, 410);
+    let gone = bdk.run(&["inspect", &folder_url]).await;
+    assert_eq!(gone.status.code(), Some(5), "{}", stdout(&gone));
+    assert!(stdout(&gone).starts_with("REVOKED"), "{}", stdout(&gone));
+    let used_up = bdk.run(&["inspect", &url]).await;
+    assert!(
+        stdout(&used_up).starts_with("USED UP"),
+        "{}",
+        stdout(&used_up)
+    );
+    let unknown_url = format!("{}/s/{}", app.url, "A".repeat(43));
+    let unknown = bdk.run(&["inspect", &unknown_url]).await;
+    assert_eq!(unknown.status.code(), Some(3), "{}", stdout(&unknown));
     let again = bdk
         .run(&["links", "extend", &folder_id, "--expires", "1d"])
         .await;

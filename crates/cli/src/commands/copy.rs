@@ -20,9 +20,12 @@ pub async fn cp(
     client: &Client,
     from: &str,
     to: &str,
+    recursive: bool,
     workspace: Option<&str>,
 ) -> Result<u8, Failure> {
     match (from.starts_with("s3://"), to.starts_with("s3://")) {
+        (true, false) if recursive => download_folder(client, from, to, workspace).await,
+        (false, true) if recursive => upload_folder(client, from, to, workspace).await,
         (true, false) => download(client, from, to, workspace).await,
         (false, true) => upload(client, from, to, workspace).await,
         _ => Err(Failure::usage(
@@ -109,10 +112,20 @@ async fn download(
     let target = paths::resolve(client, from, workspace).await?;
     if target.key.is_empty() || target.key.ends_with('/') {
         return Err(Failure::usage(
-            "Name a file to copy: bdk cp s3://bucket/path/to/file .",
+            "Name a file to copy: bdk cp s3://bucket/path/to/file . (or --recursive for a folder)",
         ));
     }
-    let url = download_url(client, &target).await?;
+    fetch(client, &target, from, to).await
+}
+
+/// Downloads the target's file to `to` (a path, a folder, or `-`).
+async fn fetch(
+    client: &Client,
+    target: &paths::Target,
+    from: &str,
+    to: &str,
+) -> Result<u8, Failure> {
+    let url = download_url(client, target).await?;
     let http = reqwest::Client::new();
     if to == "-" {
         let response = http.get(&url).send().await?.error_for_status()?;
@@ -214,6 +227,13 @@ async fn upload(
     to: &str,
     workspace: Option<&str>,
 ) -> Result<u8, Failure> {
+    let target = paths::resolve(client, to, workspace).await?;
+    send(client, from, target).await
+}
+
+/// Uploads the local file `from` as the target's key (into it, keeping the
+/// file's name, when the key is a folder).
+async fn send(client: &Client, from: &str, mut target: paths::Target) -> Result<u8, Failure> {
     let file = tokio::fs::File::open(from)
         .await
         .map_err(|e| Failure::usage(format!("cannot read {from}: {e}")))?;
@@ -222,7 +242,6 @@ async fn upload(
         .await
         .map_err(|e| Failure::error(e.to_string()))?
         .len();
-    let mut target = paths::resolve(client, to, workspace).await?;
     if target.key.is_empty() || target.key.ends_with('/') {
         let name = Path::new(from)
             .file_name()
@@ -251,14 +270,7 @@ async fn upload(
             stored.size
         )));
     }
-    eprintln!(
-        "Uploaded {from} to s3://{}/{} ({length} bytes)",
-        to.trim_start_matches("s3://")
-            .split('/')
-            .next()
-            .unwrap_or(""),
-        target.key
-    );
+    eprintln!("Uploaded {from} to {} ({length} bytes)", target.key);
     Ok(0)
 }
 
@@ -276,4 +288,101 @@ fn chunks_of(file: tokio::fs::File) -> impl futures::Stream<Item = std::io::Resu
             Err(e) => Some((Err(e), file)),
         }
     })
+}
+
+/// `bdk cp --recursive s3://bucket/folder/ here/`: every file under the
+/// folder, into the same tree of local folders (each file resumable as one).
+async fn download_folder(
+    client: &Client,
+    from: &str,
+    to: &str,
+    workspace: Option<&str>,
+) -> Result<u8, Failure> {
+    if to == "-" {
+        return Err(Failure::usage("A folder cannot go to standard output."));
+    }
+    let folder = paths::resolve(client, from, workspace).await?;
+    if !folder.key.is_empty() && !folder.key.ends_with('/') {
+        return Err(Failure::usage(
+            "With --recursive, name a folder ending in /: bdk cp --recursive s3://bucket/folder/ here/",
+        ));
+    }
+    let files = crate::commands::files::every_file(client, &folder).await?;
+    for file in &files {
+        let relative = &file.key[folder.key.len()..];
+        // never outside the local folder, whatever the keys say
+        if relative
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            eprintln!("skipped {}: its name cannot be a local path", file.key);
+            continue;
+        }
+        let local = Path::new(to).join(relative);
+        if let Some(parent) = local.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| Failure::error(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let target = paths::Target {
+            workspace: folder.workspace.clone(),
+            bucket: folder.bucket.clone(),
+            key: file.key.clone(),
+        };
+        let label = format!("s3://.../{}", file.key);
+        fetch(client, &target, &label, &local.to_string_lossy()).await?;
+    }
+    eprintln!("{} files copied into {to}", files.len());
+    Ok(0)
+}
+
+/// `bdk cp --recursive here/ s3://bucket/folder/`: every file under the
+/// local folder, keys keeping their relative paths.
+async fn upload_folder(
+    client: &Client,
+    from: &str,
+    to: &str,
+    workspace: Option<&str>,
+) -> Result<u8, Failure> {
+    let folder = paths::resolve(client, to, workspace).await?;
+    let prefix = match folder.key.as_str() {
+        "" => String::new(),
+        key if key.ends_with('/') => key.to_owned(),
+        key => format!("{key}/"),
+    };
+    let root = PathBuf::from(from);
+    if !root.is_dir() {
+        return Err(Failure::usage(format!("{from} is not a folder")));
+    }
+    let mut pending = vec![root.clone()];
+    let mut sent = 0;
+    while let Some(dir) = pending.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| Failure::error(format!("cannot read {}: {e}", dir.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&root)
+                .map_err(|e| Failure::error(e.to_string()))?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let target = paths::Target {
+                workspace: folder.workspace.clone(),
+                bucket: folder.bucket.clone(),
+                key: format!("{prefix}{relative}"),
+            };
+            send(client, &path.to_string_lossy(), target).await?;
+            sent += 1;
+        }
+    }
+    eprintln!("{sent} files uploaded");
+    Ok(0)
 }

@@ -86,6 +86,14 @@ pub async fn ls(
 
 /// The folders and files under `prefix`: its first level, or with
 /// `recursive` every file at any depth (and no folders).
+/// Every file under the target's folder, at any depth.
+pub async fn every_file(
+    client: &Client,
+    target: &paths::Target,
+) -> Result<Vec<api::Object>, Failure> {
+    Ok(walk(client, target, &target.key, true).await?.1)
+}
+
 async fn walk(
     client: &Client,
     target: &paths::Target,
