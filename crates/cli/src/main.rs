@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod inspect;
 mod paths;
+mod units;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use client::Client;
@@ -213,12 +214,12 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Login { url, token_stdin } => {
             commands::account::login(&cli.profile, &url, token_stdin).await
         }
-        Command::Inspect { url } if commands::links::is_bucketdesk_link(&url) => {
+        Command::Inspect { url } if commands::inspect::is_bucketdesk_link(&url) => {
             // a profile, when there is one, tells what the link shares
             let client = config::profile(&cli.profile).ok().map(|p| Client::new(&p));
-            commands::links::inspect_link(&url, client.as_ref(), cli.output).await
+            commands::inspect::inspect_link(&url, client.as_ref(), cli.output).await
         }
-        Command::Inspect { url } => Ok(commands::presign::inspect(&url, cli.output)),
+        Command::Inspect { url } => Ok(commands::inspect::inspect(&url, cli.output)),
         command => {
             let client = Client::new(&config::profile(&cli.profile)?);
             match command {

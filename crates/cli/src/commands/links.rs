@@ -5,6 +5,7 @@
 
 use crate::client::Client;
 use crate::error::{Failure, NOT_FOUND};
+use crate::units::{parse_duration, parse_size};
 use crate::{Output, csv_cell, paths, print_json};
 use bucketdesk_api_types as api;
 use std::io::Read;
@@ -133,7 +134,7 @@ pub async fn ls(client: &Client, workspace: Option<&str>, output: Output) -> Res
     Ok(0)
 }
 
-fn uses(link: &api::Link) -> String {
+pub(crate) fn uses(link: &api::Link) -> String {
     match (link.kind.as_str(), link.max_downloads, link.max_files) {
         ("upload", Some(max), _) | ("upload", _, Some(max)) => {
             format!("{}/{max} files", link.files)
@@ -281,7 +282,10 @@ fn uuid_like(id: &str) -> Option<()> {
     (id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(())
 }
 
-async fn workspace_ids(client: &Client, wanted: Option<&str>) -> Result<Vec<String>, Failure> {
+pub(crate) async fn workspace_ids(
+    client: &Client,
+    wanted: Option<&str>,
+) -> Result<Vec<String>, Failure> {
     let all: api::Workspaces = client.get("/api/v1/workspaces", &[]).await?;
     let ids: Vec<String> = all
         .workspaces
@@ -298,180 +302,4 @@ async fn workspace_ids(client: &Client, wanted: Option<&str>) -> Result<Vec<Stri
         });
     }
     Ok(ids)
-}
-
-/// `30d`, `12h`, `90m`, `45s`, `2w` or plain seconds.
-pub fn parse_duration(text: &str) -> Result<u64, Failure> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let per = match unit.trim() {
-        "" | "s" => 1,
-        "m" | "min" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => 0,
-    };
-    match number.parse::<u64>() {
-        Ok(n) if per > 0 && n > 0 => n.checked_mul(per).ok_or_else(|| bad_duration(text)),
-        _ => Err(bad_duration(text)),
-    }
-}
-
-fn bad_duration(text: &str) -> Failure {
-    Failure::usage(format!(
-        "\"{text}\" is not a duration: write 30d, 12h, 90m, 45s, 2w or a number of seconds."
-    ))
-}
-
-/// `100MB`, `2GiB`, `512k` or plain bytes (k, M, G are powers of 1000;
-/// KiB, MiB, GiB powers of 1024).
-pub fn parse_size(text: &str) -> Result<u64, Failure> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let per: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1_000,
-        "m" | "mb" => 1_000_000,
-        "g" | "gb" => 1_000_000_000,
-        "kib" => 1 << 10,
-        "mib" => 1 << 20,
-        "gib" => 1 << 30,
-        _ => 0,
-    };
-    match number.parse::<u64>() {
-        Ok(n) if per > 0 && n > 0 => n.checked_mul(per).ok_or_else(|| bad_size(text)),
-        _ => Err(bad_size(text)),
-    }
-}
-
-fn bad_size(text: &str) -> Failure {
-    Failure::usage(format!(
-        "\"{text}\" is not a size: write 100MB, 2GiB, 512k or a number of bytes."
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_duration, parse_size};
-
-    #[test]
-    fn durations_are_read_with_their_unit_and_nonsense_is_refused() {
-        assert_eq!(parse_duration("30d").unwrap(), 30 * 86_400);
-        assert_eq!(parse_duration("12h").unwrap(), 12 * 3_600);
-        assert_eq!(parse_duration("90m").unwrap(), 90 * 60);
-        assert_eq!(parse_duration("2w").unwrap(), 14 * 86_400);
-        assert_eq!(parse_duration("3600").unwrap(), 3_600);
-        for wrong in ["", "0", "d", "3y", "-5d", "1.5h"] {
-            assert!(parse_duration(wrong).is_err(), "{wrong} was accepted");
-        }
-    }
-
-    #[test]
-    fn sizes_are_read_in_decimal_and_binary_units() {
-        assert_eq!(parse_size("100MB").unwrap(), 100_000_000);
-        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
-        assert_eq!(parse_size("512k").unwrap(), 512_000);
-        assert_eq!(parse_size("42").unwrap(), 42);
-        for wrong in ["", "0", "MB", "5 parsecs", "1.5GB"] {
-            assert!(parse_size(wrong).is_err(), "{wrong} was accepted");
-        }
-    }
-}
-
-/// Whether `url` is a bucketdesk link (`…/s/TOKEN` or `…/u/TOKEN`) rather
-/// than a presigned S3 URL.
-pub fn is_bucketdesk_link(url: &str) -> bool {
-    let Ok(parsed) = url::Url::parse(url.trim()) else {
-        return false;
-    };
-    let parts: Vec<&str> = parsed.path().trim_matches('/').split('/').collect();
-    matches!(parts.as_slice(), ["s" | "u", token] if token.len() == 43)
-}
-
-/// `bdk inspect https://files.example.com/s/TOKEN`: asks the server whether
-/// the link works (a HEAD request: nothing is counted or recorded), and,
-/// when it is one of the profile's links, says what it shares and until when.
-pub async fn inspect_link(
-    url: &str,
-    client: Option<&Client>,
-    output: Output,
-) -> Result<u8, Failure> {
-    let url = url.trim();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Failure::error(e.to_string()))?;
-    let status = http.head(url).send().await?.status().as_u16();
-    let mut mine = None;
-    if let Some(client) = client {
-        for id in workspace_ids(client, None).await.unwrap_or_default() {
-            let path = format!("/api/v1/workspaces/{id}/links");
-            if let Ok(found) = client.get::<api::Links>(&path, &[]).await {
-                mine = found
-                    .links
-                    .into_iter()
-                    .find(|l| l.url.as_deref() == Some(url));
-            }
-            if mine.is_some() {
-                break;
-            }
-        }
-    }
-    let (verdict, code) = match (status, mine.as_ref().map(|l| l.state.as_str())) {
-        (200, _) => ("VALID", 0),
-        (410, Some("expired")) => ("EXPIRED", crate::error::EXPIRED),
-        (410, Some(state)) => (state_word(state), crate::error::EXPIRED),
-        (410, None) => ("GONE", crate::error::EXPIRED),
-        (404, _) => ("UNKNOWN", NOT_FOUND),
-        _ => {
-            return Err(Failure::error(format!(
-                "the server answered {status}: is this a bucketdesk link?"
-            )));
-        }
-    };
-    match output {
-        Output::Json => print_json(&serde_json::json!({ "status": verdict, "link": mine }))?,
-        Output::Csv => {
-            println!("status,expires_at,what,url");
-            println!(
-                "{verdict},{},{},{}",
-                mine.as_ref().map(|l| l.expires_at.as_str()).unwrap_or(""),
-                csv_cell(mine.as_ref().map(|l| l.what.as_str()).unwrap_or("")),
-                csv_cell(url)
-            );
-        }
-        Output::Text => {
-            println!("{verdict}");
-            match &mine {
-                Some(link) => {
-                    println!("{} link to {} in {}", link.kind, link.what, link.bucket);
-                    println!("expires:  {}", link.expires_at);
-                    println!("uses:     {}", uses(link));
-                    println!("id:       {} (bdk links show {})", link.id, link.id);
-                }
-                None if status == 410 => {
-                    println!("It no longer works: it expired, was revoked or was used up.")
-                }
-                None if status == 404 => println!("No link has this address."),
-                None => println!("(Not one of your links: only whether it works is known.)"),
-            }
-        }
-    }
-    Ok(code)
-}
-
-fn state_word(state: &str) -> &'static str {
-    match state {
-        "revoked" => "REVOKED",
-        "used_up" => "USED UP",
-        "orphaned" => "GONE",
-        _ => "GONE",
-    }
 }

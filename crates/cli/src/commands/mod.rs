@@ -3,5 +3,6 @@
 pub mod account;
 pub mod copy;
 pub mod files;
+pub mod inspect;
 pub mod links;
 pub mod presign;

@@ -1,10 +1,9 @@
-//! `bdk presign` (one URL, an upload URL, or every file under a prefix)
-//! and `bdk inspect`.
+//! `bdk presign`: one URL, an upload URL, or every file under a prefix.
 
 use crate::client::Client;
 use crate::error::Failure;
 use crate::{Output, print_json};
-use crate::{csv_cell, error, inspect, paths};
+use crate::{csv_cell, paths};
 use bucketdesk_api_types as api;
 
 pub async fn presign(
@@ -73,56 +72,4 @@ pub async fn presign_many(
         }
     }
     Ok(0)
-}
-
-pub fn inspect(url: &str, output: Output) -> u8 {
-    let now = time::OffsetDateTime::now_utc();
-    let seen = match inspect::inspect(url, now) {
-        Ok(seen) => seen,
-        Err(problem) => {
-            eprintln!("bdk: {problem}");
-            return error::USAGE;
-        }
-    };
-    let verdict = if seen.valid { "VALID" } else { "EXPIRED" };
-    match output {
-        Output::Json => {
-            if let Ok(text) = serde_json::to_string_pretty(&seen) {
-                println!("{text}");
-            }
-        }
-        Output::Csv => {
-            println!("status,signed_at,expires_at,seconds_left,bucket,key");
-            println!(
-                "{verdict},{},{},{},{},{}",
-                seen.signed_at,
-                seen.expires_at,
-                seen.seconds_left,
-                csv_cell(seen.bucket.as_deref().unwrap_or("")),
-                csv_cell(&seen.key)
-            );
-        }
-        Output::Text => {
-            println!("{verdict}");
-            println!("signed:    {}", seen.signed_at);
-            println!(
-                "expires:   {} (after {})",
-                seen.expires_at,
-                inspect::human_duration(seen.expires_in_seconds)
-            );
-            if seen.valid {
-                println!("time left: {}", inspect::human_duration(seen.seconds_left));
-            }
-            println!("bucket:    {}", seen.bucket.as_deref().unwrap_or("?"));
-            println!("key:       {}", seen.key);
-            println!("host:      {}", seen.host);
-            if let Some(region) = &seen.region {
-                println!("region:    {region}");
-            }
-            println!(
-                "method:    not recorded in a presigned URL (GET to download, PUT if it was made for upload)"
-            );
-        }
-    }
-    if seen.valid { 0 } else { error::EXPIRED }
 }
