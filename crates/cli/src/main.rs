@@ -189,6 +189,9 @@ enum LinksCommand {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`bdk ls | head`)
+    // would panic; like other command-line tools, end quietly instead
+    sigpipe::reset();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

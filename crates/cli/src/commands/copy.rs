@@ -332,7 +332,11 @@ async fn download_folder(
         let label = format!("s3://.../{}", file.key);
         fetch(client, &target, &label, &local.to_string_lossy()).await?;
     }
-    eprintln!("{} files copied into {to}", files.len());
+    let count = files.len();
+    eprintln!(
+        "{count} file{} copied into {to}",
+        if count == 1 { "" } else { "s" }
+    );
     Ok(0)
 }
 
@@ -383,6 +387,6 @@ async fn upload_folder(
             sent += 1;
         }
     }
-    eprintln!("{sent} files uploaded");
+    eprintln!("{sent} file{} uploaded", if sent == 1 { "" } else { "s" });
     Ok(0)
 }

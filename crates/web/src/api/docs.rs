@@ -10,7 +10,7 @@ use serde_json::Value;
 struct Reference {
     title: String,
     version: String,
-    description: String,
+    description: Vec<Span>,
     tags: Vec<Tag>,
     types: Vec<Type>,
     signed_in: bool,
@@ -18,7 +18,7 @@ struct Reference {
 
 struct Tag {
     name: String,
-    description: String,
+    description: Vec<Span>,
     operations: Vec<Operation>,
 }
 
@@ -26,8 +26,8 @@ struct Operation {
     anchor: String,
     method: String,
     path: String,
-    summary: String,
-    description: String,
+    summary: Vec<Span>,
+    description: Vec<Span>,
     parameters: Vec<Field>,
     body: Option<String>,
     answers: Vec<Answer>,
@@ -35,7 +35,7 @@ struct Operation {
 
 struct Answer {
     status: String,
-    description: String,
+    description: Vec<Span>,
     body: String,
 }
 
@@ -43,12 +43,12 @@ struct Field {
     name: String,
     kind: String,
     required: bool,
-    description: String,
+    description: Vec<Span>,
 }
 
 struct Type {
     name: String,
-    description: String,
+    description: Vec<Span>,
     fields: Vec<Field>,
 }
 
@@ -65,6 +65,25 @@ fn string(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// A piece of a description: plain words, or `code` (written between
+/// backticks in the document).
+struct Span {
+    code: bool,
+    text: String,
+}
+
+fn spans(value: &Value) -> Vec<Span> {
+    string(value)
+        .split('`')
+        .enumerate()
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(i, text)| Span {
+            code: i % 2 == 1,
+            text: text.to_owned(),
+        })
+        .collect()
+}
+
 fn read(document: &Value) -> Reference {
     let mut tags: Vec<Tag> = document["tags"]
         .as_array()
@@ -72,7 +91,7 @@ fn read(document: &Value) -> Reference {
         .flatten()
         .map(|tag| Tag {
             name: string(&tag["name"]),
-            description: string(&tag["description"]),
+            description: spans(&tag["description"]),
             operations: Vec::new(),
         })
         .collect();
@@ -88,7 +107,7 @@ fn read(document: &Value) -> Reference {
                 Some(t) => t.operations.push(found),
                 None => tags.push(Tag {
                     name: tag.to_owned(),
-                    description: String::new(),
+                    description: Vec::new(),
                     operations: vec![found],
                 }),
             }
@@ -100,14 +119,14 @@ fn read(document: &Value) -> Reference {
         .flatten()
         .map(|(name, schema)| Type {
             name: name.clone(),
-            description: string(&schema["description"]),
+            description: spans(&schema["description"]),
             fields: fields_of(schema),
         })
         .collect();
     Reference {
         title: string(&document["info"]["title"]),
         version: string(&document["info"]["version"]),
-        description: string(&document["info"]["description"]),
+        description: spans(&document["info"]["description"]),
         tags,
         types,
         signed_in: false,
@@ -123,7 +142,7 @@ fn read_operation(method: &str, path: &str, operation: &Value) -> Operation {
             name: string(&p["name"]),
             kind: format!("{}, in the {}", kind(&p["schema"]), string(&p["in"])),
             required: p["required"].as_bool().unwrap_or(false),
-            description: string(&p["description"]),
+            description: spans(&p["description"]),
         })
         .collect();
     let body = operation["requestBody"]["content"]
@@ -136,7 +155,7 @@ fn read_operation(method: &str, path: &str, operation: &Value) -> Operation {
         .flatten()
         .map(|(status, response)| Answer {
             status: status.clone(),
-            description: string(&response["description"]),
+            description: spans(&response["description"]),
             body: response["content"]
                 .as_object()
                 .into_iter()
@@ -150,8 +169,8 @@ fn read_operation(method: &str, path: &str, operation: &Value) -> Operation {
         anchor: format!("{method}-{}", path.replace(['/', '{', '}'], "-")),
         method: method.to_uppercase(),
         path: path.to_owned(),
-        summary: string(&operation["summary"]),
-        description: string(&operation["description"]),
+        summary: spans(&operation["summary"]),
+        description: spans(&operation["description"]),
         parameters,
         body,
         answers,
@@ -174,7 +193,7 @@ fn fields_of(schema: &Value) -> Vec<Field> {
             name: name.clone(),
             kind: kind(property),
             required: required.contains(&name.as_str()),
-            description: string(&property["description"]),
+            description: spans(&property["description"]),
         })
         .collect();
     fields.sort_by_key(|field| !field.required);
