@@ -12,11 +12,15 @@
 //! - P3: a 1 GiB upload through the app and a direct multipart upload with
 //!   the same part size, and the server's peak memory during it;
 //! - P4: authenticated page views per second (the workspace page, and a
-//!   bucket page listing a folder of 20 files).
+//!   bucket page listing a folder of 20 files);
+//! - P8: presigned links for 1,000 keys: one `bdk presign --recursive`
+//!   call (a token, no AWS keys) against 1,000 `aws s3 presign` processes
+//!   (as shell loops do) and a boto3 loop in one Python process (`aws` and
+//!   `python3` with boto3 from PATH, or AWS_CLI and PYTHON; skipped without).
 //!
 //! ```sh
-//! cargo build --release -p bucketdesk -p bucketdesk-bench
-//! target/release/bucketdesk-bench   # options: --quick, --only p2,p4, --postgres-tls, --out FILE
+//! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
+//! target/release/bucketdesk-bench   # options: --quick, --only p2,p8, --postgres-tls, --out FILE
 //! ```
 
 use anyhow::{Context, Result, bail};
@@ -44,6 +48,8 @@ struct Options {
     postgres_tls: bool,
     runs: usize,
     big_folder: usize,
+    /// How many `aws s3 presign` processes P8 runs (the rest is projected).
+    aws_cli_runs: usize,
     upload_bytes: u64,
     out: String,
 }
@@ -83,12 +89,13 @@ async fn main() -> Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
-        .unwrap_or_else(|| vec!["p1".into(), "p2".into(), "p3".into(), "p4".into()]);
+        .unwrap_or_else(|| ["p1", "p2", "p3", "p4", "p8"].map(String::from).to_vec());
     let options = Options {
         only,
         postgres_tls: args.iter().any(|a| a == "--postgres-tls"),
         runs: if quick { 2 } else { 3 },
         big_folder: if quick { 20_000 } else { 100_000 },
+        aws_cli_runs: if quick { 100 } else { 1000 },
         upload_bytes: if quick { 256 << 20 } else { 1 << 30 },
         out,
     };
@@ -113,6 +120,10 @@ async fn main() -> Result<()> {
     if options.wants("p4") {
         eprintln!("P4: page views...");
         results["p4_page_views"] = p4_page_views(&stack).await?;
+    }
+    if options.wants("p8") {
+        eprintln!("P8: presigning 1,000 keys...");
+        results["p8_presign_1000"] = p8_presign_1000(&stack, &options).await?;
     }
     if let Some(dir) = std::path::Path::new(&options.out).parent() {
         std::fs::create_dir_all(dir)?;
@@ -196,7 +207,13 @@ impl Stack {
             0
         };
         eprintln!("writing 10,000 and {big_folder} objects...");
-        for (folder, count) in [("10k", 10_000), ("100k", big_folder), ("small", 20)] {
+        let thousand = if options.wants("p8") { 1000 } else { 0 };
+        for (folder, count) in [
+            ("10k", 10_000),
+            ("100k", big_folder),
+            ("small", 20),
+            ("1k", thousand),
+        ] {
             let dir = s3.root.join("bench").join(folder);
             std::fs::create_dir_all(&dir)?;
             for i in 0..count {
@@ -599,6 +616,109 @@ async fn p2_share_links(stack: &Stack) -> Result<Value> {
     Ok(out)
 }
 
+/// Runs `command` to the end; its wall time, and its standard output.
+fn timed(command: &mut Command) -> Result<(f64, String)> {
+    let started = Instant::now();
+    let output = command.stderr(Stdio::inherit()).output()?;
+    let took = ms(started.elapsed());
+    if !output.status.success() {
+        bail!("{command:?} failed: {}", output.status);
+    }
+    Ok((took, String::from_utf8_lossy(&output.stdout).into_owned()))
+}
+
+/// A program from the environment variable `var`, else `name` on PATH.
+fn program(var: &str, name: &str) -> Option<String> {
+    let wanted = std::env::var(var).unwrap_or_else(|_| name.to_owned());
+    let found = Command::new(&wanted)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    found.then_some(wanted)
+}
+
+async fn p8_presign_1000(stack: &Stack, options: &Options) -> Result<Value> {
+    let bdk = std::env::current_exe()?.with_file_name("bdk");
+    if !bdk.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build --release -p bucketdesk-cli`",
+            bdk.display()
+        );
+    }
+    let mut bdk_ms = Vec::new();
+    for _ in 0..options.runs {
+        let (took, csv) = timed(
+            Command::new(&bdk)
+                .args(["presign", "--recursive", "s3://bench/1k/", "--csv"])
+                .env("BDK_URL", &stack.url)
+                .env("BDK_TOKEN", &stack.token)
+                .env("BDK_CONFIG", "/nonexistent/bdk.json"),
+        )?;
+        if csv.lines().count() != 1001 {
+            bail!("bdk presigned {} keys, not 1000", csv.lines().count() - 1);
+        }
+        bdk_ms.push(took);
+    }
+    let mut out = json!({ "bdk_batch_ms": spread(bdk_ms) });
+    let endpoint = stack.s3.endpoint();
+    let keys = |cmd: &mut Command| {
+        cmd.env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+    };
+    match program("AWS_CLI", "aws") {
+        Some(aws) => {
+            let started = Instant::now();
+            for i in 0..options.aws_cli_runs {
+                let mut cmd = Command::new(&aws);
+                cmd.args(["s3", "presign"])
+                    .arg(format!("s3://bench/1k/object-{i:06}.txt"))
+                    .args(["--endpoint-url", &endpoint, "--expires-in", "900"]);
+                keys(&mut cmd);
+                timed(&mut cmd)?;
+            }
+            let per_key = ms(started.elapsed()) / options.aws_cli_runs as f64;
+            out["aws_cli"] = json!({
+                "processes_run": options.aws_cli_runs,
+                "ms_per_key": round(per_key),
+                "ms_for_1000": round(per_key * 1000.0),
+            });
+        }
+        None => out["aws_cli"] = json!("skipped: no aws command (pip install awscli)"),
+    }
+    match program("PYTHON", "python3") {
+        Some(python) => {
+            let script = format!(
+                "import boto3\n\
+                 s3 = boto3.client('s3', endpoint_url='{endpoint}')\n\
+                 for i in range(1000):\n\
+                 \x20   print(s3.generate_presigned_url('get_object', Params={{'Bucket': 'bench', 'Key': '1k/object-%06d.txt' % i}}, ExpiresIn=900))\n"
+            );
+            let mut boto_ms = Vec::new();
+            for _ in 0..options.runs {
+                let mut cmd = Command::new(&python);
+                cmd.args(["-c", &script]);
+                keys(&mut cmd);
+                match timed(&mut cmd) {
+                    Ok((took, urls)) if urls.lines().count() == 1000 => boto_ms.push(took),
+                    _ => break,
+                }
+            }
+            out["boto3_loop_ms"] = if boto_ms.is_empty() {
+                json!("skipped: no boto3 for that python (pip install boto3)")
+            } else {
+                spread(boto_ms)
+            };
+        }
+        None => out["boto3_loop_ms"] = json!("skipped: no python3"),
+    }
+    Ok(out)
+}
+
 /// A body of `size` bytes, streamed in 1 MiB chunks.
 fn body(size: u64) -> reqwest::Body {
     let chunk = Bytes::from(vec![7u8; 1 << 20]);
@@ -758,6 +878,15 @@ async fn p4_page_views(stack: &Stack) -> Result<Value> {
 }
 
 /// The results as a Markdown table: what was measured, then where the CPU went.
+/// `a / b` to two decimals, or "?" when either is missing.
+fn ratio(a: &Value, b: &Value) -> String {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(a), Some(b)) if b > 0.0 && a / b < 0.01 => format!("{:.4}", a / b),
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "?".into(),
+    }
+}
+
 fn table(r: &Value) -> String {
     let m = &r["machine"];
     let mut t = format!(
@@ -858,6 +987,24 @@ fn table(r: &Value) -> String {
             p["requests_per_second"], p["p50_ms"], p["p99_ms"]
         ));
         cpu_row(format!("P4 {label}"), p);
+    }
+    let p8 = &r["p8_presign_1000"];
+    if !p8.is_null() {
+        t.push_str(&format!(
+            "| P8 presigned links for 1,000 keys: `bdk presign --recursive` vs 1,000 × `aws s3 presign` | {} ms | {} ms | {} | faster |\n",
+            p8["bdk_batch_ms"]["median"],
+            p8["aws_cli"]["ms_for_1000"],
+            ratio(&p8["bdk_batch_ms"]["median"], &p8["aws_cli"]["ms_for_1000"])
+        ));
+        t.push_str(&format!(
+            "| P8 the same vs a boto3 loop (one Python process) | {} ms | {} ms | {} | |\n",
+            p8["bdk_batch_ms"]["median"],
+            p8["boto3_loop_ms"]["median"],
+            ratio(
+                &p8["bdk_batch_ms"]["median"],
+                &p8["boto3_loop_ms"]["median"]
+            )
+        ));
     }
     if !cpu.is_empty() {
         t.push_str(
