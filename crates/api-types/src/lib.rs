@@ -460,3 +460,10 @@ pub struct AuditEvent {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
 }
+
+/// `POST /api/v1/workspaces` and `POST .../rename`: a workspace's name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceName {
+    pub name: String,
+}

@@ -59,6 +59,9 @@ pub enum Denied {
     Outranked,
     /// A role above the actor's own (`own`) cannot be given.
     AboveOwnRole { own: Role },
+    /// Only the instance's admins may do this (create workspaces, when the
+    /// instance says so).
+    InstanceAdmin,
 }
 
 impl From<sqlx::Error> for CoreError {

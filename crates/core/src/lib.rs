@@ -16,7 +16,8 @@
 //!   Editor's changes (uploads, folders, renames and moves, deletes).
 //! - [`links`]: revocable download and upload links.
 //! - [`members`] and [`invitations`]: who is in a workspace with which
-//!   role, and inviting people by email.
+//!   role, and inviting people by email; [`workspaces`]: creating,
+//!   renaming and deleting them.
 //! - [`audit_log`]: audit events that stand on their own, written in batches.
 //! - [`CoreError`]: the one error of the core; each face renders it.
 //!
@@ -36,6 +37,7 @@ pub mod random_token;
 pub mod s3_clients;
 pub mod tokens;
 pub mod uploads;
+pub mod workspaces;
 
 pub use actor::{Actor, Origin, Via};
 pub use error::{CoreError, Denied, FieldError};

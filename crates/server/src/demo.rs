@@ -5,8 +5,8 @@
 
 use crate::config::Config;
 use anyhow::Context;
-use bucketdesk_db::{buckets, users, workspaces};
-use bucketdesk_domain::{Email, WorkspaceId};
+use bucketdesk_db::{buckets, users};
+use bucketdesk_domain::Email;
 use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::{Addressing, Connection, s3_client};
 use bucketdesk_web::AppState;
@@ -125,16 +125,25 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
     if buckets::user_has_bucket_at(&state.db, user.user_id(), &s3.endpoint(), BUCKET).await? {
         return Ok(s3);
     }
-    let workspace = {
-        let mut tx = state.db.begin().await?;
-        let workspace = workspaces::create(&mut tx, "Demo", user.user_id()).await?;
-        tx.commit().await?;
-        WorkspaceId(workspace.id)
-    };
     let client = ClientInfo::new(
         [127, 0, 0, 1].into(),
         Some("bucketdesk local start".to_owned()),
     );
+    // the same operation as the "New workspace" form, audit event included
+    let actor = bucketdesk_core::Actor {
+        user: user.clone(),
+        via: bucketdesk_core::Via::Session,
+    };
+    let workspace = bucketdesk_core::workspaces::create(
+        &state.db,
+        &actor,
+        &client.origin(),
+        bucketdesk_domain::WorkspaceCreators::Everyone,
+        "Demo",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot create the demo workspace: {e}"))?
+    .workspace_id();
     let new = NewConnection {
         display_name: "Demo bucket".to_owned(),
         provider: bucketdesk_storage::Provider::Local,

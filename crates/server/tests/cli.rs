@@ -870,6 +870,14 @@ async fn the_demo_gives_its_owner_a_working_bucket_with_sample_files_once() {
             .windows(demo_secret.len())
             .any(|w| w == demo_secret.as_bytes())
     );
+    // made by the same operations as the forms, with their audit events
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where action in ('workspace_created', 'bucket_connected') order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, ["workspace_created", "bucket_connected"]);
     drop(server);
 
     // a second start reuses everything: still one demo workspace

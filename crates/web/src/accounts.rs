@@ -12,7 +12,7 @@ use crate::extract::ClientInfo;
 use crate::{AppState, Result};
 use bucketdesk_core::members::withdraw_uncovered_invitations;
 use bucketdesk_db::users::{self, User};
-use bucketdesk_db::{audit, invites, members, workspaces};
+use bucketdesk_db::{audit, invites, members};
 use bucketdesk_domain::WorkspaceId;
 use serde_json::json;
 
@@ -123,28 +123,4 @@ pub async fn delete(
     users::delete(&mut tx, target.user_id(), &target.email).await?;
     tx.commit().await?;
     Ok(Ok(()))
-}
-
-/// Deletes a workspace (its owner typed its name): its buckets are
-/// disconnected and their stored secrets erased in the same transaction.
-pub async fn delete_workspace(
-    state: &AppState,
-    owner: &User,
-    client: &ClientInfo,
-    workspace: WorkspaceId,
-    name: &str,
-) -> Result<()> {
-    let mut tx = state.db.begin().await?;
-    let event = audit::NewEvent {
-        // the workspace goes: the event stays at the instance level
-        details: json!({ "workspace_id": workspace.0, "name": name }),
-        ..client.event(owner, "workspace_deleted")
-    };
-    audit::record(&mut *tx, event).await?;
-    let buckets = workspaces::delete(&mut tx, workspace).await?;
-    tx.commit().await?;
-    for bucket in buckets {
-        state.s3_clients.forget(bucket);
-    }
-    Ok(())
 }

@@ -143,6 +143,12 @@ impl IntoResponse for ApiError {
                 format!("You can give at most your own role there, {}.", own.label()),
                 vec![],
             ),
+            CoreError::Forbidden(Denied::InstanceAdmin) => body(
+                StatusCode::FORBIDDEN,
+                "instance_admin_only",
+                "On this instance only its admins do this.",
+                vec![],
+            ),
             CoreError::Forbidden(Denied::SessionOnly) => body(
                 StatusCode::FORBIDDEN,
                 "session_only",

@@ -2,16 +2,22 @@
 
 use super::auth::ApiUser;
 use super::error::ApiResult;
-use super::openapi::Refusals;
+use super::links::workspace_grant;
+use super::openapi::{Refusals, WorkspacePath};
 use super::rfc3339;
 use crate::AppState;
 use axum::Json;
-use axum::extract::Path;
 use axum::extract::State;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use bucketdesk_api_types as api;
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access;
+use bucketdesk_core::access::Owner;
 use bucketdesk_core::tokens::{self, AccessToken};
+use bucketdesk_core::workspaces;
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// `GET /api/v1/me`
@@ -103,4 +109,87 @@ pub async fn revoke_token(
     let id = Uuid::parse_str(&id).map_err(|_| CoreError::NotFound)?;
     let token = tokens::revoke(&state.db, &user.actor, &user.origin, id).await?;
     Ok(Json(token_info(&token)))
+}
+
+/// `POST /api/v1/workspaces` `{"name"}`
+#[utoipa::path(post, path = "/api/v1/workspaces", tag = "account",
+    summary = "Creates a workspace you own (when the instance lets you; scope admin)",
+    request_body = api::WorkspaceName,
+    responses((status = 201, body = api::Workspace), Refusals))]
+pub async fn create_workspace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Result<Json<api::WorkspaceName>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<api::Workspace>)> {
+    let Json(body) = body?;
+    let workspace = workspaces::create(
+        &state.db,
+        &user.actor,
+        &user.origin,
+        state.settings.workspace_creators,
+        &body.name,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(api::Workspace {
+            id: workspace.id.to_string(),
+            name: workspace.name,
+            role: "owner".into(),
+            buckets: Vec::new(),
+        }),
+    ))
+}
+
+/// `POST /api/v1/workspaces/{workspace}/rename` `{"name"}`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/rename", tag = "account",
+    summary = "Renames a workspace (Owners; scope admin)",
+    params(WorkspacePath), request_body = api::WorkspaceName,
+    responses((status = 200, body = api::WorkspaceName), Refusals))]
+pub async fn rename_workspace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(workspace): Path<String>,
+    body: Result<Json<api::WorkspaceName>, JsonRejection>,
+) -> ApiResult<Json<api::WorkspaceName>> {
+    let Json(body) = body?;
+    let grant = workspace_grant(&state, &user, &workspace).await?;
+    let can = grant.can::<Owner>()?;
+    workspaces::rename(&state.db, &can, &user.actor, &user.origin, &body.name).await?;
+    Ok(Json(api::WorkspaceName {
+        name: body.name.trim().to_owned(),
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConfirmQuery {
+    /// The workspace's name, typed again to confirm.
+    confirm: String,
+}
+
+/// `DELETE /api/v1/workspaces/{workspace}?confirm=NAME`
+#[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}", tag = "account",
+    summary = "Deletes a workspace, disconnecting its buckets (Owners; scope admin; `confirm` is its name)",
+    params(WorkspacePath, ConfirmQuery),
+    responses((status = 204, description = "Deleted"), Refusals))]
+pub async fn delete_workspace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(workspace): Path<String>,
+    query: Result<Query<ConfirmQuery>, QueryRejection>,
+) -> ApiResult<StatusCode> {
+    let Query(query) = query?;
+    let grant = workspace_grant(&state, &user, &workspace).await?;
+    let can = grant.can::<Owner>()?;
+    workspaces::delete(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &user.actor,
+        &user.origin,
+        &query.confirm,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

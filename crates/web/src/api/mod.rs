@@ -61,7 +61,9 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
     let transfers = OpenApiRouter::new().routes(routes!(changes::upload));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
-        .routes(routes!(me::workspaces))
+        .routes(routes!(me::workspaces, me::create_workspace))
+        .routes(routes!(me::rename_workspace))
+        .routes(routes!(me::delete_workspace))
         .routes(routes!(me::tokens))
         .routes(routes!(me::revoke_token))
         .routes(routes!(files::list, changes::delete))

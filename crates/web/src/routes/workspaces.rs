@@ -1,7 +1,7 @@
 //! Workspaces: create one, see one (its buckets), rename it.
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form, WorkspaceAccess};
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -10,13 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::access::Owner;
-use bucketdesk_db::audit;
+use bucketdesk_core::{CoreError, Denied, workspaces as core_workspaces};
 use bucketdesk_db::buckets::{self, Bucket};
-use bucketdesk_db::workspaces::{self, Membership};
-use bucketdesk_domain::bucket::check_display_name;
-use bucketdesk_domain::{Role, WorkspaceId};
+use bucketdesk_db::workspaces::Membership;
+use bucketdesk_domain::Role;
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,16 +29,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whether this person may create workspaces (`BUCKETDESK_WORKSPACE_CREATORS`).
-fn may_create(state: &AppState, me: &CurrentUser) -> Result<()> {
-    if state.settings.workspace_creators.allow(me.user.is_admin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "On this instance only its admins create workspaces. Ask one of them, or ask to be invited to an existing workspace.",
-        ))
-    }
-}
-
 /// Where a bucket lives, in a few words.
 pub fn location(bucket: &Bucket) -> String {
     match &bucket.endpoint_url {
@@ -71,7 +59,9 @@ async fn show_new_workspace_form(
     me: CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<NewWorkspacePage> {
-    may_create(&state, &me)?;
+    if !state.settings.workspace_creators.allow(me.user.is_admin) {
+        return Err(CoreError::Forbidden(Denied::InstanceAdmin).into());
+    }
     Ok(NewWorkspacePage {
         csrf,
         name: String::new(),
@@ -93,27 +83,27 @@ async fn create_workspace(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
-    may_create(&state, &me)?;
-    if let Err(error) = check_display_name(&form.name, "workspace") {
-        let name = form.name.chars().take(100).collect();
-        let page = NewWorkspacePage {
-            csrf,
-            name,
-            error: Some(error),
-            signed_in: true,
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let created = core_workspaces::create(
+        &state.db,
+        &me.actor(),
+        &client.origin(),
+        state.settings.workspace_creators,
+        &form.name,
+    )
+    .await;
+    match created {
+        Ok(workspace) => Ok(Redirect::to(&format!("/w/{}", workspace.id)).into_response()),
+        Err(CoreError::Invalid(problems)) => {
+            let page = NewWorkspacePage {
+                csrf,
+                name: form.name.chars().take(100).collect(),
+                error: problems.into_iter().next().map(|p| p.message),
+                signed_in: true,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
     }
-    let mut tx = state.db.begin().await?;
-    let workspace = workspaces::create(&mut tx, form.name.trim(), me.user.user_id()).await?;
-    let event = audit::NewEvent {
-        workspace_id: Some(workspace.workspace_id()),
-        details: json!({ "name": workspace.name }),
-        ..client.event(&me.user, "workspace_created")
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/w/{}", workspace.id)).into_response())
 }
 
 pub struct BucketRow {
@@ -205,23 +195,29 @@ async fn rename_workspace(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
-    access.can::<Owner>()?;
-    if let Err(error) = check_display_name(&form.name, "workspace") {
-        let value = form.name.chars().take(100).collect();
-        let page = workspace_page(&state, access, csrf, Some((value, error))).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let can = access.can::<Owner>()?;
+    let renamed = core_workspaces::rename(
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &form.name,
+    )
+    .await;
+    match renamed {
+        Ok(()) => Ok(Redirect::to(&format!("/w/{}?done=renamed", access.id())).into_response()),
+        Err(CoreError::Invalid(problems)) => {
+            let value = form.name.chars().take(100).collect();
+            let error = problems
+                .into_iter()
+                .next()
+                .map(|p| p.message)
+                .unwrap_or_default();
+            let page = workspace_page(&state, access, csrf, Some((value, error))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
     }
-    let id: WorkspaceId = access.id();
-    let mut tx = state.db.begin().await?;
-    workspaces::rename(&mut *tx, id, form.name.trim()).await?;
-    let event = audit::NewEvent {
-        workspace_id: Some(id),
-        details: json!({ "from": access.workspace().name, "to": form.name.trim() }),
-        ..client.event(&access.me.user, "workspace_renamed")
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/w/{}?done=renamed", id)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -273,22 +269,24 @@ async fn delete_workspace(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<NameForm>,
 ) -> Result<Response> {
-    let mut page = delete_page(&state, &access, csrf).await?;
-    if form.name.trim() != access.workspace().name {
-        page.typed = form.name.chars().take(100).collect();
-        page.error = Some(format!(
-            "Type the workspace's name, {}, exactly to confirm.",
-            access.workspace().name
-        ));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    crate::accounts::delete_workspace(
-        &state,
-        &access.me.user,
-        &client,
-        access.id(),
-        &access.workspace().name,
+    let can = access.can::<Owner>()?;
+    let deleted = core_workspaces::delete(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &form.name,
     )
-    .await?;
-    Ok(Redirect::to("/?done=workspace_deleted").into_response())
+    .await;
+    match deleted {
+        Ok(()) => Ok(Redirect::to("/?done=workspace_deleted").into_response()),
+        Err(CoreError::Invalid(problems)) => {
+            let mut page = delete_page(&state, &access, csrf).await?;
+            page.typed = form.name.chars().take(100).collect();
+            page.error = problems.into_iter().next().map(|p| p.message);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

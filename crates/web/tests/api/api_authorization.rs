@@ -71,6 +71,8 @@ const ROWS: &[ApiRow] = &[
     api("GET", "/api/v1/me", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
     api("GET", "/api/v1/workspaces", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
     api("GET", "/api/v1/tokens", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
+    api("POST", "/api/v1/workspaces", "", r#"{"name":"Another"}"#, Some("admin"), [401, 201, 201, 201, 201, 201, 201]),
+    api("POST", "/api/v1/workspaces/{workspace}/rename", "", r#"{"name":"Team"}"#, Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
     // a token id that is none of the caller's is not found
     api("POST", "/api/v1/tokens/{token}/revoke", "", "", None, [401, 404, 404, 404, 404, 404, 404]),
     api("GET", OBJECTS, "", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
@@ -113,6 +115,10 @@ const ROWS: &[ApiRow] = &[
     api("PUT", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", r#"{"role":"editor"}"#, Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", "", Some("admin"), [401, 404, 403, 403, 204, 204, 404]),
     api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}", "", "", Some("admin"), [401, 404, 403, 403, 403, 204, 404]),
+    // the very last: the workspace goes (a wrong confirmation first changes
+    // nothing); the viewer was just removed from it, so it is not there for him
+    api("DELETE", "/api/v1/workspaces/{workspace}", "confirm=Wrong", "", Some("admin"), [401, 404, 404, 403, 403, 422, 404]),
+    api("DELETE", "/api/v1/workspaces/{workspace}", "confirm=Team", "", Some("admin"), [401, 404, 404, 403, 403, 204, 404]),
 ];
 
 fn url(world: &World, row: &ApiRow) -> String {
