@@ -17,7 +17,8 @@
 //! - [`links`]: revocable download and upload links.
 //! - [`members`] and [`invitations`]: who is in a workspace with which
 //!   role, and inviting people by email; [`workspaces`]: creating,
-//!   renaming and deleting them.
+//!   renaming and deleting them; [`buckets`]: connecting, settings and
+//!   disconnecting.
 //! - [`audit_log`]: audit events that stand on their own, written in batches.
 //! - [`CoreError`]: the one error of the core; each face renders it.
 //!
@@ -26,6 +27,7 @@
 pub mod access;
 mod actor;
 pub mod audit_log;
+pub mod buckets;
 pub mod changes;
 mod error;
 pub mod files;

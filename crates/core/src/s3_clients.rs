@@ -78,6 +78,11 @@ impl S3Clients {
         &self.options
     }
 
+    /// The key that seals buckets' secrets (for connecting and re-keying).
+    pub(crate) fn instance_key(&self) -> &InstanceKey {
+        &self.instance_key
+    }
+
     /// Drops a bucket's client (it was disconnected).
     pub fn forget(&self, bucket: Uuid) {
         self.lock().remove(&bucket);

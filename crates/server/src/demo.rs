@@ -5,13 +5,15 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use bucketdesk_core::access::{self, Owner};
+use bucketdesk_core::buckets::{self as buckets_core, NewConnection};
+use bucketdesk_core::workspaces as core_workspaces;
+use bucketdesk_core::{Actor, CoreError, Origin, Via};
 use bucketdesk_db::{buckets, users};
-use bucketdesk_domain::Email;
+use bucketdesk_domain::{Email, WorkspaceCreators};
 use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::{Addressing, Connection, s3_client};
 use bucketdesk_web::AppState;
-use bucketdesk_web::bucket_connections::{self, ConnectFailure, NewConnection};
-use bucketdesk_web::extract::ClientInfo;
 use rand::Rng;
 use std::path::Path;
 
@@ -125,37 +127,52 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
     if buckets::user_has_bucket_at(&state.db, user.user_id(), &s3.endpoint(), BUCKET).await? {
         return Ok(s3);
     }
-    let client = ClientInfo::new(
+    // the same operations as the "New workspace" and "Connect a bucket"
+    // forms, audit events included
+    let origin = Origin::new(
         [127, 0, 0, 1].into(),
         Some("bucketdesk local start".to_owned()),
     );
-    // the same operation as the "New workspace" form, audit event included
-    let actor = bucketdesk_core::Actor {
+    let actor = Actor {
         user: user.clone(),
-        via: bucketdesk_core::Via::Session,
+        via: Via::Session,
     };
-    let workspace = bucketdesk_core::workspaces::create(
+    let workspace = core_workspaces::create(
         &state.db,
         &actor,
-        &client.origin(),
-        bucketdesk_domain::WorkspaceCreators::Everyone,
+        &origin,
+        WorkspaceCreators::Everyone,
         "Demo",
     )
     .await
-    .map_err(|e| anyhow::anyhow!("cannot create the demo workspace: {e}"))?
-    .workspace_id();
+    .map_err(|e| anyhow::anyhow!("cannot create the demo workspace: {e}"))?;
+    let grant = access::workspace(&state.db, &actor, workspace.workspace_id())
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo workspace: {e}"))?;
+    let owner_can = grant
+        .can::<Owner>()
+        .map_err(|e| anyhow::anyhow!("the demo workspace: {e}"))?;
     let new = NewConnection {
         display_name: "Demo bucket".to_owned(),
         provider: bucketdesk_storage::Provider::Local,
         connection,
         addressing: Addressing::Auto,
     };
-    match bucket_connections::connect(state, workspace, &user, &client, new).await? {
+    match buckets_core::connect(
+        &state.db,
+        &state.s3_clients,
+        &owner_can,
+        &actor,
+        &origin,
+        new,
+    )
+    .await
+    {
         Ok(_) => tracing::info!(%owner, endpoint = %s3.endpoint(), "connected the demo bucket"),
-        Err(ConnectFailure::Connection(problem)) => {
+        Err(CoreError::Storage(problem)) => {
             tracing::warn!(%problem, "could not connect the demo bucket")
         }
-        Err(ConnectFailure::NameTaken) => {}
+        Err(other) => return Err(anyhow::anyhow!("cannot connect the demo bucket: {other}")),
     }
     Ok(s3)
 }

@@ -6,7 +6,6 @@ pub mod accounts;
 mod actions;
 mod api;
 mod app;
-pub mod bucket_connections;
 mod csv;
 mod error;
 pub mod extract;

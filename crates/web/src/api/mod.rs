@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod buckets;
 mod changes;
 mod docs;
 mod error;
@@ -66,6 +67,9 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(me::delete_workspace))
         .routes(routes!(me::tokens))
         .routes(routes!(me::revoke_token))
+        .routes(routes!(buckets::connect))
+        .routes(routes!(buckets::settings))
+        .routes(routes!(buckets::disconnect))
         .routes(routes!(files::list, changes::delete))
         .routes(routes!(files::details))
         .routes(routes!(files::download))

@@ -25,6 +25,7 @@ sizes are bytes."
     components(schemas(api::ErrorBody, api::Error, api::FieldError)),
     tags(
         (name = "account", description = "Who the token acts for, and what they can reach"),
+        (name = "buckets", description = "Connecting buckets, their settings, disconnecting"),
         (name = "files", description = "Listing, presigned links, folders, moves and deletes"),
         (name = "links", description = "Revocable download and upload links"),
         (name = "members", description = "Members, their roles per bucket, and invitations"),

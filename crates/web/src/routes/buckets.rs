@@ -2,7 +2,6 @@
 //! (rename, replace the key pair) and disconnecting it. Owners only, except
 //! the bucket's page, which anyone with a role on the bucket sees.
 
-use crate::bucket_connections::{self, ConnectFailure, NewConnection};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
 use crate::routes::workspaces::location;
 use crate::{AppState, Result};
@@ -14,11 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::access::Owner;
+use bucketdesk_core::buckets::{self as core_buckets, BucketSettings, ConnectRequest};
+use bucketdesk_core::{CoreError, FieldError};
 use bucketdesk_db::buckets::Bucket;
-use bucketdesk_domain::bucket::{
-    check_access_key_id, check_bucket_name, check_display_name, check_region, check_secret_key,
-};
-use bucketdesk_storage::{Addressing, Connection, Provider, check_endpoint_url};
+use bucketdesk_storage::Provider;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -71,85 +69,29 @@ impl ConnectForm {
         }
     }
 
-    fn validate(&self, allow_private: bool) -> Result<NewConnection, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let mut check = |field: &'static str, result: Result<(), String>| {
-            if let Err(e) = result {
-                errors.entry(field).or_insert(e);
-            }
-        };
-        check(
-            "display_name",
-            check_display_name(&self.display_name, "bucket"),
-        );
-        let provider = Provider::parse(self.provider.trim()).unwrap_or(Provider::Aws);
-        if !self.provider.trim().is_empty() && Provider::parse(self.provider.trim()).is_none() {
-            check("provider", Err("Choose a provider from the list.".into()));
+    /// The form as the core's request.
+    fn request(&self) -> ConnectRequest {
+        ConnectRequest {
+            display_name: self.display_name.clone(),
+            provider: self.provider.clone(),
+            r2_account_id: self.r2_account_id.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            bucket_name: self.bucket_name.clone(),
+            addressing: self.addressing.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
         }
-        let region = match self.region.trim() {
-            "" => provider.default_region().to_owned(),
-            r => r.to_owned(),
-        };
-        check("region", check_region(&region));
-        let bucket_name = self.bucket_name.trim().to_owned();
-        check("bucket_name", check_bucket_name(&bucket_name));
-        let addressing = Addressing::parse(self.addressing.trim());
-        check(
-            "addressing",
-            addressing
-                .map(|_| ())
-                .ok_or_else(|| "Choose an addressing style from the list.".into()),
-        );
-        let access_key_id = self.access_key_id.trim().to_owned();
-        check("access_key_id", check_access_key_id(&access_key_id));
-        let secret = self.secret_access_key.trim().to_owned();
-        check("secret_access_key", check_secret_key(&secret));
-
-        // a typed endpoint wins; otherwise the provider's preset
-        let endpoint = match self.endpoint_url.trim() {
-            "" => provider
-                .endpoint(&region, &self.r2_account_id)
-                .map_err(|e| {
-                    let field = if provider == Provider::CloudflareR2 {
-                        "r2_account_id"
-                    } else {
-                        "endpoint_url"
-                    };
-                    (field, e)
-                }),
-            typed => Ok(Some(typed.to_owned())),
-        };
-        let endpoint = match endpoint {
-            Ok(Some(url)) => match check_endpoint_url(&url, allow_private) {
-                Ok(url) => Some(url.as_str().trim_end_matches('/').to_owned()),
-                Err(e) => {
-                    check("endpoint_url", Err(e.to_string()));
-                    None
-                }
-            },
-            Ok(None) => None,
-            Err((field, e)) => {
-                check(field, Err(e));
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(NewConnection {
-            display_name: self.display_name.trim().to_owned(),
-            provider,
-            connection: Connection {
-                bucket: bucket_name,
-                region,
-                endpoint,
-                path_style: false,
-                access_key_id,
-                secret_access_key: SecretString::from(secret),
-            },
-            addressing: addressing.unwrap_or(Addressing::Auto),
-        })
     }
+}
+
+/// The core's field errors, by field, for the form.
+fn by_field(problems: Vec<FieldError>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for problem in problems {
+        errors.entry(problem.field).or_insert(problem.message);
+    }
+    errors
 }
 
 #[derive(Template, WebTemplate)]
@@ -204,33 +146,43 @@ async fn connect_bucket(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<ConnectForm>,
 ) -> Result<Response> {
-    access.can::<Owner>()?;
+    let can = access.can::<Owner>()?;
     let mut page = ConnectPage::new(&access, csrf, form.redisplay());
-    let new = match form.validate(state.settings.storage.allow_private_endpoints) {
+    let new = match form
+        .request()
+        .check(state.settings.storage.allow_private_endpoints)
+    {
         Ok(new) => new,
-        Err(errors) => {
-            page.errors = errors;
+        Err(problems) => {
+            page.errors = by_field(problems);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match bucket_connections::connect(&state, access.id(), &access.me.user, &client, new).await? {
+    let connected = core_buckets::connect(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        new,
+    )
+    .await;
+    match connected {
         Ok(bucket) => Ok(Redirect::to(&format!(
             "/w/{}/b/{}?done=connected",
             access.workspace().id,
             bucket
         ))
         .into_response()),
-        Err(ConnectFailure::NameTaken) => {
-            page.errors.insert(
-                "display_name",
-                "Another bucket in this workspace has this name already.".into(),
-            );
+        Err(CoreError::Invalid(problems)) => {
+            page.errors = by_field(problems);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ConnectFailure::Connection(problem)) => {
+        Err(CoreError::Storage(problem)) => {
             page.problem = Some(problem.to_string());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -278,65 +230,52 @@ async fn save_settings(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response> {
-    access.can::<Owner>()?;
-    let mut errors = FieldErrors::new();
-    if let Err(e) = check_display_name(&form.display_name, "bucket") {
-        errors.insert("display_name", e);
-    }
+    let can = access.can::<Owner>()?;
     let (key_id, secret) = (form.access_key_id.trim(), form.secret_access_key.trim());
-    let new_key = !key_id.is_empty() || !secret.is_empty();
-    if new_key {
-        if let Err(e) = check_access_key_id(key_id) {
-            errors.insert("access_key_id", e);
-        }
-        if let Err(e) = check_secret_key(secret) {
-            errors.insert("secret_access_key", e);
-        }
-    }
+    let new_key = (!key_id.is_empty() || !secret.is_empty())
+        .then(|| (key_id.to_owned(), SecretString::from(secret.to_owned())));
+    let settings = BucketSettings {
+        display_name: form.display_name.clone(),
+        new_key,
+    };
+    let saved = core_buckets::save_settings(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        settings,
+    )
+    .await;
     let mut page = SettingsPage {
         csrf,
         location: location(access.bucket()),
         workspace_name: access.workspace_name().to_owned(),
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),
-        errors,
+        errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),
         signed_in: true,
     };
-    if !page.errors.is_empty() {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let me = &access.me.user;
-    if new_key {
-        let replaced = bucket_connections::replace_key(
-            &state,
-            access.bucket(),
-            me,
-            &client,
-            key_id.to_owned(),
-            SecretString::from(secret.to_owned()),
-        )
-        .await?;
-        if let Err(ConnectFailure::Connection(problem)) = replaced {
-            page.problem = Some(problem.to_string());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    match saved {
+        Ok(()) => {
+            let b = access.bucket();
+            Ok(
+                Redirect::to(&format!("/w/{}/b/{}?done=saved", b.workspace_id, b.id))
+                    .into_response(),
+            )
         }
+        Err(CoreError::Invalid(problems)) => {
+            page.errors = by_field(problems);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(CoreError::Storage(problem)) => {
+            page.problem = Some(problem.to_string());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
     }
-    let renamed = form.display_name.trim() != access.bucket().display_name;
-    if renamed
-        && let Err(ConnectFailure::NameTaken) =
-            bucket_connections::rename(&state, access.bucket(), me, &client, &form.display_name)
-                .await?
-    {
-        page.errors.insert(
-            "display_name",
-            "Another bucket in this workspace has this name already.".into(),
-        );
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let b = access.bucket();
-    Ok(Redirect::to(&format!("/w/{}/b/{}?done=saved", b.workspace_id, b.id)).into_response())
 }
 
 async fn disconnect_bucket(
@@ -344,8 +283,15 @@ async fn disconnect_bucket(
     access: BucketAccess,
     client: ClientInfo,
 ) -> Result<Redirect> {
-    access.can::<Owner>()?;
-    bucket_connections::disconnect(&state, access.bucket(), &access.me.user, &client).await?;
+    let can = access.can::<Owner>()?;
+    core_buckets::disconnect(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/w/{}?done=disconnected",
         access.bucket().workspace_id

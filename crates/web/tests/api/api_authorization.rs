@@ -5,6 +5,7 @@
 //! `every_api_route_has_a_row` fails when an API route is added without one.
 
 use super::authorization::{PERSONAS, World, routes_in, world};
+use bucketdesk_testkit::{S3_ACCESS_KEY, S3_SECRET_KEY};
 use std::collections::{BTreeSet, HashMap};
 
 const ALL_SCOPES: [&str; 4] = ["read", "write", "share", "admin"];
@@ -110,11 +111,14 @@ const ROWS: &[ApiRow] = &[
     api("POST", "/api/v1/workspaces/{workspace}/invitations", "", r#"{"email":"nina@example.com","roles":[{"bucket_id":"{bucket}","role":"viewer"}]}"#, Some("admin"), [401, 404, 403, 403, 201, 201, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/resend", "", "", Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/cancel", "", "", Some("admin"), [401, 404, 403, 403, 204, 409, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets", "", r#"{"display_name":"Third","provider":"minio","endpoint_url":"{endpoint}","bucket_name":"photos","access_key_id":"{access_key}","secret_access_key":"{secret_key}"}"#, Some("admin"), [401, 404, 403, 403, 403, 201, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/settings", "", r#"{"display_name":"Photos"}"#, Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
     // last, as they change the viewer's own roles: to editor, then off the
     // bucket, then out of the workspace (workspace Owners only)
     api("PUT", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", r#"{"role":"editor"}"#, Some("admin"), [401, 404, 403, 403, 200, 200, 404]),
     api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", "", Some("admin"), [401, 404, 403, 403, 204, 204, 404]),
     api("DELETE", "/api/v1/workspaces/{workspace}/members/{member}", "", "", Some("admin"), [401, 404, 403, 403, 403, 204, 404]),
+    api("DELETE", "/api/v1/workspaces/{workspace}/buckets/{bucket}", "", "", Some("admin"), [401, 404, 404, 403, 403, 204, 404]),
     // the very last: the workspace goes (a wrong confirmation first changes
     // nothing); the viewer was just removed from it, so it is not there for him
     api("DELETE", "/api/v1/workspaces/{workspace}", "confirm=Wrong", "", Some("admin"), [401, 404, 404, 403, 403, 422, 404]),
@@ -150,9 +154,13 @@ async fn call(world: &World, row: &ApiRow, token: Option<&str>) -> (u16, String)
         request = request.bearer_auth(token);
     }
     if !row.body.is_empty() {
-        request = request
-            .header("content-type", "application/json")
-            .body(row.body.replace("{bucket}", &world.ids["bucket"]));
+        request = request.header("content-type", "application/json").body(
+            row.body
+                .replace("{bucket}", &world.ids["bucket"])
+                .replace("{endpoint}", &world.app.s3.endpoint())
+                .replace("{access_key}", S3_ACCESS_KEY)
+                .replace("{secret_key}", S3_SECRET_KEY),
+        );
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();

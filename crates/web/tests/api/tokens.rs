@@ -837,3 +837,98 @@ async fn the_audit_log_reads_as_json_pages_and_csv_and_names_the_token_that_acte
     assert_eq!(status, 422);
     assert_eq!(wrong["error"]["fields"][0]["field"], "from", "{wrong}");
 }
+
+#[tokio::test]
+async fn an_owner_connects_renames_rekeys_and_disconnects_a_bucket_through_the_api() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    app.s3.create_bucket("archive").unwrap();
+    let token = make_token(&t.alice, "ops", &["read", "admin"]).await;
+    let api = Api::new(&app);
+    let buckets = format!("/api/v1/workspaces/{}/buckets", t.workspace);
+    let connect = |secret: &str, name: &str| {
+        json!({
+            "display_name": name, "provider": "minio", "endpoint_url": app.s3.endpoint(),
+            "bucket_name": "archive", "access_key_id": bucketdesk_testkit::S3_ACCESS_KEY,
+            "secret_access_key": secret,
+        })
+    };
+    // tested before it is saved: a wrong secret connects nothing
+    let (status, wrong) = api
+        .json(
+            "POST",
+            &buckets,
+            &token,
+            Some(connect("not-the-secret-at-all-0000000000", "Archive")),
+        )
+        .await;
+    assert_eq!(status, 502, "{wrong}");
+    assert_eq!(wrong["error"]["code"], "storage_credentials", "{wrong}");
+    let (status, taken) = api
+        .json(
+            "POST",
+            &buckets,
+            &token,
+            Some(connect(bucketdesk_testkit::S3_SECRET_KEY, "Photos")),
+        )
+        .await;
+    assert_eq!(status, 422, "{taken}");
+    assert_eq!(taken["error"]["fields"][0]["code"], "taken", "{taken}");
+    let (status, made) = api
+        .json(
+            "POST",
+            &buckets,
+            &token,
+            Some(connect(bucketdesk_testkit::S3_SECRET_KEY, "Archive")),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["role"], "owner");
+    let id = made["id"].as_str().unwrap().to_owned();
+
+    // a name that is taken and a new key together: neither changes
+    let settings = format!("{buckets}/{id}/settings");
+    let (status, _) = api
+        .json(
+            "POST",
+            &settings,
+            &token,
+            Some(
+                json!({"display_name": "Photos", "access_key_id": bucketdesk_testkit::S3_ACCESS_KEY,
+                        "secret_access_key": bucketdesk_testkit::S3_SECRET_KEY}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let replaced: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'bucket_key_replaced'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(replaced, 0, "the key change was rolled back with the name");
+    let (status, renamed) = api
+        .json(
+            "POST",
+            &settings,
+            &token,
+            Some(json!({"display_name": "Old files"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["name"], "Old files");
+
+    let (status, _, _) = api
+        .call("DELETE", &format!("{buckets}/{id}"), Some(&token), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = api
+        .call(
+            "GET",
+            &format!("{buckets}/{id}/objects"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "a disconnected bucket is gone from the API");
+}

@@ -2,7 +2,6 @@
 //! a fresh 15-minute presigned GET (S15), so bytes flow from the bucket.
 
 use super::{bucket_path, q, storage_error};
-use crate::bucket_connections::file_system_backed;
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
 use crate::middleware::headers::content_security_policy;
 use crate::{AppError, AppState, Result};
@@ -12,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_core::access::HoldsBucket;
+use bucketdesk_core::buckets::file_system_backed;
 use bucketdesk_db::audit;
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_domain::object::{
