@@ -18,6 +18,8 @@ pub enum ApiError {
     BadRequest(String),
     /// No such route.
     NoRoute,
+    /// The route exists, not with this method.
+    MethodNotAllowed,
 }
 
 impl From<CoreError> for ApiError {
@@ -88,6 +90,14 @@ impl IntoResponse for ApiError {
                     StatusCode::NOT_FOUND,
                     "no_route",
                     "There is no such API route; see /api/docs.",
+                    vec![],
+                );
+            }
+            ApiError::MethodNotAllowed => {
+                return body(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "This route does not take that method; see /api/docs.",
                     vec![],
                 );
             }

@@ -48,6 +48,7 @@ pub fn router(request_timeout: Duration) -> Router<AppState> {
             "/api/v1/{*rest}",
             get(no_route).post(no_route).put(no_route).delete(no_route),
         )
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// The API's OpenAPI document (also served at `/api/v1/openapi.json`).
@@ -120,6 +121,10 @@ pub(crate) fn unavailable() -> axum::response::Response {
 
 async fn no_route() -> ApiError {
     ApiError::NoRoute
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// A time as the API writes it: RFC 3339 in UTC, to the second.

@@ -560,6 +560,12 @@ async fn api_errors_are_json_with_stable_codes_and_the_fields_that_are_wrong() {
         (status, error["error"]["code"].as_str()),
         (404, Some("no_route"))
     );
+    let (status, error) = api.json("PATCH", "/api/v1/me", &token, None).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "a route with another method answers in JSON too"
+    );
 }
 
 #[tokio::test]
