@@ -1,74 +1,22 @@
-//! Making and managing revocable links. Anyone who can download from a
-//! bucket may make a download link to its files or folders; Editors and above
-//! may make upload links. The links page lists a person's own links, and
-//! for a bucket's Admins and Owners every link on it: status, expiry, use,
-//! last visit, with revoke, extend and copy.
+//! The forms that make links: a download link to files or a folder, an
+//! upload link into a folder.
 
-use super::files::bucket_path;
-use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
-use crate::links;
-use crate::pages::utc_minutes;
-use crate::{AppError, AppState, Result};
+use super::lifetime_choices;
+use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
+use crate::routes::files::bucket_path;
+use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access::{Editor, Viewer};
 use bucketdesk_core::links::{self as core_links, DownloadLink, LinkOptions, UploadLink};
-use bucketdesk_db::links::{Link, LinkKind};
-use bucketdesk_domain::link::{self as rules, LinkState, describe_duration};
-use bucketdesk_domain::object::human_size;
+use bucketdesk_domain::link::{self as rules};
 use serde::Deserialize;
 use std::time::Duration;
 use uuid::Uuid;
-
-/// Links the links page shows.
-const PAGE_LIMIT: i64 = 500;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/w/{workspace}/links", get(list_links))
-        .route("/w/{workspace}/links/{link}", get(show_link))
-        .route("/w/{workspace}/links/{link}/revoke", post(revoke_link))
-        .route("/w/{workspace}/links/{link}/extend", post(extend_link))
-        .route(
-            "/w/{workspace}/b/{bucket}/links/new",
-            get(new_link_for).post(new_link_for_selection),
-        )
-        .route("/w/{workspace}/b/{bucket}/links", post(create_link))
-        .route(
-            "/w/{workspace}/b/{bucket}/upload-links/new",
-            get(new_upload_link),
-        )
-        .route(
-            "/w/{workspace}/b/{bucket}/upload-links",
-            post(create_upload_link),
-        )
-}
-
-/// The lifetimes the forms offer, up to the instance maximum: (seconds, words).
-fn lifetime_choices(max: Duration) -> Vec<(u64, String)> {
-    let mut choices: Vec<(u64, String)> = [
-        3_600u64,
-        86_400,
-        7 * 86_400,
-        30 * 86_400,
-        90 * 86_400,
-        365 * 86_400,
-    ]
-    .into_iter()
-    .filter(|secs| *secs <= max.as_secs())
-    .map(|secs| (secs, describe_duration(Duration::from_secs(secs))))
-    .collect();
-    if choices.last().is_none_or(|(secs, _)| *secs < max.as_secs()) {
-        choices.push((max.as_secs(), describe_duration(max)));
-    }
-    choices
-}
 
 /// The fields of a form that may repeat `keys` (one per selected file).
 #[derive(Default)]
@@ -132,8 +80,6 @@ fn as_folder(typed: &str) -> String {
     }
 }
 
-// ----- the forms -----
-
 #[derive(Template, WebTemplate)]
 #[template(path = "links/new.html")]
 struct NewLinkPage {
@@ -183,7 +129,7 @@ pub struct TargetQuery {
 }
 
 /// The form for a link to one file (`?key=`) or one folder (`?folder=`).
-async fn new_link_for(
+pub(super) async fn new_link_for(
     State(state): State<AppState>,
     access: BucketAccess,
     CsrfToken(csrf): CsrfToken,
@@ -202,7 +148,7 @@ async fn new_link_for(
 }
 
 /// The same form for the files selected in the browser.
-async fn new_link_for_selection(
+pub(super) async fn new_link_for_selection(
     State(state): State<AppState>,
     access: BucketAccess,
     CsrfToken(csrf): CsrfToken,
@@ -213,7 +159,7 @@ async fn new_link_for_selection(
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
 
-async fn create_link(
+pub(super) async fn create_link(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
@@ -333,7 +279,7 @@ pub struct FolderQuery {
     path: String,
 }
 
-async fn new_upload_link(
+pub(super) async fn new_upload_link(
     State(state): State<AppState>,
     access: BucketAccess,
     CsrfToken(csrf): CsrfToken,
@@ -347,7 +293,7 @@ async fn new_upload_link(
     Ok(new_upload_page(&access, &state, csrf, &form, None).into_response())
 }
 
-async fn create_upload_link(
+pub(super) async fn create_upload_link(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
@@ -397,259 +343,4 @@ async fn create_upload_link(
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
-}
-
-// ----- the links page -----
-
-pub struct LinkRow {
-    id: Uuid,
-    what: String,
-    kind: &'static str,
-    bucket: String,
-    state: LinkState,
-    expires_at: String,
-    usage: String,
-    last_visit: String,
-    creator: String,
-    address: Option<String>,
-}
-
-fn usage(link: &Link) -> String {
-    match link.kind() {
-        LinkKind::Download => match link.max_downloads {
-            Some(max) => format!("{} of {max} downloads", link.downloads),
-            None => format!("{} downloads", link.downloads),
-        },
-        LinkKind::Upload => match link.max_files {
-            Some(max) => format!("{} of {max} files", link.files_taken),
-            None => format!("{} files", link.files_taken),
-        },
-    }
-}
-
-fn row(state: &AppState, link: &Link) -> LinkRow {
-    LinkRow {
-        id: link.id,
-        what: links::describe(link),
-        kind: match link.kind() {
-            LinkKind::Download => "Download",
-            LinkKind::Upload => "Upload",
-        },
-        bucket: link.bucket_label.clone(),
-        state: link.state(),
-        expires_at: utc_minutes(link.expires_at),
-        usage: usage(link),
-        last_visit: link.last_visit_at.map(utc_minutes).unwrap_or_default(),
-        creator: link.creator_email.clone().unwrap_or_default(),
-        address: links::address(state, link),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "links/index.html")]
-struct LinksPage {
-    csrf: String,
-    workspace_id: Uuid,
-    workspace_name: String,
-    rows: Vec<LinkRow>,
-    signed_in: bool,
-}
-
-async fn list_links(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    CsrfToken(csrf): CsrfToken,
-) -> Result<Response> {
-    let found = core_links::list(&state.db, &access.grant, &access.me.actor(), PAGE_LIMIT).await?;
-    Ok(LinksPage {
-        csrf,
-        workspace_id: access.workspace().id,
-        workspace_name: access.workspace().name.clone(),
-        rows: found.iter().map(|link| row(&state, link)).collect(),
-        signed_in: true,
-    }
-    .into_response())
-}
-
-pub struct Visit {
-    at: String,
-    action: &'static str,
-    file: String,
-    ip: String,
-    user_agent: String,
-    person: String,
-}
-
-pub struct Arrival {
-    name: String,
-    size: String,
-    at: String,
-    ip: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "links/show.html")]
-struct LinkPage {
-    csrf: String,
-    workspace_id: Uuid,
-    workspace_name: String,
-    link: LinkRow,
-    is_upload: bool,
-    note: String,
-    password: bool,
-    folder: String,
-    keys: Vec<String>,
-    created_at: String,
-    limits: Vec<String>,
-    notify: bool,
-    visits: Vec<Visit>,
-    arrivals: Vec<Arrival>,
-    choices: Vec<(u64, String)>,
-    notice: Option<&'static str>,
-    signed_in: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
-}
-
-async fn visible_link(state: &AppState, access: &WorkspaceAccess, id: &str) -> Result<Link> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NoAccess)?;
-    let found = core_links::find(&state.db, &access.grant, &access.me.actor(), id).await;
-    found.map_err(|error| match error {
-        CoreError::NotFound => AppError::NoAccess,
-        other => other.into(),
-    })
-}
-
-async fn show_link(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    CsrfToken(csrf): CsrfToken,
-    Path((_, id)): Path<(String, String)>,
-    Query(query): Query<DoneQuery>,
-) -> Result<Response> {
-    let link = visible_link(&state, &access, &id).await?;
-    let events = core_links::visits(&state.db, &access.grant, &link, 500).await?;
-    let visits = events
-        .iter()
-        .map(|event| Visit {
-            at: utc_minutes(event.occurred_at),
-            action: crate::actions::describe(&event.action),
-            file: event
-                .details
-                .get("key")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-            ip: event.ip.clone().unwrap_or_default(),
-            user_agent: event.user_agent.clone().unwrap_or_default(),
-            person: event
-                .actor_email
-                .clone()
-                .unwrap_or_else(|| "Someone with the link".into()),
-        })
-        .collect();
-    let arrivals = core_links::arrivals(&state.db, &link)
-        .await?
-        .into_iter()
-        .map(|a| Arrival {
-            name: a.key,
-            size: human_size(a.size),
-            at: utc_minutes(a.finished_at),
-            ip: a.ip.unwrap_or_default(),
-        })
-        .collect();
-    let mut limits = Vec::new();
-    if let Some(max) = link.max_downloads {
-        limits.push(format!("At most {max} downloads"));
-    }
-    if let Some(max) = link.max_files {
-        limits.push(format!("At most {max} files"));
-    }
-    if let Some(max) = link.max_file_bytes {
-        limits.push(format!("Files of at most {}", human_size(max)));
-    }
-    Ok(LinkPage {
-        csrf,
-        workspace_id: access.workspace().id,
-        workspace_name: access.workspace().name.clone(),
-        is_upload: link.kind() == LinkKind::Upload,
-        note: link.note.clone(),
-        password: link.password_hash.is_some(),
-        folder: link.folder.clone().unwrap_or_default(),
-        keys: link.keys.clone(),
-        created_at: utc_minutes(link.created_at),
-        limits,
-        notify: link.notify_first_download,
-        visits,
-        arrivals,
-        choices: lifetime_choices(state.settings.link_max_lifetime),
-        notice: match query.done.as_str() {
-            "created" => Some("Link made. Copy it and send it to whoever needs it."),
-            "revoked" => Some("Link revoked: it stopped working at once."),
-            "extended" => Some("Link extended."),
-            _ => None,
-        },
-        link: row(&state, &link),
-        signed_in: true,
-    }
-    .into_response())
-}
-
-async fn revoke_link(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    Path((_, id)): Path<(String, String)>,
-) -> Result<Response> {
-    let link = visible_link(&state, &access, &id).await?;
-    let actor = access.me.actor();
-    core_links::revoke(&state.db, &access.grant, &actor, &client.origin(), link.id).await?;
-    Ok(Redirect::to(&format!(
-        "/w/{}/links/{}?done=revoked",
-        link.workspace_id, link.id
-    ))
-    .into_response())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ExtendForm {
-    expires: String,
-}
-
-async fn extend_link(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    Path((_, id)): Path<(String, String)>,
-    Form(form): Form<ExtendForm>,
-) -> Result<Response> {
-    let link = visible_link(&state, &access, &id).await?;
-    let lifetime = rules::lifetime(&form.expires, state.settings.link_max_lifetime)
-        .map_err(AppError::BadRequest)?;
-    let actor = access.me.actor();
-    let extended = core_links::extend(
-        &state.db,
-        &access.grant,
-        &actor,
-        &client.origin(),
-        &state.settings.link_limits(),
-        link.id,
-        lifetime,
-    )
-    .await;
-    match extended {
-        Ok(_) => {}
-        Err(CoreError::Conflict { message, .. }) => return Err(AppError::BadRequest(message)),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(Redirect::to(&format!(
-        "/w/{}/links/{}?done=extended",
-        link.workspace_id, link.id
-    ))
-    .into_response())
 }
