@@ -1,0 +1,221 @@
+//! Download links: the page of a shared file, set of files or folder, and
+//! the download itself (counted, audited, limited).
+
+use super::{for_visitors, password_page};
+use crate::extract::{ClientInfo, CsrfToken};
+use crate::links;
+use crate::pages::utc_minutes;
+use crate::routes::files::{deliver, q, storage_error};
+use crate::{AppError, AppState, Result};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_db::links::LinkKind;
+use bucketdesk_db::{audit, links as link_rows};
+use bucketdesk_domain::link::{LinkState, is_plain_path};
+use bucketdesk_domain::object::{check_key, file_name, human_size};
+use bucketdesk_domain::{BucketId, WorkspaceId};
+use bucketdesk_storage::objects;
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// Entries one page of a shared folder shows.
+const FOLDER_PAGE: i32 = 200;
+
+pub struct FileRow {
+    name: String,
+    size: String,
+    href: String,
+}
+
+pub struct FolderRow {
+    name: String,
+    href: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/download.html")]
+struct DownloadPage {
+    title: String,
+    note: String,
+    expires_at: String,
+    downloads_left: Option<i32>,
+    /// The folder being shown, below the shared one ("" at its top).
+    path: String,
+    up: Option<String>,
+    folders: Vec<FolderRow>,
+    files: Vec<FileRow>,
+    next: Option<String>,
+    first: Option<String>,
+    signed_in: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VisitQuery {
+    key: String,
+    /// Inside a shared folder: the sub-folder shown, relative to it.
+    path: String,
+    token: String,
+}
+
+pub(super) async fn show_download_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<VisitQuery>,
+) -> Result<Response> {
+    let link = links::find(&state, &token, LinkKind::Download).await?;
+    links::require_active(&link)?;
+    if !links::is_unlocked(&session, &link).await? {
+        return Ok(password_page(&link, &token, csrf, None).into_response());
+    }
+    let grant = links::bucket_of(&state, &link).await?;
+    let s3 = state.s3_clients.client(&grant).await?;
+    let bucket = grant.bucket();
+    let base = links::path(LinkKind::Download, &token);
+    let file_href = |key: &str| format!("{base}/download?key={}", q(key));
+    let mut page = DownloadPage {
+        title: links::public_title(&link),
+        note: link.note.clone(),
+        expires_at: utc_minutes(link.expires_at),
+        downloads_left: link.max_downloads.map(|max| max - link.downloads),
+        path: String::new(),
+        up: None,
+        folders: Vec::new(),
+        files: Vec::new(),
+        next: None,
+        first: None,
+        signed_in: false,
+    };
+    match (link.folder.as_deref(), link.keys.as_slice()) {
+        (Some(folder), _) => {
+            let path = query.path.trim_start_matches('/');
+            if !(path.is_empty() || path.ends_with('/'))
+                || !is_plain_path(path)
+                || check_key(&format!("{folder}{path}x")).is_err()
+            {
+                return Err(AppError::BadRequest(
+                    "That folder is not part of this link.".into(),
+                ));
+            }
+            let prefix = format!("{folder}{path}");
+            let token = (!query.token.is_empty()).then_some(query.token.as_str());
+            let listing = objects::list_page(
+                &s3,
+                &bucket.bucket_name,
+                &prefix,
+                token,
+                FOLDER_PAGE,
+                &state.settings.storage,
+            )
+            .await
+            .map_err(|problem| for_visitors(storage_error(problem)))?;
+            let relative = |full: &str| full[folder.len()..].to_owned();
+            page.folders = listing
+                .folders
+                .iter()
+                .map(|full| FolderRow {
+                    name: file_name(full.trim_end_matches('/')).to_owned(),
+                    href: format!("{base}?path={}", q(&relative(full))),
+                })
+                .collect();
+            page.files = listing
+                .files
+                .iter()
+                .map(|entry| FileRow {
+                    name: file_name(&entry.key).to_owned(),
+                    size: human_size(entry.size),
+                    href: file_href(&entry.key),
+                })
+                .collect();
+            page.next = listing
+                .next_token
+                .map(|next| format!("{base}?path={}&token={}", q(path), q(&next)));
+            page.first = token.map(|_| format!("{base}?path={}", q(path)));
+            if !path.is_empty() {
+                let parent = bucketdesk_domain::object::parent(path.trim_end_matches('/'));
+                page.up = Some(format!("{base}?path={}", q(parent)));
+            }
+            page.path = path.to_owned();
+        }
+        (None, [key]) => {
+            let details = objects::details(&s3, &bucket.bucket_name, key, &state.settings.storage)
+                .await
+                .map_err(|problem| for_visitors(storage_error(problem)))?;
+            page.files.push(FileRow {
+                name: file_name(key).to_owned(),
+                size: human_size(details.size),
+                href: file_href(key),
+            });
+        }
+        (None, keys) => {
+            page.files = keys
+                .iter()
+                .map(|key| FileRow {
+                    name: file_name(key).to_owned(),
+                    size: String::new(),
+                    href: file_href(key),
+                })
+                .collect();
+        }
+    }
+    Ok(page.into_response())
+}
+
+/// One download through a link: every check again, the visit counted
+/// (exactly, under any number of concurrent visits) and recorded, then the
+/// file handed over through a fresh 15-minute presigned URL.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    client: ClientInfo,
+    Query(query): Query<VisitQuery>,
+) -> Result<Response> {
+    let link = links::find(&state, &token, LinkKind::Download).await?;
+    links::require_active(&link)?;
+    if !links::is_unlocked(&session, &link).await? {
+        return Ok(Redirect::to(&links::path(LinkKind::Download, &token)).into_response());
+    }
+    let key = match (query.key.is_empty(), link.keys.as_slice()) {
+        (true, [only]) => only.clone(),
+        _ => query.key,
+    };
+    if check_key(&key).is_err() || !link.covers(&key) {
+        return Err(AppError::BadRequest(
+            "That file is not part of this link.".into(),
+        ));
+    }
+    let grant = links::bucket_of(&state, &link).await?;
+    // the file is ready to hand over before the download is counted
+    let mut response = deliver(&state, &grant, &key).await.map_err(for_visitors)?;
+    let mut tx = state.db.begin().await?;
+    let Some(count) = link_rows::count_download(&mut *tx, link.id).await? else {
+        tx.rollback().await?;
+        // refused in the meantime: say why, as of now
+        let now = links::find(&state, &token, LinkKind::Download).await?;
+        links::require_active(&now)?;
+        return Err(AppError::Gone(LinkState::UsedUp.refusal().to_owned()));
+    };
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(link.workspace_id)),
+        bucket_id: Some(BucketId(grant.bucket().id)),
+        details: json!({ "link": link.id, "key": key, "download": count }),
+        ..client.anonymous_event("link_downloaded")
+    };
+    audit::record(&mut *tx, event).await?;
+    tx.commit().await?;
+    if count == 1 && link.notify_first_download {
+        links::notify_first_download(&state, &link, &client);
+    }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
