@@ -96,4 +96,16 @@ impl Origin {
     pub fn ip_str(&self) -> &str {
         &self.ip_text
     }
+
+    /// An audit event from this origin with no person behind it (a visitor
+    /// of a link).
+    pub fn visitor_event<'a>(&'a self, action: &'a str, details: Value) -> audit::NewEvent<'a> {
+        audit::NewEvent {
+            action,
+            ip: Some(&self.ip_text),
+            user_agent: self.user_agent.as_deref(),
+            details,
+            ..Default::default()
+        }
+    }
 }

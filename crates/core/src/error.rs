@@ -17,6 +17,12 @@ pub enum CoreError {
     /// A role that is too low for what was asked.
     #[error("forbidden: {0:?}")]
     Forbidden(Denied),
+    /// A link that no longer works: revoked, expired or used up.
+    #[error("gone: {0:?}")]
+    Gone(bucketdesk_domain::link::LinkState),
+    /// Too many attempts (wrong passwords); try again after `retry_after`.
+    #[error("too many attempts")]
+    TooMany { retry_after: std::time::Duration },
     /// A link whose creator no longer holds the role it needs, or whose
     /// bucket was disconnected.
     #[error("the link's creator or bucket is gone")]

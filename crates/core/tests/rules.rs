@@ -440,3 +440,98 @@ async fn an_invitation_offers_only_managed_buckets_up_to_ones_own_role() {
         .unwrap_err();
     assert!(matches!(refused, CoreError::Forbidden(_)), "{refused:?}");
 }
+
+#[tokio::test]
+async fn a_visitor_opens_a_working_link_only_and_too_many_wrong_passwords_are_refused_unchecked() {
+    use bucketdesk_core::access::through_link;
+    use bucketdesk_core::links::visit;
+    use bucketdesk_db::links::LinkKind;
+    use bucketdesk_domain::link::LinkState;
+    let w = world().await;
+    let actor = session(&w.alice);
+    let grant = access::bucket(&w.app.db, &actor, w.workspace, w.bucket)
+        .await
+        .unwrap();
+    let can = grant.can::<Viewer>().unwrap();
+    let made = links::create_download(
+        &w.app.db,
+        &w.app.state.link_tokens,
+        &can,
+        &actor,
+        &origin(),
+        &LIMITS,
+        DownloadLink {
+            keys: vec!["report.pdf".into()],
+            max_downloads: Some(1),
+            options: LinkOptions {
+                password: Some("correct horse".into()),
+                ..LinkOptions::default()
+            },
+            ..DownloadLink::default()
+        },
+    )
+    .await
+    .unwrap();
+    let db = &w.app.db;
+    assert!(matches!(
+        visit::open(db, "not-a-token", LinkKind::Download).await,
+        Err(CoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            visit::open(db, &made.token, LinkKind::Upload).await,
+            Err(CoreError::NotFound)
+        ),
+        "a download link's token opens no upload link"
+    );
+    let link = visit::open(db, &made.token, LinkKind::Download)
+        .await
+        .unwrap();
+
+    let audit = &w.app.state.audit;
+    let visitor = origin();
+    assert!(
+        !visit::try_password(db, audit, &link, &visitor, "wrong horse")
+            .await
+            .unwrap()
+    );
+    assert!(
+        visit::try_password(db, audit, &link, &visitor, "correct horse")
+            .await
+            .unwrap()
+    );
+    for _ in 0..visit::PASSWORD_TRIES_PER_CLIENT {
+        let _ = visit::try_password(db, audit, &link, &visitor, "guess").await;
+    }
+    let limited = visit::try_password(db, audit, &link, &visitor, "correct horse")
+        .await
+        .unwrap_err();
+    assert!(matches!(limited, CoreError::TooMany { .. }), "{limited:?}");
+
+    // one download allowed: the second is refused, and says why
+    let reach = through_link(db, &link).await.unwrap();
+    assert_eq!(
+        visit::count_download(db, &link, &reach, &visitor, "report.pdf")
+            .await
+            .unwrap(),
+        1
+    );
+    let second = visit::count_download(db, &link, &reach, &visitor, "report.pdf")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(second, CoreError::Gone(LinkState::UsedUp)),
+        "{second:?}"
+    );
+    let workspace = workspace_grant(&w, &actor).await;
+    links::revoke(db, &workspace, &actor, &origin(), made.id)
+        .await
+        .unwrap();
+    let revoked = visit::open(db, &made.token, LinkKind::Download)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(revoked, CoreError::Gone(LinkState::Revoked)),
+        "{revoked:?}"
+    );
+}

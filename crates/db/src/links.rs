@@ -201,6 +201,14 @@ pub async fn find_by_token_hash(
         .await
 }
 
+/// A link by its id, whatever its state.
+pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Link>> {
+    sqlx::query_as(&format!("{SELECT} where l.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 /// The links of a workspace `user` may manage, newest first.
 pub async fn visible_to(
     db: impl PgExecutor<'_>,

@@ -87,6 +87,11 @@ impl From<bucketdesk_core::CoreError> for AppError {
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }
+            CoreError::Gone(state) => AppError::Gone(state.refusal().to_owned()),
+            CoreError::TooMany { retry_after } => AppError::TooMany(format!(
+                "Too many attempts. Wait {} minutes, then try again.",
+                retry_after.as_secs().div_ceil(60)
+            )),
             CoreError::LinkOrphaned => AppError::Gone(
                 bucketdesk_domain::link::LinkState::Orphaned
                     .refusal()

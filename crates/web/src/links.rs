@@ -5,23 +5,17 @@
 
 use crate::extract::ClientInfo;
 use crate::{AppError, AppState, Result};
+use bucketdesk_core::CoreError;
 use bucketdesk_core::access::LinkGrant;
-use bucketdesk_core::random_token::{looks_like_token, token_hash};
-use bucketdesk_db::audit;
-use bucketdesk_db::links::{self, Link, LinkKind};
-use bucketdesk_domain::link::LinkState;
+use bucketdesk_core::links::visit;
+use bucketdesk_db::links::{Link, LinkKind};
+use bucketdesk_domain::Email;
 use bucketdesk_domain::object::file_name;
-use bucketdesk_domain::{Email, WorkspaceId};
 use bucketdesk_mail::LinkDownloadedMail;
-use serde_json::json;
-use std::time::Duration;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-/// Wrong passwords one client may type for one link in 15 minutes.
-pub const PASSWORD_TRIES_PER_CLIENT: i64 = 10;
-/// Wrong passwords a link accepts from everyone together in an hour.
-pub const PASSWORD_TRIES_PER_LINK: i64 = 100;
+pub use bucketdesk_core::links::visit::{PASSWORD_TRIES_PER_CLIENT, PASSWORD_TRIES_PER_LINK};
 /// The session key listing the links whose password this visitor gave.
 const UNLOCKED: &str = "unlocked_links";
 
@@ -48,20 +42,17 @@ pub fn address(state: &AppState, link: &Link) -> Option<String> {
 /// The link a visitor's token names. Unknown or malformed tokens get the
 /// same "not found" page.
 pub async fn find(state: &AppState, token: &str, kind: LinkKind) -> Result<Link> {
-    if !looks_like_token(token) {
-        return Err(AppError::NoSuchLink);
-    }
-    links::find_by_token_hash(&state.db, &token_hash(token), kind)
-        .await?
-        .ok_or(AppError::NoSuchLink)
+    visit::find(&state.db, token, kind)
+        .await
+        .map_err(|error| match error {
+            CoreError::NotFound => AppError::NoSuchLink,
+            other => other.into(),
+        })
 }
 
 /// Refuses a link that no longer works, with its reason (410).
 pub fn require_active(link: &Link) -> Result<()> {
-    match link.state() {
-        LinkState::Active => Ok(()),
-        other => Err(AppError::Gone(other.refusal().to_owned())),
-    }
+    Ok(visit::require_active(link)?)
 }
 
 /// The bucket behind a link, reached through its creator's membership: none
@@ -79,15 +70,8 @@ pub async fn is_unlocked(session: &Session, link: &Link) -> Result<bool> {
     Ok(unlocked.contains(&link.id))
 }
 
-/// Password checks that may run at once: each takes about 19 MiB and a
-/// core's worth of work, so a flood of guesses cannot exhaust the server.
-static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-
-/// Checks a password typed for a link. Right: the visitor's session may use
-/// the link from now on. Wrong: counted; after too many wrong ones the
-/// visitor is told to wait, without the password even being checked. Each
-/// attempt counts as wrong from before it is checked, so guesses sent in
-/// parallel cannot all slip under the limit.
+/// Checks a password typed for a link (the rules and limits are the
+/// core's). Right: the visitor's session may use the link from now on.
 pub async fn try_password(
     state: &AppState,
     session: &Session,
@@ -95,52 +79,20 @@ pub async fn try_password(
     client: &ClientInfo,
     password: &str,
 ) -> Result<bool> {
-    let Some(hash) = link.password_hash.clone() else {
-        return Ok(true);
-    };
-    let attempt = links::record_password_attempt(&state.db, link.id, client.ip_str()).await?;
-    let (mine, everyone) =
-        links::recent_password_failures(&state.db, link.id, client.ip_str(), attempt).await?;
-    if mine > PASSWORD_TRIES_PER_CLIENT || everyone > PASSWORD_TRIES_PER_LINK {
-        // not checked, so not counted: waiting is what ends the limit
-        links::forget_password_attempt(&state.db, attempt).await?;
-        // on record once per visitor and window, however long they hammer
-        let workspace = WorkspaceId(link.workspace_id);
-        let link_id = link.id.to_string();
-        let window = Duration::from_secs(15 * 60);
-        let about = Some(("link", link_id.as_str()));
-        if !audit::recorded_since(
-            &state.db,
-            "link_password_limited",
-            client.ip_str(),
-            about,
-            window,
-        )
-        .await?
-        {
-            let event = audit::NewEvent {
-                workspace_id: Some(workspace),
-                bucket_id: link.bucket(),
-                details: json!({ "link": link.id, "whose": if mine > PASSWORD_TRIES_PER_CLIENT { "visitor" } else { "link" } }),
-                ..client.anonymous_event("link_password_limited")
-            };
-            state.audit.record(event).await?;
+    let tried =
+        visit::try_password(&state.db, &state.audit, link, &client.origin(), password).await;
+    let right = match tried {
+        Ok(right) => right,
+        Err(CoreError::TooMany { .. }) => {
+            return Err(AppError::TooMany(
+                "Too many wrong passwords were typed for this link. Wait 15 minutes, then try again, \
+                 or ask the person who shared it for the password."
+                    .into(),
+            ));
         }
-        return Err(AppError::TooMany(
-            "Too many wrong passwords were typed for this link. Wait 15 minutes, then try again, \
-             or ask the person who shared it for the password."
-                .into(),
-        ));
-    }
-    let matches = {
-        let _slot = PASSWORD_CHECKS
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        bucketdesk_core::links::password_matches(hash, password.to_owned()).await?
+        Err(other) => return Err(other.into()),
     };
-    if matches {
-        links::forget_password_attempt(&state.db, attempt).await?;
+    if right && link.password_hash.is_some() {
         let mut unlocked: Vec<Uuid> = session.get(UNLOCKED).await?.unwrap_or_default();
         if !unlocked.contains(&link.id) {
             unlocked.push(link.id);
@@ -150,10 +102,8 @@ pub async fn try_password(
             }
             session.insert(UNLOCKED, unlocked).await?;
         }
-        Ok(true)
-    } else {
-        Ok(false)
     }
+    Ok(right)
 }
 
 /// Mails the creator that their link was downloaded for the first time (they

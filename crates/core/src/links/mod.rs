@@ -11,6 +11,7 @@
 mod create;
 mod manage;
 mod password;
+pub mod visit;
 
 pub use create::{check_target, create_download, create_upload};
 pub use manage::{arrivals, extend, find, list, revoke, visits};

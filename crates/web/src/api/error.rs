@@ -174,6 +174,19 @@ impl IntoResponse for ApiError {
                 crate::error::too_large(limit),
                 vec![],
             ),
+            CoreError::Gone(state) => body(StatusCode::GONE, "gone", state.refusal(), vec![]),
+            CoreError::TooMany { retry_after } => {
+                let mut response = body(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "Too many attempts; wait, then try again.",
+                    vec![],
+                );
+                if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
             CoreError::LinkOrphaned => body(
                 StatusCode::GONE,
                 "gone",

@@ -12,14 +12,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_core::links::visit;
 use bucketdesk_db::links::LinkKind;
-use bucketdesk_db::{audit, links as link_rows};
-use bucketdesk_domain::link::{LinkState, is_plain_path};
+use bucketdesk_domain::link::is_plain_path;
 use bucketdesk_domain::object::{check_key, file_name, human_size};
-use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
 use serde::Deserialize;
-use serde_json::json;
 use tower_sessions::Session;
 
 /// Entries one page of a shared folder shows.
@@ -194,22 +192,7 @@ pub(super) async fn download(
     let grant = links::bucket_of(&state, &link).await?;
     // the file is ready to hand over before the download is counted
     let mut response = deliver(&state, &grant, &key).await.map_err(for_visitors)?;
-    let mut tx = state.db.begin().await?;
-    let Some(count) = link_rows::count_download(&mut *tx, link.id).await? else {
-        tx.rollback().await?;
-        // refused in the meantime: say why, as of now
-        let now = links::find(&state, &token, LinkKind::Download).await?;
-        links::require_active(&now)?;
-        return Err(AppError::Gone(LinkState::UsedUp.refusal().to_owned()));
-    };
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(link.workspace_id)),
-        bucket_id: Some(BucketId(grant.bucket().id)),
-        details: json!({ "link": link.id, "key": key, "download": count }),
-        ..client.anonymous_event("link_downloaded")
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
+    let count = visit::count_download(&state.db, &link, &grant, &client.origin(), &key).await?;
     if count == 1 && link.notify_first_download {
         links::notify_first_download(&state, &link, &client);
     }
