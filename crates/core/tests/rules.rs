@@ -535,3 +535,87 @@ async fn a_visitor_opens_a_working_link_only_and_too_many_wrong_passwords_are_re
         "{revoked:?}"
     );
 }
+
+#[tokio::test]
+async fn an_upload_link_never_replaces_a_file_and_takes_no_more_files_than_it_allows() {
+    use bucketdesk_core::access::Editor;
+    use bucketdesk_core::links::UploadLink;
+    use bucketdesk_core::links::visit::{self, Arrival};
+    use bucketdesk_db::links::LinkKind;
+    use bucketdesk_domain::link::LinkState;
+    let w = world().await;
+    std::fs::create_dir_all(w.app.s3.root.join("photos/inbox")).unwrap();
+    std::fs::write(
+        w.app.s3.root.join("photos/inbox/report.pdf"),
+        b"already here",
+    )
+    .unwrap();
+    let actor = session(&w.alice);
+    let grant = access::bucket(&w.app.db, &actor, w.workspace, w.bucket)
+        .await
+        .unwrap();
+    let can = grant.can::<Editor>().unwrap();
+    let made = links::create_upload(
+        &w.app.db,
+        &w.app.state.link_tokens,
+        &can,
+        &actor,
+        &origin(),
+        &LIMITS,
+        UploadLink {
+            folder: "inbox/".into(),
+            max_files: Some(1),
+            max_file_bytes: Some(100),
+            ..UploadLink::default()
+        },
+    )
+    .await
+    .unwrap();
+    let link = visit::open(&w.app.db, &made.token, LinkKind::Upload)
+        .await
+        .unwrap();
+    let send = |name: &'static str, bytes: &'static [u8], declared: Option<u64>| {
+        let (db, app, link) = (&w.app.db, &w.app, &link);
+        async move {
+            let body =
+                futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(bytes))]);
+            let arrival = Arrival {
+                name,
+                content_type: None,
+                declared_length: declared,
+                max_upload_bytes: 1_000_000,
+            };
+            visit::receive_file(
+                db,
+                &app.state.s3_clients,
+                &app.state.uploads,
+                link,
+                &origin(),
+                arrival,
+                body,
+            )
+            .await
+        }
+    };
+    let too_big = send("big.bin", &[0; 200], Some(200)).await.unwrap_err();
+    assert!(
+        matches!(too_big, CoreError::TooLarge { limit: 100 }),
+        "{too_big:?}"
+    );
+    let bad_name = send("../escape.txt", b"x", Some(1)).await.unwrap_err();
+    assert_eq!(fields(bad_name), [("name", "invalid")]);
+    let received = send("report.pdf", b"new", Some(3)).await.unwrap();
+    assert_eq!(
+        received.key, "inbox/report (1).pdf",
+        "the file already there stays"
+    );
+    assert_eq!(
+        std::fs::read(w.app.s3.root.join("photos/inbox/report.pdf")).unwrap(),
+        b"already here"
+    );
+    let full = send("other.pdf", b"more", Some(4)).await.unwrap_err();
+    assert!(
+        matches!(full, CoreError::Gone(LinkState::UsedUp)),
+        "{full:?}"
+    );
+}

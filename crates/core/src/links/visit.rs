@@ -1,6 +1,7 @@
 //! Links as their visitors use them, without an account: opening a link
 //! from the token in its address (unknown and malformed tokens are the same
-//! "not found"), the password with its limits, and counting a download.
+//! "not found"), the password with its limits, counting a download, and
+//! receiving a file through an upload link.
 //! Whether a visitor has given the password is the face's to remember (the
 //! pages keep it in the visitor's session).
 
@@ -8,11 +9,18 @@ use crate::access::LinkGrant;
 use crate::actor::Origin;
 use crate::audit_log::AuditLog;
 use crate::random_token::{looks_like_token, token_hash};
+use crate::s3_clients::S3Clients;
+use crate::uploads::{Journal, Uploads};
 use crate::{CoreError, links};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
-use bucketdesk_domain::link::LinkState;
+use bucketdesk_domain::link::{LinkState, numbered_name};
+use bucketdesk_domain::object::{check_name, check_new_key};
 use bucketdesk_domain::{BucketId, WorkspaceId};
+use bucketdesk_storage::objects;
+use bucketdesk_storage::upload::{self, Target, UploadError};
+use bytes::Bytes;
+use futures::Stream;
 use serde_json::json;
 use std::time::Duration;
 
@@ -141,4 +149,176 @@ pub async fn count_download(
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
     Ok(count)
+}
+
+/// A file to receive through an upload link.
+pub struct Arrival<'a> {
+    /// The file's name as sent (no folders).
+    pub name: &'a str,
+    pub content_type: Option<&'a str>,
+    /// The length the body announces, when it does.
+    pub declared_length: Option<u64>,
+    /// The largest file the instance stores (the link may say less).
+    pub max_upload_bytes: u64,
+}
+
+/// What became of a file received through an upload link.
+#[derive(Debug)]
+pub struct Received {
+    /// Where it was stored: the link's folder and its name, numbered when
+    /// the name was taken ("report (1).pdf").
+    pub key: String,
+    pub size: u64,
+}
+
+/// The largest file `link` accepts.
+pub fn max_file_bytes(link: &Link, max_upload_bytes: u64) -> u64 {
+    link.max_file_bytes
+        .map_or(max_upload_bytes, |max| (max as u64).min(max_upload_bytes))
+}
+
+/// Receives one file into an upload link's folder. Its name is reserved
+/// first, so it never replaces anything: a taken name gets a number. The
+/// link's file limit is exact under concurrent uploads (the reservation is
+/// counted under the link's row lock), and a reservation is given back if
+/// the upload fails or the visitor goes away.
+#[allow(clippy::too_many_arguments)]
+pub async fn receive_file<S, E>(
+    db: &PgPool,
+    s3: &S3Clients,
+    uploads: &Uploads,
+    link: &Link,
+    origin: &Origin,
+    arrival: Arrival<'_>,
+    body: S,
+) -> Result<Received, CoreError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    require_active(link)?;
+    let name = arrival.name.trim();
+    check_name(name).map_err(|m| CoreError::invalid("name", "invalid", m))?;
+    let max_bytes = max_file_bytes(link, arrival.max_upload_bytes);
+    if arrival
+        .declared_length
+        .is_some_and(|length| length > max_bytes)
+    {
+        return Err(CoreError::TooLarge { limit: max_bytes });
+    }
+    let grant = crate::access::through_link(db, link).await?;
+    let client = s3.client(&grant).await?;
+    let bucket = grant.bucket();
+    let folder = link.folder.clone().unwrap_or_default();
+
+    // a free name: not in the bucket, then reserved against other uploads
+    // through links, counting what arrived (short transactions: no S3 call
+    // while the link's row is held)
+    let mut reserved = None;
+    for n in 0..1000 {
+        let key = format!("{folder}{}", numbered_name(name, n));
+        check_new_key(&key).map_err(|m| CoreError::invalid("name", "invalid", m))?;
+        let taken = objects::exists(&client, &bucket.bucket_name, &key, s3.options())
+            .await
+            .map_err(CoreError::Storage)?;
+        if taken {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        rows::lock(&mut *tx, link.id).await?;
+        let files = rows::files_taken(&mut *tx, link.id).await?;
+        if link.max_files.is_some_and(|max| files >= i64::from(max)) {
+            return Err(CoreError::Gone(LinkState::UsedUp));
+        }
+        let id = rows::reserve_upload(
+            &mut *tx,
+            link.id,
+            BucketId(bucket.id),
+            &key,
+            origin.ip_str(),
+            origin.user_agent.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        if let Some(id) = id {
+            reserved = Some((Reservation::new(db, id), key));
+            break;
+        }
+    }
+    let Some((mut reservation, key)) = reserved else {
+        return Err(CoreError::Conflict {
+            code: "name_taken",
+            message:
+                "Too many files of this name arrived already; rename the file and send it again."
+                    .into(),
+        });
+    };
+    let target = Target {
+        client: &client,
+        bucket: &bucket.bucket_name,
+        key: &key,
+        content_type: arrival.content_type,
+        max_size: max_bytes,
+        options: s3.options(),
+    };
+    let journal = Journal::of(db, &grant);
+    let conditions = uploads.conditions(&journal, arrival.declared_length);
+    // on failure, the reservation is given back when it is dropped
+    let size = match upload::upload(&target, body, conditions).await {
+        Ok(size) => size,
+        Err(UploadError::S3(problem)) => return Err(CoreError::Storage(problem)),
+        Err(e @ UploadError::CutOff(_)) => {
+            return Err(CoreError::invalid("body", "cut_off", e.to_string()));
+        }
+        Err(UploadError::TooLarge(limit)) => return Err(CoreError::TooLarge { limit }),
+    };
+    let mut tx = db.begin().await?;
+    rows::finish_upload(&mut *tx, reservation.id, size as i64).await?;
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(link.workspace_id)),
+        bucket_id: Some(BucketId(bucket.id)),
+        ..origin.visitor_event(
+            "link_upload_received",
+            json!({ "link": link.id, "key": key, "size": size }),
+        )
+    };
+    audit::record(&mut *tx, event).await?;
+    tx.commit().await?;
+    reservation.kept = true;
+    Ok(Received { key, size })
+}
+
+/// A name reserved for an upload through a link. Unless the upload finished
+/// (`kept`), it is given back when dropped: after a failure, and also when
+/// the visitor goes away mid-upload and the request is dropped.
+struct Reservation {
+    db: PgPool,
+    id: i64,
+    kept: bool,
+}
+
+impl Reservation {
+    fn new(db: &PgPool, id: i64) -> Self {
+        Reservation {
+            db: db.clone(),
+            id,
+            kept: false,
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        let (db, id) = (self.db.clone(), self.id);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(error) = rows::release_upload(&db, id).await {
+                    tracing::warn!(%error, "could not give back an upload's reserved name");
+                }
+            });
+        }
+    }
 }
