@@ -26,6 +26,7 @@
 
 pub mod access;
 mod actor;
+pub mod admin;
 pub mod audit_log;
 pub mod buckets;
 pub mod changes;

@@ -81,9 +81,9 @@ impl From<bucketdesk_core::CoreError> for AppError {
             CoreError::Forbidden(Denied::AboveOwnRole { .. }) => {
                 AppError::Forbidden("You can give at most your own role.")
             }
-            CoreError::Forbidden(Denied::InstanceAdmin) => AppError::Forbidden(
-                "On this instance only its admins create workspaces. Ask one of them, or ask to be invited to an existing workspace.",
-            ),
+            CoreError::Forbidden(Denied::InstanceAdmin) => {
+                AppError::Forbidden("Only the instance's admins may do this.")
+            }
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }

@@ -2,7 +2,6 @@
 //! under `routes/`, extractors that make authentication impossible to forget
 //! under `extract/`, and the middleware every request passes through.
 
-pub mod accounts;
 mod actions;
 mod api;
 mod app;

@@ -4,7 +4,7 @@
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form};
 use crate::pages::utc_minutes;
-use crate::{AppError, AppState, Result, accounts};
+use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -12,11 +12,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_db::audit;
+use bucketdesk_core::admin::{self, InstanceAdmin, instance_admin};
+use bucketdesk_core::{Actor, CoreError};
 use bucketdesk_db::users::{self, User};
 use bucketdesk_domain::UserId;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -34,22 +34,15 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn require_admin(me: &CurrentUser) -> Result<()> {
-    if me.user.is_admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Only instance admins can see this page.",
-        ))
-    }
+/// The account named in the path, for an instance admin.
+async fn target(state: &AppState, admin: &InstanceAdmin<'_>, id: Uuid) -> Result<User> {
+    Ok(admin.account(&state.db, UserId(id)).await?)
 }
 
-/// The account named in the path (an instance admin is asking).
-async fn target(state: &AppState, me: &CurrentUser, id: Uuid) -> Result<User> {
-    require_admin(me)?;
-    users::find(&state.db, UserId(id))
-        .await?
-        .ok_or(AppError::NotFound)
+/// Refused to anyone who is not an instance admin.
+fn admin_of(actor: &Actor) -> Result<InstanceAdmin<'_>> {
+    instance_admin(actor)
+        .map_err(|_| AppError::Forbidden("Only instance admins can see this page."))
 }
 
 struct UserRow {
@@ -79,7 +72,7 @@ struct Notice {
 }
 
 async fn users_page(state: &AppState, me: &CurrentUser, csrf: String) -> Result<UsersPage> {
-    require_admin(me)?;
+    admin_of(&me.actor())?;
     let users = users::list(&state.db)
         .await?
         .into_iter()
@@ -146,13 +139,10 @@ async fn sign_out_user_everywhere(
     client: ClientInfo,
     Path(user): Path<Uuid>,
 ) -> Result<Redirect> {
-    let target = target(&state, &me, user).await?;
-    users::end_all_sessions(&state.db, target.user_id()).await?;
-    let event = audit::NewEvent {
-        details: json!({ "user_id": target.id, "email": target.email }),
-        ..client.event(&me.user, "sign_out_everywhere")
-    };
-    audit::record(&state.db, event).await?;
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let target = target(&state, &admin, user).await?;
+    admin::sign_out_everywhere(&state.db, &admin, &client.origin(), &target).await?;
     Ok(Redirect::to("/admin/users?done=signed_out"))
 }
 
@@ -163,10 +153,13 @@ async fn disable_user(
     CsrfToken(csrf): CsrfToken,
     Path(user): Path<Uuid>,
 ) -> Result<Response> {
-    let target = target(&state, &me, user).await?;
-    match accounts::disable(&state, &me.user, &client, &target).await? {
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let target = target(&state, &admin, user).await?;
+    match admin::disable(&state.db, &admin, &client.origin(), &target).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=disabled").into_response()),
-        Err(why) => refused(&state, &me, csrf, why).await,
+        Err(CoreError::Conflict { message, .. }) => refused(&state, &me, csrf, message).await,
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -176,8 +169,10 @@ async fn enable_user(
     client: ClientInfo,
     Path(user): Path<Uuid>,
 ) -> Result<Redirect> {
-    let target = target(&state, &me, user).await?;
-    accounts::enable(&state, &me.user, &client, &target).await?;
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let target = target(&state, &admin, user).await?;
+    admin::enable(&state.db, &admin, &client.origin(), &target).await?;
     Ok(Redirect::to("/admin/users?done=enabled"))
 }
 
@@ -194,12 +189,17 @@ struct DeleteUserPage {
     signed_in: bool,
 }
 
-async fn delete_page(state: &AppState, target: &User, csrf: String) -> Result<DeleteUserPage> {
+async fn delete_page(
+    state: &AppState,
+    admin: &InstanceAdmin<'_>,
+    target: &User,
+    csrf: String,
+) -> Result<DeleteUserPage> {
     Ok(DeleteUserPage {
         csrf,
         id: target.id,
         email: target.email.clone(),
-        sole_owner_of: accounts::sole_ownerships(state, target).await?,
+        sole_owner_of: admin::sole_ownerships(&state.db, admin, target).await?,
         typed: String::new(),
         error: None,
         signed_in: true,
@@ -212,8 +212,10 @@ async fn confirm_delete_user(
     CsrfToken(csrf): CsrfToken,
     Path(user): Path<Uuid>,
 ) -> Result<DeleteUserPage> {
-    let target = target(&state, &me, user).await?;
-    delete_page(&state, &target, csrf).await
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let target = target(&state, &admin, user).await?;
+    delete_page(&state, &admin, &target, csrf).await
 }
 
 #[derive(Deserialize)]
@@ -230,7 +232,9 @@ async fn delete_user(
     Path(user): Path<Uuid>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
-    let target = target(&state, &me, user).await?;
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let target = target(&state, &admin, user).await?;
     let refuse = |mut page: DeleteUserPage, why: String| {
         page.typed = form.confirm.chars().take(254).collect();
         page.error = Some(why);
@@ -238,10 +242,17 @@ async fn delete_user(
     };
     if !form.confirm.trim().eq_ignore_ascii_case(&target.email) {
         let why = format!("Type {} exactly to confirm.", target.email);
-        return Ok(refuse(delete_page(&state, &target, csrf).await?, why));
+        return Ok(refuse(
+            delete_page(&state, &admin, &target, csrf).await?,
+            why,
+        ));
     }
-    match accounts::delete(&state, &me.user, &client, &target).await? {
+    match admin::delete(&state.db, &admin, &client.origin(), &target).await {
         Ok(()) => Ok(Redirect::to("/admin/users?done=deleted").into_response()),
-        Err(why) => Ok(refuse(delete_page(&state, &target, csrf).await?, why)),
+        Err(CoreError::Conflict { message, .. }) => Ok(refuse(
+            delete_page(&state, &admin, &target, csrf).await?,
+            message,
+        )),
+        Err(other) => Err(other.into()),
     }
 }

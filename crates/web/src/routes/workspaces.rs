@@ -1,7 +1,7 @@
 //! Workspaces: create one, see one (its buckets), rename it.
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form, WorkspaceAccess};
-use crate::{AppState, Result};
+use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -60,7 +60,7 @@ async fn show_new_workspace_form(
     CsrfToken(csrf): CsrfToken,
 ) -> Result<NewWorkspacePage> {
     if !state.settings.workspace_creators.allow(me.user.is_admin) {
-        return Err(CoreError::Forbidden(Denied::InstanceAdmin).into());
+        return Err(creators_only());
     }
     Ok(NewWorkspacePage {
         csrf,
@@ -102,8 +102,16 @@ async fn create_workspace(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(CoreError::Forbidden(Denied::InstanceAdmin)) => Err(creators_only()),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Why someone may not create a workspace here, in words.
+fn creators_only() -> AppError {
+    AppError::Forbidden(
+        "On this instance only its admins create workspaces. Ask one of them, or ask to be invited to an existing workspace.",
+    )
 }
 
 pub struct BucketRow {
