@@ -26,10 +26,10 @@ pub struct InstanceAdmin<'a> {
 /// The instance-admin capability of `actor`, or
 /// [`Denied::InstanceAdmin`].
 pub fn instance_admin(actor: &Actor) -> Result<InstanceAdmin<'_>, CoreError> {
+    actor.may(Scope::Admin)?;
     if !actor.user.is_admin {
         return Err(CoreError::Forbidden(Denied::InstanceAdmin));
     }
-    actor.may(Scope::Admin)?;
     Ok(InstanceAdmin { actor })
 }
 
@@ -48,6 +48,11 @@ impl InstanceAdmin<'_> {
         }
         Ok(())
     }
+}
+
+/// Every account of the instance, by address.
+pub async fn accounts(db: &PgPool, _admin: &InstanceAdmin<'_>) -> Result<Vec<User>, CoreError> {
+    Ok(users::list(db).await?)
 }
 
 fn about(target: &User) -> serde_json::Value {

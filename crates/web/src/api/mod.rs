@@ -3,6 +3,7 @@
 //! tokens (`Authorization: Bearer bdk_...`). It sits outside the session
 //! and CSRF layers: it reads no cookie.
 
+mod admin;
 mod audit;
 mod auth;
 mod buckets;
@@ -90,6 +91,11 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(members::resend))
         .routes(routes!(members::cancel))
         .routes(routes!(audit::list))
+        .routes(routes!(admin::accounts))
+        .routes(routes!(admin::sign_out_everywhere))
+        .routes(routes!(admin::disable))
+        .routes(routes!(admin::enable))
+        .routes(routes!(admin::delete))
         // JSON: small bodies, a time limit
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

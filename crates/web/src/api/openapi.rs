@@ -28,6 +28,7 @@ sizes are bytes."
         (name = "buckets", description = "Connecting buckets, their settings, disconnecting"),
         (name = "files", description = "Listing, presigned links, folders, moves and deletes"),
         (name = "links", description = "Revocable download and upload links"),
+        (name = "admin", description = "Instance administration (instance admins)"),
         (name = "members", description = "Members, their roles per bucket, and invitations"),
     )
 )]

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::admin::{self, InstanceAdmin, instance_admin};
 use bucketdesk_core::{Actor, CoreError};
-use bucketdesk_db::users::{self, User};
+use bucketdesk_db::users::User;
 use bucketdesk_domain::UserId;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -72,8 +72,9 @@ struct Notice {
 }
 
 async fn users_page(state: &AppState, me: &CurrentUser, csrf: String) -> Result<UsersPage> {
-    admin_of(&me.actor())?;
-    let users = users::list(&state.db)
+    let actor = me.actor();
+    let admin = admin_of(&actor)?;
+    let users = admin::accounts(&state.db, &admin)
         .await?
         .into_iter()
         .map(|u| UserRow {

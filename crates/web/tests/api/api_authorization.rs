@@ -72,6 +72,13 @@ const ROWS: &[ApiRow] = &[
     api("GET", "/api/v1/me", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
     api("GET", "/api/v1/workspaces", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
     api("GET", "/api/v1/tokens", "", "", None, [401, 200, 200, 200, 200, 200, 200]),
+    // instance administration: nobody in this world is an instance admin
+    // (tokens.rs has an admin's own test)
+    api("GET", "/api/v1/admin/users", "", "", Some("admin"), [401, 403, 403, 403, 403, 403, 403]),
+    api("POST", "/api/v1/admin/users/{user}/sign-out-everywhere", "", "", Some("admin"), [401, 403, 403, 403, 403, 403, 403]),
+    api("POST", "/api/v1/admin/users/{user}/disable", "", "", Some("admin"), [401, 403, 403, 403, 403, 403, 403]),
+    api("POST", "/api/v1/admin/users/{user}/enable", "", "", Some("admin"), [401, 403, 403, 403, 403, 403, 403]),
+    api("DELETE", "/api/v1/admin/users/{user}", "", "", Some("admin"), [401, 403, 403, 403, 403, 403, 403]),
     api("POST", "/api/v1/workspaces", "", r#"{"name":"Another"}"#, Some("admin"), [401, 201, 201, 201, 201, 201, 201]),
     api("POST", "/api/v1/workspaces/{workspace}/rename", "", r#"{"name":"Team"}"#, Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
     // a token id that is none of the caller's is not found
@@ -135,6 +142,7 @@ fn url(world: &World, row: &ApiRow) -> String {
         .replace("{bucket}", &pick("bucket", "foreign_bucket"))
         .replace("{link}", &pick("link", "foreign_link"))
         .replace("{member}", &world.ids["member"])
+        .replace("{user}", &world.ids["user"])
         .replace("{invitation}", &world.ids["invite"])
         .replace("{token}", &world.ids["access_token"])
         .replace("{*rest}", "nothing/here");

@@ -938,3 +938,72 @@ async fn an_owner_connects_renames_rekeys_and_disconnects_a_bucket_through_the_a
         .await;
     assert_eq!(status, 404, "a disconnected bucket is gone from the API");
 }
+
+#[tokio::test]
+async fn an_instance_admin_lists_disables_enables_and_deletes_accounts_through_the_api() {
+    let app = TestApp::spawn().await;
+    let root = app.sign_in_as("root@example.com").await;
+    sqlx::query("update users set is_admin = true where email = 'root@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let bob = app.sign_in_as("bob@example.com").await;
+    let bobs = make_token(&bob, "bob's script", &["read"]).await;
+    let token = make_token(&root, "admin script", &["admin"]).await;
+    let api = Api::new(&app);
+    let (status, listed) = api.json("GET", "/api/v1/admin/users", &token, None).await;
+    assert_eq!(status, 200, "{listed}");
+    let emails: Vec<&str> = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["bob@example.com", "root@example.com"]);
+    let bob_id = user_id(&app, "bob@example.com").await;
+    let root_id = user_id(&app, "root@example.com").await;
+    let users = "/api/v1/admin/users";
+
+    let (status, _, _) = api
+        .call(
+            "POST",
+            &format!("{users}/{bob_id}/disable"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = api.call("GET", "/api/v1/me", Some(&bobs), None).await;
+    assert_eq!(status, 401, "a disabled account's tokens stop at once");
+    let (status, _, _) = api
+        .call(
+            "POST",
+            &format!("{users}/{bob_id}/enable"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = api.call("GET", "/api/v1/me", Some(&bobs), None).await;
+    assert_eq!(status, 200, "enabled again");
+
+    let (status, yourself) = api
+        .json("DELETE", &format!("{users}/{root_id}"), &token, None)
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(yourself["error"]["code"], "yourself", "{yourself}");
+    let (status, _, _) = api
+        .call("DELETE", &format!("{users}/{bob_id}"), Some(&token), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = api
+        .call("DELETE", &format!("{users}/{bob_id}"), Some(&token), None)
+        .await;
+    assert_eq!(status, 404, "gone");
+    // someone who is not an instance admin is refused, whatever their token
+    let carol = app.sign_in_as("carol@example.com").await;
+    let carols = make_token(&carol, "all", &["read", "write", "share", "admin"]).await;
+    let (status, refused) = api.json("GET", users, &carols, None).await;
+    assert_eq!(status, 403);
+    assert_eq!(refused["error"]["code"], "instance_admin_only", "{refused}");
+}
