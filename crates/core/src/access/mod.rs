@@ -16,9 +16,11 @@ use bucketdesk_db::workspaces::Membership;
 use bucketdesk_db::{access, workspaces};
 use bucketdesk_domain::{BucketId, Role, Scope, Scopes, UserId, WorkspaceId};
 use sqlx::PgExecutor;
-use std::marker::PhantomData;
-use std::ops::Deref;
 use uuid::Uuid;
+
+mod capability;
+
+pub use capability::{Admin, Can, Editor, HoldsBucket, Level, Owner, Viewer};
 
 /// A person's role on one bucket, with the bucket's settings.
 #[derive(Debug)]
@@ -242,102 +244,10 @@ impl WorkspaceGrant {
     }
 }
 
-/// Proof that the grant `G` holds at least the role of level `L`. Made only
-/// by a grant's `can`; reads as the grant it came from.
-pub struct Can<'g, L: Level, G> {
-    grant: &'g G,
-    level: PhantomData<L>,
-}
-
-impl<'g, L: Level, G> Can<'g, L, G> {
-    fn of(grant: &'g G) -> Self {
-        Can {
-            grant,
-            level: PhantomData,
-        }
-    }
-}
-
-impl<L: Level, G> Deref for Can<'_, L, G> {
-    type Target = G;
-    fn deref(&self) -> &G {
-        self.grant
-    }
-}
-
-/// A role as a type, for capabilities: [`Viewer`], [`Editor`], [`Admin`], [`Owner`].
-pub trait Level: sealed::Sealed {
-    const ROLE: Role;
-}
-
-/// May list, preview, download and share download links.
-pub enum Viewer {}
-/// A Viewer who may also upload, create folders, rename, move and delete.
-pub enum Editor {}
-/// An Editor who may also invite people, change roles and revoke.
-pub enum Admin {}
-/// An Admin who may also edit or disconnect buckets and delete the workspace.
-pub enum Owner {}
-
-impl Level for Viewer {
-    const ROLE: Role = Role::Viewer;
-}
-impl Level for Editor {
-    const ROLE: Role = Role::Editor;
-}
-impl Level for Admin {
-    const ROLE: Role = Role::Admin;
-}
-impl Level for Owner {
-    const ROLE: Role = Role::Owner;
-}
-
-/// Something that reaches a bucket: a grant, a capability from one, a
-/// link's grant. Sealed: no type outside this module can claim it.
-pub trait HoldsBucket: sealed::Sealed {
-    fn bucket(&self) -> &Bucket;
-}
-
-impl HoldsBucket for BucketGrant {
-    fn bucket(&self) -> &Bucket {
-        &self.bucket
-    }
-}
-
-impl<L: Level> HoldsBucket for Can<'_, L, BucketGrant> {
-    fn bucket(&self) -> &Bucket {
-        &self.grant.bucket
-    }
-}
-
-impl HoldsBucket for LinkGrant {
-    fn bucket(&self) -> &Bucket {
-        &self.bucket
-    }
-}
-
-impl HoldsBucket for SystemGrant {
-    fn bucket(&self) -> &Bucket {
-        &self.bucket
-    }
-}
-
 impl LinkGrant {
     pub fn bucket(&self) -> &Bucket {
         &self.bucket
     }
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Viewer {}
-    impl Sealed for super::Editor {}
-    impl Sealed for super::Admin {}
-    impl Sealed for super::Owner {}
-    impl Sealed for super::BucketGrant {}
-    impl<L: super::Level> Sealed for super::Can<'_, L, super::BucketGrant> {}
-    impl Sealed for super::LinkGrant {}
-    impl Sealed for super::SystemGrant {}
 }
 
 #[cfg(test)]

@@ -1,45 +1,45 @@
-//! A workspace's members page: invite people, change roles per bucket,
-//! remove people, and manage pending invitations. Open to workspace owners
-//! and to Admins of any bucket in the workspace, who manage their buckets.
+//! A workspace's members page: invite people ([`invites`]), change roles
+//! per bucket and remove people ([`roles`]), and manage pending
+//! invitations. Open to workspace owners and to Admins of any bucket in
+//! the workspace, who manage their buckets.
 
-use crate::extract::{ClientInfo, CsrfToken, Form, WorkspaceAccess};
+mod invites;
+mod roles;
+
+use crate::extract::{CsrfToken, WorkspaceAccess};
 use crate::pages::utc_minutes;
-use crate::{AppError, AppState, Result, invite_mail};
+use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_core::access::Owner;
-use bucketdesk_core::invitations::{self, Invited};
+use bucketdesk_core::invitations::{self};
 use bucketdesk_core::{CoreError, Denied, members};
-use bucketdesk_db::users;
-use bucketdesk_domain::{BucketId, Email, Role, UserId};
+use bucketdesk_domain::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/members", get(show_members))
-        .route("/w/{workspace}/invites", post(send_invite))
+        .route("/w/{workspace}/invites", post(invites::send_invite))
         .route(
             "/w/{workspace}/invites/{invite}/resend",
-            post(resend_invite),
+            post(invites::resend_invite),
         )
         .route(
             "/w/{workspace}/invites/{invite}/cancel",
-            post(cancel_invite),
+            post(invites::cancel_invite),
         )
         .route(
             "/w/{workspace}/members/{member}/buckets/{bucket}",
-            post(change_role),
+            post(roles::change_role),
         )
         .route(
             "/w/{workspace}/members/{member}/remove",
-            post(remove_member),
+            post(roles::remove_member),
         )
 }
 
@@ -218,74 +218,6 @@ fn back(access: &WorkspaceAccess, done: &str) -> Response {
     Redirect::to(&format!("/w/{}/members?done={done}", access.workspace().id)).into_response()
 }
 
-async fn send_invite(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    CsrfToken(csrf): CsrfToken,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response> {
-    managed_buckets(&state, &access).await?;
-    let typed = form.get("email").map(String::as_str).unwrap_or("");
-    let outcome = match invitation_of(&form, typed) {
-        Ok((email, roles)) => {
-            let actor = access.me.actor();
-            let sent = invitations::invite(
-                &state.db,
-                &access.grant,
-                &actor,
-                &client.origin(),
-                &email,
-                &roles,
-            )
-            .await;
-            if let Ok(Invited::Mail { invite, token }) = &sent {
-                let workspace = &access.workspace().name;
-                invite_mail::send(&state, *invite, workspace, &actor.user.email, &email, token)
-                    .await?;
-            }
-            sent.map_err(|error| member_problem(error, email.as_str()))
-        }
-        Err(problem) => Err(Ok(problem)),
-    };
-    match outcome {
-        Ok(Invited::Mail { .. }) => Ok(back(&access, "invited")),
-        Ok(Invited::AlreadySent) => Ok(back(&access, "already")),
-        Ok(Invited::MemberUpdated) => Ok(back(&access, "updated")),
-        Err(Ok(problem)) => {
-            let mut page = members_page(&state, &access, csrf).await?;
-            page.invite_email = typed.chars().take(254).collect();
-            page.invite_error = Some(problem);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(Err(error)) => Err(error),
-    }
-}
-
-/// The address and the roles (`role_{bucket}` fields) an invitation form
-/// asks for, or what is wrong with them as typed.
-fn invitation_of(
-    form: &HashMap<String, String>,
-    typed: &str,
-) -> std::result::Result<(Email, Vec<(BucketId, Role)>), String> {
-    let email = Email::parse(typed).map_err(|e| e.to_string())?;
-    let mut roles = Vec::new();
-    for (field, value) in form {
-        let Some(bucket) = field.strip_prefix("role_") else {
-            continue;
-        };
-        if value.trim().is_empty() {
-            continue;
-        }
-        let bucket = Uuid::parse_str(bucket).map_err(|_| {
-            "One of the chosen buckets is not one you manage in this workspace.".to_owned()
-        })?;
-        let role: Role = value.parse().map_err(|e| format!("{e}"))?;
-        roles.push((BucketId(bucket), role));
-    }
-    Ok((email, roles))
-}
-
 /// A refused change to someone's membership in words for the members page
 /// (`Ok`), or an error that is not about the change (`Err`).
 fn member_problem(error: CoreError, target: &str) -> std::result::Result<String, AppError> {
@@ -307,129 +239,5 @@ fn member_problem(error: CoreError, target: &str) -> std::result::Result<String,
         }
         CoreError::NoAccess => Ok("You have no role on that bucket.".into()),
         other => Err(other.into()),
-    }
-}
-
-/// An invitation refused by the core, as the members page answers it.
-fn invite_error(error: CoreError) -> AppError {
-    match error {
-        CoreError::Conflict { message, .. } => AppError::BadRequest(message),
-        CoreError::Forbidden(Denied::BucketRole { .. }) => {
-            AppError::Forbidden("That invitation also grants buckets you do not manage.")
-        }
-        other => other.into(),
-    }
-}
-
-async fn resend_invite(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    Path((_, invite)): Path<(Uuid, Uuid)>,
-) -> Result<Response> {
-    let actor = access.me.actor();
-    let (invite, token) =
-        invitations::resend(&state.db, &access.grant, &actor, &client.origin(), invite)
-            .await
-            .map_err(invite_error)?;
-    let email = Email::parse(&invite.email).map_err(|e| AppError::Internal(e.to_string()))?;
-    let workspace = &invite.workspace_name;
-    invite_mail::send(
-        &state,
-        invite.id,
-        workspace,
-        &actor.user.email,
-        &email,
-        &token,
-    )
-    .await?;
-    Ok(back(&access, "resent"))
-}
-
-async fn cancel_invite(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    Path((_, invite)): Path<(Uuid, Uuid)>,
-) -> Result<Response> {
-    let actor = access.me.actor();
-    invitations::cancel(&state.db, &access.grant, &actor, &client.origin(), invite)
-        .await
-        .map_err(invite_error)?;
-    Ok(back(&access, "cancelled"))
-}
-
-#[derive(Deserialize)]
-struct RoleForm {
-    #[serde(default)]
-    role: String,
-}
-
-async fn change_role(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    CsrfToken(csrf): CsrfToken,
-    Path((_, member, bucket)): Path<(Uuid, Uuid, Uuid)>,
-    Form(form): Form<RoleForm>,
-) -> Result<Response> {
-    managed_buckets(&state, &access).await?;
-    let new = match form.role.trim() {
-        "" | "none" => None,
-        name => match name.parse::<Role>() {
-            Ok(role) => Some(role),
-            Err(e) => return Err(AppError::BadRequest(e.to_string())),
-        },
-    };
-    let changed = members::change_role(
-        &state.db,
-        &access.grant,
-        &access.me.actor(),
-        &client.origin(),
-        UserId(member),
-        BucketId(bucket),
-        new,
-    )
-    .await;
-    match changed {
-        Ok(()) => Ok(back(&access, "role")),
-        Err(CoreError::NotFound) => Err(AppError::NotFound),
-        Err(error) => {
-            let target = users::find(&state.db, UserId(member))
-                .await?
-                .map(|u| u.email)
-                .unwrap_or_default();
-            let problem = member_problem(error, &target)?;
-            let mut page = members_page(&state, &access, csrf).await?;
-            page.problem = Some(problem);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-async fn remove_member(
-    State(state): State<AppState>,
-    access: WorkspaceAccess,
-    client: ClientInfo,
-    CsrfToken(csrf): CsrfToken,
-    Path((_, member)): Path<(Uuid, Uuid)>,
-) -> Result<Response> {
-    let can = access.can::<Owner>()?;
-    let removed = members::remove(
-        &state.db,
-        &can,
-        &access.me.actor(),
-        &client.origin(),
-        UserId(member),
-    )
-    .await;
-    match removed {
-        Ok(()) => Ok(back(&access, "removed")),
-        Err(CoreError::Conflict { message, .. }) => {
-            let mut page = members_page(&state, &access, csrf).await?;
-            page.problem = Some(message);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(other) => Err(other.into()),
     }
 }
