@@ -21,6 +21,7 @@ use bucketdesk_domain::Role;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/members", get(show_members))
