@@ -17,8 +17,18 @@ fn check_name(name: &str) -> Result<&str, CoreError> {
     Ok(name.trim())
 }
 
-/// Creates a workspace owned by the actor, when `creators` lets them
-/// (everyone, or only the instance's admins).
+/// Whether the actor may create workspaces here (everyone, or only the
+/// instance's admins, as `creators` says); for the form and [`create`].
+pub fn may_create(actor: &Actor, creators: WorkspaceCreators) -> Result<(), CoreError> {
+    actor.may(Scope::Admin)?;
+    if creators.allow(actor.user.is_admin) {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(Denied::InstanceAdmin))
+    }
+}
+
+/// Creates a workspace owned by the actor, when `creators` lets them.
 pub async fn create(
     db: &PgPool,
     actor: &Actor,
@@ -26,10 +36,7 @@ pub async fn create(
     creators: WorkspaceCreators,
     name: &str,
 ) -> Result<Workspace, CoreError> {
-    actor.may(Scope::Admin)?;
-    if !creators.allow(actor.user.is_admin) {
-        return Err(CoreError::Forbidden(Denied::InstanceAdmin));
-    }
+    may_create(actor, creators)?;
     let name = check_name(name)?;
     let mut tx = db.begin().await?;
     let workspace = rows::create(&mut tx, name, actor.user.user_id()).await?;

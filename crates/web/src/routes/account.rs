@@ -144,7 +144,11 @@ async fn show_home(
     Ok(HomePage {
         csrf,
         workspaces,
-        can_create_workspace: settings.workspace_creators.allow(me.user.is_admin),
+        can_create_workspace: bucketdesk_core::workspaces::may_create(
+            &me.actor(),
+            settings.workspace_creators,
+        )
+        .is_ok(),
         email: me.user.email.clone(),
         is_admin: me.user.is_admin,
         member_since: utc_minutes(me.user.created_at),

@@ -59,9 +59,12 @@ async fn show_new_workspace_form(
     me: CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<NewWorkspacePage> {
-    if !state.settings.workspace_creators.allow(me.user.is_admin) {
-        return Err(creators_only());
-    }
+    core_workspaces::may_create(&me.actor(), state.settings.workspace_creators).map_err(
+        |error| match error {
+            CoreError::Forbidden(Denied::InstanceAdmin) => creators_only(),
+            other => other.into(),
+        },
+    )?;
     Ok(NewWorkspacePage {
         csrf,
         name: String::new(),

@@ -199,16 +199,18 @@ pub(super) async fn create_link(
         Err(problem) => Err(problem),
     };
     match created {
-        Ok(id) => Ok(Redirect::to(&format!(
-            "/w/{}/links/{id}?done=created",
-            access.bucket().workspace_id
-        ))
-        .into_response()),
+        Ok(id) => Ok(made(&access, id)),
         Err(problem) => {
             let page = new_link_page(&access, &state, csrf, &form, Some(problem));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
+}
+
+/// The new link's page, which shows it once made.
+fn made(access: &BucketAccess, id: Uuid) -> Response {
+    let workspace = access.bucket().workspace_id;
+    Redirect::to(&format!("/w/{workspace}/links/{id}?done=created")).into_response()
 }
 
 /// The options both kinds of link have, from the form.
@@ -333,11 +335,7 @@ pub(super) async fn create_upload_link(
         Err(problem) => Err(problem),
     };
     match created {
-        Ok(id) => Ok(Redirect::to(&format!(
-            "/w/{}/links/{id}?done=created",
-            access.bucket().workspace_id
-        ))
-        .into_response()),
+        Ok(id) => Ok(made(&access, id)),
         Err(problem) => {
             let page = new_upload_page(&access, &state, csrf, &form, Some(problem));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
