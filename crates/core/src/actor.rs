@@ -42,6 +42,15 @@ impl Actor {
         require_scope(self.scopes(), scope)
     }
 
+    /// `Ok` for a person in a browser session; [`Denied::SessionOnly`] for a
+    /// token (which cannot make tokens or change how its owner signs in).
+    pub fn require_session(&self) -> Result<(), CoreError> {
+        match self.via {
+            Via::Session => Ok(()),
+            Via::Token { .. } => Err(CoreError::Forbidden(Denied::SessionOnly)),
+        }
+    }
+
     /// An audit event by this actor from `origin`; `details` gets the
     /// token's name when the actor came with one.
     pub fn event<'a>(

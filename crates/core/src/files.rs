@@ -1,11 +1,11 @@
 //! Reading a bucket's files, for the pages, the API and the CLI: a page of
-//! a folder, one file's details, and a download URL. Each checks the role
-//! and the token's `read` scope and validates its input with the domain's
-//! rules; a download URL is audited. Presigned links are in
-//! [`crate::presign`].
+//! a folder, one file's details, a download URL, and handing a file over
+//! ([`Delivery`]). Each checks the role and the token's `read` scope and
+//! validates its input with the domain's rules; a download is audited.
+//! Presigned links are in [`crate::presign`].
 
 use crate::CoreError;
-use crate::access::{BucketGrant, Viewer};
+use crate::access::{BucketGrant, HoldsBucket, Viewer};
 use crate::actor::{Actor, Origin};
 use crate::audit_log::AuditLog;
 use crate::presign::{DEFAULT_LIFETIME, Method, Presigned, sign};
@@ -13,11 +13,14 @@ use crate::s3_clients::S3Clients;
 use base64::Engine;
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::{
-    check_folder_path, check_readable_key, check_starts_with, has_dot_segment,
+    Disposition, check_folder_path, check_readable_key, check_starts_with, content_disposition,
+    file_name, has_dot_segment,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
 use bucketdesk_storage::Provider;
 use bucketdesk_storage::objects::{self, Details, Entry};
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
 use serde_json::json;
 
 /// The most entries one page lists.
@@ -167,4 +170,80 @@ pub async fn download_url(
     };
     audit.record(event).await?;
     Ok(link)
+}
+
+/// How a file is handed over.
+pub enum Delivery {
+    /// A 15-minute presigned GET with an attachment disposition (S15).
+    Url(String),
+    /// The bytes themselves, streamed through bucketdesk: for keys with `.`
+    /// or `..` parts, which browsers rewrite in any URL.
+    Bytes {
+        stream: BoxStream<'static, std::io::Result<Bytes>>,
+        length: Option<u64>,
+        /// The `Content-Disposition` to send with them.
+        disposition: String,
+    },
+}
+
+/// Hands a file over to whoever holds the bucket: a person (see
+/// [`download`]) or a link's visitor (`links::visit::count_download` counts it).
+pub async fn deliver(
+    s3: &S3Clients,
+    holder: &impl HoldsBucket,
+    key: &str,
+) -> Result<Delivery, CoreError> {
+    let bucket = holder.bucket();
+    let file_system = Provider::parse(&bucket.provider).is_some_and(Provider::file_system_backed);
+    check_readable_key(key, file_system).map_err(|m| CoreError::invalid("key", "invalid", m))?;
+    let client = s3.client(holder).await?;
+    let disposition = content_disposition(Disposition::Attachment, file_name(key));
+    if has_dot_segment(key) {
+        let (stream, length) = objects::open(&client, &bucket.bucket_name, key, s3.options())
+            .await
+            .map_err(CoreError::Storage)?;
+        return Ok(Delivery::Bytes {
+            stream: stream.boxed(),
+            length: length.and_then(|length| u64::try_from(length).ok()),
+            disposition,
+        });
+    }
+    let url = objects::presign_get(
+        &client,
+        &bucket.bucket_name,
+        key,
+        DEFAULT_LIFETIME,
+        &disposition,
+        None,
+    )
+    .await
+    .map_err(CoreError::Storage)?;
+    Ok(Delivery::Url(url))
+}
+
+/// A person downloads a file from the bucket's page. Needs the read scope;
+/// recorded as `download_link_issued`.
+pub async fn download(
+    s3: &S3Clients,
+    audit: &AuditLog,
+    grant: &BucketGrant,
+    actor: &Actor,
+    origin: &Origin,
+    key: &str,
+) -> Result<Delivery, CoreError> {
+    grant.may(Scope::Read)?;
+    let delivery = deliver(s3, grant, key).await?;
+    let bucket = grant.bucket();
+    let event = audit::NewEvent {
+        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
+        bucket_id: Some(BucketId(bucket.id)),
+        ..actor.event(
+            origin,
+            "download_link_issued",
+            json!({ "key": key, "expires_in": DEFAULT_LIFETIME.as_secs(),
+                    "through_bucketdesk": has_dot_segment(key) }),
+        )
+    };
+    audit.record(event).await?;
+    Ok(delivery)
 }

@@ -10,6 +10,8 @@
 //!   journal, stop signal) and the clean-up of abandoned multipart uploads.
 //! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
 //!   token, with its scopes) and from where, for every operation's audit event.
+//! - [`sign_in`]: one-time codes by mail and GitHub identities matched to
+//!   accounts; [`sessions`]: a person's signed-in browsers, listed and ended.
 //! - [`tokens`]: personal access tokens for the API and the command-line client.
 //! - [`files`]: reading a bucket's files (listing, details, a download URL),
 //!   [`presign`]: presigned links (one, or a batch), and [`changes`]: an
@@ -38,6 +40,8 @@ pub mod members;
 pub mod presign;
 pub mod random_token;
 pub mod s3_clients;
+pub mod sessions;
+pub mod sign_in;
 pub mod tokens;
 pub mod uploads;
 pub mod workspaces;

@@ -50,9 +50,7 @@ pub async fn create(
     origin: &Origin,
     request: TokenRequest<'_>,
 ) -> Result<NewToken, CoreError> {
-    if !matches!(actor.via, Via::Session) {
-        return Err(CoreError::Forbidden(crate::Denied::SessionOnly));
-    }
+    actor.require_session()?;
     let name = request.name.trim();
     let mut problems = Vec::new();
     if name.is_empty() {

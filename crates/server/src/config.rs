@@ -9,7 +9,7 @@ use bucketdesk_domain::{Email, SignupPolicy, WorkspaceCreators};
 use bucketdesk_mail::{Mailbox, Mailer};
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
-use bucketdesk_web::github::GithubSettings;
+use bucketdesk_web::github_oauth::GithubSettings;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, SocketAddr};

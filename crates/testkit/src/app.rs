@@ -54,7 +54,7 @@ pub struct TestAppBuilder {
     guard_private_endpoints: bool,
     max_upload_bytes: Option<u64>,
     s3_timeout: Option<Duration>,
-    github: Option<bucketdesk_web::github::GithubSettings>,
+    github: Option<bucketdesk_web::github_oauth::GithubSettings>,
     configure: Vec<SettingsChange>,
 }
 
@@ -113,7 +113,10 @@ impl TestAppBuilder {
     }
 
     /// Offer "Sign in with GitHub" with these settings (e.g. a short flow lifetime).
-    pub fn github_settings(mut self, settings: bucketdesk_web::github::GithubSettings) -> Self {
+    pub fn github_settings(
+        mut self,
+        settings: bucketdesk_web::github_oauth::GithubSettings,
+    ) -> Self {
         self.github = Some(settings);
         self
     }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use bucketdesk_web::github::GithubSettings;
+use bucketdesk_web::github_oauth::GithubSettings;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};

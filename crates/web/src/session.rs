@@ -3,8 +3,7 @@
 //! the cookie holds only the random id.
 
 use crate::Settings;
-use crate::extract::ClientInfo;
-use bucketdesk_db::sessions;
+use bucketdesk_core::{Actor, Origin, sessions};
 use bucketdesk_db::users::User;
 use bucketdesk_domain::UserId;
 use serde::{Deserialize, Serialize};
@@ -138,22 +137,10 @@ pub async fn sign_in(
     db: &bucketdesk_db::PgPool,
     session: &Session,
     user: &User,
-    client: &ClientInfo,
+    origin: &Origin,
     method: &str,
 ) -> Result<(), crate::AppError> {
-    let id = Uuid::new_v4();
-    sessions::start(
-        db,
-        &sessions::NewSession {
-            id,
-            user: user.user_id(),
-            epoch: user.session_epoch,
-            method,
-            ip: client.ip_str(),
-            user_agent: client.user_agent.as_deref(),
-        },
-    )
-    .await?;
+    let id = sessions::start(db, user, origin, method).await?;
     session.cycle_id().await?;
     session.remove_value(PENDING_LOGIN).await?;
     let at = now();
@@ -190,20 +177,21 @@ pub async fn discard(session: &Session) -> Result<(), tower_sessions::session::E
     session.flush().await
 }
 
-/// Signs the session out for good: it is listed as ended (a request that
-/// loaded it a moment before could otherwise save it back), then discarded.
+/// Signs the session out for good: the core lists it as ended (a request
+/// that loaded it a moment before could otherwise save it back) and records
+/// it, then it is discarded.
 pub async fn sign_out(
     db: &bucketdesk_db::PgPool,
+    actor: &Actor,
+    origin: &Origin,
     session: &Session,
     signed_in: &SignedIn,
     settings: &Settings,
 ) -> Result<(), crate::AppError> {
-    let lifetime =
-        time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::hours(12));
-    let forget_after = OffsetDateTime::from_unix_timestamp(signed_in.signed_in_at)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc())
-        + lifetime;
-    sessions::end(db, signed_in.id, forget_after).await?;
+    let signed_in_at = OffsetDateTime::from_unix_timestamp(signed_in.signed_in_at)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let lifetimes = settings.session_lifetimes();
+    sessions::sign_out(db, actor, origin, signed_in.id, signed_in_at, lifetimes).await?;
     discard(session).await?;
     Ok(())
 }

@@ -33,7 +33,7 @@ pub struct Settings {
     /// The longest a revocable link may live.
     pub link_max_lifetime: Duration,
     /// The GitHub OAuth app for "Sign in with GitHub"; none hides it.
-    pub github: Option<crate::github::GithubSettings>,
+    pub github: Option<crate::github_oauth::GithubSettings>,
     /// HSTS covers subdomains too (`includeSubDomains`); off for hosts that
     /// share a parent domain with plain-http sites.
     pub hsts_include_subdomains: bool,
@@ -77,6 +77,14 @@ impl Settings {
     }
 
     /// The limits every new or extended link is checked against.
+    /// How long sessions last, as the core's session operations take it.
+    pub fn session_lifetimes(&self) -> bucketdesk_core::sessions::Lifetimes {
+        bucketdesk_core::sessions::Lifetimes {
+            idle: self.session_idle,
+            absolute: self.session_absolute,
+        }
+    }
+
     pub fn link_limits(&self) -> bucketdesk_core::links::LinkLimits {
         bucketdesk_core::links::LinkLimits {
             max_lifetime: self.link_max_lifetime,
@@ -105,7 +113,7 @@ pub struct Inner {
     /// Seals the tokens of revocable links, so they can be copied again.
     pub link_tokens: TokenBox,
     /// "Sign in with GitHub", when it is set up.
-    pub github: Option<crate::github::Github>,
+    pub github: Option<crate::github_oauth::Github>,
     /// Writes audit events that stand on their own, in batches.
     pub audit: bucketdesk_core::audit_log::AuditLog,
     /// Whether the database is reachable, checked every second (R4).
@@ -124,6 +132,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// What sign-in depends on here: the code key and the signup policy.
+    pub fn sign_in_rules(&self) -> bucketdesk_core::sign_in::SignInRules<'_> {
+        bucketdesk_core::sign_in::SignInRules {
+            code_key: self.code_hash_key.as_ref(),
+            signup: self.settings.signup,
+        }
+    }
+
     /// Must be called within a Tokio runtime: it starts the audit writer
     /// and the database watch.
     pub fn new(
@@ -134,7 +150,7 @@ impl AppState {
     ) -> Self {
         let callback = settings.link("/auth/github/callback");
         let github = settings.github.as_ref().and_then(|github| {
-            crate::github::Github::new(github, &callback)
+            crate::github_oauth::Github::new(github, &callback)
                 .inspect_err(|error| tracing::error!(%error, "sign-in with GitHub is off"))
                 .ok()
         });

@@ -9,7 +9,8 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use bucketdesk_db::{audit, sessions, users};
+use bucketdesk_core::sessions;
+use bucketdesk_db::audit;
 use bucketdesk_domain::WorkspaceId;
 use time::OffsetDateTime;
 
@@ -112,32 +113,27 @@ async fn show_home(
             .join(" · "),
         })
         .collect();
-    let settings = &state.settings;
-    let sessions = sessions::active_for(
-        &state.db,
-        me.user.user_id(),
-        settings.session_idle,
-        settings.session_absolute,
-    )
-    .await?
-    .into_iter()
-    .map(|s| SessionRow {
-        current: s.id == me.signed_in.id,
-        id: s.id,
-        device: s
-            .user_agent
-            .as_deref()
-            .map_or_else(|| "An unknown browser".into(), device),
-        ip: s.ip.unwrap_or_default(),
-        how: match s.method.as_str() {
-            "github" => "GitHub",
-            "email_link" => "the link in a code email",
-            _ => "an email code",
-        },
-        signed_in: utc_minutes(s.signed_in_at),
-        last_seen: utc_minutes(s.last_seen_at),
-    })
-    .collect();
+    let lifetimes = state.settings.session_lifetimes();
+    let sessions = sessions::list(&state.db, &me.actor(), lifetimes)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.id == me.signed_in.id,
+            id: s.id,
+            device: s
+                .user_agent
+                .as_deref()
+                .map_or_else(|| "An unknown browser".into(), device),
+            ip: s.ip.unwrap_or_default(),
+            how: match s.method.as_str() {
+                "github" => "GitHub",
+                "email_link" => "the link in a code email",
+                _ => "an email code",
+            },
+            signed_in: utc_minutes(s.signed_in_at),
+            last_seen: utc_minutes(s.last_seen_at),
+        })
+        .collect();
     let signed_in_at = OffsetDateTime::from_unix_timestamp(me.signed_in.signed_in_at)
         .map(utc_minutes)
         .unwrap_or_default();
@@ -146,7 +142,7 @@ async fn show_home(
         workspaces,
         can_create_workspace: bucketdesk_core::workspaces::may_create(
             &me.actor(),
-            settings.workspace_creators,
+            state.settings.workspace_creators,
         )
         .is_ok(),
         email: me.user.email.clone(),
@@ -176,8 +172,16 @@ async fn sign_out(
     me: CurrentUser,
     client: ClientInfo,
 ) -> Result<Redirect> {
-    record(&state, &me, &client, "sign_out").await?;
-    session::sign_out(&state.db, &me.session, &me.signed_in, &state.settings).await?;
+    let (actor, origin) = (me.actor(), client.origin());
+    session::sign_out(
+        &state.db,
+        &actor,
+        &origin,
+        &me.session,
+        &me.signed_in,
+        &state.settings,
+    )
+    .await?;
     Ok(Redirect::to("/login?signed_out=1"))
 }
 
@@ -186,18 +190,8 @@ async fn sign_out_everywhere(
     me: CurrentUser,
     client: ClientInfo,
 ) -> Result<Redirect> {
-    users::end_all_sessions(&state.db, me.user.user_id()).await?;
-    record(&state, &me, &client, "sign_out_everywhere").await?;
-    session::sign_out(&state.db, &me.session, &me.signed_in, &state.settings).await?;
+    let (actor, origin) = (me.actor(), client.origin());
+    sessions::sign_out_everywhere(&state.db, &actor, &origin).await?;
+    session::discard(&me.session).await?;
     Ok(Redirect::to("/login?signed_out=1"))
-}
-
-async fn record(
-    state: &AppState,
-    me: &CurrentUser,
-    client: &ClientInfo,
-    action: &str,
-) -> Result<()> {
-    audit::record(&state.db, client.event(&me.user, action)).await?;
-    Ok(())
 }

@@ -5,7 +5,6 @@
 //! one (ASVS 7.5.2), listed on the account page.
 
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, Form};
-use crate::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,12 +13,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use bucketdesk_db::{audit, sessions};
+use bucketdesk_core::sessions;
+use bucketdesk_core::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
 use bucketdesk_domain::Email;
 use bucketdesk_domain::login::LoginCode;
 use bucketdesk_mail::AccountChangedMail;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -85,8 +84,19 @@ pub(crate) async fn confirm_first(
         error: None,
         signed_in: true,
     };
-    match sign_in::request_code(state, &email, client, purpose).await? {
-        RequestOutcome::Sent { code_id, .. } => {
+    let outcome = sign_in::request_code(
+        &state.db,
+        state.sign_in_rules(),
+        &email,
+        &client.origin(),
+        purpose,
+    )
+    .await?;
+    match outcome {
+        RequestOutcome::Sent { code_id, mail, .. } => {
+            if let Some(mail) = mail {
+                crate::code_mail::send(state, mail);
+            }
             me.session
                 .insert(PENDING, PendingChange { code_id, change })
                 .await?;
@@ -141,9 +151,11 @@ async fn confirm(
     let purpose = Purpose::Confirm {
         what: pending.change.what(),
     };
-    match sign_in::verify_code(&state, entry, &code, &client, purpose).await? {
-        VerifyOutcome::Verified(user) if user.id == me.user.id => {}
-        VerifyOutcome::Verified(_) => return Err(AppError::Unauthorized),
+    let rules = state.sign_in_rules();
+    let origin = client.origin();
+    match sign_in::verify_code(&state.db, rules, entry, &code, &origin, purpose).await? {
+        VerifyOutcome::Verified { user, .. } if user.id == me.user.id => {}
+        VerifyOutcome::Verified { .. } => return Err(AppError::Unauthorized),
         VerifyOutcome::Wrong { tries_left } => {
             let error = format!("That code is not right. {tries_left} tries left for this code.");
             return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, error));
@@ -206,21 +218,8 @@ async fn end_session(
     client: ClientInfo,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let ended = sessions::end_own(
-        &state.db,
-        me.user.user_id(),
-        id,
-        state.settings.session_absolute,
-    )
-    .await?;
-    if !ended {
-        return Err(AppError::NotFound);
-    }
-    let event = audit::NewEvent {
-        details: json!({ "session": id }),
-        ..client.event(&me.user, "session_ended")
-    };
-    audit::record(&state.db, event).await?;
+    let lifetimes = state.settings.session_lifetimes();
+    sessions::end(&state.db, &me.actor(), &client.origin(), id, lifetimes).await?;
     if id == me.signed_in.id {
         session::discard(&me.session).await?;
         return Ok(Redirect::to("/login?signed_out=1").into_response());

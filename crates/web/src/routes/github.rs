@@ -2,14 +2,13 @@
 //! (DESIGN.md flows 1 and 5, S5). Shown only when `GITHUB_CLIENT_ID` and
 //! `GITHUB_CLIENT_SECRET` are set.
 //!
-//! Account rules: a GitHub identity is matched by its numeric id. A new one
-//! is matched to the account of one of its *verified* email addresses (an
-//! invitation creates that account), or gets a new account when signup is
-//! open; an unverified address never links to or creates anything.
+//! Which account a GitHub identity signs in to is the core's rule
+//! (`bucketdesk_core::sign_in`); here are the OAuth round trip, the
+//! session, and the words for each refusal.
 
 use super::account_security::{Change, confirm_first, tell_owner};
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, MaybeUser};
-use crate::github::{Github, GithubError, Identity, PendingFlow};
+use crate::github_oauth::{Github, GithubError, PendingFlow};
 use crate::pages::ErrorPage;
 use crate::{AppError, AppState, Result, session};
 use axum::Router;
@@ -17,16 +16,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use bucketdesk_db::users::{self, User};
-use bucketdesk_db::{audit, invites};
-use bucketdesk_domain::{Email, SignupPolicy};
+use bucketdesk_core::CoreError;
+use bucketdesk_core::sign_in::{self, GithubIdentity, GithubRefusal};
 use serde::Deserialize;
-use serde_json::json;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
-
-const DISABLED: &str =
-    "This bucketdesk account is disabled. Ask an admin of this instance if you should have access.";
 
 /// The session key of a sign-in under way.
 const PENDING: &str = "github_flow";
@@ -184,100 +178,32 @@ async fn finish_github_sign_in(
     }
 }
 
-/// Finds (or, with open signup, makes) the account of a GitHub identity:
-/// by its numeric id; else the account an invitation made for one of its
-/// verified addresses, if that account was never used (so unlinking GitHub,
-/// or an old address, never lets GitHub back in by email); else, with open
-/// signup, a new account for its first verified address.
-async fn account_for(
-    state: &AppState,
-    identity: &Identity,
-) -> Result<Result<(User, bool), String>> {
-    if let Some(user) = users::find_by_github_id(&state.db, identity.id).await? {
-        if user.is_disabled() {
-            return Ok(Err(DISABLED.into()));
-        }
-        if user.github_login.as_deref() != Some(identity.login.as_str()) {
-            users::set_github_login(&state.db, user.user_id(), &identity.login).await?;
-        }
-        return Ok(Ok((user, false)));
-    }
-    let verified: Vec<Email> = identity
-        .verified_emails
-        .iter()
-        .filter_map(|email| Email::parse(email).ok())
-        .collect();
-    if verified.is_empty() {
-        return Ok(Err(
-            "Your GitHub account has no verified email address, so bucketdesk cannot tell who you are. Verify one on GitHub, or sign in with an email code."
-                .into(),
-        ));
-    }
-    for email in &verified {
-        let Some(user) = users::find_by_email(&state.db, email).await? else {
-            continue;
-        };
-        if user.is_disabled() {
-            return Ok(Err(DISABLED.into()));
-        }
-        let invited = user.last_sign_in_at.is_none()
-            && user.github_id.is_none()
-            && invites::is_pending_for_email(&state.db, email).await?;
-        if invited
-            && users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await?
-        {
-            return Ok(Ok((user, true)));
-        }
-        return Ok(Err(format!(
+/// The words for a refused GitHub sign-in.
+fn refusal_message(refusal: &GithubRefusal) -> String {
+    match refusal {
+        GithubRefusal::Disabled => "This bucketdesk account is disabled. Ask an admin of this instance if you should have access.".into(),
+        GithubRefusal::NoVerifiedEmail => "Your GitHub account has no verified email address, so bucketdesk cannot tell who you are. Verify one on GitHub, or sign in with an email code.".into(),
+        GithubRefusal::NotLinked { email } => format!(
             "The bucketdesk account of {email} is not linked to this GitHub account. Sign in with an email code, then link GitHub on your account page."
-        )));
+        ),
+        GithubRefusal::NoAccount => "No bucketdesk account uses a verified email address of this GitHub account. Ask to be invited, or sign in with an email code.".into(),
     }
-    if state.settings.signup == SignupPolicy::Open {
-        let user = users::find_or_create(&state.db, &verified[0]).await?;
-        if users::link_github(&state.db, user.user_id(), identity.id, &identity.login).await? {
-            return Ok(Ok((user, true)));
-        }
-    }
-    Ok(Err(
-        "No bucketdesk account uses a verified email address of this GitHub account. Ask to be invited, or sign in with an email code."
-            .into(),
-    ))
 }
 
 async fn sign_in(
     state: &AppState,
     session: &Session,
-    identity: &Identity,
+    identity: &GithubIdentity,
     client: &ClientInfo,
     next: Option<&str>,
 ) -> Result<Response> {
-    let (user, linked_now) = match account_for(state, identity).await? {
-        Ok(found) => found,
-        Err(why) => {
-            let event = audit::NewEvent {
-                details: json!({ "github_id": identity.id, "github_login": identity.login }),
-                ..client.anonymous_event("github_sign_in_refused")
-            };
-            audit::record(&state.db, event).await?;
-            return Ok(failed(StatusCode::FORBIDDEN, &why));
-        }
-    };
-    let mut tx = state.db.begin().await?;
-    users::record_sign_in(&mut *tx, user.user_id()).await?;
-    if linked_now {
-        let event = audit::NewEvent {
-            details: json!({ "github_login": identity.login }),
-            ..client.event(&user, "github_linked")
+    let origin = client.origin();
+    let user =
+        match sign_in::github_sign_in(&state.db, state.sign_in_rules(), identity, &origin).await? {
+            Ok(user) => user,
+            Err(refusal) => return Ok(failed(StatusCode::FORBIDDEN, &refusal_message(&refusal))),
         };
-        audit::record(&mut *tx, event).await?;
-    }
-    let event = audit::NewEvent {
-        details: json!({ "method": "github", "github_login": identity.login }),
-        ..client.event(&user, "sign_in")
-    };
-    audit::record(&mut *tx, event).await?;
-    tx.commit().await?;
-    session::sign_in(&state.db, session, &user, client, "github").await?;
+    session::sign_in(&state.db, session, &user, &origin, "github").await?;
     Ok(Redirect::to(next.unwrap_or("/")).into_response())
 }
 
@@ -285,7 +211,7 @@ async fn link(
     state: &AppState,
     user: MaybeUser,
     linking: uuid::Uuid,
-    identity: &Identity,
+    identity: &GithubIdentity,
     client: &ClientInfo,
 ) -> Result<Response> {
     let Some(me) = user.filter(|me| me.user.id == linking) else {
@@ -300,17 +226,13 @@ async fn link(
             "Linking GitHub took longer than the confirmation with your code allows. Start again from your account page.",
         ));
     }
-    if !users::link_github(&state.db, me.user.user_id(), identity.id, &identity.login).await? {
-        return Ok(failed(
-            StatusCode::CONFLICT,
-            "This GitHub account is linked to another bucketdesk account, or yours is linked to another GitHub account. Unlink that first.",
-        ));
+    match sign_in::link_github(&state.db, &me.actor(), identity, &client.origin()).await {
+        Ok(()) => {}
+        Err(CoreError::Conflict { message, .. }) => {
+            return Ok(failed(StatusCode::CONFLICT, &message));
+        }
+        Err(other) => return Err(other.into()),
     }
-    let event = audit::NewEvent {
-        details: json!({ "github_login": identity.login }),
-        ..client.event(&me.user, "github_linked")
-    };
-    audit::record(&state.db, event).await?;
     let what = format!("GitHub account {} was linked", identity.login);
     tell_owner(state, &me, client, what);
     Ok(Redirect::to("/?done=github_linked").into_response())
@@ -338,13 +260,7 @@ pub(super) async fn unlink_now(
     me: &CurrentUser,
     client: &ClientInfo,
 ) -> Result<Response> {
-    if let Some(login) = &me.user.github_login {
-        users::unlink_github(&state.db, me.user.user_id()).await?;
-        let event = audit::NewEvent {
-            details: json!({ "github_login": login }),
-            ..client.event(&me.user, "github_unlinked")
-        };
-        audit::record(&state.db, event).await?;
+    if let Some(login) = sign_in::unlink_github(&state.db, &me.actor(), &client.origin()).await? {
         tell_owner(
             state,
             me,

@@ -3,7 +3,6 @@
 //! link in the code's mail, for the code in any browser.
 
 use crate::extract::{ClientInfo, CsrfToken, Form, MaybeUser};
-use crate::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
 use crate::{AppError, AppState, Result, session};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use bucketdesk_core::random_token::looks_like_token;
+use bucketdesk_core::sign_in::{self, Entry, Purpose, RequestOutcome, VerifyOutcome};
 use bucketdesk_db::login::Lockout;
 use bucketdesk_domain::Email;
 use bucketdesk_domain::login::LoginCode;
@@ -137,8 +137,17 @@ async fn request_code(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let too_many = match sign_in::request_code(&state, &email, &client, Purpose::SignIn).await? {
-        RequestOutcome::Sent { code_id, link_only } => {
+    let (rules, origin) = (state.sign_in_rules(), client.origin());
+    let outcome = sign_in::request_code(&state.db, rules, &email, &origin, Purpose::SignIn).await?;
+    let too_many = match outcome {
+        RequestOutcome::Sent {
+            code_id,
+            link_only,
+            mail,
+        } => {
+            if let Some(mail) = mail {
+                crate::code_mail::send(&state, mail);
+            }
             let pending = session::PendingLogin {
                 code_id,
                 email: email.to_string(),
@@ -193,7 +202,7 @@ fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
         )
     };
     match outcome {
-        VerifyOutcome::Verified(_) => (StatusCode::OK, String::new()),
+        VerifyOutcome::Verified { .. } => (StatusCode::OK, String::new()),
         VerifyOutcome::Wrong { tries_left } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -263,11 +272,12 @@ async fn submit_code(
         code_id: pending.code_id,
         email,
     };
-    match sign_in::verify_code(&state, entry, &code, &client, Purpose::SignIn).await? {
+    let (rules, origin) = (state.sign_in_rules(), client.origin());
+    match sign_in::verify_code(&state.db, rules, entry, &code, &origin, Purpose::SignIn).await? {
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
-        VerifyOutcome::Verified(user) => {
-            session::sign_in(&state.db, &session, &user, &client, "email_code").await?;
+        VerifyOutcome::Verified { user, method } => {
+            session::sign_in(&state.db, &session, &user, &origin, method).await?;
             Ok(Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response())
         }
         other => Ok(again(refusal(&other))),
@@ -276,7 +286,7 @@ async fn submit_code(
 
 async fn link_page(state: &AppState, token: &str, csrf: String) -> Result<LinkPage> {
     let email = if looks_like_token(token) {
-        sign_in::email_of_link(state, token).await?
+        sign_in::email_of_link(&state.db, token).await?
     } else {
         None
     };
@@ -325,17 +335,11 @@ async fn submit_link_code(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match sign_in::verify_code(
-        &state,
-        Entry::MailLink { token },
-        &code,
-        &client,
-        Purpose::SignIn,
-    )
-    .await?
-    {
-        VerifyOutcome::Verified(user) => {
-            session::sign_in(&state.db, &session, &user, &client, "email_link").await?;
+    let (rules, origin) = (state.sign_in_rules(), client.origin());
+    let entry = Entry::MailLink { token };
+    match sign_in::verify_code(&state.db, rules, entry, &code, &origin, Purpose::SignIn).await? {
+        VerifyOutcome::Verified { user, method } => {
+            session::sign_in(&state.db, &session, &user, &origin, method).await?;
             Ok(Redirect::to("/").into_response())
         }
         other => {

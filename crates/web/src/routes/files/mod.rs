@@ -6,7 +6,7 @@
 mod browse;
 mod changes;
 mod object;
-pub(crate) use object::deliver;
+pub(crate) use object::delivery_response;
 mod share;
 mod upload;
 

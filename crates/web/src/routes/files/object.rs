@@ -10,18 +10,16 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use bucketdesk_core::access::HoldsBucket;
 use bucketdesk_core::buckets::file_system_backed;
-use bucketdesk_db::audit;
+use bucketdesk_core::files::{self, Delivery};
 use bucketdesk_db::buckets::Bucket;
+use bucketdesk_domain::Role;
 use bucketdesk_domain::object::{
     Disposition, Preview, check_readable_key, content_disposition, file_name, has_dot_segment,
     human_size, parent,
 };
-use bucketdesk_domain::{BucketId, Role, WorkspaceId};
 use bucketdesk_storage::objects;
 use serde::Deserialize;
-use serde_json::json;
 use std::time::Duration;
 
 /// How long a download or preview link works (S15).
@@ -178,57 +176,42 @@ pub async fn download(
     client_info: ClientInfo,
     Query(query): Query<KeyQuery>,
 ) -> Result<Response> {
-    let bucket = access.bucket();
-    let key = readable_key(bucket, &query)?;
-    let event = audit::NewEvent {
-        workspace_id: Some(WorkspaceId(bucket.workspace_id)),
-        bucket_id: Some(BucketId(bucket.id)),
-        details: json!({ "key": key, "expires_in": LINK_LIFETIME.as_secs(), "through_bucketdesk": has_dot_segment(key) }),
-        ..client_info.event(&access.me.user, "download_link_issued")
-    };
-    let response = deliver(&state, &access.grant, key).await?;
-    state.audit.record(event).await?;
-    Ok(response)
+    let (actor, origin) = (access.me.actor(), client_info.origin());
+    let delivery = files::download(
+        &state.s3_clients,
+        &state.audit,
+        &access.grant,
+        &actor,
+        &origin,
+        &query.key,
+    )
+    .await?;
+    Ok(delivery_response(delivery))
 }
 
-/// The answer that hands over a file: a redirect to a fresh 15-minute
-/// presigned GET with an attachment disposition, or, for keys no URL can
-/// name, the bytes streamed through bucketdesk.
-pub async fn deliver(state: &AppState, holder: &impl HoldsBucket, key: &str) -> Result<Response> {
-    let bucket = holder.bucket();
-    check_readable_key(key, file_system_backed(bucket)).map_err(AppError::BadRequest)?;
-    let client = state.s3_clients.client(holder).await?;
-    let disposition = content_disposition(Disposition::Attachment, file_name(key));
-    if has_dot_segment(key) {
-        // browsers resolve "." and ".." in URLs, so no link to this key can
-        // work: the bytes come through bucketdesk, streamed
-        let (stream, length) =
-            objects::open(&client, &bucket.bucket_name, key, &state.settings.storage)
-                .await
-                .map_err(storage_error)?;
-        let mut response = axum::body::Body::from_stream(stream).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        );
-        if let Ok(value) = HeaderValue::from_str(&disposition) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
+/// The answer that hands over a file: a redirect to its presigned URL, or,
+/// for keys no URL can name, the bytes streamed through bucketdesk.
+pub fn delivery_response(delivery: Delivery) -> Response {
+    match delivery {
+        Delivery::Url(url) => Redirect::to(&url).into_response(),
+        Delivery::Bytes {
+            stream,
+            length,
+            disposition,
+        } => {
+            let mut response = axum::body::Body::from_stream(stream).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            if let Some(length) = length {
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            }
+            response
         }
-        if let Some(length) = length {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-        }
-        return Ok(response);
     }
-    let url = objects::presign_get(
-        &client,
-        &bucket.bucket_name,
-        key,
-        LINK_LIFETIME,
-        &disposition,
-        None,
-    )
-    .await
-    .map_err(storage_error)?;
-    Ok(Redirect::to(&url).into_response())
 }

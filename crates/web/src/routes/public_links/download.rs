@@ -5,13 +5,14 @@ use super::{for_visitors, password_page};
 use crate::extract::{ClientInfo, CsrfToken};
 use crate::links;
 use crate::pages::utc_minutes;
-use crate::routes::files::{deliver, q, storage_error};
+use crate::routes::files::{delivery_response, q, storage_error};
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_core::files;
 use bucketdesk_core::links::visit;
 use bucketdesk_db::links::LinkKind;
 use bucketdesk_domain::link::is_plain_path;
@@ -191,7 +192,8 @@ pub(super) async fn download(
     }
     let grant = links::bucket_of(&state, &link).await?;
     // the file is ready to hand over before the download is counted
-    let mut response = deliver(&state, &grant, &key).await.map_err(for_visitors)?;
+    let delivery = files::deliver(&state.s3_clients, &grant, &key).await;
+    let mut response = delivery_response(delivery.map_err(|e| for_visitors(e.into()))?);
     let count = visit::count_download(&state.db, &link, &grant, &client.origin(), &key).await?;
     if count == 1 && link.notify_first_download {
         links::notify_first_download(&state, &link, &client);

@@ -2,7 +2,10 @@
 //! flow with state and PKCE (S256), then who the person is on GitHub: their
 //! numeric id, login and email addresses (only verified ones are used).
 //! The web and API addresses are settings, so GitHub Enterprise Server works.
+//! Which bucketdesk account that person has is the core's rule
+//! (`bucketdesk_core::sign_in::github_sign_in`).
 
+use bucketdesk_core::sign_in::GithubIdentity;
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
@@ -57,15 +60,6 @@ impl std::fmt::Debug for PendingFlow {
             .field("linking", &self.linking)
             .finish_non_exhaustive()
     }
-}
-
-/// A person as GitHub knows them.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub id: i64,
-    pub login: String,
-    /// Verified addresses only, the primary one first.
-    pub verified_emails: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,13 +168,21 @@ impl Github {
     /// Trades the code GitHub gave the browser (and the PKCE verifier) for
     /// an access token, then asks who it belongs to: three calls, which
     /// together get the configured timeout.
-    pub async fn identity(&self, code: &str, verifier: &str) -> Result<Identity, GithubError> {
+    pub async fn identity(
+        &self,
+        code: &str,
+        verifier: &str,
+    ) -> Result<GithubIdentity, GithubError> {
         tokio::time::timeout(self.timeout, self.ask_identity(code, verifier))
             .await
             .unwrap_or_else(|_| Err(GithubError::Unreachable("it did not answer in time".into())))
     }
 
-    async fn ask_identity(&self, code: &str, verifier: &str) -> Result<Identity, GithubError> {
+    async fn ask_identity(
+        &self,
+        code: &str,
+        verifier: &str,
+    ) -> Result<GithubIdentity, GithubError> {
         let token = self
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -209,7 +211,7 @@ impl Github {
         let mut emails: Vec<GithubEmail> = self.get(token, "/user/emails").await?;
         emails.retain(|e| e.verified);
         emails.sort_by_key(|e| !e.primary);
-        Ok(Identity {
+        Ok(GithubIdentity {
             id: user.id,
             login: user.login,
             verified_emails: emails.into_iter().map(|e| e.email).collect(),

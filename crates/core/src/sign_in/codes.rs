@@ -1,9 +1,9 @@
 //! One-time-code sign-in (DESIGN.md S1-S4): asking for a code and checking
-//! one. The routes in `routes::sign_in` turn these outcomes into pages.
+//! one.
 //!
 //! Addresses with and without an account go through the same steps and the
-//! same queries (a code row is stored for both; only the mail is skipped), so
-//! neither the answer nor its timing tells whether an account exists (S3).
+//! same queries (a code row is stored for both; only the mail is left out),
+//! so neither the answer nor its timing tells whether an account exists (S3).
 //!
 //! A code is entered either in the browser that asked for it (S4), or, in
 //! any browser, through the one-time sign-in link its mail carries. Limits
@@ -11,14 +11,14 @@
 //! stranger cannot lock the owner of an address out (see
 //! `bucketdesk_domain::login`).
 
-use crate::extract::ClientInfo;
-use crate::{AppState, Result};
-use bucketdesk_core::random_token::{new_token, token_hash};
+use super::SignInRules;
+use crate::random_token::{new_token, token_hash};
+use crate::{CoreError, Origin};
 use bucketdesk_db::login::{EVERY_CLIENT, Lockout, NewCode};
-use bucketdesk_db::{audit, login, users};
+use bucketdesk_db::users::{self, User};
+use bucketdesk_db::{PgPool, audit, login};
 use bucketdesk_domain::login::{self as rules, LoginCode};
 use bucketdesk_domain::{Email, SignupPolicy};
-use bucketdesk_mail::{ConfirmCodeMail, LoginCodeMail};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -26,18 +26,31 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub enum RequestOutcome {
-    /// A code was stored (and mailed, when the address may sign in).
+    /// A code was stored.
     Sent {
         code_id: Uuid,
         /// Codes typed in a browser do not work for the address from this
         /// client now (a lockout): only the mail's sign-in link does.
         link_only: bool,
+        /// The mail to send, when the address may sign in. The face sends
+        /// it without waiting, so the answer takes as long either way (S3).
+        mail: Option<CodeMail>,
     },
     /// This client asked for three codes for the address in 15 minutes.
     TooManyForEmail,
     /// The address was sent many codes in the last hour, from any client.
     TooManyForEmailEverywhere,
     TooManyForIp,
+}
+
+/// A code to mail.
+pub struct CodeMail {
+    pub to: Email,
+    pub code: LoginCode,
+    /// The one-time sign-in link's token (for [`Purpose::SignIn`]).
+    pub link_token: Option<String>,
+    pub expires_at: OffsetDateTime,
+    pub purpose: Purpose,
 }
 
 /// What a code is for.
@@ -51,9 +64,14 @@ pub enum Purpose {
     Confirm { what: &'static str },
 }
 
+#[derive(Debug)]
 pub enum VerifyOutcome {
-    /// The code was right: it is this person.
-    Verified(users::User),
+    /// The code was right: it is this person. `method` is `email_code` or
+    /// `email_link`, for the session's list.
+    Verified {
+        user: User,
+        method: &'static str,
+    },
     Wrong {
         tries_left: i32,
     },
@@ -75,25 +93,25 @@ pub enum Entry {
     MailLink { token: String },
 }
 
-fn code_hash(state: &AppState, code_id: Uuid, code: &LoginCode) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(state.code_hash_key.as_ref())
-        .expect("HMAC takes any key length");
+fn code_hash(key: &[u8], code_id: Uuid, code: &LoginCode) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(code_id.as_bytes());
     mac.update(code.expose().as_bytes());
     mac
 }
 
 pub async fn request_code(
-    state: &AppState,
+    db: &PgPool,
+    rules: SignInRules<'_>,
     email: &Email,
-    client: &ClientInfo,
+    origin: &Origin,
     purpose: Purpose,
-) -> Result<RequestOutcome> {
-    let client_key = rules::rate_limit_key(client.ip);
+) -> Result<RequestOutcome, CoreError> {
+    let client_key = rules::rate_limit_key(origin.ip);
     // Every check and write happens in one transaction holding a lock on the
     // address and one on the client, so parallel requests are counted one
     // after another and cannot all slip under a limit.
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     login::lock_address(&mut *tx, email).await?;
     login::lock_client(&mut *tx, &client_key).await?;
     let sent_from_here =
@@ -118,12 +136,14 @@ pub async fn request_code(
         .is_some();
     let may_sign_in = match users::find_by_email(&mut *tx, email).await? {
         Some(user) => !user.is_disabled(),
-        None => state.settings.signup == SignupPolicy::Open,
+        None => rules.signup == SignupPolicy::Open,
     };
 
     let code = LoginCode::generate();
     let code_id = Uuid::new_v4();
-    let hash = code_hash(state, code_id, &code).finalize().into_bytes();
+    let hash = code_hash(rules.code_key, code_id, &code)
+        .finalize()
+        .into_bytes();
     let link = (purpose == Purpose::SignIn).then(new_token);
     login::kill_live_codes(&mut *tx, email, &client_key).await?;
     let expires_at = login::insert_code(
@@ -140,75 +160,39 @@ pub async fn request_code(
     .await?;
     tx.commit().await?;
 
-    if may_sign_in {
-        let link = link.map(|(token, _)| state.settings.link(&format!("/login/email/{token}")));
-        send_code_mail(state, email.clone(), code, purpose, link, expires_at);
-    }
-    Ok(RequestOutcome::Sent { code_id, link_only })
-}
-
-/// Renders and sends in the background: the answer must neither wait for the
-/// mail nor take longer for an address that gets one (S3).
-fn send_code_mail(
-    state: &AppState,
-    email: Email,
-    code: LoginCode,
-    purpose: Purpose,
-    link: Option<String>,
-    expires_at: OffsetDateTime,
-) {
-    let mailer = state.mailer.clone();
-    let sign_in_url = state.settings.link("/login/code");
-    tokio::spawn(async move {
-        let expires = expires_at
-            .format(time::macros::format_description!("[hour]:[minute] UTC"))
-            .unwrap_or_default();
-        let minutes = rules::CODE_LIFETIME.as_secs() / 60;
-        let mail = match (purpose, &link) {
-            (Purpose::Confirm { what }, _) => ConfirmCodeMail {
-                code: code.expose(),
-                what,
-                minutes,
-                expires_at: &expires,
-            }
-            .render(&email),
-            (Purpose::SignIn, link) => LoginCodeMail {
-                code: code.expose(),
-                minutes,
-                sign_in_url: &sign_in_url,
-                link: link.as_deref().unwrap_or(&sign_in_url),
-                expires_at: &expires,
-            }
-            .render(&email),
-        };
-        let result = match mail {
-            Ok(mail) => mailer.send(mail).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(error) = result {
-            tracing::error!(%error, "could not send a code mail");
-        }
+    let mail = may_sign_in.then(|| CodeMail {
+        to: email.clone(),
+        code,
+        link_token: link.map(|(token, _)| token),
+        expires_at,
+        purpose,
     });
+    Ok(RequestOutcome::Sent {
+        code_id,
+        link_only,
+        mail,
+    })
 }
 
 /// The address a mail link signs in, while its code is still live (for the
 /// page that asks for the code).
-pub async fn email_of_link(state: &AppState, token: &str) -> Result<Option<String>> {
-    Ok(login::find_by_link(&state.db, &token_hash(token))
+pub async fn email_of_link(db: &PgPool, token: &str) -> Result<Option<String>, CoreError> {
+    Ok(login::find_by_link(db, &token_hash(token))
         .await?
         .filter(|row| row.dead_at.is_none() && !row.expired)
         .map(|row| row.email))
 }
 
 pub async fn verify_code(
-    state: &AppState,
+    db: &PgPool,
+    rules: SignInRules<'_>,
     entry: Entry,
     code: &LoginCode,
-    client: &ClientInfo,
+    origin: &Origin,
     purpose: Purpose,
-) -> Result<VerifyOutcome> {
-    let client_key = rules::rate_limit_key(client.ip);
-    let mut tx = state.db.begin().await?;
+) -> Result<VerifyOutcome, CoreError> {
+    let client_key = rules::rate_limit_key(origin.ip);
+    let mut tx = db.begin().await?;
     let (code_id, email, method) = match entry {
         Entry::Browser { code_id, email } => (code_id, email, "email_code"),
         Entry::MailLink { token } => {
@@ -216,7 +200,7 @@ pub async fn verify_code(
                 return Ok(VerifyOutcome::NoLongerValid);
             };
             let email = Email::parse(&row.email)
-                .map_err(|e| crate::AppError::Internal(format!("stored address: {e}")))?;
+                .map_err(|e| CoreError::Internal(format!("stored address: {e}")))?;
             (row.id, email, "email_link")
         }
     };
@@ -240,14 +224,10 @@ pub async fn verify_code(
     }
     let event = |action, details| audit::NewEvent {
         actor_email: Some(email.as_str()),
-        action,
-        ip: Some(client.ip_str()),
-        user_agent: client.user_agent.as_deref(),
-        details,
-        ..Default::default()
+        ..origin.visitor_event(action, details)
     };
 
-    if code_hash(state, code_id, code)
+    if code_hash(rules.code_key, code_id, code)
         .verify_slice(&row.code_hash)
         .is_err()
     {
@@ -275,7 +255,7 @@ pub async fn verify_code(
         tx.commit().await?;
         if method == "email_code"
             && (here || everywhere)
-            && let Some(lockout) = login::lockout(&state.db, &email, &client_key).await?
+            && let Some(lockout) = login::lockout(db, &email, &client_key).await?
         {
             return Ok(VerifyOutcome::Locked(lockout));
         }
@@ -296,7 +276,7 @@ pub async fn verify_code(
             return Ok(VerifyOutcome::NoLongerValid);
         }
         Some(user) => user,
-        None if state.settings.signup == SignupPolicy::Open => {
+        None if rules.signup == SignupPolicy::Open => {
             users::find_or_create(&mut *tx, &email).await?
         }
         // no code was mailed to this address, so only a blind guess gets here
@@ -321,5 +301,5 @@ pub async fn verify_code(
     )
     .await?;
     tx.commit().await?;
-    Ok(VerifyOutcome::Verified(user))
+    Ok(VerifyOutcome::Verified { user, method })
 }

@@ -1,0 +1,26 @@
+//! Signing in (DESIGN.md S1-S5, S18): one-time codes mailed to an address
+//! ([`request_code`], [`verify_code`]) and GitHub identities matched to
+//! accounts ([`github_sign_in`], [`link_github`], [`unlink_github`]). The
+//! faces keep what only a browser has (the session cookie, the OAuth
+//! redirect) and send the mails; every rule and every audit event is here.
+
+mod codes;
+mod github;
+
+pub use codes::{
+    CodeMail, Entry, Purpose, RequestOutcome, VerifyOutcome, email_of_link, request_code,
+    verify_code,
+};
+pub use github::{GithubIdentity, GithubRefusal, github_sign_in, link_github, unlink_github};
+
+use bucketdesk_domain::SignupPolicy;
+
+/// What sign-in depends on in the instance's configuration.
+#[derive(Clone, Copy)]
+pub struct SignInRules<'a> {
+    /// The secret codes are stored under (an HMAC key; a stolen table of
+    /// codes is worthless without it).
+    pub code_key: &'a [u8],
+    /// Whether an address without an account gets one by signing in.
+    pub signup: SignupPolicy,
+}
