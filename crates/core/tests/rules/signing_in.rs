@@ -2,8 +2,6 @@
 //! (the pages' words are checked in `web/tests/api/sign_in*.rs`). Real
 //! Postgres, no server: codes are read from what the core hands the mailer.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
 use bucketdesk_core::sessions::{self, Lifetimes};
 use bucketdesk_core::sign_in::{
     self, CodeMail, Entry, GithubIdentity, GithubRefusal, Purpose, RequestOutcome, SignInRules,
