@@ -1,0 +1,80 @@
+//! Workspaces and their buckets: listing, naming, connecting and settings.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/workspaces`: the workspaces and buckets the token's owner
+/// has a role on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Workspaces {
+    pub workspaces: Vec<Workspace>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    /// `viewer`, `editor`, `admin` or `owner`.
+    pub role: String,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Bucket {
+    pub id: String,
+    /// The name people gave it in bucketdesk.
+    pub name: String,
+    /// The S3 bucket's own name.
+    pub bucket: String,
+    pub role: String,
+}
+
+/// `POST /api/v1/workspaces` and `POST .../rename`: a workspace's name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceName {
+    pub name: String,
+}
+
+/// `POST .../workspaces/{workspace}/buckets`: a bucket to connect, tested
+/// before it is saved (Owners).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectBucket {
+    /// Its name in bucketdesk.
+    pub display_name: String,
+    /// `aws` (default), `r2`, `minio`, `wasabi`, `b2`, `gcs`, `other`...
+    #[serde(default)]
+    pub provider: String,
+    /// Cloudflare R2 only: the account id (for its endpoint).
+    #[serde(default)]
+    pub r2_account_id: String,
+    /// The provider's default when empty.
+    #[serde(default)]
+    pub region: String,
+    /// The provider's preset when empty.
+    #[serde(default)]
+    pub endpoint_url: String,
+    /// The S3 bucket's name.
+    pub bucket_name: String,
+    /// `auto` (default), `path` or `virtual`.
+    #[serde(default)]
+    pub addressing: String,
+    pub access_key_id: String,
+    /// Stored sealed; never shown again.
+    pub secret_access_key: String,
+}
+
+/// `POST .../buckets/{bucket}/settings`: a new name, and optionally a new
+/// key pair (tested first; both change together or not at all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BucketSettings {
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+}
