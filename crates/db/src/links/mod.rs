@@ -1,8 +1,13 @@
 //! Revocable links (download links at `/s/…`, upload links at `/u/…`), the
 //! files that arrived through upload links, and wrong-password counts.
 
+mod arrivals;
+mod passwords;
+
+pub use arrivals::*;
 use bucketdesk_domain::link::{LinkState, is_plain_path};
 use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
+pub use passwords::*;
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -303,135 +308,4 @@ pub async fn set_sealed_token(
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// Wrong (or unchecked) password attempts for a link up to and including
-/// `attempt`: (from this client in the last 15 minutes, from anyone in the
-/// last hour). Counting only earlier attempts gives parallel guesses a fixed
-/// order: exactly the first ones under the limit are checked.
-pub async fn recent_password_failures(
-    db: impl PgExecutor<'_>,
-    link: Uuid,
-    client: &str,
-    attempt: i64,
-) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "select count(*) filter (where client = $2 and failed_at > now() - interval '15 minutes'),
-                count(*)
-         from link_password_failures
-         where link_id = $1 and id <= $3 and failed_at > now() - interval '1 hour'",
-    )
-    .bind(link)
-    .bind(client)
-    .bind(attempt)
-    .fetch_one(db)
-    .await
-}
-
-/// Counts a password attempt as wrong before it is checked, so parallel
-/// guesses cannot all slip under the limit; returns its id, for
-/// [`forget_password_attempt`] when it was right (or not checked at all).
-pub async fn record_password_attempt(
-    db: impl PgExecutor<'_>,
-    link: Uuid,
-    client: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "insert into link_password_failures (link_id, client) values ($1, $2) returning id",
-    )
-    .bind(link)
-    .bind(client)
-    .fetch_one(db)
-    .await
-}
-
-pub async fn forget_password_attempt(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("delete from link_password_failures where id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Holds the link's row until the transaction ends: uploads through one link
-/// take their turn to count and reserve names.
-pub async fn lock(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("select 1 from links where id = $1 for update")
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Files that arrived or are arriving through an upload link (an upload
-/// that never finished stops counting after an hour).
-pub async fn files_taken(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from link_uploads where link_id = $1
-            and (finished_at is not null or started_at > now() - interval '1 hour')",
-    )
-    .bind(link)
-    .fetch_one(db)
-    .await
-}
-
-/// Reserves a name in the bucket for an upload; `None` when another upload
-/// through a link has it.
-pub async fn reserve_upload(
-    db: impl PgExecutor<'_>,
-    link: Uuid,
-    bucket: BucketId,
-    key: &str,
-    ip: &str,
-    user_agent: Option<&str>,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "insert into link_uploads (link_id, bucket_id, key, ip, user_agent) values ($1, $2, $3, $4, $5)
-         on conflict (bucket_id, key) do nothing returning id",
-    )
-    .bind(link)
-    .bind(bucket.0)
-    .bind(key)
-    .bind(ip)
-    .bind(user_agent.map(|ua| ua.chars().take(512).collect::<String>()))
-    .fetch_optional(db)
-    .await
-}
-
-pub async fn finish_upload(db: impl PgExecutor<'_>, id: i64, size: i64) -> sqlx::Result<()> {
-    sqlx::query("update link_uploads set size = $2, finished_at = now() where id = $1")
-        .bind(id)
-        .bind(size)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Gives back a name whose upload failed.
-pub async fn release_upload(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("delete from link_uploads where id = $1 and finished_at is null")
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// A file that arrived through an upload link.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Arrival {
-    pub key: String,
-    pub size: i64,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub finished_at: OffsetDateTime,
-}
-
-pub async fn arrivals(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<Vec<Arrival>> {
-    sqlx::query_as(
-        "select key, size, ip, user_agent, finished_at from link_uploads
-         where link_id = $1 and finished_at is not null and size is not null order by finished_at desc",
-    )
-    .bind(link)
-    .fetch_all(db)
-    .await
 }

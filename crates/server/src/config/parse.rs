@@ -1,0 +1,139 @@
+//! Reading one variable's text: URLs, networks, booleans, numbers, the GitHub app.
+
+use super::*;
+
+/// The GitHub OAuth app: both the id and the secret, or neither.
+pub(super) fn parse_github(
+    id: Option<String>,
+    secret: Option<String>,
+    web: Option<String>,
+    api: Option<String>,
+) -> Result<Option<GithubSettings>, ConfigError> {
+    let (client_id, client_secret) = match (id, secret) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(secret)) => (id, secret),
+        (None, Some(_)) => {
+            return Err(bad(
+                "GITHUB_CLIENT_ID",
+                "is not set, but GITHUB_CLIENT_SECRET is: set both, or neither",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "GITHUB_CLIENT_SECRET",
+                "is not set, but GITHUB_CLIENT_ID is: set both, or neither",
+            ));
+        }
+    };
+    let url = |var: &'static str, value: Option<String>, default: &str| {
+        let value = value.unwrap_or_else(|| default.to_owned());
+        match Url::parse(&value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+            _ => Err(bad(var, format!("`{value}` is not an http(s) address"))),
+        }
+    };
+    let web_url = url("GITHUB_URL", web, "https://github.com")?;
+    // GitHub Enterprise Server serves its API under /api/v3 of its own address
+    let default_api = if web_url.host_str() == Some("github.com") {
+        "https://api.github.com".to_owned()
+    } else {
+        format!("{}/api/v3", web_url.as_str().trim_end_matches('/'))
+    };
+    Ok(Some(GithubSettings {
+        client_id,
+        client_secret: SecretString::from(client_secret),
+        web_url,
+        api_url: url("GITHUB_API_URL", api, &default_api)?,
+        timeout: GithubSettings::DEFAULT_TIMEOUT,
+        flow_lifetime: GithubSettings::FLOW_LIFETIME,
+    }))
+}
+
+pub(super) fn default_public_url(bind: SocketAddr) -> Url {
+    let host = match bind.ip() {
+        ip if ip.is_unspecified() => "localhost".to_owned(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    Url::parse(&format!("http://{host}:{}", bind.port()))
+        .unwrap_or_else(|_| Url::parse("http://localhost:8080").expect("valid URL"))
+}
+
+pub(super) fn parse_public_url(v: &str) -> Result<Url, ConfigError> {
+    const VAR: &str = "BUCKETDESK_PUBLIC_URL";
+    let url = Url::parse(v).map_err(|_| {
+        bad(
+            VAR,
+            format!("`{v}` is not a URL like https://files.example.com"),
+        )
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(bad(
+            VAR,
+            format!(
+                "must start with https:// (or http:// for local use), not {}://",
+                url.scheme()
+            ),
+        ));
+    }
+    if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            VAR,
+            format!("`{v}` must be just a scheme, host and optional port"),
+        ));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            VAR,
+            format!("`{v}` must not have a path: bucketdesk is served at the root of its host"),
+        ));
+    }
+    Ok(url)
+}
+
+pub(super) fn parse_net(s: &str) -> Result<IpNet, ConfigError> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            bad(
+                "BUCKETDESK_TRUSTED_PROXIES",
+                format!("`{s}` is not an IP address or network like 10.0.0.0/8"),
+            )
+        })
+}
+
+pub(super) fn parse_bool(
+    v: Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match v.as_deref() {
+        None => Ok(default),
+        Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(bad(
+            var,
+            format!("must be `true` or `false`, not `{other}`"),
+        )),
+    }
+}
+
+pub(super) fn parse_number(
+    v: Option<String>,
+    var: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(v) = v else { return Ok(default) };
+    match v.parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(bad(
+            var,
+            format!(
+                "`{v}` must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}

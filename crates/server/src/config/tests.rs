@@ -1,0 +1,155 @@
+//! Configuration from the environment: each variable's checks and messages.
+
+use super::*;
+use std::collections::HashMap;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_source(|name| map.get(name).cloned())
+}
+
+#[test]
+fn defaults_need_nothing_but_give_a_local_setup() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(c.signup, SignupPolicy::Invite);
+    assert_eq!(c.workspace_creators, WorkspaceCreators::Everyone);
+    assert_eq!(c.key_file, PathBuf::from("data/instance-key.pem"));
+    assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+    assert_eq!(
+        c.shutdown_grace,
+        Duration::from_secs(8),
+        "under Docker's 10 s"
+    );
+    assert!(c.smtp_url.is_none());
+    assert!(c.require_database_url().is_err());
+}
+
+#[test]
+fn a_wildcard_bind_gives_a_localhost_public_url() {
+    let c = config(&[("BUCKETDESK_BIND", "0.0.0.0:9000")]).unwrap();
+    assert_eq!(c.public_url.as_str(), "http://localhost:9000/");
+}
+
+#[test]
+fn each_malformed_value_names_its_variable() {
+    for (var, value) in [
+        ("DATABASE_URL", "mysql://x"),
+        ("BUCKETDESK_BIND", "localhost"),
+        ("BUCKETDESK_PUBLIC_URL", "files.example.com"),
+        ("BUCKETDESK_PUBLIC_URL", "ftp://files.example.com"),
+        ("BUCKETDESK_PUBLIC_URL", "https://example.com/files"),
+        ("SMTP_URL", "http://mail"),
+        ("MAIL_FROM", "not an address"),
+        ("BUCKETDESK_SIGNUP", "closed"),
+        ("BUCKETDESK_WORKSPACE_CREATORS", "owners"),
+        ("BUCKETDESK_TRUSTED_PROXIES", "10.0.0.0/8, nonsense"),
+        ("BUCKETDESK_SESSION_IDLE_MINUTES", "0"),
+        ("BUCKETDESK_REQUEST_TIMEOUT_SECS", "abc"),
+        ("BUCKETDESK_LOG_FORMAT", "xml"),
+        ("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "maybe"),
+        ("BUCKETDESK_HSTS_INCLUDE_SUBDOMAINS", "sometimes"),
+        ("BUCKETDESK_S3_TIMEOUT_SECS", "0"),
+        ("BUCKETDESK_DEMO_OWNER", "not-an-email"),
+        ("BUCKETDESK_DEMO_S3_BIND", "somewhere"),
+        ("BUCKETDESK_LINK_MAX_DAYS", "0"),
+        ("BUCKETDESK_UPLOAD_BUFFER_MB", "16"),
+        ("BUCKETDESK_HEADER_TIMEOUT_SECS", "0"),
+        ("BUCKETDESK_MAX_CONNECTIONS_PER_IP", "none"),
+        ("BUCKETDESK_SHUTDOWN_GRACE_SECS", "-1"),
+        ("GITHUB_URL", "github.example.com"),
+        ("GITHUB_API_URL", "ftp://api.github.example.com"),
+    ] {
+        let mut vars = vec![(var, value)];
+        if var == "SMTP_URL" {
+            vars.push(("MAIL_FROM", "a@example.com"));
+        }
+        if var == "GITHUB_URL" || var == "GITHUB_API_URL" {
+            vars.push(("GITHUB_CLIENT_ID", "id"));
+            vars.push(("GITHUB_CLIENT_SECRET", "secret"));
+        }
+        let err = config(&vars).unwrap_err();
+        assert_eq!(err.var, var, "{value}: {err}");
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+    }
+}
+
+#[test]
+fn github_sign_in_is_on_with_an_id_and_a_secret_and_defaults_to_github_com() {
+    assert!(config(&[]).unwrap().github.is_none());
+    // one without the other names the missing one
+    let err = config(&[("GITHUB_CLIENT_SECRET", "s")]).unwrap_err();
+    assert_eq!(err.var, "GITHUB_CLIENT_ID");
+    let err = config(&[("GITHUB_CLIENT_ID", "Iv1.abc")]).unwrap_err();
+    assert_eq!(err.var, "GITHUB_CLIENT_SECRET");
+    let c = config(&[
+        ("GITHUB_CLIENT_ID", "Iv1.abc"),
+        ("GITHUB_CLIENT_SECRET", "gh-secret-xyz"),
+    ])
+    .unwrap();
+    let github = c.web_settings().github.unwrap();
+    assert_eq!(github.web_url.as_str(), "https://github.com/");
+    assert_eq!(github.api_url.as_str(), "https://api.github.com/");
+    assert!(
+        !format!("{c:?}").contains("gh-secret-xyz"),
+        "the secret stays out of Debug"
+    );
+    let enterprise = config(&[
+        ("GITHUB_CLIENT_ID", "Iv1.abc"),
+        ("GITHUB_CLIENT_SECRET", "s"),
+        ("GITHUB_URL", "https://github.example.com"),
+        ("GITHUB_API_URL", "https://github.example.com/api/v3"),
+    ])
+    .unwrap();
+    let github = enterprise.github.unwrap();
+    assert_eq!(github.api_url.as_str(), "https://github.example.com/api/v3");
+    // with only GITHUB_URL set, the API is the server's own, never api.github.com
+    let only_web = config(&[
+        ("GITHUB_CLIENT_ID", "Iv1.abc"),
+        ("GITHUB_CLIENT_SECRET", "s"),
+        ("GITHUB_URL", "https://ghes.example.com/"),
+    ])
+    .unwrap();
+    assert_eq!(
+        only_web.github.unwrap().api_url.as_str(),
+        "https://ghes.example.com/api/v3"
+    );
+}
+
+#[test]
+fn smtp_needs_a_sender() {
+    let err = config(&[("SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err();
+    assert_eq!(err.var, "MAIL_FROM");
+}
+
+#[test]
+fn https_public_url_and_proxies_parse() {
+    let c = config(&[
+        ("BUCKETDESK_PUBLIC_URL", "https://files.example.com"),
+        ("BUCKETDESK_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+        ("BUCKETDESK_SIGNUP", "open"),
+    ])
+    .unwrap();
+    assert!(c.web_settings().secure_cookies());
+    assert_eq!(c.trusted_proxies.len(), 2);
+    assert_eq!(c.signup, SignupPolicy::Open);
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let c = config(&[
+        ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+        ("SMTP_URL", "smtp://u:swordfish@mail:587"),
+        ("MAIL_FROM", "a@example.com"),
+    ])
+    .unwrap();
+    let debug = format!("{c:?}");
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("swordfish"),
+        "{debug}"
+    );
+}
