@@ -54,7 +54,6 @@ pub struct SealedSecret {
     pub wrapped_key: Vec<u8>,
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
-    pub version: i32,
 }
 
 /// A bucket's columns, for queries that name the table `buckets b`.
@@ -105,7 +104,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::R
     Ok(())
 }
 
-/// Stores (or replaces) a bucket's sealed secret and bumps its version.
+/// Stores (or replaces) a bucket's sealed secret.
 pub async fn store_secret(
     db: impl PgExecutor<'_>,
     bucket: BucketId,
@@ -119,7 +118,7 @@ pub async fn store_secret(
          values ($1, $2, $3, $4, $5)
          on conflict (bucket_id) do update
          set key_id = excluded.key_id, wrapped_key = excluded.wrapped_key, nonce = excluded.nonce,
-             ciphertext = excluded.ciphertext, version = bucket_secrets.version + 1, updated_at = now()",
+             ciphertext = excluded.ciphertext, updated_at = now()",
     )
     .bind(bucket.0)
     .bind(key_id)
@@ -136,7 +135,7 @@ pub async fn secret(
     bucket: BucketId,
 ) -> sqlx::Result<Option<SealedSecret>> {
     sqlx::query_as(
-        "select bucket_id, key_id, wrapped_key, nonce, ciphertext, version from bucket_secrets where bucket_id = $1",
+        "select bucket_id, key_id, wrapped_key, nonce, ciphertext from bucket_secrets where bucket_id = $1",
     )
     .bind(bucket.0)
     .fetch_optional(db)
@@ -252,14 +251,14 @@ pub async fn secrets_per_key(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Strin
 /// Every sealed secret, locked for update (key rotation).
 pub async fn lock_all_secrets(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SealedSecret>> {
     sqlx::query_as(
-        "select bucket_id, key_id, wrapped_key, nonce, ciphertext, version from bucket_secrets
+        "select bucket_id, key_id, wrapped_key, nonce, ciphertext from bucket_secrets
          order by bucket_id for update",
     )
     .fetch_all(db)
     .await
 }
 
-/// Replaces a secret's wrapped key (rotation: nonce, ciphertext and version stay).
+/// Replaces a secret's wrapped key (rotation: nonce and ciphertext stay).
 pub async fn rewrap_secret(
     db: impl PgExecutor<'_>,
     bucket: Uuid,
