@@ -10,6 +10,39 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// Toasts: short confirmations near the top of the window, where they are
+// seen whatever the page's length, and read out by screen readers.
+const toast = (text, kind = "notice") => {
+  let region = document.querySelector("[data-toasts]");
+  if (!region) {
+    region = document.createElement("div");
+    region.className = "toasts";
+    region.dataset.toasts = "";
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    document.body.appendChild(region);
+  }
+  const item = document.createElement("div");
+  item.className = `toast ${kind}`;
+  if (typeof text === "string") item.textContent = text;
+  else item.append(text);
+  region.appendChild(item);
+  window.setTimeout(() => item.remove(), kind === "error" ? 12000 : 6000);
+  return item;
+};
+
+// "You were signed out", with a way to sign in and come back to this page.
+const signedOut = () => {
+  const words = document.createElement("span");
+  const back = encodeURIComponent(window.location.pathname + window.location.search);
+  words.append("You were signed out. ");
+  const link = document.createElement("a");
+  link.href = `/login?next=${back}`;
+  link.textContent = "Sign in";
+  words.append(link, " and come back to this page.");
+  return words;
+};
+
 // A form cannot be sent twice by double-clicking.
 document.addEventListener("submit", (event) => {
   if (event.defaultPrevented) return;
@@ -111,8 +144,11 @@ document.addEventListener("submit", (event) => {
   const updateOverall = () => {
     const done = Array.from(doneBytes.values()).reduce((a, b) => a + b, 0);
     overall.value = totalBytes ? Math.round((done / totalBytes) * 100) : 0;
-    overallText.textContent = pending ? `${pending} to go…` : "Finished.";
-    if (!pending && !leaving && Array.from(list.querySelectorAll(".failed")).length === 0) {
+    const failed = list.querySelectorAll(".failed").length;
+    overallText.textContent = pending
+      ? `${pending} to go…`
+      : failed ? `${failed} of ${list.children.length} did not upload: see below.` : "Finished.";
+    if (!pending && !leaving && failed === 0) {
       leaving = true;
       window.setTimeout(() => window.location.assign(`${base}?path=${encodeURIComponent(path)}&done=uploaded`), 400);
     }
@@ -165,6 +201,7 @@ document.addEventListener("submit", (event) => {
     xhr.addEventListener("load", () => {
       if (xhr.status === 409 && window.confirm(xhr.responseText)) { running.delete(xhr); send(file, relative, true); return; }
       if (xhr.status === 201) { doneBytes.set(relative, file.size); finish("Done", false); }
+      else if (xhr.status === 401) { doneBytes.set(relative, 0); finish("Not uploaded: you were signed out", true); showSignedOut(); }
       else finish(xhr.status === 409 ? "Skipped: exists already" : xhr.responseText || `Failed (${xhr.status})`, true);
     });
     xhr.addEventListener("error", () => finish("Failed: the connection broke", true));
@@ -174,6 +211,17 @@ document.addEventListener("submit", (event) => {
     xhr.setRequestHeader("X-CSRF-Token", csrf);
     if (file.type) xhr.setRequestHeader("Content-Type", file.type);
     xhr.send(file);
+  };
+
+  // once per page: the sign-in link above the list of uploads
+  const showSignedOut = () => {
+    if (panel.querySelector("[data-signed-out]")) return;
+    const notice = document.createElement("p");
+    notice.className = "error";
+    notice.setAttribute("role", "alert");
+    notice.dataset.signedOut = "";
+    notice.append(signedOut());
+    panel.prepend(notice);
   };
 
   const start = (entries) => {
@@ -261,14 +309,15 @@ document.addEventListener("submit", (event) => {
       headers: { "X-CSRF-Token": browser.dataset.csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
       body,
     });
-    status.hidden = false;
-    if (!answer.ok) { status.className = "error"; status.textContent = await answer.text(); return; }
+    if (answer.status === 401) { toast(signedOut(), "error"); return; }
+    if (!answer.ok) { toast(`${row.dataset.name}: ${await answer.text()}`, "error"); return; }
     const link = await answer.json();
     try {
       await navigator.clipboard.writeText(link.url);
-      status.className = "notice";
-      status.textContent = `Link to ${row.dataset.name} copied. It works until ${link.expires_at}.`;
+      toast(`Link to ${row.dataset.name} copied. It works until ${link.expires_at}.`);
     } catch {
+      // no clipboard (an http page, or refused): the link is shown on the page to copy by hand
+      status.hidden = false;
       status.className = "notice";
       status.textContent = `Link to ${row.dataset.name}, valid until ${link.expires_at}: ${link.url}`;
     }
@@ -321,4 +370,33 @@ document.addEventListener("click", (event) => {
     }
     input.value = "";
   });
+})();
+
+// The theme switch: the system's theme, dark or light, remembered by this
+// browser (theme.js applies it on the next page before it paints).
+(() => {
+  const button = document.querySelector("[data-theme-switch]");
+  if (!button) return;
+  const order = ["system", "dark", "light"];
+  const current = () => document.documentElement.dataset.theme || "system";
+  const words = { system: "Auto", dark: "Dark", light: "Light" };
+  const show = () => {
+    button.textContent = `◐ ${words[current()]}`;
+    button.title = `Theme: ${words[current()].toLowerCase()} (click to change)`;
+    button.setAttribute("aria-label", `Theme: ${words[current()].toLowerCase()}. Change the theme`);
+  };
+  button.addEventListener("click", () => {
+    const next = order[(order.indexOf(current()) + 1) % order.length];
+    if (next === "system") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = next;
+    try {
+      if (next === "system") window.localStorage.removeItem("bucketdesk-theme");
+      else window.localStorage.setItem("bucketdesk-theme", next);
+    } catch (_) {
+      // not remembered: this page keeps it
+    }
+    show();
+  });
+  show();
+  button.hidden = false;
 })();

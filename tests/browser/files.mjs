@@ -89,7 +89,12 @@ try {
   await vpage.locator("tr[data-key='docs/readme.txt'] a.file").click({ button: "right" });
   await shot(vpage, "6-viewer-context-menu");
   await vpage.click("[data-menu-share='900']");
-  await vpage.waitForSelector("[data-share-status]:not([hidden])");
+  // B7: the confirmation is a toast at the top of the window, announced
+  const confirmation = vpage.locator("[data-toasts] .toast", { hasText: "copied" });
+  await confirmation.waitFor();
+  const box = await confirmation.boundingBox();
+  expect(box && box.y >= 0 && box.y + box.height <= 900, `the confirmation is in view: ${JSON.stringify(box)}`);
+  expect(await vpage.getAttribute("[data-toasts]", "aria-live") === "polite", "the confirmation is announced");
   const copied = await vpage.evaluate(() => navigator.clipboard.readText());
   expect(copied.includes("X-Amz-Expires=900"), `the clipboard holds the link: ${copied}`);
   const fetched = await fetch(copied);

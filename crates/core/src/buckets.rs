@@ -233,7 +233,8 @@ async fn store(
 }
 
 /// A bucket's new settings: its name in bucketdesk, and a new key pair
-/// (none keeps the current one).
+/// (none keeps the current one; an empty key id with a new secret keeps the
+/// current key id, for a rotated secret).
 pub struct BucketSettings {
     pub display_name: String,
     pub new_key: Option<(String, SecretString)>,
@@ -260,7 +261,13 @@ pub async fn save_settings(
             message,
         });
     }
-    if let Some((key_id, secret)) = &settings.new_key {
+    let new_key = settings
+        .new_key
+        .map(|(key_id, secret)| match key_id.trim() {
+            "" => (bucket.access_key_id.clone(), secret),
+            _ => (key_id, secret),
+        });
+    if let Some((key_id, secret)) = &new_key {
         if let Err(message) = check_access_key_id(key_id.trim()) {
             problems.push(FieldError {
                 field: "access_key_id",
@@ -279,7 +286,7 @@ pub async fn save_settings(
     if !problems.is_empty() {
         return Err(CoreError::Invalid(problems));
     }
-    let new_key = match settings.new_key {
+    let new_key = match new_key {
         None => None,
         Some((key_id, secret)) => {
             let key_id = key_id.trim().to_owned();

@@ -3,6 +3,15 @@
 //! is refused by Postgres, CR/LF split log lines) and no bidirectional
 //! overrides (they make a name read differently from what it is).
 
+/// `n` and the noun in the right number: "1 download", "3 downloads".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Whether `c` reorders how text around it is shown: the bidi embeddings,
 /// overrides and isolates, and the invisible direction marks.
 pub fn is_bidi_control(c: char) -> bool {

@@ -55,13 +55,19 @@ pub fn is_known(action: &str) -> bool {
     ACTIONS.iter().any(|(name, _)| *name == action)
 }
 
-/// The short summary of an event's details: the file, person or bucket it was about.
+/// What an event was about, in a few words: the key, the change ("a → b"),
+/// the person (with their role change, for role events), or the name.
 pub fn summary(details: &serde_json::Value) -> String {
     let field = |name: &str| {
         details
             .get(name)
             .and_then(|v| v.as_str())
             .map(str::to_owned)
+    };
+    // role names as the pages show them ("viewer" is stored, "Viewer" read)
+    let role = |text: String| {
+        text.parse::<bucketdesk_domain::Role>()
+            .map_or(text, |role| role.label().to_owned())
     };
     match (
         field("key"),
@@ -72,10 +78,23 @@ pub fn summary(details: &serde_json::Value) -> String {
         field("bucket"),
     ) {
         (Some(key), ..) => key,
+        (_, from, Some(to), Some(email), ..) => {
+            let from = from.map_or_else(|| "No access".to_owned(), role);
+            format!("{email}: {from} → {}", role(to))
+        }
+        (_, Some(from), None, Some(email), ..) => format!("{email} (was {})", role(from)),
         (_, Some(from), Some(to), ..) => format!("{from} → {to}"),
         (_, _, _, Some(email), ..) => email,
         (_, _, _, _, Some(name), _) => name,
         (_, _, _, _, _, Some(bucket)) => bucket,
         _ => String::new(),
+    }
+}
+
+/// An event in one line: its words, and what it was about when that is known.
+pub fn sentence(action: &str, details: &serde_json::Value) -> String {
+    match summary(details) {
+        about if about.is_empty() => describe(action).to_owned(),
+        about => format!("{}: {about}", describe(action)),
     }
 }

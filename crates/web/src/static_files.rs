@@ -35,6 +35,10 @@ pub fn router() -> Router<AppState> {
             asset!("app.js", "text/javascript; charset=utf-8"),
         )
         .route(
+            "/static/theme.js",
+            asset!("theme.js", "text/javascript; charset=utf-8"),
+        )
+        .route(
             "/static/favicon.svg",
             asset!("favicon.svg", "image/svg+xml"),
         )

@@ -4,7 +4,9 @@
 //!   deletes it, makes an upload link; a Viewer sees the listing without the
 //!   editing controls, copies a share link and makes a revocable one;
 //! - `journey.mjs`: the whole product, from Alice's first sign-in to Bob's
-//!   revoked access, with screenshots of every page.
+//!   revoked access, with screenshots of every page;
+//! - `screens.mjs`: every page on a phone and a wide screen, light and dark:
+//!   nothing wider than the window, the action columns in view, screenshots.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -300,4 +302,149 @@ async fn account_security_and_administration_pages_in_chromium_on_a_phone_and_a_
     ] {
         assert!(actions.iter().any(|a| a == step), "{step}: {actions:?}");
     }
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
+    use bucketdesk_core::links::{DownloadLink, LinkLimits, UploadLink};
+    use bucketdesk_core::{Actor, Origin, Via, access};
+    use bucketdesk_domain::{BucketId, WorkspaceId};
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    let acme = app.s3.root.join("photos/clients/acme");
+    std::fs::create_dir_all(&acme).unwrap();
+    std::fs::write(acme.join("READ ME.md"), "# Acme\n").unwrap();
+    std::fs::write(
+        acme.join("quarterly-report-for-the-board-2026-final-version-2.pdf"),
+        "%PDF",
+    )
+    .unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let bucket = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    // Bob, an Editor, for the Members page's Remove
+    app.create_user("bob@example.com").await;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select b.workspace_id, u.id, 'viewer' from buckets b, users u where u.email = $1",
+    )
+    .bind("bob@example.com")
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("insert into bucket_members (bucket_id, user_id, role) select b.id, u.id, 'editor' from buckets b, users u where u.email = $1")
+        .bind("bob@example.com")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // a folder link and an upload link, made as the pages make them
+    let user = bucketdesk_db::users::find_by_email(
+        &app.db,
+        &bucketdesk_domain::Email::parse("alice@example.com").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let actor = Actor {
+        user,
+        via: Via::Session,
+    };
+    let origin = Origin::new("127.0.0.1".parse().unwrap(), None);
+    let (workspace_id, bucket_id) = (
+        WorkspaceId(workspace.parse().unwrap()),
+        BucketId(bucket.parse().unwrap()),
+    );
+    let grant = access::bucket(&app.db, &actor, workspace_id, bucket_id)
+        .await
+        .unwrap();
+    let limits = LinkLimits {
+        max_lifetime: std::time::Duration::from_secs(90 * 86_400),
+        max_file_bytes: 1 << 30,
+    };
+    let tokens = &app.state.link_tokens;
+    let folder_link = bucketdesk_core::links::create_download(
+        &app.db,
+        tokens,
+        &grant.can().unwrap(),
+        &actor,
+        &origin,
+        &limits,
+        DownloadLink {
+            folder: Some("clients/acme/".into()),
+            ..DownloadLink::default()
+        },
+    )
+    .await
+    .unwrap();
+    let upload_link = bucketdesk_core::links::create_upload(
+        &app.db,
+        tokens,
+        &grant.can().unwrap(),
+        &actor,
+        &origin,
+        &limits,
+        UploadLink {
+            folder: "clients/acme/".into(),
+            ..UploadLink::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let w = format!("/w/{workspace}");
+    let b = format!("{w}/b/{bucket}");
+    let folder = format!("{b}?path=clients%2Facme%2F");
+    let object = format!("{b}/object?key=clients%2Facme%2FREAD%20ME.md");
+    let page = |name: &str, path: &str, visible: &[&str]| serde_json::json!({ "name": name, "path": path, "visible": visible });
+    let pages = [
+        page("home", "/", &[]),
+        page("workspace", &w, &["td[data-label='Your role']"]),
+        page("bucket", &b, &["a.folder"]),
+        page(
+            "folder",
+            &folder,
+            &["[data-listing] .row-actions a:has-text('Download')"],
+        ),
+        page("object", &object, &["a.button:has-text('Download')"]),
+        page(
+            "members",
+            &format!("{w}/members"),
+            &["button:has-text('Remove')"],
+        ),
+        page("audit", &format!("{w}/audit"), &["td[data-label='What']"]),
+        page(
+            "links",
+            &format!("{w}/links"),
+            &["td[data-label='Status']", "button:has-text('Revoke')"],
+        ),
+        page("link", &format!("{w}/links/{}", folder_link.id), &[]),
+        page(
+            "new-link",
+            &format!("{b}/links/new?folder=clients%2Facme%2F"),
+            &[],
+        ),
+        page("settings", &format!("{b}/settings"), &[]),
+        page("tokens", "/account/tokens", &[]),
+        page("api-docs", "/api/docs", &[]),
+        page(
+            "shared-folder",
+            &format!("/s/{}", folder_link.token),
+            &["a:has-text('Download')"],
+        ),
+        page("upload-link", &format!("/u/{}", upload_link.token), &[]),
+    ];
+    let artifacts = repo().join("test-artifacts/browser/screens");
+    let config = serde_json::json!({
+        "base": app.url,
+        "cookie": session_cookie(&alice),
+        "pages": pages,
+        "name_pages": [folder, object, format!("/s/{}", folder_link.token)],
+        "object_page": object,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("screens.mjs", config, &artifacts).await;
 }

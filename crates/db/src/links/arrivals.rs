@@ -47,12 +47,18 @@ pub async fn reserve_upload(
     .await
 }
 
+/// The upload arrived whole; its link was last used now.
 pub async fn finish_upload(db: impl PgExecutor<'_>, id: i64, size: i64) -> sqlx::Result<()> {
-    sqlx::query("update link_uploads set size = $2, finished_at = now() where id = $1")
-        .bind(id)
-        .bind(size)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "with arrived as (
+             update link_uploads set size = $2, finished_at = now() where id = $1 returning link_id
+         )
+         update links set last_visit_at = now() where id = (select link_id from arrived)",
+    )
+    .bind(id)
+    .bind(size)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

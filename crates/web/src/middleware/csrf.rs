@@ -202,6 +202,7 @@ async fn check(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let from_script = header_token.is_some();
     let (request, sent) = match header_token {
         Some(token) => (request, Some(token)),
         None if is_form => {
@@ -234,6 +235,11 @@ async fn check(
         {
             Ok(request)
         }
+        // a script of a page whose sign-in has ended since (signed out in
+        // another tab, or the session timed out): say so, not "expired form"
+        // (a page's script sends its token in a header, which no other site
+        // can make a browser send: refusing it this way gives nothing away)
+        _ if from_script && signed_in.is_none() => Err(crate::middleware::return_to::signed_out()),
         (cookie, sent) => {
             let reason = match (cookie, sent) {
                 (None, _) => "no_cookie",

@@ -45,7 +45,7 @@ struct SessionRow {
 /// One line of "recent activity" on the home page.
 struct Activity {
     when: String,
-    what: &'static str,
+    what: String,
     from: String,
 }
 
@@ -102,7 +102,7 @@ async fn show_home(
         .into_iter()
         .map(|e| Activity {
             when: utc_minutes(e.occurred_at),
-            what: crate::actions::describe(&e.action),
+            what: crate::actions::sentence(&e.action, &e.details),
             from: [
                 e.ip.unwrap_or_default(),
                 e.user_agent.as_deref().map(device).unwrap_or_default(),

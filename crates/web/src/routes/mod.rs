@@ -40,6 +40,9 @@ pub fn router() -> Router<AppState> {
         .merge(public_links::router())
         .merge(static_files::router())
         .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn(
+            crate::middleware::return_to::return_after_sign_in,
+        ))
 }
 
 /// Routes that move large bodies or take long: no request timeout, no form

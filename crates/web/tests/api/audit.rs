@@ -120,10 +120,7 @@ mod log_page {
             .alice
             .get(&format!("/w/{}/audit?action=bucket_connected", t.workspace))
             .await;
-        assert_eq!(
-            filtered.body.matches("<td>Connected a bucket</td>").count(),
-            2
-        );
+        assert_eq!(filtered.body.matches(">Connected a bucket</td>").count(), 2);
         assert!(!filtered.body.contains("<td>Sent an invitation</td>"));
         let by_person = t
             .alice
@@ -307,4 +304,48 @@ async fn an_event_that_cannot_be_written_does_not_fail_the_others_in_its_batch()
     .unwrap();
     let expected: Vec<i64> = (0..20).filter(|i| *i != 7).collect();
     assert_eq!(written, expected, "the others, in the order they came");
+}
+
+#[tokio::test]
+async fn role_changes_and_removals_name_the_person_on_the_audit_page_and_in_recent_activity() {
+    use crate::team::{grant, team};
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    grant(&app, &t, "bob@example.com", &t.photos, "viewer").await;
+    let bob: uuid::Uuid =
+        sqlx::query_scalar("select id from users where email = 'bob@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let members = format!("/w/{}/members", t.workspace);
+    t.alice.get(&members).await;
+    let changed = t
+        .alice
+        .post(
+            &format!("{members}/{bob}/buckets/{}", t.photos),
+            &[("role", "editor")],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let removed = t.alice.post(&format!("{members}/{bob}/remove"), &[]).await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+
+    let log = t.alice.get(&format!("/w/{}/audit", t.workspace)).await;
+    assert!(
+        log.body.contains("bob@example.com: Viewer → Editor"),
+        "B11: the role change names Bob: {}",
+        log.body
+    );
+    let home = t.alice.get("/").await;
+    assert!(
+        home.body
+            .contains("Changed a role: bob@example.com: Viewer → Editor"),
+        "B11: recent activity says what was changed: {}",
+        home.body
+    );
+    assert!(
+        home.body.contains("Removed someone: bob@example.com"),
+        "{}",
+        home.body
+    );
 }

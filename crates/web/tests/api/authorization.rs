@@ -299,6 +299,11 @@ const READS: &[Row] = &[
     row("GET", "/static/app.js", [200, 200, 200, 200, 200, 200, 200]),
     row(
         "GET",
+        "/static/theme.js",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    row(
+        "GET",
         "/static/favicon.svg",
         [200, 200, 200, 200, 200, 200, 200],
     ),

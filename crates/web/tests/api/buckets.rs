@@ -494,3 +494,41 @@ async fn no_page_shows_the_secret() {
         assert!(!page.body.contains(S3_SECRET_KEY), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_new_secret_with_the_key_id_left_empty_keeps_the_key_id_as_the_placeholder_says() {
+    let app = TestApp::spawn().await;
+    let (alice, workspace) = alice_with_workspace(&app).await;
+    let bucket = connected(&app, &alice, &workspace).await;
+    let form = alice.get(&format!("{bucket}/settings")).await;
+    assert!(
+        form.body.contains(&format!(
+            "placeholder=\"Leave empty to keep {S3_ACCESS_KEY}\""
+        )),
+        "{}",
+        form.body
+    );
+    let saved = alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[
+                ("display_name", "Photos"),
+                ("access_key_id", ""),
+                ("secret_access_key", S3_SECRET_KEY),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "B10: {}", saved.body);
+    let key_id: String = sqlx::query_scalar("select access_key_id from buckets")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(key_id, S3_ACCESS_KEY);
+    let replaced: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'bucket_key_replaced'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(replaced, 1, "the secret was tested and replaced");
+}

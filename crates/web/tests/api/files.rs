@@ -899,3 +899,46 @@ mod share_links {
         assert_eq!(dotted.status, 400);
     }
 }
+
+#[tokio::test]
+async fn a_files_page_names_each_folder_above_it_and_says_a_small_size_once() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    std::fs::create_dir_all(app.s3.root.join("photos/docs/2026")).unwrap();
+    std::fs::write(app.s3.root.join("photos/top.txt"), vec![b'x'; 480]).unwrap();
+    std::fs::write(
+        app.s3.root.join("photos/docs/2026/plan.txt"),
+        vec![b'x'; 4800],
+    )
+    .unwrap();
+
+    let top = t.alice.get(&format!("{base}/object?key=top.txt")).await;
+    assert!(top.body.contains("<dd>480 bytes</dd>"), "B16: {}", top.body);
+    assert!(!top.body.contains("(480 bytes)"), "B16");
+    let crumbs = |page: &bucketdesk_testkit::Page| {
+        let start = page.body.find("<nav class=\"crumbs\"").unwrap();
+        let end = page.body[start..].find("</nav>").unwrap() + start;
+        page.body[start..end].to_owned()
+    };
+    let at_top = crumbs(&top);
+    assert!(!at_top.contains(">/<"), "B17: no bare / in {at_top}");
+    assert!(at_top.ends_with("<span>top.txt</span>"), "{at_top}");
+
+    let nested = t
+        .alice
+        .get(&format!("{base}/object?key=docs%2F2026%2Fplan.txt"))
+        .await;
+    assert!(
+        nested.body.contains("<dd>4.8 KB (4800 bytes)</dd>"),
+        "{}",
+        nested.body
+    );
+    let trail = crumbs(&nested);
+    for (name, path) in [("docs", "docs%2F"), ("2026", "docs%2F2026%2F")] {
+        assert!(
+            trail.contains(&format!(r#"<a href="{base}?path={path}">{name}</a>"#)),
+            "B17: {name} opens {path}: {trail}"
+        );
+    }
+}

@@ -918,6 +918,10 @@ mod upload_links {
         let (status, text) = send(&visitor, &path, "c.txt", b"third").await;
         assert_eq!(status, 410, "{text}");
         assert!(text.contains("as many files"), "{text}");
+        assert!(
+            text.starts_with("c.txt: "),
+            "B19: the refusal names the file: {text}"
+        );
         assert!(!inbox.join("c.txt").exists());
         assert_eq!(visitor.get(&path).await.status, 410);
         // another link into the same folder never replaces what arrived either
@@ -955,6 +959,7 @@ mod upload_links {
         static BIG: [u8; 1_000_001] = [7; 1_000_001];
         let (status, text) = send(&visitor, &path, "big.bin", &BIG).await;
         assert_eq!(status, 413, "{text}");
+        assert!(text.starts_with("big.bin: "), "B19: {text}");
         assert!(!app.s3.root.join("photos/inbox/big.bin").exists());
         let (status, _) = send(&visitor, &path, "a%2Fb.txt", b"x").await;
         assert_eq!(status, 400);
@@ -967,6 +972,7 @@ mod upload_links {
         let (status, text) = send(&visitor, &path, "late.txt", b"x").await;
         assert_eq!(status, 410);
         assert!(text.contains("expired"), "{text}");
+        assert!(text.starts_with("late.txt: "), "B19: {text}");
         sqlx::query("update links set expires_at = now() + interval '1 hour'")
             .execute(&app.db)
             .await
@@ -1020,4 +1026,46 @@ mod upload_links {
         assert_eq!(unlocked.status, 303);
         assert_eq!(send(&visitor, &path, "a.txt", b"x").await.0, 201);
     }
+}
+
+#[tokio::test]
+async fn the_links_page_counts_in_words_says_when_a_link_was_last_used_and_copies_only_live_ones() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    let (once, address) = make_link(&t.alice, &t, &t.photos, &[("keys", "a.txt")]).await;
+    let visitor = app.browser();
+    download_ok(&visitor, &path_of(&address), b"a").await;
+    let (revoked, _) = make_link(
+        &t.alice,
+        &t,
+        &t.photos,
+        &[("keys", "a.txt"), ("max_downloads", "1")],
+    )
+    .await;
+    t.alice
+        .post(&format!("/w/{}/links/{revoked}/revoke", t.workspace), &[])
+        .await;
+
+    let page = t.alice.get(&format!("/w/{}/links", t.workspace)).await;
+    let row = |id: &str| {
+        let start = page.body.find(&format!("/links/{id}\"")).unwrap();
+        let end = page.body[start..].find("</tr>").unwrap() + start;
+        page.body[start..end].to_owned()
+    };
+    let used = row(&once);
+    assert!(used.contains(">1 download<"), "B13: {used}");
+    assert!(
+        page.body.contains("<th>Last used</th>"),
+        "B14: {}",
+        page.body
+    );
+    assert!(!page.body.contains("Last visit"), "B14");
+    assert!(used.contains("data-copy-text"), "a live link can be copied");
+    let dead = row(&revoked);
+    assert!(dead.contains(">0 of 1 download<"), "{dead}");
+    assert!(
+        !dead.contains("data-copy-text"),
+        "B15: no Copy on a revoked link: {dead}"
+    );
 }

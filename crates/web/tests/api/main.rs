@@ -23,3 +23,10 @@ mod sign_in_limits;
 mod team;
 mod tokens;
 mod workspaces;
+
+/// Where a signed-out GET of `path` is sent: the sign-in page, which comes
+/// back to `path` afterwards.
+fn sign_in_then(path: &str) -> String {
+    let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    format!("/login?next={next}")
+}

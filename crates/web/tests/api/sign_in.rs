@@ -267,3 +267,65 @@ async fn a_malformed_email_gets_a_clear_message() {
     let page = browser.post("/login", &[]).await;
     assert_eq!(page.status, 422, "a missing field is an empty one");
 }
+
+#[tokio::test]
+async fn a_page_opened_signed_out_is_where_sign_in_comes_back_to() {
+    let app = TestApp::spawn().await;
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let deep = format!("/w/{workspace}/audit?action=sign_in");
+
+    let browser = app.browser();
+    let sent = browser.get(&deep).await;
+    let to_sign_in = crate::sign_in_then(&deep);
+    assert_eq!(sent.location(), Some(to_sign_in.as_str()));
+    let page = browser.get(&to_sign_in).await;
+    assert!(
+        page.body.contains(&format!(
+            r#"name="next" value="{}""#,
+            deep.replace('&', "&#38;")
+        )),
+        "{}",
+        page.body
+    );
+    let asked = browser
+        .post("/login", &[("email", "alice@example.com"), ("next", &deep)])
+        .await;
+    assert_eq!(asked.location(), Some("/login/code"));
+    // the second code mail Alice gets (the first signed her in above)
+    let mail = app.mail.wait_for_nth("alice@example.com", 2).await;
+    let code = code_in(&mail.text).unwrap();
+    let signed_in = browser.post("/login/code", &[("code", &code)]).await;
+    assert_eq!(
+        signed_in.location(),
+        Some(deep.as_str()),
+        "{}",
+        signed_in.body
+    );
+
+    // only paths on this site, and a script's request is not sent to a page
+    let elsewhere = app.browser();
+    let page = elsewhere.get("/login?next=https://evil.example/").await;
+    assert!(!page.body.contains("evil.example"), "{}", page.body);
+    // a page's script, after its person signed out in another tab, hears so
+    let token = alice.csrf_token().await;
+    alice.post("/logout", &[]).await;
+    let share = format!("/w/{workspace}/b/{}/share", uuid::Uuid::new_v4());
+    let script = alice
+        .post_raw(&share, &[("key", "a.txt")], &[("x-csrf-token", &token)])
+        .await;
+    assert_eq!(script.status, 401, "{}", script.body);
+    assert!(script.body.contains("session has ended"), "{}", script.body);
+    // the same, signed out everywhere from another device (the cookie stays)
+    let laptop = browser;
+    laptop.get(&format!("/w/{workspace}")).await;
+    let token = laptop.csrf_token().await;
+    app.sign_in_as("alice@example.com")
+        .await
+        .post("/logout/everywhere", &[])
+        .await;
+    let script = laptop
+        .post_raw(&share, &[("key", "a.txt")], &[("x-csrf-token", &token)])
+        .await;
+    assert_eq!(script.status, 401, "{}", script.body);
+}

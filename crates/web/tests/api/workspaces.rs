@@ -18,7 +18,7 @@ async fn a_person_creates_a_workspace_owns_it_and_finds_it_on_the_home_page() {
         page.body
     );
     assert!(!page.body.contains("<team>"));
-    assert!(page.body.contains("Owner"));
+    assert!(page.body.contains("Workspace owner"));
     assert!(page.body.contains("Connect a bucket"));
 
     let home = alice.get("/").await;
@@ -88,6 +88,6 @@ async fn an_outsider_cannot_see_or_rename_a_workspace() {
     assert_eq!(mallory.get("/w/not-a-uuid").await.status, 404);
     assert_eq!(
         app.browser().get(&format!("/w/{id}")).await.location(),
-        Some("/login")
+        Some(crate::sign_in_then(&format!("/w/{id}")).as_str())
     );
 }

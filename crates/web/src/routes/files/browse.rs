@@ -71,7 +71,8 @@ pub struct BrowsePage {
     signed_in: bool,
 }
 
-fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
+/// One breadcrumb per folder of `path` (which ends with `/`), each opening it.
+pub(super) fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
     let mut crumbs = Vec::new();
     let mut so_far = String::new();
     for part in path.split_inclusive('/') {

@@ -1,6 +1,7 @@
 //! One object: its details, a preview for safe types, and downloads through
 //! a fresh 15-minute presigned GET (S15), so bytes flow from the bucket.
 
+use super::browse::{Crumb, crumbs};
 use super::{bucket_path, q, storage_error};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
 use crate::middleware::headers::content_security_policy;
@@ -40,12 +41,23 @@ pub fn readable_key<'a>(bucket: &Bucket, query: &'a KeyQuery) -> Result<&'a str>
     Ok(&query.key)
 }
 
+/// "2.4 MB (2400000 bytes)", or "480 bytes" when that says it all.
+fn exact_size(bytes: i64) -> String {
+    let human = human_size(bytes);
+    if bytes < 1000 {
+        human
+    } else {
+        format!("{human} ({bytes} bytes)")
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "buckets/object.html")]
 struct ObjectPage {
     csrf: String,
     base: String,
-    folder_href: String,
+    /// The folders above the file, each opening it (none at the top).
+    crumbs: Vec<Crumb>,
     display_name: String,
     key: String,
     name: String,
@@ -119,13 +131,13 @@ pub async fn show_object(
     let folder = parent(key).to_owned();
     let page = ObjectPage {
         csrf,
-        folder_href: format!("{base}?path={}", q(&folder)),
+        crumbs: crumbs(&base, &folder),
         download: format!("{base}/download?key={}", q(key)),
         display_name: bucket.display_name.clone(),
         key: key.to_owned(),
         name,
         folder,
-        size: format!("{} ({} bytes)", human_size(details.size), details.size),
+        size: exact_size(details.size),
         content_type: details.content_type.unwrap_or_else(|| "unknown".into()),
         modified: details
             .last_modified

@@ -15,6 +15,7 @@ use bucketdesk_core::links as core_links;
 use bucketdesk_db::links::{Link, LinkKind};
 use bucketdesk_domain::link::{self as rules, LinkState};
 use bucketdesk_domain::object::human_size;
+use bucketdesk_domain::text::plural;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -29,7 +30,8 @@ pub struct LinkRow {
     state: LinkState,
     expires_at: String,
     usage: String,
-    last_visit: String,
+    /// The last download (download links) or file received (upload links).
+    last_used: String,
     creator: String,
     address: Option<String>,
 }
@@ -37,12 +39,20 @@ pub struct LinkRow {
 fn usage(link: &Link) -> String {
     match link.kind() {
         LinkKind::Download => match link.max_downloads {
-            Some(max) => format!("{} of {max} downloads", link.downloads),
-            None => format!("{} downloads", link.downloads),
+            Some(max) => format!(
+                "{} of {}",
+                link.downloads,
+                plural(i64::from(max), "download", "downloads")
+            ),
+            None => plural(i64::from(link.downloads), "download", "downloads"),
         },
         LinkKind::Upload => match link.max_files {
-            Some(max) => format!("{} of {max} files", link.files_taken),
-            None => format!("{} files", link.files_taken),
+            Some(max) => format!(
+                "{} of {}",
+                link.files_taken,
+                plural(i64::from(max), "file", "files")
+            ),
+            None => plural(link.files_taken, "file", "files"),
         },
     }
 }
@@ -59,7 +69,7 @@ fn row(state: &AppState, link: &Link) -> LinkRow {
         state: link.state(),
         expires_at: utc_minutes(link.expires_at),
         usage: usage(link),
-        last_visit: link.last_visit_at.map(utc_minutes).unwrap_or_default(),
+        last_used: link.last_visit_at.map(utc_minutes).unwrap_or_default(),
         creator: link.creator_email.clone().unwrap_or_default(),
         address: links::address(state, link),
     }
@@ -184,10 +194,16 @@ pub(super) async fn show_link(
         .collect();
     let mut limits = Vec::new();
     if let Some(max) = link.max_downloads {
-        limits.push(format!("At most {max} downloads"));
+        limits.push(format!(
+            "At most {}",
+            plural(i64::from(max), "download", "downloads")
+        ));
     }
     if let Some(max) = link.max_files {
-        limits.push(format!("At most {max} files"));
+        limits.push(format!(
+            "At most {}",
+            plural(i64::from(max), "file", "files")
+        ));
     }
     if let Some(max) = link.max_file_bytes {
         limits.push(format!("Files of at most {}", human_size(max)));

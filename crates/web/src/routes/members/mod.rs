@@ -77,6 +77,8 @@ async fn managed_buckets(state: &AppState, access: &WorkspaceAccess) -> Result<V
 
 struct Cell {
     bucket_id: Uuid,
+    /// Labels the cell on a phone, where the table's head is hidden.
+    bucket_name: String,
     has_role: bool,
     /// (role, selected)
     choices: Vec<(Role, bool)>,
@@ -138,6 +140,7 @@ async fn members_page(
                     let current = role_of.get(&(m.user_id, b.id)).copied();
                     Cell {
                         bucket_id: b.id,
+                        bucket_name: b.name.clone(),
                         has_role: current.is_some(),
                         choices: Role::ALL
                             .into_iter()

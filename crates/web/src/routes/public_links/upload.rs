@@ -108,6 +108,9 @@ pub(super) async fn receive_file(
         body.into_data_stream(),
     )
     .await;
+    // every answer names the file: the page lists many under each other
+    let shown = if name.is_empty() { "This file" } else { name };
+    let refused = |status, why: &str| say(status, format!("{shown}: {why}"));
     Ok(match received {
         Ok(Received { key, .. }) => {
             let stored_as = file_name(&key);
@@ -118,27 +121,27 @@ pub(super) async fn receive_file(
             };
             say(StatusCode::CREATED, text)
         }
-        Err(CoreError::Gone(LinkState::UsedUp)) => say(
+        Err(CoreError::Gone(LinkState::UsedUp)) => refused(
             StatusCode::GONE,
-            "This link has received as many files as it accepts.",
+            "not sent: this link has received as many files as it accepts.",
         ),
-        Err(CoreError::Gone(state)) => say(StatusCode::GONE, state.refusal()),
-        Err(CoreError::LinkOrphaned) => say(StatusCode::GONE, LinkState::Orphaned.refusal()),
+        Err(CoreError::Gone(state)) => refused(StatusCode::GONE, state.refusal()),
+        Err(CoreError::LinkOrphaned) => refused(StatusCode::GONE, LinkState::Orphaned.refusal()),
         Err(CoreError::Invalid(problems)) => {
             let words: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-            say(StatusCode::BAD_REQUEST, words.join(" "))
+            refused(StatusCode::BAD_REQUEST, &words.join(" "))
         }
-        Err(CoreError::TooLarge { limit }) => say(
+        Err(CoreError::TooLarge { limit }) => refused(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "{name} is larger than the {} this link accepts.",
+            &format!(
+                "larger than the {} this link accepts.",
                 human_size(limit as i64)
             ),
         ),
-        Err(CoreError::Conflict { message, .. }) => say(StatusCode::CONFLICT, message),
+        Err(CoreError::Conflict { message, .. }) => refused(StatusCode::CONFLICT, &message),
         Err(CoreError::Storage(problem)) => {
             tracing::warn!(error = %problem, "storage failed behind an upload link");
-            say(StatusCode::BAD_GATEWAY, STORAGE_TROUBLE)
+            refused(StatusCode::BAD_GATEWAY, STORAGE_TROUBLE)
         }
         Err(other) => return Err(other.into()),
     })
