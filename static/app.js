@@ -1,4 +1,5 @@
-// bucketdesk: small progressive enhancements. Every page works without this file.
+// bucketdesk: small progressive enhancements. Every page works without this
+// file except uploading from the bucket page, which says so when it is off.
 "use strict";
 
 // Buttons with data-confirm ask before submitting their form.
@@ -139,15 +140,27 @@ document.addEventListener("submit", (event) => {
   let pending = 0;
   let leaving = false;
   let totalBytes = 0;
+  let totalFiles = 0;
+  let startedAt = 0;
   let doneBytes = new Map();
+  const size = (b) => (b < 1000 ? `${Math.round(b)} bytes` : b < 1e6 ? `${(b / 1e3).toFixed(1)} KB`
+    : b < 1e9 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e9).toFixed(2)} GB`);
+  const duration = (s) => (s < 60 ? `${Math.max(1, Math.round(s))} s` : s < 3600 ? `${Math.round(s / 60)} min`
+    : `${(s / 3600).toFixed(1)} h`);
 
+  // n of N files, bytes, speed and time left; then what did not upload
   const updateOverall = () => {
     const done = Array.from(doneBytes.values()).reduce((a, b) => a + b, 0);
     overall.value = totalBytes ? Math.round((done / totalBytes) * 100) : 0;
     const failed = list.querySelectorAll(".failed").length;
+    const elapsed = (performance.now() - startedAt) / 1000;
+    const speed = elapsed > 0.5 ? done / elapsed : 0;
+    const parts = [`${totalFiles - pending} of ${totalFiles} files`, `${size(done)} of ${size(totalBytes)}`];
+    if (speed > 0) parts.push(`${size(speed)}/s`);
+    if (speed > 0 && totalBytes > done) parts.push(`about ${duration((totalBytes - done) / speed)} left`);
     overallText.textContent = pending
-      ? `${pending} to go…`
-      : failed ? `${failed} of ${list.children.length} did not upload: see below.` : "Finished.";
+      ? parts.join(" · ")
+      : failed ? `${failed} of ${totalFiles} did not upload: see below.` : `Finished: ${totalFiles} files, ${size(totalBytes)}.`;
     if (!pending && !leaving && failed === 0) {
       leaving = true;
       window.setTimeout(() => window.location.assign(`${base}?path=${encodeURIComponent(path)}&done=uploaded`), 400);
@@ -227,7 +240,9 @@ document.addEventListener("submit", (event) => {
   const start = (entries) => {
     if (!entries.length) return;
     panel.hidden = false;
+    if (!pending) startedAt = performance.now();
     pending += entries.length;
+    totalFiles += entries.length;
     entries.forEach(({ file, relative }) => { totalBytes += file.size; upload(file, relative); });
   };
 
@@ -272,6 +287,12 @@ document.addEventListener("submit", (event) => {
   if (!menu) return;
   let row = null;
   const hide = () => { menu.hidden = true; };
+  // Escape closes the menu and puts the focus back on the file's row
+  const close = () => {
+    if (menu.hidden) return;
+    hide();
+    if (row) (row.querySelector("a.file") || row).focus();
+  };
   const show = (target, x, y) => {
     row = target;
     menu.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
@@ -283,7 +304,21 @@ document.addEventListener("submit", (event) => {
     const target = event.target.closest("tr[data-key]");
     if (!target) return;
     event.preventDefault();
-    show(target, event.clientX, event.clientY);
+    // the menu key or Shift+F10 has no pointer position: open at the row
+    if (event.clientX === 0 && event.clientY === 0) {
+      const rect = (event.target.closest("a, button") || target).getBoundingClientRect();
+      show(target, rect.left, rect.bottom);
+    } else show(target, event.clientX, event.clientY);
+  });
+  // arrow keys, Home and End move through the menu; Tab leaves it
+  menu.addEventListener("keydown", (event) => {
+    const items = Array.from(menu.querySelectorAll("button"));
+    const at = items.indexOf(document.activeElement);
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+    if (to !== undefined) {
+      event.preventDefault();
+      items[(to + items.length) % items.length].focus();
+    } else if (event.key === "Tab") hide();
   });
   browser.addEventListener("click", (event) => {
     const button = event.target.closest("[data-share]");
@@ -292,7 +327,7 @@ document.addEventListener("submit", (event) => {
       show(button.closest("tr"), rect.left, rect.bottom);
     } else if (!event.target.closest("[data-menu]")) hide();
   });
-  document.addEventListener("keydown", (event) => { if (event.key === "Escape") hide(); });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
   menu.querySelector("[data-menu-revocable]").addEventListener("click", () => {
     hide();
     window.location.assign(`${browser.dataset.base}/links/new?key=${encodeURIComponent(row.dataset.key)}`);

@@ -72,6 +72,18 @@ try {
     }
   }
 
+  // B12: the link forms give their fields room on a wide screen
+  const form = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await form.addCookies([{ name: "bucketdesk_session", value: config.cookie, url: config.base }]);
+  const formPage = await form.newPage();
+  for (const path of config.link_forms) {
+    await formPage.goto(config.base + path);
+    const widths = await formPage.$$eval("form input[type=text], form input[type=password], form select",
+      (els) => els.filter((el) => el.offsetParent).map((el) => Math.round(el.getBoundingClientRect().width)));
+    expect(widths.length > 0 && widths.every((w) => w >= 300), `${path}: fields are squeezed (${widths.join(", ")} px)`);
+  }
+  await form.close();
+
   // B18: names break between words where they can, never inside a word
   // that fits on a line ("READ ME.m d")
   const wide = await browser.newContext({ viewport: { width: 390, height: 844 } });

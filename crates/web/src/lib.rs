@@ -9,6 +9,7 @@ mod code_mail;
 mod csv;
 mod error;
 pub mod extract;
+mod form_problem;
 pub mod github_oauth;
 mod invite_mail;
 pub mod links;

@@ -6,7 +6,8 @@
 //! - `journey.mjs`: the whole product, from Alice's first sign-in to Bob's
 //!   revoked access, with screenshots of every page;
 //! - `screens.mjs`: every page on a phone and a wide screen, light and dark:
-//!   nothing wider than the window, the action columns in view, screenshots.
+//!   nothing wider than the window, the action columns in view, screenshots;
+//! - `keyboard.mjs`: sign-in to a copied share link with the keyboard alone.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -443,8 +444,36 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         "pages": pages,
         "name_pages": [folder, object, format!("/s/{}", folder_link.token)],
         "object_page": object,
+        "link_forms": [
+            format!("{b}/links/new?folder=clients%2Facme%2F"),
+            format!("{b}/upload-links/new?path=clients%2Facme%2F"),
+        ],
         "chromium": chromium,
         "artifacts": artifacts,
     });
     run_script("screens.mjs", config, &artifacts).await;
+}
+
+#[tokio::test]
+async fn a_keyboard_alone_signs_in_uploads_and_copies_a_share_link() {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let artifacts = repo().join("test-artifacts/browser/keyboard");
+    let config = serde_json::json!({
+        "base": app.url,
+        "mail": mail_window(app.mail.clone()).await,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("keyboard.mjs", config, &artifacts).await;
+    assert_eq!(
+        std::fs::read(app.s3.root.join("photos/typed.txt")).unwrap(),
+        b"sent with the keyboard"
+    );
 }

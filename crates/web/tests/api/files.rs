@@ -368,21 +368,48 @@ async fn folders_rename_move_and_delete() {
     for key in ["docs/a.txt", "docs/sub/b.txt", "top.txt"] {
         upload(&t.alice, &base, key, b"x".to_vec(), false).await;
     }
+    // B6: a bad name goes back to the form, said beside the field, kept
     let bad = t
         .alice
         .post(&format!("{base}/folders"), &[("path", ""), ("name", "a/b")])
         .await;
-    assert_eq!(bad.status, 400);
-    assert!(bad.body.contains("cannot contain a slash"));
+    assert_eq!(bad.status, 303);
+    assert_eq!(bad.location(), Some(format!("{base}?path=").as_str()));
+    let form = t.alice.get(bad.location().unwrap()).await;
+    assert!(
+        form.body
+            .contains(r#"value="a/b" aria-invalid="true" aria-describedby="folder-error""#)
+            && form
+                .body
+                .contains(r#"<p id="folder-error" class="error field-error" role="alert">"#)
+            && form.body.contains("cannot contain a slash"),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains(">Account</a>"),
+        "the page keeps its top bar"
+    );
+    let again = t.alice.get(&base).await;
+    assert!(!again.body.contains("folder-error"), "said once");
+    // B5: a new folder opens at once
+    let made = t
+        .alice
+        .post(
+            &format!("{base}/folders"),
+            &[("path", "docs/"), ("name", "new")],
+        )
+        .await;
+    assert_eq!(made.status, 303);
     assert_eq!(
-        t.alice
-            .post(
-                &format!("{base}/folders"),
-                &[("path", "docs/"), ("name", "new")]
-            )
-            .await
-            .status,
-        303
+        made.location(),
+        Some(format!("{base}?path=docs%2Fnew%2F&done=folder").as_str())
+    );
+    let opened = t.alice.get(made.location().unwrap()).await;
+    assert!(
+        opened.body.contains("s3://photos/docs/new/") && opened.body.contains("this is it"),
+        "{}",
+        opened.body
     );
 
     let renamed = t
@@ -417,8 +444,24 @@ async fn folders_rename_move_and_delete() {
             &[("key", "docs/a.txt"), ("new_name", "moved.txt")],
         )
         .await;
-    assert_eq!(clash.status, 400);
-    assert!(clash.body.contains("exists already"));
+    // B6: a name that is taken goes back to the file's page, beside the field
+    assert_eq!(clash.status, 303);
+    assert_eq!(
+        clash.location(),
+        Some(format!("{base}/object?key=docs%2Fa.txt").as_str())
+    );
+    let page = t.alice.get(clash.location().unwrap()).await;
+    assert!(
+        page.body
+            .contains(r#"value="moved.txt" aria-invalid="true""#)
+            && page.body.contains("exists already"),
+        "{}",
+        page.body
+    );
+    assert!(
+        app.s3.root.join("photos/docs/a.txt").exists(),
+        "nothing moved"
+    );
 
     let confirm = t.alice.get(&format!("{base}/delete?key=docs/")).await;
     // docs/a.txt, docs/moved.txt, docs/kept/b.txt (and the docs/new/ marker where the service lists it)
@@ -584,8 +627,15 @@ async fn dot_blank_and_slash_only_keys_are_refused_for_every_write_and_never_rea
         ("delete", vec![("key", "../reports/secret.txt")]),
     ];
     for (action, form) in writes {
-        let page = t.alice.post(&format!("{base}/{action}"), &form).await;
-        assert_eq!(page.status, 400, "{action} {form:?}: {}", page.body);
+        let mut page = t.alice.post(&format!("{base}/{action}"), &form).await;
+        if form.contains(&("folder", "../reports")) {
+            // a typed folder is the person's mistake: said beside the field
+            assert_eq!(page.status, 303, "{action} {form:?}: {}", page.body);
+            page = t.alice.get(page.location().unwrap()).await;
+            assert!(page.body.contains("aria-invalid"), "{}", page.body);
+        } else {
+            assert_eq!(page.status, 400, "{action} {form:?}: {}", page.body);
+        }
         assert!(
             page.body.contains(". or ..") || page.body.contains("slash"),
             "{action} {form:?}: {}",

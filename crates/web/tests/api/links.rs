@@ -779,12 +779,14 @@ async fn selected_files_get_one_revocable_link_or_a_list_of_fifteen_minute_links
         .await,
         4
     );
-    assert_eq!(
-        t.alice
-            .post(&format!("{base}/share/batch"), &[])
-            .await
-            .status,
-        400
+    // B6: nothing ticked goes back to the list, said beside the buttons
+    let nothing = t.alice.post(&format!("{base}/share/batch"), &[]).await;
+    assert_eq!(nothing.status, 303);
+    let list = t.alice.get(nothing.location().unwrap()).await;
+    assert!(
+        list.body.contains("Tick the files to share"),
+        "{}",
+        list.body
     );
 
     // one revocable link for the set

@@ -68,7 +68,27 @@ pub struct BrowsePage {
     previous: Option<String>,
     problem: Option<String>,
     notice: Option<&'static str>,
+    /// A mistake in one of this page's forms, from the last request.
+    form_problem: Option<crate::form_problem::FormProblem>,
     signed_in: bool,
+}
+
+impl BrowsePage {
+    /// The mistake of the form named `form`, if the last request made one.
+    fn problem_in(&self, form: &str) -> Option<&str> {
+        self.form_problem
+            .as_ref()
+            .filter(|p| p.form == form)
+            .map(|p| p.message.as_str())
+    }
+
+    /// What was typed in the form named `form` when it went wrong.
+    fn typed_in(&self, form: &str) -> &str {
+        self.form_problem
+            .as_ref()
+            .filter(|p| p.form == form)
+            .map_or("", |p| p.typed.as_str())
+    }
 }
 
 /// One breadcrumb per folder of `path` (which ends with `/`), each opening it.
@@ -222,9 +242,7 @@ pub async fn browse(
     });
     let notice = match query.done.as_str() {
         "uploaded" => Some("Uploaded."),
-        "folder" => {
-            Some("The folder was created. It shows once it holds a file on some storage services.")
-        }
+        "folder" => Some("The folder was created: this is it. Upload files into it here."),
         "renamed" => Some("Renamed."),
         "deleted" => Some("Deleted."),
         _ => None,
@@ -247,6 +265,7 @@ pub async fn browse(
         previous,
         problem,
         notice,
+        form_problem: crate::form_problem::take(&access.me.session).await?,
         signed_in: true,
     };
     Ok((status, page).into_response())

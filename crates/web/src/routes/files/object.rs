@@ -74,6 +74,8 @@ struct ObjectPage {
     preview_text: Option<String>,
     truncated: bool,
     can_edit: bool,
+    /// Why the last rename did not happen, and the name that was typed.
+    rename_problem: Option<(String, String)>,
     signed_in: bool,
 }
 
@@ -155,6 +157,10 @@ pub async fn show_object(
         preview_text,
         truncated,
         can_edit: access.allows(Role::Editor),
+        rename_problem: crate::form_problem::take(&access.me.session)
+            .await?
+            .filter(|p| p.form == "rename")
+            .map(|p| (p.message, p.typed)),
         signed_in: true,
         base,
         preview_url: preview_url.clone(),

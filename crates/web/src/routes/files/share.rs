@@ -12,7 +12,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_core::presign::{self, Method, PresignRequest, Selection};
 use bucketdesk_domain::object::{file_name, parent};
 use serde::Deserialize;
@@ -128,9 +128,11 @@ pub async fn create_share_links(
         }
     }
     if keys.is_empty() {
-        return Err(AppError::BadRequest(
-            "Tick the files to share in the list first.".into(),
-        ));
+        // back to the list, said beside the selection's buttons
+        let message = "Tick the files to share in the list first.".to_owned();
+        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
+        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
+        return Ok(Redirect::to(&back).into_response());
     }
     let lifetime = lifetime(&expires)?;
     let links = presign::presign_batch(
