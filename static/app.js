@@ -207,8 +207,21 @@ document.addEventListener("submit", (event) => {
       pending -= 1;
       cancel.remove();
       const status = document.createElement("span"); status.textContent = text;
-      if (failed) item.classList.add("failed");
       item.appendChild(status);
+      if (failed) {
+        // failures first, each with a way to try again
+        item.classList.add("failed");
+        list.prepend(item);
+        const retry = document.createElement("button");
+        retry.type = "button"; retry.className = "secondary small"; retry.textContent = "Retry";
+        retry.addEventListener("click", () => {
+          item.classList.remove("failed");
+          pending += 1;
+          doneBytes.set(relative, 0);
+          send(file, relative, overwrite);
+        });
+        item.appendChild(retry);
+      }
       updateOverall();
     };
     xhr.addEventListener("load", () => {
@@ -372,38 +385,60 @@ document.addEventListener("click", (event) => {
   );
 });
 
-// An upload link's page: each chosen file is sent on its own, and the
-// server's answer (received, renamed, refused) is shown under it.
+// An upload link's page: files chosen or dropped are sent one after another,
+// each with its progress, and the server's answer (received, renamed,
+// refused) is shown under it, with how many of them are done.
 (() => {
   const box = document.querySelector("[data-upload-link]");
   if (!box) return;
   const input = box.querySelector("[data-link-files]");
+  const zone = box.querySelector("[data-dropzone]");
   const list = box.querySelector("[data-arrived]");
+  const summary = box.querySelector("[data-link-summary]");
   const maxBytes = Number(box.dataset.maxBytes);
-  input.addEventListener("change", async () => {
-    for (const file of Array.from(input.files)) {
-      const item = document.createElement("li");
-      list.appendChild(item);
-      if (maxBytes && file.size > maxBytes) {
-        item.className = "failed";
-        item.textContent = `${file.name}: too large for this link.`;
-        continue;
-      }
-      item.textContent = `${file.name}: sending…`;
-      try {
-        const answer = await fetch(`${box.dataset.uploadLink}?name=${encodeURIComponent(file.name)}`, {
-          method: "POST",
-          headers: { "X-CSRF-Token": box.dataset.csrf, "Content-Type": file.type || "application/octet-stream" },
-          body: file,
-        });
-        item.className = answer.ok ? "done" : "failed";
-        item.textContent = await answer.text();
-      } catch {
-        item.className = "failed";
-        item.textContent = `${file.name}: the connection failed. Try again.`;
-      }
-    }
+  let total = 0;
+  let done = 0;
+  let queue = Promise.resolve();
+  const say = () => { summary.textContent = `${done} of ${total} files sent`; };
+  const sendOne = (file) => new Promise((resolve) => {
+    const item = document.createElement("li");
+    const name = document.createElement("span"); name.textContent = file.name;
+    const bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
+    item.append(name, bar);
+    list.appendChild(item);
+    const end = (text, ok) => {
+      item.className = ok ? "done" : "failed";
+      item.textContent = text;
+      done += 1;
+      say();
+      resolve();
+    };
+    if (maxBytes && file.size > maxBytes) { end(`${file.name}: too large for this link.`, false); return; }
+    const xhr = new XMLHttpRequest();
+    xhr.upload.addEventListener("progress", (e) => { if (e.total) bar.value = (e.loaded / e.total) * 100; });
+    xhr.addEventListener("load", () => end(xhr.responseText || `${file.name}: not sent (${xhr.status}).`, xhr.status === 201));
+    xhr.addEventListener("error", () => end(`${file.name}: the connection failed. Try again.`, false));
+    xhr.open("POST", `${box.dataset.uploadLink}?name=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader("X-CSRF-Token", box.dataset.csrf);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.send(file);
+  });
+  const start = (files) => {
+    if (!files.length) return;
+    total += files.length;
+    say();
+    files.forEach((file) => { queue = queue.then(() => sendOne(file)); });
+  };
+  input.addEventListener("change", () => {
+    const files = Array.from(input.files);
     input.value = "";
+    start(files);
+  });
+  ["dragenter", "dragover"].forEach((type) => box.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+  ["dragleave", "drop"].forEach((type) => box.addEventListener(type, () => zone.classList.remove("over")));
+  box.addEventListener("drop", (event) => {
+    event.preventDefault();
+    start(Array.from(event.dataTransfer.files));
   });
 })();
 
@@ -434,4 +469,12 @@ document.addEventListener("click", (event) => {
   });
   show();
   button.hidden = false;
+})();
+
+// Error pages: a way back to the page before, when there is one.
+(() => {
+  const back = document.querySelector("[data-back]");
+  if (!back || window.history.length < 2) return;
+  back.hidden = false;
+  back.addEventListener("click", () => window.history.back());
 })();

@@ -61,10 +61,15 @@ try {
   const sender = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const upage = await sender.newPage();
   await upage.goto(uploadAddress);
-  await upage.setInputFiles("[data-link-files]", {
-    name: "from-a-stranger.txt", mimeType: "text/plain", buffer: Buffer.from("sent through a link"),
+  // dropped onto the page, with its progress and a count of what was sent
+  const dropped = await upage.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["sent through a link"], "from-a-stranger.txt", { type: "text/plain" }));
+    return dt;
   });
+  await upage.dispatchEvent("[data-upload-link]", "drop", { dataTransfer: dropped });
   await upage.waitForSelector("[data-arrived] li.done");
+  expect((await upage.textContent("[data-link-summary]")) === "1 of 1 files sent", "the page counts what was sent");
   expect((await upage.textContent("[data-arrived]")).includes("from-a-stranger.txt: received."), "the file arrived");
   await shot(upage, "4b-stranger-sent-a-file");
   expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);

@@ -6,7 +6,11 @@
 // in BUCKETDESK_BROWSER_TEST (JSON).
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+
+// axe-core checks each page for accessibility problems (WCAG 2.x A and AA)
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const config = JSON.parse(process.env.BUCKETDESK_BROWSER_TEST);
 mkdirSync(config.artifacts, { recursive: true });
@@ -37,19 +41,28 @@ const visibleInWidth = (page, selector) => page.$$eval(selector, (els) => els.fi
     && box.left >= 0 && box.right <= window.innerWidth;
 }).length);
 
+const violations = [];
 try {
   for (const size of sizes) {
     for (const theme of themes) {
+      // bypassCSP: the page's policy would refuse axe-core's script
       const context = await browser.newContext({
-        viewport: { width: size.width, height: size.height }, colorScheme: theme,
+        viewport: { width: size.width, height: size.height }, colorScheme: theme, bypassCSP: true,
       });
       await context.addCookies([{ name: "bucketdesk_session", value: config.cookie, url: config.base }]);
-      const page = await context.newPage();
+      const signedIn = await context.newPage();
+      // the sign-in pages, as someone who is not signed in sees them
+      const stranger = await (await browser.newContext({
+        viewport: { width: size.width, height: size.height }, colorScheme: theme, bypassCSP: true,
+      })).newPage();
       const errors = [];
-      page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
+      [signedIn, stranger].forEach((p) => p.on("console", (m) => {
+        if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text());
+      }));
       for (const visit of config.pages) {
+        const page = visit.signed_out ? stranger : signedIn;
         const answer = await page.goto(config.base + visit.path);
-        expect(answer.status() < 400, `${visit.name}: status ${answer.status()}`);
+        expect(answer.status() < 400 || visit.name === "not-found", `${visit.name}: status ${answer.status()}`);
         const where = `${visit.name} at ${size.name} in ${theme}`;
         const width = await page.evaluate(() => ({
           scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
@@ -65,12 +78,25 @@ try {
         for (const selector of visit.visible || []) {
           expect(await visibleInWidth(page, selector) > 0, `${where}: ${selector} cannot be seen`);
         }
+        await page.addScriptTag({ path: axePath });
+        const found = await page.evaluate(async () => {
+          const result = await window.axe.run(document, {
+            runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+          });
+          return result.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+        });
+        found.forEach((problem) => violations.push(`${where}: ${problem}`));
         await page.screenshot({ path: join(config.artifacts, `${visit.name}-${size.name}-${theme}.png`), fullPage: true });
       }
       expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
       await context.close();
+      await stranger.context().close();
     }
   }
+
+  expect(violations.length === 0, `accessibility problems (axe-core, serious or critical):\n${violations.join("\n")}`);
 
   // B12: the link forms give their fields room on a wide screen
   const form = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -5,13 +5,14 @@ use crate::pages::fill_bare_errors;
 use crate::{AppState, Settings, api, routes, session};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version, header};
 use axum::middleware::{from_fn_with_state, map_response};
 use bucketdesk_db::PgPool;
 use bucketdesk_mail::Mailer;
 use bucketdesk_vault::InstanceKey;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::timeout::TimeoutLayer;
 
 /// Brings the database up to date: bucketdesk's migrations and the session table.
@@ -56,6 +57,30 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
     bucketdesk_db::sessions::forget_old(&state.db, state.settings.session_absolute).await
 }
 
+/// gzip for what is text the app wrote (pages, CSS, JavaScript, JSON) and
+/// worth it (over 1 KB); never for files handed over, which are streamed
+/// as they are.
+fn compression() -> tower_http::compression::CompressionLayer<impl Predicate> {
+    let written_here = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                [
+                    "text/html",
+                    "text/css",
+                    "text/javascript",
+                    "application/json",
+                ]
+                .iter()
+                .any(|kind| ct.starts_with(kind))
+            })
+    };
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .compress_when(SizeAbove::new(1024).and(written_here))
+}
+
 /// The whole application. Layers run outside-in in the reverse order they are
 /// listed: headers and error pages wrap everything, then logging, the
 /// session and CSRF (pages only: the API at `/api/v1` reads no cookie);
@@ -73,11 +98,14 @@ pub fn build_router(state: AppState, store: session::SessionStore) -> Router {
     let pages = timed
         .merge(routes::transfers())
         .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(axum::middleware::from_fn(crate::pages::with_top_bar))
         .layer(session_layer);
     // the JSON API reads no cookie: outside the session and CSRF layers
     let api = api::router(state.settings.request_timeout);
     pages
         .merge(api)
+        // pages, styles, scripts and JSON go compressed to browsers that ask
+        .layer(compression())
         .layer(from_fn_with_state(state.clone(), logging::log_request))
         .with_state(state.clone())
         .layer(map_response(fill_bare_errors))

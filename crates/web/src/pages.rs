@@ -72,13 +72,31 @@ pub struct ErrorPage<'a> {
     pub signed_in: bool,
 }
 
+/// What an error page said, kept on its response, so that a layer that
+/// knows the person is signed in can show it again with their top bar
+/// (see [`with_top_bar`]).
+#[derive(Clone)]
+struct ShownError {
+    title: String,
+    message: String,
+}
+
 impl ErrorPage<'_> {
     pub fn response(status: StatusCode, title: &str, message: &str) -> Response {
+        let mut response = Self::render_page(status, title, message, false);
+        response.extensions_mut().insert(ShownError {
+            title: title.to_owned(),
+            message: message.to_owned(),
+        });
+        response
+    }
+
+    fn render_page(status: StatusCode, title: &str, message: &str, signed_in: bool) -> Response {
         let page = ErrorPage {
             title,
             message,
             status: status.as_u16(),
-            signed_in: false,
+            signed_in,
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -124,6 +142,35 @@ impl ErrorPage<'_> {
         };
         Self::response(status, title, message)
     }
+}
+
+/// An error page shown to someone signed in keeps their top bar (the way to
+/// their account): the page is rendered again, its status and headers kept.
+pub async fn with_top_bar(
+    session: tower_sessions::Session,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let Some(shown) = response.extensions().get::<ShownError>().cloned() else {
+        return response;
+    };
+    if !matches!(crate::session::signed_in(&session).await, Ok(Some(_))) {
+        return response;
+    }
+    let page = ErrorPage::render_page(response.status(), &shown.title, &shown.message, true);
+    let (mut parts, _) = response.into_parts();
+    let (page_parts, body) = page.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        page_parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .unwrap_or(header::HeaderValue::from_static("text/html; charset=utf-8")),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
 }
 
 /// Gives every error response that has no body of its own (a bare status from

@@ -436,6 +436,8 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
             &["a:has-text('Download')"],
         ),
         page("upload-link", &format!("/u/{}", upload_link.token), &[]),
+        serde_json::json!({ "name": "sign-in", "path": "/login", "visible": [], "signed_out": true }),
+        serde_json::json!({ "name": "not-found", "path": "/no-such-page", "visible": [], "signed_out": true }),
     ];
     let artifacts = repo().join("test-artifacts/browser/screens");
     let config = serde_json::json!({

@@ -184,7 +184,10 @@ async fn show_audit_log(
             about: actions::summary(&e.details),
             from: [
                 e.ip.unwrap_or_default(),
-                e.user_agent.unwrap_or_default().chars().take(60).collect(),
+                e.user_agent
+                    .as_deref()
+                    .map(crate::pages::device)
+                    .unwrap_or_default(),
             ]
             .into_iter()
             .filter(|s: &String| !s.is_empty())

@@ -189,3 +189,33 @@ async fn a_request_that_takes_too_long_gets_a_408_page_instead_of_hanging() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("took too long"), "{answer}");
 }
+
+#[tokio::test]
+async fn pages_styles_and_scripts_are_sent_compressed_to_browsers_that_ask() {
+    let app = TestApp::spawn().await;
+    let browser = app.sign_in_as("alice@example.com").await;
+    let fetch = |path: &'static str| {
+        let request = browser
+            .client
+            .get(browser.url(path))
+            .header("accept-encoding", "gzip");
+        async move {
+            let response = request.send().await.unwrap();
+            let encoding = response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (encoding, response.bytes().await.unwrap())
+        }
+    };
+    for path in ["/", "/static/app.css", "/static/app.js", "/api/docs"] {
+        let (encoding, body) = fetch(path).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+        assert_eq!(&body[..2], &[0x1f, 0x8b], "{path}: gzip bytes");
+    }
+    // an icon is sent as it is; so is everything to a client that did not ask
+    assert_eq!(fetch("/static/favicon.svg").await.0, None);
+    let plain = browser.get("/static/app.css").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.body.contains(":root"));
+}

@@ -77,7 +77,16 @@ async fn an_outsider_cannot_see_or_rename_a_workspace() {
     let alice = app.sign_in_as("alice@example.com").await;
     let id = alice.create_workspace("Private").await;
     let mallory = app.sign_in_as("mallory@example.com").await;
-    assert_eq!(mallory.get(&format!("/w/{id}")).await.status, 404);
+    let refused = mallory.get(&format!("/w/{id}")).await;
+    assert_eq!(refused.status, 404);
+    assert!(
+        refused
+            .body
+            .contains(r#"<nav><a href="/">Account</a></nav>"#)
+            && refused.body.contains("data-back"),
+        "an error page keeps the signed-in top bar and a way back: {}",
+        refused.body
+    );
     assert_eq!(
         mallory
             .post(&format!("/w/{id}/rename"), &[("name", "Mine")])

@@ -106,6 +106,8 @@ pub struct Visit {
     action: &'static str,
     file: String,
     ip: String,
+    /// "Chrome on Linux"; the whole user agent is its tooltip.
+    browser: String,
     user_agent: String,
     person: String,
 }
@@ -175,6 +177,11 @@ pub(super) async fn show_link(
                 .unwrap_or_default()
                 .to_owned(),
             ip: event.ip.clone().unwrap_or_default(),
+            browser: event
+                .user_agent
+                .as_deref()
+                .map(crate::pages::device)
+                .unwrap_or_default(),
             user_agent: event.user_agent.clone().unwrap_or_default(),
             person: event
                 .actor_email
