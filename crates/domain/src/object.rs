@@ -215,7 +215,8 @@ pub fn content_disposition(kind: Disposition, file_name: &str) -> String {
 pub enum Preview {
     Image,
     Pdf,
-    /// Plain text or markdown, shown as text (never as HTML).
+    /// Text: shown as text, CSV and TSV as a table, Markdown as a page
+    /// without HTML of its own (the web face's `rendered` module).
     Text,
     Audio,
     Video,
@@ -248,10 +249,19 @@ impl Preview {
             (_, "mp3" | "ogg" | "wav" | "m4a" | "flac") => Preview::Audio,
             (c, _) if c.starts_with("video/") => Preview::Video,
             (_, "mp4" | "webm" | "mov") => Preview::Video,
-            ("text/plain" | "text/markdown" | "text/csv" | "application/json", _) => Preview::Text,
-            (_, "txt" | "md" | "markdown" | "csv" | "json" | "log" | "yaml" | "yml" | "toml") => {
-                Preview::Text
-            }
+            (
+                "text/plain"
+                | "text/markdown"
+                | "text/csv"
+                | "text/tab-separated-values"
+                | "application/json",
+                _,
+            ) => Preview::Text,
+            (
+                _,
+                "txt" | "md" | "markdown" | "csv" | "tsv" | "json" | "log" | "yaml" | "yml"
+                | "toml",
+            ) => Preview::Text,
             _ => Preview::None,
         }
     }

@@ -315,7 +315,16 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
     app.s3.create_bucket("photos").unwrap();
     let acme = app.s3.root.join("photos/clients/acme");
     std::fs::create_dir_all(&acme).unwrap();
-    std::fs::write(acme.join("READ ME.md"), "# Acme\n").unwrap();
+    std::fs::write(acme.join("READ ME.md"), "# Acme\n\nOur *shared* folder.\n").unwrap();
+    let wide_row = (1..=12)
+        .map(|n| format!("column {n}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        acme.join("clients.csv"),
+        format!("{wide_row}\n\"Acme, Inc.\",Lyon,3,4,5,6,7,8,9,10,11,12\n"),
+    )
+    .unwrap();
     std::fs::write(
         acme.join("quarterly-report-for-the-board-2026-final-version-2.pdf"),
         "%PDF",
@@ -409,7 +418,16 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
             &folder,
             &["[data-listing] .row-actions a:has-text('Download')"],
         ),
-        page("object", &object, &["a.button:has-text('Download')"]),
+        page(
+            "object",
+            &object,
+            &["a.button:has-text('Download')", ".markdown h1"],
+        ),
+        page(
+            "csv",
+            &format!("{b}/object?key=clients%2Facme%2Fclients.csv"),
+            &[".csv-table th"],
+        ),
         page(
             "members",
             &format!("{w}/members"),

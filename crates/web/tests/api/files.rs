@@ -992,3 +992,48 @@ async fn a_files_page_names_each_folder_above_it_and_says_a_small_size_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn csv_shows_as_a_table_and_markdown_as_a_page_without_html_of_its_own() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    std::fs::write(
+        app.s3.root.join("photos/clients.csv"),
+        "name,city\n\"Acme, Inc.\",Lyon\nGlobex,Oslo\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.s3.root.join("photos/README.md"),
+        "# Hello\n\n<script>alert(1)</script>\n\n[run](javascript:alert(1)) [docs](https://example.com)\n",
+    )
+    .unwrap();
+
+    let csv = t.alice.get(&format!("{base}/object?key=clients.csv")).await;
+    assert!(
+        csv.body.contains(r#"<table class="csv-table">"#)
+            && csv
+                .body
+                .contains(r#"<th scope="col">name</th><th scope="col">city</th>"#)
+            && csv.body.contains("<td>Acme, Inc.</td><td>Lyon</td>"),
+        "{}",
+        csv.body
+    );
+    let md = t.alice.get(&format!("{base}/object?key=README.md")).await;
+    assert!(
+        md.body.contains(r#"as a page"><h1>Hello</h1>"#),
+        "{}",
+        md.body
+    );
+    assert!(
+        md.body.contains(r#"href="https://example.com""#),
+        "{}",
+        md.body
+    );
+    let page = md.body.split("<details>").next().unwrap();
+    assert!(
+        !page.contains("<script>alert"),
+        "no HTML of its own: {page}"
+    );
+    assert!(!page.contains("javascript:"), "no script links: {page}");
+}

@@ -6,6 +6,7 @@
 mod browse;
 mod changes;
 mod object;
+mod rendered;
 pub(crate) use object::delivery_response;
 mod share;
 mod upload;

@@ -2,6 +2,7 @@
 //! a fresh 15-minute presigned GET (S15), so bytes flow from the bucket.
 
 use super::browse::{Crumb, crumbs};
+use super::rendered::Rendered;
 use super::{bucket_path, q, storage_error};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken};
 use crate::middleware::headers::content_security_policy;
@@ -74,6 +75,11 @@ struct ObjectPage {
     preview_text: Option<String>,
     truncated: bool,
     can_edit: bool,
+    /// A CSV or TSV file's first rows: the header, then the rest.
+    csv_head: Option<Vec<String>>,
+    csv_rows: Vec<Vec<String>>,
+    /// A Markdown file as a page (no HTML of its own, no script links).
+    markdown_html: Option<String>,
     /// Why the last rename did not happen, and the name that was typed.
     rename_problem: Option<(String, String)>,
     signed_in: bool,
@@ -129,6 +135,18 @@ pub async fn show_object(
         }
         None => {}
     }
+    let rendered = preview_text
+        .as_deref()
+        .map_or(Rendered::Plain, |text| Rendered::of(&name, text));
+    let (mut csv_head, mut csv_rows, mut markdown_html) = (None, Vec::new(), None);
+    match rendered {
+        Rendered::Table(mut rows) if !rows.is_empty() => {
+            csv_head = Some(rows.remove(0));
+            csv_rows = rows;
+        }
+        Rendered::Markdown(html) => markdown_html = Some(html),
+        _ => {}
+    }
     let base = bucket_path(bucket);
     let folder = parent(key).to_owned();
     let page = ObjectPage {
@@ -157,6 +175,9 @@ pub async fn show_object(
         preview_text,
         truncated,
         can_edit: access.allows(Role::Editor),
+        csv_head,
+        csv_rows,
+        markdown_html,
         rename_problem: crate::form_problem::take(&access.me.session)
             .await?
             .filter(|p| p.form == "rename")
