@@ -28,7 +28,12 @@ pub async fn keep(session: &Session, form: &str, message: String, typed: &str) -
     Ok(())
 }
 
-/// The mistake kept for this page, once.
+/// The mistake kept for this page, once. Only a session that holds one is
+/// changed (removing marks a session for saving, a write on every page view).
 pub async fn take(session: &Session) -> Result<Option<FormProblem>> {
-    Ok(session.remove::<FormProblem>(KEY).await?)
+    let problem = session.get::<FormProblem>(KEY).await?;
+    if problem.is_some() {
+        session.remove_value(KEY).await?;
+    }
+    Ok(problem)
 }

@@ -498,3 +498,31 @@ async fn sessions_signed_out_everywhere_leave_the_list() {
     );
     assert_eq!(one.get("/").await.location(), Some("/login"));
 }
+
+#[tokio::test]
+async fn viewing_pages_does_not_rewrite_the_session() {
+    // a session is saved when it changes; a page view that only looks (for a
+    // form's mistake, say) must not turn into a database write
+    let app = TestApp::spawn().await;
+    let t = crate::team::team(&app).await;
+    let bucket = t.bucket_path(&t.photos);
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    t.alice.get(&bucket).await;
+    let saved = || async {
+        let expiry: Vec<time::OffsetDateTime> =
+            sqlx::query_scalar("select expiry_date from tower_sessions.session order by id")
+                .fetch_all(&app.db)
+                .await
+                .unwrap();
+        expiry
+    };
+    let before = saved().await;
+    for path in [
+        bucket.clone(),
+        format!("{bucket}/object?key=a.txt"),
+        bucket.clone(),
+    ] {
+        assert_eq!(t.alice.get(&path).await.status, 200, "{path}");
+    }
+    assert_eq!(saved().await, before, "no session was saved again");
+}
