@@ -442,6 +442,39 @@ document.addEventListener("click", (event) => {
   });
 })();
 
+// Times in the viewer's time zone: "2026-12-04 21:33 UTC", as pages write
+// them, becomes the viewer's clock time, with the UTC time on hover.
+(() => {
+  const pattern = /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))? UTC/;
+  const pad = (n) => String(n).padStart(2, "0");
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const found = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!pattern.test(node.nodeValue)) continue;
+    if (node.parentElement.closest("script, style, textarea, pre, code, time, option")) continue;
+    found.push(node);
+  }
+  found.forEach((first) => {
+    let node = first;
+    let match = node.nodeValue.match(pattern);
+    while (match) {
+      const [all, y, mo, d, h, mi, s] = match;
+      const at = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +(s || 0)));
+      const time = document.createElement("time");
+      time.dateTime = at.toISOString();
+      time.title = all;
+      time.textContent = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} `
+        + `${pad(at.getHours())}:${pad(at.getMinutes())}${s ? `:${pad(at.getSeconds())}` : ""}`;
+      const rest = node.splitText(match.index);
+      rest.nodeValue = rest.nodeValue.slice(all.length);
+      rest.parentNode.insertBefore(time, rest);
+      node = rest;
+      match = node.nodeValue.match(pattern);
+    }
+  });
+})();
+
 // The theme switch: the system's theme, dark or light, remembered by this
 // browser (theme.js applies it on the next page before it paints).
 (() => {

@@ -98,6 +98,20 @@ try {
 
   expect(violations.length === 0, `accessibility problems (axe-core, serious or critical):\n${violations.join("\n")}`);
 
+  // times in the viewer's time zone, UTC on hover
+  const tokyo = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: "Asia/Tokyo" });
+  await tokyo.addCookies([{ name: "bucketdesk_session", value: config.cookie, url: config.base }]);
+  const there = await tokyo.newPage();
+  await there.goto(config.base + config.times_page);
+  const times = await there.$$eval("time[title$=' UTC']", (els) => els.map((el) => [el.textContent, el.title, el.dateTime]));
+  expect(times.length > 0, `times are marked: ${await there.textContent("main")}`);
+  for (const [shown, utc, iso] of times) {
+    const at = new Date(iso);
+    const hour = String((at.getUTCHours() + 9) % 24).padStart(2, "0");
+    expect(shown.includes(` ${hour}:`) && !shown.includes("UTC"), `${utc} is shown at Tokyo's clock: ${shown}`);
+  }
+  await tokyo.close();
+
   // B12: the link forms give their fields room on a wide screen
   const form = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await form.addCookies([{ name: "bucketdesk_session", value: config.cookie, url: config.base }]);

@@ -464,6 +464,7 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         "pages": pages,
         "name_pages": [folder, object, format!("/s/{}", folder_link.token)],
         "object_page": object,
+        "times_page": format!("{w}/links"),
         "link_forms": [
             format!("{b}/links/new?folder=clients%2Facme%2F"),
             format!("{b}/upload-links/new?path=clients%2Facme%2F"),

@@ -81,6 +81,22 @@ async fn a_folder_of_ten_thousand_objects_pages_with_one_list_call_per_view() {
             .map(|h| h.split('"').next().unwrap().replace("&#38;", "&"));
     }
     assert_eq!(pages, 10);
+
+    // a page of 1,000 entries goes compressed in well under 150 KB
+    let first = format!("{}?path=big/&per_page=1000", t.bucket_path(&t.photos));
+    let compressed = t
+        .alice
+        .client
+        .get(t.alice.url(&first))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    let compressed = compressed.bytes().await.unwrap().len();
+    let plain = t.alice.get(&first).await.body.len();
+    eprintln!("a page of 1,000 entries: {plain} bytes, {compressed} gzipped");
+    assert!(compressed < 150_000, "{compressed} bytes gzipped");
 }
 
 #[tokio::test]
