@@ -8,6 +8,7 @@ use crate::CoreError;
 use crate::access::{BucketGrant, HoldsBucket, Viewer};
 use crate::actor::{Actor, Origin};
 use crate::audit_log::AuditLog;
+use crate::buckets::file_system_backed;
 use crate::presign::{DEFAULT_LIFETIME, Method, Presigned, sign};
 use crate::s3_clients::S3Clients;
 use base64::Engine;
@@ -17,7 +18,6 @@ use bucketdesk_domain::object::{
     file_name, has_dot_segment,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
-use bucketdesk_storage::Provider;
 use bucketdesk_storage::objects::{self, Details, Entry};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
@@ -110,9 +110,8 @@ fn open_cursor(cursor: &str) -> Result<String, CoreError> {
 /// bucket (S19: keys with `.` or `..` parts never from file-system backed
 /// storage).
 fn check_file(grant: &BucketGrant, key: &str) -> Result<(), CoreError> {
-    let file_system =
-        Provider::parse(&grant.bucket().provider).is_some_and(Provider::file_system_backed);
-    check_readable_key(key, file_system).map_err(|m| CoreError::invalid("key", "invalid", m))?;
+    check_readable_key(key, file_system_backed(grant.bucket()))
+        .map_err(|m| CoreError::invalid("key", "invalid", m))?;
     if key.ends_with('/') {
         return Err(CoreError::invalid(
             "key",
@@ -194,8 +193,8 @@ pub async fn deliver(
     key: &str,
 ) -> Result<Delivery, CoreError> {
     let bucket = holder.bucket();
-    let file_system = Provider::parse(&bucket.provider).is_some_and(Provider::file_system_backed);
-    check_readable_key(key, file_system).map_err(|m| CoreError::invalid("key", "invalid", m))?;
+    check_readable_key(key, file_system_backed(bucket))
+        .map_err(|m| CoreError::invalid("key", "invalid", m))?;
     let client = s3.client(holder).await?;
     let disposition = content_disposition(Disposition::Attachment, file_name(key));
     if has_dot_segment(key) {

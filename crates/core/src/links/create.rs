@@ -4,6 +4,7 @@
 use super::{Created, DownloadLink, LinkLimits, LinkOptions, MAX_KEYS, UploadLink};
 use crate::access::{BucketGrant, Can, Editor, Viewer};
 use crate::actor::{Actor, Origin};
+use crate::buckets::file_system_backed;
 use crate::random_token::new_token;
 use crate::{CoreError, FieldError};
 use bucketdesk_db::links::{self as rows, LinkKind, NewLink};
@@ -11,7 +12,6 @@ use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::link::{self as rules, describe_duration};
 use bucketdesk_domain::object::{check_folder_path, check_readable_key};
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
-use bucketdesk_storage::Provider;
 use bucketdesk_vault::TokenBox;
 use serde_json::json;
 use std::time::Duration;
@@ -140,8 +140,7 @@ pub fn check_target(
             ),
         )),
         None => {
-            let file_system =
-                Provider::parse(&grant.bucket().provider).is_some_and(Provider::file_system_backed);
+            let file_system = file_system_backed(grant.bucket());
             for key in keys {
                 check_readable_key(key, file_system)
                     .map_err(|message| invalid("keys", "invalid", message))?;

@@ -5,15 +5,12 @@
 //! sent to a page it cannot show: it gets [`signed_out`], which the script
 //! turns into "You were signed out" with a way back.
 
+use crate::middleware::csrf;
 use crate::session;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-
-/// The header scripts send their CSRF token in: a request with it comes
-/// from a script, not from a page the browser shows.
-const SCRIPT_HEADER: &str = "x-csrf-token";
 
 /// The answer to a script whose person is no longer signed in.
 pub fn signed_out() -> Response {
@@ -26,24 +23,25 @@ pub fn signed_out() -> Response {
 }
 
 pub async fn return_after_sign_in(request: Request, next: Next) -> Response {
-    let from_script = request.headers().contains_key(SCRIPT_HEADER);
-    let wanted = (request.method() == Method::GET)
-        .then(|| {
-            request
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-        })
-        .flatten()
-        .filter(|path| path != "/")
-        .and_then(|path| session::local_path(&path));
+    // scripts send their CSRF token in a header; pages the browser shows do not
+    let from_script = request.headers().contains_key(csrf::HEADER);
+    let is_get = request.method() == Method::GET;
+    let uri = request.uri().clone();
     let mut response = next.run(request).await;
     let to_sign_in = response.status().is_redirection()
         && response.headers().get(header::LOCATION) == Some(&HeaderValue::from_static("/login"));
-    if to_sign_in && from_script {
+    if !to_sign_in {
+        return response;
+    }
+    if from_script {
         return signed_out();
     }
-    if let (true, Some(path)) = (to_sign_in, wanted) {
+    let wanted = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .filter(|path| is_get && *path != "/")
+        .and_then(session::local_path);
+    if let Some(path) = wanted {
         let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
         if let Ok(location) = HeaderValue::from_str(&format!("/login?next={encoded}")) {
             response.headers_mut().insert(header::LOCATION, location);
