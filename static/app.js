@@ -69,8 +69,9 @@ document.addEventListener("submit", (event) => {
   update();
 })();
 
-// The file browser: filter and sort this page, keyboard navigation,
-// downloading the selected files, and uploads with progress and cancel.
+// The file browser: filter and sort this page, list or grid, keyboard
+// navigation, selecting (click, Shift and Ctrl), the selection's bar,
+// dragging files onto a folder, and uploads with progress and cancel.
 (() => {
   const browser = document.getElementById("browser");
   if (!browser) return;
@@ -83,36 +84,123 @@ document.addEventListener("submit", (event) => {
     rows().forEach((row) => { row.hidden = !row.dataset.name.toLowerCase().includes(needle); });
   });
 
+  // sorting keeps folders first, whatever the order
   browser.querySelectorAll("[data-sort]").forEach((button) => {
-    let ascending = true;
+    let ascending = button.dataset.sort !== "name";
     button.addEventListener("click", () => {
       const field = button.dataset.sort;
+      const value = (row) => (field === "size" ? Number(row.dataset.size) : row.dataset[field].toLowerCase());
       const sorted = rows().sort((a, b) => {
-        const x = field === "size" ? Number(a.dataset.size) : a.dataset[field];
-        const y = field === "size" ? Number(b.dataset.size) : b.dataset[field];
+        const folders = ("folder" in b.dataset) - ("folder" in a.dataset);
+        if (folders) return folders;
+        const x = value(a);
+        const y = value(b);
         return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
       });
+      listing.querySelectorAll("th[aria-sort]").forEach((th) => th.removeAttribute("aria-sort"));
+      button.closest("th").setAttribute("aria-sort", ascending ? "ascending" : "descending");
       ascending = !ascending;
       sorted.forEach((row) => listing.tBodies[0].appendChild(row));
     });
   });
 
+  // list or grid, remembered by this browser
+  const views = browser.querySelector("[data-view-switch]");
+  if (views && listing) {
+    const show = (view) => {
+      listing.classList.toggle("grid", view === "grid");
+      views.querySelectorAll("[data-view]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.view === view)));
+    };
+    let saved = "list";
+    try { saved = window.localStorage.getItem("bucketdesk-view") || "list"; } catch (_) { /* not remembered */ }
+    show(saved);
+    views.hidden = false;
+    views.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-view]");
+      if (!button) return;
+      show(button.dataset.view);
+      try { window.localStorage.setItem("bucketdesk-view", button.dataset.view); } catch (_) { /* this page keeps it */ }
+    });
+  }
+
+  // a thumbnail that cannot be made leaves the file's icon
+  browser.addEventListener("error", (event) => {
+    if (event.target.matches && event.target.matches("img.thumb")) event.target.remove();
+  }, true);
+
   // arrow keys move between the names
   if (listing) listing.addEventListener("keydown", (event) => {
     if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-    const links = rows().filter((r) => !r.hidden).map((r) => r.cells[1].querySelector("a"));
+    const links = rows().filter((r) => !r.hidden).map((r) => r.querySelector("a.entry"));
     const at = links.indexOf(document.activeElement);
     const next = links[at + (event.key === "ArrowDown" ? 1 : -1)];
     if (next) { next.focus(); event.preventDefault(); }
   });
 
+  // selecting: the boxes, a click on a row (Ctrl or Cmd adds, Shift takes
+  // the range from the last one), select all; the bar shows what can be
+  // done with what is selected, and only while something is
+  const bar = browser.querySelector("[data-selection-bar]");
+  const boxes = () => Array.from(browser.querySelectorAll("[data-select]"));
+  const ticked = () => boxes().filter((box) => box.checked);
   const selectAll = browser.querySelector("[data-select-all]");
-  if (selectAll) selectAll.addEventListener("change", () => {
-    browser.querySelectorAll("[data-select]").forEach((box) => { box.checked = selectAll.checked; });
+  let anchor = null;
+  const refresh = () => {
+    const chosen = ticked();
+    boxes().forEach((box) => box.closest("tr").classList.toggle("selected", box.checked));
+    if (selectAll) {
+      selectAll.checked = chosen.length > 0 && chosen.length === boxes().length;
+      selectAll.indeterminate = chosen.length > 0 && chosen.length < boxes().length;
+    }
+    if (!bar) return;
+    const folders = chosen.filter((box) => box.value.endsWith("/")).length;
+    bar.hidden = chosen.length === 0 && !bar.querySelector(".error");
+    const words = [];
+    if (chosen.length - folders) words.push(`${chosen.length - folders} file${chosen.length - folders === 1 ? "" : "s"}`);
+    if (folders) words.push(`${folders} folder${folders === 1 ? "" : "s"}`);
+    bar.querySelector("[data-selection-count]").textContent = chosen.length ? `${words.join(" and ")} selected:` : "Selected:";
+    bar.querySelectorAll("[data-files-only]").forEach((b) => { b.hidden = folders > 0 || chosen.length === 0; });
+    bar.querySelector("[data-clear-selection]").hidden = chosen.length === 0;
+  };
+  const range = (from, to, checked) => {
+    const all = boxes().filter((box) => !box.closest("tr").hidden);
+    const [a, b] = [all.indexOf(from), all.indexOf(to)].sort((x, y) => x - y);
+    if (a < 0) { to.checked = checked; return; }
+    all.slice(a, b + 1).forEach((box) => { box.checked = checked; });
+  };
+  browser.addEventListener("click", (event) => {
+    const box = event.target.closest("[data-select]");
+    if (box) {
+      if (event.shiftKey && anchor) range(anchor, box, box.checked);
+      anchor = box;
+      refresh();
+      return;
+    }
+    // a click on a row's empty space selects it, not on its links and buttons
+    const row = event.target.closest("tbody tr");
+    if (!row || event.target.closest("a, button, input, label")) return;
+    const own = row.querySelector("[data-select]");
+    if (!own) return;
+    if (event.shiftKey && anchor) range(anchor, own, true);
+    else if (event.ctrlKey || event.metaKey) own.checked = !own.checked;
+    else { boxes().forEach((b) => { b.checked = false; }); own.checked = true; }
+    if (!event.shiftKey) anchor = own;
+    refresh();
   });
+  if (selectAll) selectAll.addEventListener("change", () => {
+    boxes().forEach((box) => { if (!box.closest("tr").hidden) box.checked = selectAll.checked; });
+    refresh();
+  });
+  if (bar) {
+    bar.querySelector("[data-clear-selection]").addEventListener("click", () => {
+      boxes().forEach((box) => { box.checked = false; });
+      refresh();
+    });
+    refresh();
+  }
   const downloadSelected = browser.querySelector("[data-download-selected]");
   if (downloadSelected) downloadSelected.addEventListener("click", () => {
-    const links = Array.from(browser.querySelectorAll("[data-select]:checked")).map((box) => box.dataset.download);
+    const links = ticked().map((box) => box.dataset.download).filter(Boolean);
     // one after another, each through a same-origin link that redirects to
     // the file's download (frames would be refused by the page's CSP)
     links.forEach((href, i) => window.setTimeout(() => {
@@ -124,6 +212,49 @@ document.addEventListener("submit", (event) => {
       link.remove();
     }, i * 800));
   });
+
+  // dragging files and folders onto a folder of the list moves them there
+  // (the selection when the dragged row is part of it)
+  const dropMove = browser.querySelector("[data-drop-move]");
+  const KEYS = "application/x-bucketdesk-keys";
+  if (dropMove && browser.dataset.canEdit === "true") {
+    rows().forEach((row) => { row.draggable = true; });
+    browser.addEventListener("dragstart", (event) => {
+      const row = event.target.closest && event.target.closest("tbody tr[data-key]");
+      if (!row) return;
+      const own = row.querySelector("[data-select]");
+      const keys = own && own.checked ? ticked().map((box) => box.value) : [row.dataset.key];
+      event.dataTransfer.setData(KEYS, JSON.stringify(keys));
+      event.dataTransfer.effectAllowed = "move";
+    });
+    const target = (event) => {
+      const row = event.target.closest && event.target.closest("tbody tr[data-folder]");
+      return row && event.dataTransfer.types.includes(KEYS) ? row : null;
+    };
+    browser.addEventListener("dragover", (event) => {
+      const row = target(event);
+      rows().forEach((r) => r.classList.toggle("drop-target", r === row));
+      if (row) { event.preventDefault(); event.dataTransfer.dropEffect = "move"; }
+    });
+    browser.addEventListener("dragend", () => rows().forEach((r) => r.classList.remove("drop-target")));
+    browser.addEventListener("drop", (event) => {
+      const row = target(event);
+      if (!row) return;
+      event.preventDefault();
+      const keys = JSON.parse(event.dataTransfer.getData(KEYS)).filter((key) => key !== row.dataset.key);
+      if (!keys.length) return;
+      keys.forEach((key) => {
+        const field = document.createElement("input");
+        field.type = "hidden"; field.name = "keys"; field.value = key;
+        dropMove.appendChild(field);
+      });
+      const folder = document.createElement("input");
+      folder.type = "hidden"; folder.name = "folder"; folder.value = row.dataset.key;
+      dropMove.appendChild(folder);
+      toast(`Moving ${keys.length === 1 ? keys[0] : `${keys.length} items`} to ${row.dataset.key}…`);
+      dropMove.submit();
+    });
+  }
 
   if (browser.dataset.canEdit !== "true") return;
   const base = browser.dataset.base;
@@ -167,6 +298,18 @@ document.addEventListener("submit", (event) => {
     }
   };
 
+  // at most MAX_IN_FLIGHT files at once; the others wait their turn, in order
+  const MAX_IN_FLIGHT = 3;
+  let inFlight = 0;
+  const waiting = [];
+  const whenFree = (start) => {
+    if (inFlight < MAX_IN_FLIGHT) { inFlight += 1; start(); } else waiting.push(start);
+  };
+  const free = () => {
+    const next = waiting.shift();
+    if (next) next(); else inFlight -= 1;
+  };
+
   // ask first whether the name is free: a refusal sent while a large body is
   // still uploading reaches the browser as a broken connection
   const upload = (file, relative) => {
@@ -182,10 +325,11 @@ document.addEventListener("submit", (event) => {
   };
 
   const skipped = (relative) => {
-    const item = document.createElement("li");
+    const item = list.querySelector(`[data-key="${CSS.escape(relative)}"]`) || document.createElement("li");
     item.textContent = `${relative}: skipped, a file with that name exists`;
     list.appendChild(item);
     pending -= 1;
+    free();
     updateOverall();
   };
 
@@ -205,6 +349,7 @@ document.addEventListener("submit", (event) => {
     const finish = (text, failed) => {
       running.delete(xhr);
       pending -= 1;
+      free();
       cancel.remove();
       const status = document.createElement("span"); status.textContent = text;
       item.appendChild(status);
@@ -218,7 +363,8 @@ document.addEventListener("submit", (event) => {
           item.classList.remove("failed");
           pending += 1;
           doneBytes.set(relative, 0);
-          send(file, relative, overwrite);
+          retry.remove();
+          whenFree(() => send(file, relative, overwrite));
         });
         item.appendChild(retry);
       }
@@ -256,14 +402,30 @@ document.addEventListener("submit", (event) => {
     if (!pending) startedAt = performance.now();
     pending += entries.length;
     totalFiles += entries.length;
-    entries.forEach(({ file, relative }) => { totalBytes += file.size; upload(file, relative); });
+    entries.forEach(({ file, relative }) => {
+      totalBytes += file.size;
+      const item = document.createElement("li");
+      item.dataset.key = relative;
+      item.textContent = `${relative}: waiting`;
+      list.appendChild(item);
+      whenFree(() => upload(file, relative));
+    });
   };
 
   browser.querySelectorAll("[data-upload-files]").forEach((input) => input.addEventListener("change", () => {
     start(Array.from(input.files).map((file) => ({ file, relative: file.webkitRelativePath || file.name })));
     input.value = "";
   }));
-  browser.querySelector("[data-cancel-all]").addEventListener("click", () => running.forEach((xhr) => xhr.abort()));
+  browser.querySelector("[data-cancel-all]").addEventListener("click", () => {
+    // the waiting ones are dropped first, so no new one starts as the running ones stop
+    const dropped = waiting.splice(0);
+    pending -= dropped.length;
+    list.querySelectorAll("li").forEach((item) => {
+      if (item.textContent.endsWith(": waiting")) { item.textContent = `${item.dataset.key}: cancelled`; item.classList.add("failed"); }
+    });
+    running.forEach((xhr) => xhr.abort());
+    updateOverall();
+  });
 
   // drag and drop, folders included (their relative paths are kept)
   const zone = browser.querySelector("[data-dropzone]");
@@ -280,9 +442,15 @@ document.addEventListener("submit", (event) => {
       more();
     } else resolve([]);
   });
-  ["dragenter", "dragover"].forEach((type) => browser.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+  const fromOutside = (event) => !event.dataTransfer.types.includes(KEYS);
+  ["dragenter", "dragover"].forEach((type) => browser.addEventListener(type, (e) => {
+    if (!fromOutside(e)) return;
+    e.preventDefault();
+    zone.classList.add("over");
+  }));
   ["dragleave", "drop"].forEach((type) => browser.addEventListener(type, () => zone.classList.remove("over")));
   browser.addEventListener("drop", async (event) => {
+    if (!fromOutside(event)) return;
     event.preventDefault();
     const items = Array.from(event.dataTransfer.items || []).map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
     if (items.length) start((await Promise.all(items.map((entry) => walk(entry, "")))).flat());
@@ -304,14 +472,17 @@ document.addEventListener("submit", (event) => {
   const close = () => {
     if (menu.hidden) return;
     hide();
-    if (row) (row.querySelector("a.file") || row).focus();
+    if (row) (row.querySelector("a.entry") || row).focus();
   };
   const show = (target, x, y) => {
     row = target;
+    // a folder's menu has what a folder can do, a file's what a file can
+    const kind = "folder" in target.dataset ? "folder" : "file";
+    menu.querySelectorAll("[data-for]").forEach((item) => { item.hidden = item.dataset.for !== kind; });
     menu.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
     menu.style.top = `${Math.min(y, window.innerHeight - 180)}px`;
     menu.hidden = false;
-    menu.querySelector("button").focus();
+    menu.querySelector("button:not([hidden])").focus();
   };
   browser.addEventListener("contextmenu", (event) => {
     const target = event.target.closest("tr[data-key]");
@@ -325,7 +496,7 @@ document.addEventListener("submit", (event) => {
   });
   // arrow keys, Home and End move through the menu; Tab leaves it
   menu.addEventListener("keydown", (event) => {
-    const items = Array.from(menu.querySelectorAll("button"));
+    const items = Array.from(menu.querySelectorAll("button:not([hidden])"));
     const at = items.indexOf(document.activeElement);
     const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
     if (to !== undefined) {
@@ -341,10 +512,16 @@ document.addEventListener("submit", (event) => {
     } else if (!event.target.closest("[data-menu]")) hide();
   });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
-  menu.querySelector("[data-menu-revocable]").addEventListener("click", () => {
-    hide();
-    window.location.assign(`${browser.dataset.base}/links/new?key=${encodeURIComponent(row.dataset.key)}`);
-  });
+  const go = (selector, href) => {
+    const item = menu.querySelector(selector);
+    if (item) item.addEventListener("click", () => { hide(); window.location.assign(href()); });
+  };
+  const key = () => encodeURIComponent(row.dataset.key);
+  const base = browser.dataset.base;
+  go("[data-menu-open]", () => row.querySelector("a.entry").href);
+  go("[data-menu-revocable]", () => `${base}/links/new?${"folder" in row.dataset ? "folder" : "key"}=${key()}`);
+  go("[data-menu-rename]", () => ("folder" in row.dataset ? `${base}/rename?key=${key()}` : `${row.querySelector("a.entry").href}#rename`));
+  go("[data-menu-delete]", () => `${base}/delete?key=${key()}`);
   menu.querySelector("[data-menu-download]").addEventListener("click", () => {
     hide();
     window.location.assign(row.dataset.downloadHref);

@@ -10,7 +10,7 @@ use crate::actor::{Actor, Origin};
 use crate::s3_clients::S3Clients;
 use crate::uploads::{Journal, Uploads};
 use bucketdesk_db::{PgPool, audit};
-use bucketdesk_domain::object::check_new_key;
+use bucketdesk_domain::object::{check_folder_path, check_new_key, file_name};
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Target, UploadError};
@@ -173,20 +173,27 @@ pub async fn create_folder(
     .await
 }
 
-/// How many objects `key` stands for: 1 for a file, everything under it for
-/// a folder (what a delete would remove).
-pub async fn count(s3: &S3Clients, can: &EditorOf<'_>, key: &str) -> Result<usize, CoreError> {
-    check_new_key(key).map_err(key_error("key"))?;
-    if !key.ends_with('/') {
-        return Ok(1);
-    }
+/// How many objects the keys stand for: 1 for a file, everything under it
+/// for a folder (what a delete would remove).
+pub async fn count(
+    s3: &S3Clients,
+    can: &EditorOf<'_>,
+    keys: &[String],
+) -> Result<usize, CoreError> {
+    check_selection(keys)?;
     let client = s3.client(can).await?;
-    Ok(
-        objects::all_keys(&client, &can.bucket().bucket_name, key, s3.options())
-            .await
-            .map_err(CoreError::Storage)?
-            .len(),
-    )
+    let mut total = 0;
+    for key in keys {
+        total += if key.ends_with('/') {
+            objects::all_keys(&client, &can.bucket().bucket_name, key, s3.options())
+                .await
+                .map_err(CoreError::Storage)?
+                .len()
+        } else {
+            1
+        };
+    }
+    Ok(total)
 }
 
 /// Renames or moves `from` to `to` (a folder with everything in it when
@@ -206,8 +213,7 @@ pub async fn rename(
     // the old key is deleted: a write too (S19)
     check_new_key(from).map_err(key_error("from"))?;
     check_new_key(to).map_err(key_error("to"))?;
-    let is_folder = from.ends_with('/');
-    if to.ends_with('/') != is_folder {
+    if to.ends_with('/') != from.ends_with('/') {
         return Err(CoreError::invalid(
             "to",
             "kind_mismatch",
@@ -217,32 +223,138 @@ pub async fn rename(
     if from == to {
         return Ok(0);
     }
-    if is_folder && to.starts_with(from) {
+    let moved = move_objects(s3, can, &[(from.to_owned(), to.to_owned())]).await?;
+    record(
+        db,
+        can,
+        actor,
+        origin,
+        "object_renamed",
+        json!({ "from": from, "to": to, "objects": moved[0] }),
+    )
+    .await?;
+    Ok(moved[0])
+}
+
+/// The most files and folders one move or delete of a selection takes (a
+/// page of the listing holds at most 1,000).
+pub const MAX_SELECTION: usize = 1000;
+
+fn check_selection(keys: &[String]) -> Result<(), CoreError> {
+    if keys.is_empty() {
         return Err(CoreError::invalid(
-            "to",
-            "into_itself",
-            "A folder cannot be moved into itself.",
+            "keys",
+            "empty",
+            "Nothing is selected: tick the files and folders first.",
         ));
     }
+    if keys.len() > MAX_SELECTION {
+        return Err(CoreError::invalid(
+            "keys",
+            "too_many",
+            format!("At most {MAX_SELECTION} files and folders at once."),
+        ));
+    }
+    for key in keys {
+        check_new_key(key).map_err(key_error("keys"))?;
+    }
+    Ok(())
+}
+
+/// Moves the selected files and folders into `folder` (`""` is the top of
+/// the bucket), keeping their names. As with [`rename`], a name taken in
+/// the folder refuses the whole move before anything is copied. Each moved
+/// key is its own audit event. Returns how many objects moved.
+pub async fn move_into(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    origin: &Origin,
+    keys: &[String],
+    folder: &str,
+) -> Result<usize, CoreError> {
+    can.may(Scope::Write)?;
+    check_selection(keys)?;
+    check_folder_path(folder).map_err(key_error("folder"))?;
+    let mut pairs = Vec::new();
+    for key in keys {
+        let is_folder = key.ends_with('/');
+        let target = format!(
+            "{folder}{}{}",
+            file_name(key),
+            if is_folder { "/" } else { "" }
+        );
+        if target != *key && !pairs.iter().any(|(from, _): &(String, String)| from == key) {
+            pairs.push((key.clone(), target));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(0);
+    }
+    let moved = move_objects(s3, can, &pairs).await?;
+    for ((from, to), objects) in pairs.iter().zip(&moved) {
+        record(
+            db,
+            can,
+            actor,
+            origin,
+            "object_renamed",
+            json!({ "from": from, "to": to, "objects": objects }),
+        )
+        .await?;
+    }
+    Ok(moved.iter().sum())
+}
+
+/// Moves each `(from, to)` (folders with everything in them): checks that
+/// each exists and that no target is taken, copies everything (several at
+/// once), and deletes the old keys only once every copy is made. Returns
+/// how many objects each pair moved.
+async fn move_objects(
+    s3: &S3Clients,
+    can: &EditorOf<'_>,
+    pairs: &[(String, String)],
+) -> Result<Vec<usize>, CoreError> {
     let bucket = &can.bucket().bucket_name;
     let options = s3.options();
     let client = s3.client(can).await?;
-    let moves: Vec<(String, String)> = if is_folder {
-        objects::all_keys(&client, bucket, from, options)
+    let mut moves: Vec<(String, String)> = Vec::new();
+    let mut counts = Vec::with_capacity(pairs.len());
+    for (from, to) in pairs {
+        if from.ends_with('/') && to.starts_with(from.as_str()) {
+            return Err(CoreError::invalid(
+                "to",
+                "into_itself",
+                format!(
+                    "The folder \"{}\" cannot be moved into itself.",
+                    file_name(from)
+                ),
+            ));
+        }
+        let before = moves.len();
+        if from.ends_with('/') {
+            let keys = objects::all_keys(&client, bucket, from, options)
+                .await
+                .map_err(CoreError::Storage)?;
+            moves.extend(
+                keys.into_iter()
+                    .map(|key| (key.clone(), format!("{to}{}", &key[from.len()..]))),
+            );
+        } else if objects::exists(&client, bucket, from, options)
             .await
             .map_err(CoreError::Storage)?
-            .into_iter()
-            .map(|key| (key.clone(), format!("{to}{}", &key[from.len()..])))
-            .collect()
-    } else {
-        vec![(from.to_owned(), to.to_owned())]
-    };
-    if moves.is_empty() {
-        return Err(CoreError::invalid(
-            "from",
-            "not_found",
-            format!("There is nothing at \"{from}\"."),
-        ));
+        {
+            moves.push((from.clone(), to.clone()));
+        }
+        if moves.len() == before {
+            return Err(CoreError::invalid(
+                "from",
+                "not_found",
+                format!("There is nothing at \"{from}\"."),
+            ));
+        }
+        counts.push(moves.len() - before);
     }
     for (_, target) in &moves {
         if objects::exists(&client, bucket, target, options)
@@ -270,16 +382,7 @@ pub async fn rename(
     objects::delete_keys(&client, bucket, &old, options)
         .await
         .map_err(CoreError::Storage)?;
-    record(
-        db,
-        can,
-        actor,
-        origin,
-        "object_renamed",
-        json!({ "from": from, "to": to, "objects": moves.len() }),
-    )
-    .await?;
-    Ok(moves.len())
+    Ok(counts)
 }
 
 /// Deletes `key`, or everything under it when it ends in `/`. Returns how
@@ -294,26 +397,51 @@ pub async fn delete(
 ) -> Result<usize, CoreError> {
     can.may(Scope::Write)?;
     check_new_key(key).map_err(key_error("key"))?;
+    delete_many(s3, db, can, actor, origin, &[key.to_owned()]).await
+}
+
+/// Deletes the selected files and folders (each folder with everything in
+/// it), each key its own audit event. Returns how many objects were deleted.
+pub async fn delete_many(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    origin: &Origin,
+    keys: &[String],
+) -> Result<usize, CoreError> {
+    can.may(Scope::Write)?;
+    check_selection(keys)?;
     let bucket = &can.bucket().bucket_name;
     let client = s3.client(can).await?;
-    let keys = if key.ends_with('/') {
-        objects::all_keys(&client, bucket, key, s3.options())
-            .await
-            .map_err(CoreError::Storage)?
-    } else {
-        vec![key.to_owned()]
-    };
-    let deleted = objects::delete_keys(&client, bucket, &keys, s3.options())
+    let mut all = Vec::new();
+    let mut counts = Vec::with_capacity(keys.len());
+    for key in keys {
+        let before = all.len();
+        if key.ends_with('/') {
+            all.extend(
+                objects::all_keys(&client, bucket, key, s3.options())
+                    .await
+                    .map_err(CoreError::Storage)?,
+            );
+        } else {
+            all.push(key.clone());
+        }
+        counts.push(all.len() - before);
+    }
+    let deleted = objects::delete_keys(&client, bucket, &all, s3.options())
         .await
         .map_err(CoreError::Storage)?;
-    record(
-        db,
-        can,
-        actor,
-        origin,
-        "object_deleted",
-        json!({ "key": key, "objects": deleted }),
-    )
-    .await?;
+    for (key, objects) in keys.iter().zip(counts) {
+        record(
+            db,
+            can,
+            actor,
+            origin,
+            "object_deleted",
+            json!({ "key": key, "objects": objects }),
+        )
+        .await?;
+    }
     Ok(deleted)
 }

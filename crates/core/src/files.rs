@@ -109,7 +109,7 @@ fn open_cursor(cursor: &str) -> Result<String, CoreError> {
 /// The key asked for, when it names a file that may be read from this
 /// bucket (S19: keys with `.` or `..` parts never from file-system backed
 /// storage).
-fn check_file(grant: &BucketGrant, key: &str) -> Result<(), CoreError> {
+pub(crate) fn check_file(grant: &BucketGrant, key: &str) -> Result<(), CoreError> {
     check_readable_key(key, file_system_backed(grant.bucket()))
         .map_err(|m| CoreError::invalid("key", "invalid", m))?;
     if key.ends_with('/') {

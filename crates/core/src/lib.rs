@@ -42,6 +42,7 @@ pub mod random_token;
 pub mod s3_clients;
 pub mod sessions;
 pub mod sign_in;
+pub mod thumbnails;
 pub mod tokens;
 pub mod uploads;
 pub mod workspaces;

@@ -223,6 +223,90 @@ pub enum Preview {
     None,
 }
 
+/// What a listing's icon shows for a file, from its name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Image,
+    Video,
+    Audio,
+    Pdf,
+    Archive,
+    Table,
+    Code,
+    Text,
+    Other,
+}
+
+impl FileKind {
+    pub fn of(name: &str) -> FileKind {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "svg" | "bmp" | "tif" | "tiff"
+            | "heic" | "ico" => FileKind::Image,
+            "mp4" | "webm" | "mov" | "mkv" | "avi" | "m4v" => FileKind::Video,
+            "mp3" | "ogg" | "wav" | "m4a" | "flac" | "aac" | "opus" => FileKind::Audio,
+            "pdf" => FileKind::Pdf,
+            "zip" | "gz" | "tgz" | "tar" | "bz2" | "xz" | "zst" | "7z" | "rar" => FileKind::Archive,
+            "csv" | "tsv" | "xlsx" | "xls" | "ods" | "parquet" => FileKind::Table,
+            _ if code_language(name).is_some() => FileKind::Code,
+            "txt" | "md" | "markdown" | "log" | "rtf" | "doc" | "docx" | "odt" => FileKind::Text,
+            _ => FileKind::Other,
+        }
+    }
+
+    /// The class the stylesheet draws the icon for.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            FileKind::Image => "kind-image",
+            FileKind::Video => "kind-video",
+            FileKind::Audio => "kind-audio",
+            FileKind::Pdf => "kind-pdf",
+            FileKind::Archive => "kind-archive",
+            FileKind::Table => "kind-table",
+            FileKind::Code => "kind-code",
+            FileKind::Text => "kind-text",
+            FileKind::Other => "kind-file",
+        }
+    }
+}
+
+/// The programming or data language of a file, by its name, for the
+/// highlighted preview: `None` for files that are not code.
+pub fn code_language(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if lower == "dockerfile" || lower.ends_with(".dockerfile") {
+        return Some("dockerfile");
+    }
+    if lower == "makefile" {
+        return Some("make");
+    }
+    let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+    Some(match ext {
+        "json" | "jsonl" | "ndjson" | "geojson" => "json",
+        "yaml" | "yml" => "yaml",
+        "toml" => "toml",
+        "ini" | "cfg" | "conf" | "env" | "properties" => "ini",
+        "rs" => "rust",
+        "py" => "python",
+        "js" | "mjs" | "cjs" | "jsx" => "javascript",
+        "ts" | "tsx" => "typescript",
+        "go" => "go",
+        "java" | "kt" | "scala" => "java",
+        "c" | "h" | "cc" | "cpp" | "hpp" | "cs" => "c",
+        "rb" => "ruby",
+        "php" => "php",
+        "sh" | "bash" | "zsh" => "shell",
+        "sql" => "sql",
+        "css" | "scss" => "css",
+        "html" | "htm" | "xml" => "markup",
+        "tf" | "hcl" => "hcl",
+        _ => return None,
+    })
+}
+
 impl Preview {
     /// From the content type S3 reports, or else the name's extension.
     pub fn of(content_type: Option<&str>, name: &str) -> Preview {
@@ -262,6 +346,8 @@ impl Preview {
                 "txt" | "md" | "markdown" | "csv" | "tsv" | "json" | "log" | "yaml" | "yml"
                 | "toml",
             ) => Preview::Text,
+            // code is shown as text, highlighted, never run or rendered
+            _ if code_language(name).is_some() => Preview::Text,
             _ => Preview::None,
         }
     }
@@ -431,6 +517,20 @@ mod tests {
     }
 
     #[test]
+    fn listings_show_an_icon_for_what_a_file_is() {
+        assert_eq!(FileKind::of("Photo.JPG"), FileKind::Image);
+        assert_eq!(FileKind::of("talk.mp4"), FileKind::Video);
+        assert_eq!(FileKind::of("backup.tar.gz"), FileKind::Archive);
+        assert_eq!(FileKind::of("data.csv"), FileKind::Table);
+        assert_eq!(FileKind::of("main.rs"), FileKind::Code);
+        assert_eq!(FileKind::of("Dockerfile"), FileKind::Code);
+        assert_eq!(FileKind::of("notes.txt"), FileKind::Text);
+        assert_eq!(FileKind::of("no-extension"), FileKind::Other);
+        assert_eq!(code_language("config.YAML"), Some("yaml"));
+        assert_eq!(code_language("README.md"), None);
+    }
+
+    #[test]
     fn previews_only_for_safe_types() {
         assert_eq!(Preview::of(Some("image/png"), "x"), Preview::Image);
         assert_eq!(Preview::of(None, "doc.PDF"), Preview::Pdf);
@@ -442,7 +542,10 @@ mod tests {
             Preview::of(Some("image/svg+xml"), "logo.svg"),
             Preview::None
         );
-        assert_eq!(Preview::of(Some("text/html"), "page.html"), Preview::None);
+        // HTML and code are shown as their source text by bucketdesk, never rendered
+        assert_eq!(Preview::of(Some("text/html"), "page.html"), Preview::Text);
+        assert_eq!(Preview::of(None, "main.rs"), Preview::Text);
+        assert_eq!(Preview::of(None, "archive.tar.gz"), Preview::None);
         assert_eq!(
             Preview::Text.inline_content_type("a.txt"),
             None,

@@ -120,6 +120,8 @@ pub struct Inner {
     pub database: Arc<crate::middleware::database::DatabaseWatch>,
     /// The budget, journal and stop signal of uploads (R8, R9).
     pub uploads: bucketdesk_core::uploads::Uploads,
+    /// Thumbnails of image files, two at a time (each bounded in memory).
+    pub thumbnails: bucketdesk_core::thumbnails::Thumbnails,
     /// The Content-Security-Policy of every page (S11).
     pub csp: axum::http::HeaderValue,
 }
@@ -159,6 +161,7 @@ impl AppState {
             audit: bucketdesk_core::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
             uploads: bucketdesk_core::uploads::Uploads::new(settings.upload_buffer_bytes),
+            thumbnails: bucketdesk_core::thumbnails::Thumbnails::new(2),
             s3_clients: bucketdesk_core::s3_clients::S3Clients::new(
                 db.clone(),
                 instance_key.clone(),

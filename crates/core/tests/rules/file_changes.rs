@@ -190,3 +190,142 @@ async fn a_viewer_cannot_change_files_and_a_read_token_cannot_even_with_an_owner
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_selection_moves_into_a_folder_whole_or_not_at_all_and_is_deleted_in_one_go() {
+    let w = world().await;
+    let (db, state) = (&w.app.db, &w.app.state);
+    let (s3, uploads) = (&state.s3_clients, &state.uploads);
+    let alice = session(&w.alice);
+    let grant = access::bucket(db, &alice, w.workspace, w.bucket)
+        .await
+        .unwrap();
+    let can = grant.can::<Editor>().unwrap();
+    for key in [
+        "a.txt",
+        "b.txt",
+        "photos/1.jpg",
+        "photos/2.jpg",
+        "archive/b.txt",
+    ] {
+        changes::upload(
+            s3,
+            db,
+            uploads,
+            &can,
+            &alice,
+            &origin(),
+            request(key),
+            body(3),
+        )
+        .await
+        .unwrap();
+    }
+    let keys = |list: &[&str]| list.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+    let here = origin();
+    let move_into = |list: Vec<String>, folder: &'static str| {
+        let (can, alice, here) = (&can, &alice, &here);
+        async move { changes::move_into(s3, db, can, alice, here, &list, folder).await }
+    };
+
+    // b.txt is taken in archive/: nothing moves, a.txt included
+    let clash = move_into(keys(&["a.txt", "b.txt"]), "archive/")
+        .await
+        .unwrap_err();
+    assert_eq!(code(clash), "exists");
+    let top = files::list(
+        s3,
+        &grant,
+        ListRequest {
+            prefix: "",
+            starts_with: "",
+            cursor: None,
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(top.files.len(), 2, "a.txt and b.txt are still at the top");
+
+    let into_itself = move_into(keys(&["photos/"]), "photos/2026/")
+        .await
+        .unwrap_err();
+    assert_eq!(fields(into_itself), [("to", "into_itself")]);
+    assert_eq!(
+        fields(move_into(vec![], "archive/").await.unwrap_err()),
+        [("keys", "empty")]
+    );
+    assert_eq!(
+        fields(move_into(keys(&["a.txt"]), "../up/").await.unwrap_err()),
+        [("folder", "invalid")]
+    );
+
+    // a file and a folder with everything in it, into another folder
+    let moved = move_into(keys(&["a.txt", "photos/"]), "archive/")
+        .await
+        .unwrap();
+    assert_eq!(moved, 3, "a.txt and the two photos");
+    let archive = files::list(
+        s3,
+        &grant,
+        ListRequest {
+            prefix: "archive/",
+            starts_with: "",
+            cursor: None,
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(archive.folders, ["archive/photos/"]);
+    assert_eq!(
+        archive
+            .files
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect::<Vec<_>>(),
+        ["archive/a.txt", "archive/b.txt"]
+    );
+    let events: Vec<(String, serde_json::Value)> = sqlx::query_as(
+        "select action, details from audit_events where action = 'object_renamed' order by id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        events.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>(),
+        [
+            serde_json::json!({ "from": "a.txt", "to": "archive/a.txt", "objects": 1 }),
+            serde_json::json!({ "from": "photos/", "to": "archive/photos/", "objects": 2 }),
+        ],
+        "one audit event per moved key"
+    );
+
+    // deleting the selection: a folder with what is in it, and a file
+    let deleted = changes::delete_many(s3, db, &can, &alice, &here, &keys(&["archive/", "b.txt"]))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 5);
+    let left = files::list(
+        s3,
+        &grant,
+        ListRequest {
+            prefix: "",
+            starts_with: "",
+            cursor: None,
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        left.files.is_empty() && left.folders.is_empty(),
+        "the bucket is empty"
+    );
+    let deletions: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'object_deleted'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(deletions, 2, "one audit event per deleted key");
+}

@@ -8,8 +8,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use bucketdesk_core::thumbnails;
 use bucketdesk_domain::Role;
-use bucketdesk_domain::object::{check_folder_path, check_starts_with, file_name, human_size};
+use bucketdesk_domain::object::{
+    FileKind, check_folder_path, check_starts_with, file_name, human_size,
+};
 use bucketdesk_storage::objects;
 use serde::Deserialize;
 
@@ -46,6 +49,10 @@ pub struct Row {
     pub size: String,
     pub bytes: i64,
     pub modified: String,
+    /// The stylesheet's class for the icon of what it is.
+    pub kind: &'static str,
+    /// A small picture of an image file, made by the server.
+    pub thumbnail: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -175,11 +182,24 @@ pub async fn browse(
             size: String::new(),
             bytes: -1,
             modified: String::new(),
+            kind: "kind-folder",
+            thumbnail: None,
         })
         .collect();
     rows.extend(listing.files.iter().map(|file| {
+        let name = file_name(&file.key);
         Row {
-            name: file_name(&file.key).to_owned(),
+            kind: FileKind::of(name).css_class(),
+            // the version in the address lets browsers keep it as long as the file is unchanged
+            thumbnail: thumbnails::can_make(name, file.size).then(|| {
+                let version = file.last_modified.map_or(0, |t| t.unix_timestamp());
+                format!(
+                    "{base}/thumbnail?key={}&v={version}-{}",
+                    q(&file.key),
+                    file.size
+                )
+            }),
+            name: name.to_owned(),
             key: file.key.clone(),
             is_folder: false,
             href: link(&file.key),
@@ -245,6 +265,7 @@ pub async fn browse(
         "folder" => Some("The folder was created: this is it. Upload files into it here."),
         "renamed" => Some("Renamed."),
         "deleted" => Some("Deleted."),
+        "moved" => Some("Moved."),
         _ => None,
     };
     let page = BrowsePage {

@@ -3,6 +3,7 @@
 //! objects go). The rules and the audit events are the core's
 //! (`bucketdesk_core::changes`); these handlers read the forms.
 
+use super::browse::{Crumb, crumbs};
 use super::object::KeyQuery;
 use super::{bucket_path, q};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form};
@@ -10,12 +11,13 @@ use crate::form_problem;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
-use axum::response::Redirect;
+use axum::extract::{Query, RawForm, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access::Editor;
 use bucketdesk_core::changes;
 use bucketdesk_domain::object::{check_folder_path, check_name, check_new_key, file_name, parent};
+use bucketdesk_domain::text::plural;
 use serde::Deserialize;
 
 fn back_to(access: &BucketAccess, folder: &str, done: &str) -> Redirect {
@@ -110,12 +112,56 @@ pub async fn rename(
             form_problem::keep(&access.me.session, "rename", message, typed).await?;
             let base = bucket_path(access.bucket());
             Ok(Redirect::to(&if form.key.ends_with('/') {
-                format!("{base}?path={}", q(parent(&form.key)))
+                format!("{base}/rename?key={}", q(&form.key))
             } else {
                 format!("{base}/object?key={}", q(&form.key))
             }))
         }
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/rename.html")]
+pub struct RenamePage {
+    csrf: String,
+    base: String,
+    display_name: String,
+    crumbs: Vec<Crumb>,
+    key: String,
+    name: String,
+    folder: String,
+    cancel_href: String,
+    /// Why the last rename did not happen, and the name that was typed.
+    rename_problem: Option<(String, String)>,
+    signed_in: bool,
+}
+
+/// The rename or move form of a folder (or of a file: its own page has
+/// the same form), for the row's Rename.
+pub async fn show_rename(
+    access: BucketAccess,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<KeyQuery>,
+) -> Result<RenamePage> {
+    access.can::<Editor>()?;
+    check_new_key(&query.key).map_err(AppError::BadRequest)?;
+    let base = bucket_path(access.bucket());
+    let folder = parent(&query.key).to_owned();
+    Ok(RenamePage {
+        csrf,
+        display_name: access.bucket().display_name.clone(),
+        crumbs: crumbs(&base, &folder),
+        cancel_href: format!("{base}?path={}", q(&folder)),
+        base,
+        name: file_name(&query.key).to_owned(),
+        key: query.key,
+        folder,
+        rename_problem: form_problem::take(&access.me.session)
+            .await?
+            .filter(|p| p.form == "rename")
+            .map(|p| (p.message, p.typed)),
+        signed_in: true,
+    })
 }
 
 async fn rename_as_asked(
@@ -163,63 +209,166 @@ async fn rename_as_asked(
     }
 }
 
+/// The values of every `name` field of a form or query (the selection's
+/// `keys` come as one field per ticked box).
+fn all_of(body: &[u8], name: &str) -> Vec<String> {
+    url::form_urlencoded::parse(body)
+        .filter(|(field, _)| field == name)
+        .map(|(_, value)| value.into_owned())
+        .collect()
+}
+
+/// The first value of `name`, or "".
+fn one_of(body: &[u8], name: &str) -> String {
+    all_of(body, name).into_iter().next().unwrap_or_default()
+}
+
+/// Back to the folder with a mistake said beside the selection's buttons.
+async fn selection_problem(
+    access: &BucketAccess,
+    folder: &str,
+    message: String,
+) -> Result<Redirect> {
+    form_problem::keep(&access.me.session, "selection", message, "").await?;
+    Ok(Redirect::to(&format!(
+        "{}?path={}",
+        bucket_path(access.bucket()),
+        q(folder)
+    )))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "buckets/delete.html")]
 pub struct DeletePage {
     csrf: String,
     base: String,
-    key: String,
-    name: String,
-    is_folder: bool,
+    keys: Vec<String>,
+    /// The one file or folder's name, when one is deleted.
+    name: Option<String>,
+    folders: usize,
     count: usize,
     cancel_href: String,
     signed_in: bool,
 }
 
+impl DeletePage {
+    fn title(&self) -> String {
+        match &self.name {
+            Some(name) if self.folders == 1 => format!("the folder “{name}”"),
+            Some(name) => format!("“{name}”"),
+            None => plural(self.keys.len() as i64, "selected item", "selected items"),
+        }
+    }
+}
+
+/// "Delete?": what goes, counted. One key from a row's Delete link
+/// (`GET ?key=`), or the ticked ones (`POST` from the selection bar).
 pub async fn confirm_delete(
     State(state): State<AppState>,
     access: BucketAccess,
     CsrfToken(csrf): CsrfToken,
-    Query(query): Query<KeyQuery>,
+    RawQuery(query): RawQuery,
+) -> Result<DeletePage> {
+    let keys = all_of(query.unwrap_or_default().as_bytes(), "key");
+    delete_page(&state, &access, csrf, keys).await
+}
+
+pub async fn confirm_delete_selected(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    CsrfToken(csrf): CsrfToken,
+    RawForm(body): RawForm,
+) -> Result<Response> {
+    let keys = all_of(&body, "keys");
+    if keys.is_empty() {
+        let message = "Tick the files and folders to delete first.".to_owned();
+        return Ok(selection_problem(&access, &one_of(&body, "path"), message)
+            .await?
+            .into_response());
+    }
+    Ok(delete_page(&state, &access, csrf, keys)
+        .await?
+        .into_response())
+}
+
+async fn delete_page(
+    state: &AppState,
+    access: &BucketAccess,
+    csrf: String,
+    keys: Vec<String>,
 ) -> Result<DeletePage> {
     let can = access.can::<Editor>()?;
-    let key = query.key.clone();
-    let is_folder = key.ends_with('/');
-    let count = changes::count(&state.s3_clients, &can, &key).await?;
+    let count = changes::count(&state.s3_clients, &can, &keys).await?;
     let base = bucket_path(access.bucket());
     Ok(DeletePage {
         csrf,
-        cancel_href: format!("{base}?path={}", q(parent(&key))),
+        cancel_href: format!("{base}?path={}", q(keys.first().map_or("", |k| parent(k)))),
         base,
-        name: file_name(&key).to_owned(),
-        key,
-        is_folder,
+        name: (keys.len() == 1).then(|| file_name(&keys[0]).to_owned()),
+        folders: keys.iter().filter(|k| k.ends_with('/')).count(),
+        keys,
         count,
         signed_in: true,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DeleteForm {
-    key: String,
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
-    Form(form): Form<DeleteForm>,
+    RawForm(body): RawForm,
 ) -> Result<Redirect> {
     let can = access.can::<Editor>()?;
-    changes::delete(
+    let keys = all_of(&body, "key");
+    changes::delete_many(
         &state.s3_clients,
         &state.db,
         &can,
         &access.me.actor(),
         &client.origin(),
-        &form.key,
+        &keys,
     )
     .await?;
-    Ok(back_to(&access, parent(&form.key), "deleted"))
+    Ok(back_to(
+        &access,
+        keys.first().map_or("", |k| parent(k)),
+        "deleted",
+    ))
+}
+
+/// Moves the ticked files and folders into another folder (named by its
+/// path, like `reports/2026/`; empty is the top of the bucket), or the
+/// dragged ones onto a folder of the list. A mistake (a bad path, a name
+/// taken there) goes back to the list, said beside the selection's buttons.
+pub async fn move_selected(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    RawForm(body): RawForm,
+) -> Result<Redirect> {
+    let can = access.can::<Editor>()?;
+    let keys = all_of(&body, "keys");
+    let here = one_of(&body, "path");
+    check_folder_path(&here).map_err(AppError::BadRequest)?;
+    let mut folder = one_of(&body, "folder")
+        .trim()
+        .trim_start_matches('/')
+        .to_owned();
+    if !folder.is_empty() && !folder.ends_with('/') {
+        folder.push('/');
+    }
+    let moved = changes::move_into(
+        &state.s3_clients,
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &keys,
+        &folder,
+    )
+    .await;
+    match moved {
+        Ok(_) => Ok(back_to(&access, &here, "moved")),
+        Err(error) => selection_problem(&access, &here, fixable(error)?).await,
+    }
 }

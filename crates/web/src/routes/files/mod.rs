@@ -9,6 +9,7 @@ mod object;
 mod rendered;
 pub(crate) use object::delivery_response;
 mod share;
+mod thumbnail;
 mod upload;
 
 use crate::AppState;
@@ -20,6 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}", get(browse::browse))
         .route("/w/{workspace}/b/{bucket}/object", get(object::show_object))
+        .route(
+            "/w/{workspace}/b/{bucket}/thumbnail",
+            get(thumbnail::thumbnail),
+        )
         .route(
             "/w/{workspace}/b/{bucket}/folders",
             post(changes::create_folder),
@@ -43,10 +48,21 @@ pub fn transfers() -> Router<AppState> {
             "/w/{workspace}/b/{bucket}/download",
             get(object::download).head(super::head_without_effects),
         )
-        .route("/w/{workspace}/b/{bucket}/rename", post(changes::rename))
+        .route(
+            "/w/{workspace}/b/{bucket}/rename",
+            get(changes::show_rename).post(changes::rename),
+        )
         .route(
             "/w/{workspace}/b/{bucket}/delete",
             get(changes::confirm_delete).post(changes::delete),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/delete/confirm",
+            post(changes::confirm_delete_selected),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/move",
+            post(changes::move_selected),
         )
 }
 

@@ -134,6 +134,12 @@ pub async fn create_share_links(
         let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
         return Ok(Redirect::to(&back).into_response());
     }
+    if keys.iter().any(|key| key.ends_with('/')) {
+        let message = "Links from the selection are for files: untick the folders, or share a folder with its own Share.".to_owned();
+        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
+        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
+        return Ok(Redirect::to(&back).into_response());
+    }
     let lifetime = lifetime(&expires)?;
     let links = presign::presign_batch(
         &state.s3_clients,
