@@ -336,6 +336,19 @@ const READS: &[Row] = &[
         "key=hello.txt",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/rename",
+        "key=hello.txt",
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
+    // a text file has no thumbnail: 422 once the role allows looking
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/thumbnail",
+        "key=hello.txt",
+        [303, 404, 422, 422, 422, 422, 404],
+    ),
     row(
         "GET",
         "/w/{workspace}/links",
@@ -553,6 +566,18 @@ const WRITES: &[Row] = &[
         "POST",
         "/w/{workspace}/b/{bucket}/rename",
         &[("key", "hello.txt"), ("new_name", "renamed.txt")],
+        [303, 404, 403, 303, 303, 303, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/delete/confirm",
+        &[("keys", "hello.txt"), ("path", "")],
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/move",
+        &[("keys", "hello.txt"), ("folder", "archive/"), ("path", "")],
         [303, 404, 403, 303, 303, 303, 404],
     ),
     with_form(

@@ -783,11 +783,11 @@ async fn names_starting_with_include_the_exact_name_and_empty_text_files_preview
         .get(&format!("{base}?path=docs/&starts=report"))
         .await;
     assert!(
-        page.body.contains(">report</a>") && page.body.contains(">report.txt</a>"),
+        page.body.contains(">report</span>") && page.body.contains(">report.txt</span>"),
         "{}",
         page.body
     );
-    assert!(!page.body.contains(">other.txt</a>"));
+    assert!(!page.body.contains(">other.txt</span>"));
     let empty = t
         .alice
         .get(&format!("{base}/object?key=docs/report.txt"))
@@ -1052,4 +1052,194 @@ async fn csv_shows_as_a_table_and_markdown_as_a_page_without_html_of_its_own() {
         "no HTML of its own: {page}"
     );
     assert!(!page.contains("javascript:"), "no script links: {page}");
+}
+
+#[tokio::test]
+async fn the_selection_moves_files_and_folders_and_is_deleted_after_one_confirmation() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    let root = app.s3.root.join("photos");
+    std::fs::create_dir_all(root.join("trip/day1")).unwrap();
+    std::fs::create_dir_all(root.join("archive")).unwrap();
+    std::fs::write(root.join("a.txt"), "a").unwrap();
+    std::fs::write(root.join("trip/day1/1.jpg"), "1").unwrap();
+    std::fs::write(root.join("archive/keep.txt"), "k").unwrap();
+    // the bar's move: a file and a folder with what is in it
+    t.alice.get(&base).await;
+    let moved = t
+        .alice
+        .post(
+            &format!("{base}/move"),
+            &[
+                ("keys", "a.txt"),
+                ("keys", "trip/"),
+                ("folder", "archive"),
+                ("path", ""),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    assert_eq!(
+        moved.location(),
+        Some(format!("{base}?path=&done=moved").as_str())
+    );
+    assert!(root.join("archive/a.txt").exists() && root.join("archive/trip/day1/1.jpg").exists());
+    assert!(!root.join("a.txt").exists() && !root.join("trip/day1/1.jpg").exists());
+
+    // a name taken there: said beside the selection's buttons, nothing moved
+    std::fs::write(root.join("keep.txt"), "other").unwrap();
+    let clash = t
+        .alice
+        .post(
+            &format!("{base}/move"),
+            &[("keys", "keep.txt"), ("folder", "archive/"), ("path", "")],
+        )
+        .await;
+    assert_eq!(clash.status, 303);
+    let page = t.alice.get(clash.location().unwrap()).await;
+    assert!(
+        page.body
+            .contains("role=\"alert\">&#34;archive/keep.txt&#34; exists already"),
+        "{}",
+        page.body
+    );
+    assert!(root.join("keep.txt").exists());
+
+    // nothing ticked: said in place too
+    let nothing = t
+        .alice
+        .post(&format!("{base}/delete/confirm"), &[("path", "archive/")])
+        .await;
+    assert_eq!(nothing.status, 303);
+    let page = t.alice.get(nothing.location().unwrap()).await;
+    assert!(
+        page.body
+            .contains("Tick the files and folders to delete first.")
+    );
+
+    // delete: one confirmation that counts what goes, then one post
+    let confirm = t
+        .alice
+        .post(
+            &format!("{base}/delete/confirm"),
+            &[
+                ("keys", "archive/trip/"),
+                ("keys", "archive/a.txt"),
+                ("path", "archive/"),
+            ],
+        )
+        .await;
+    assert_eq!(confirm.status, 200);
+    assert!(
+        confirm.body.contains("Delete 2 selected items?")
+            && confirm.body.contains(
+                "<strong>2 objects</strong> (everything in the selected folders included)"
+            ),
+        "{}",
+        confirm.body
+    );
+    let deleted = t
+        .alice
+        .post(
+            &format!("{base}/delete"),
+            &[("key", "archive/trip/"), ("key", "archive/a.txt")],
+        )
+        .await;
+    assert_eq!(deleted.status, 303);
+    assert_eq!(
+        deleted.location(),
+        Some(format!("{base}?path=archive%2F&done=deleted").as_str())
+    );
+    assert!(!root.join("archive/a.txt").exists() && !root.join("archive/trip/day1/1.jpg").exists());
+    assert!(
+        root.join("archive/keep.txt").exists(),
+        "what was not selected stays"
+    );
+
+    // a folder's Rename opens its own form; a taken name comes back beside it
+    std::fs::create_dir_all(root.join("old")).unwrap();
+    std::fs::write(root.join("old/x.txt"), "x").unwrap();
+    std::fs::write(root.join("archive/x.txt"), "taken").unwrap();
+    let form = t.alice.get(&format!("{base}/rename?key=old/")).await;
+    assert!(
+        form.body.contains("Rename or move the folder “old”"),
+        "{}",
+        form.body
+    );
+    let taken = t
+        .alice
+        .post(
+            &format!("{base}/rename"),
+            &[("key", "old/"), ("new_name", "archive")],
+        )
+        .await;
+    assert_eq!(
+        taken.location(),
+        Some(format!("{base}/rename?key=old%2F").as_str())
+    );
+    let again = t.alice.get(taken.location().unwrap()).await;
+    assert!(
+        again
+            .body
+            .contains(r#"value="archive" aria-invalid="true""#),
+        "{}",
+        again.body
+    );
+}
+
+#[tokio::test]
+async fn image_files_get_thumbnails_made_by_the_server_and_kept_by_the_browser() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    let root = app.s3.root.join("photos/pics");
+    std::fs::create_dir_all(&root).unwrap();
+    let photo = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x / 7) as u8, (y / 5) as u8, 90])
+    });
+    photo.save(root.join("cat.jpg")).unwrap();
+    std::fs::write(root.join("notes.txt"), "not a picture").unwrap();
+    std::fs::write(root.join("broken.png"), "not a png either").unwrap();
+
+    let listing = t.alice.get(&format!("{base}?path=pics/")).await;
+    assert!(
+        listing
+            .body
+            .contains(&format!("src=\"{base}/thumbnail?key=pics%2Fcat.jpg&#38;v=")),
+        "{}",
+        listing.body
+    );
+    assert!(
+        listing
+            .body
+            .contains(r#"width="160" height="160" loading="lazy""#),
+        "a thumbnail's box is sized before it arrives (no layout shift)"
+    );
+    assert!(
+        !listing.body.contains("thumbnail?key=pics%2Fnotes.txt"),
+        "no thumbnail for text"
+    );
+
+    let url = format!("{}{base}/thumbnail?key=pics%2Fcat.jpg&v=1", t.alice.base);
+    let answer = t.alice.client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-type"], "image/jpeg");
+    assert_eq!(answer.headers()["cache-control"], "private, max-age=86400");
+    let small = image::load_from_memory(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (320, 240));
+    assert!(
+        std::fs::read_dir(&root).unwrap().count() == 3,
+        "nothing is written into the bucket"
+    );
+
+    for key in ["pics%2Fnotes.txt", "pics%2Fbroken.png"] {
+        let url = format!("{}{base}/thumbnail?key={key}", t.alice.base);
+        let answer = t.alice.client.get(&url).send().await.unwrap();
+        assert_eq!(
+            answer.status(),
+            422,
+            "{key}: the page keeps the file's icon"
+        );
+    }
 }
