@@ -249,6 +249,49 @@ async fn an_editor_uploads_downloads_and_deletes_in_chromium_and_a_viewer_only_l
 }
 
 #[tokio::test]
+async fn the_listing_selects_drags_onto_folders_shows_a_grid_and_sends_three_files_at_a_time_in_chromium()
+ {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    let docs = app.s3.root.join("photos/docs");
+    std::fs::create_dir_all(docs.join("archive")).unwrap();
+    for name in ["a.txt", "b.txt", "c.txt", "archive/old.txt"] {
+        std::fs::write(docs.join(name), name).unwrap();
+    }
+    image::RgbImage::from_fn(1200, 900, |x, y| {
+        image::Rgb([(x / 5) as u8, (y / 4) as u8, 120])
+    })
+    .save(docs.join("cat.jpg"))
+    .unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let bucket_id = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let artifacts = repo().join("test-artifacts/browser/selection");
+    let config = serde_json::json!({
+        "base": app.url,
+        "bucket": format!("/w/{workspace}/b/{bucket_id}"),
+        "editor_cookie": session_cookie(&alice),
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("selection.mjs", config, &artifacts).await;
+    assert_eq!(
+        std::fs::read_to_string(docs.join("old-stuff/a.txt")).unwrap(),
+        "a.txt",
+        "dragged into archive/, which was then renamed"
+    );
+    for n in 1..=5 {
+        assert!(
+            docs.join(format!("batch-{n}.txt")).exists(),
+            "batch-{n}.txt uploaded"
+        );
+    }
+}
+
+#[tokio::test]
 async fn account_security_and_administration_pages_in_chromium_on_a_phone_and_a_desktop() {
     let chromium = chromium();
     let github = bucketdesk_testkit::FakeGithub::start().await;

@@ -1,0 +1,116 @@
+// The bucket page's listing in headless Chromium, as an Editor: selecting
+// (a box, Shift for a range, Ctrl to add, a plain click on a row for one),
+// the selection bar that shows only while something is selected, the grid
+// view remembered across pages, thumbnails, dragging a file onto a folder,
+// a folder's menu and rename, and at most three uploads at once.
+// Run by crates/web/tests/browser.rs (BUCKETDESK_BROWSER_TEST holds the config).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const config = JSON.parse(process.env.BUCKETDESK_BROWSER_TEST);
+mkdirSync(config.artifacts, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: join(config.artifacts, `${name}.png`), fullPage: true });
+const expect = (condition, message) => { if (!condition) throw new Error(message); };
+
+const browser = await chromium.launch({
+  executablePath: config.chromium,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-quic", "--no-first-run"],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addCookies([{ name: "bucketdesk_session", value: config.editor_cookie, url: config.base }]);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
+  const folder = config.base + config.bucket + "?path=docs%2F";
+  await page.goto(folder);
+  const bar = page.locator("[data-selection-bar]");
+  const checked = () => page.$$eval("[data-select]:checked", (boxes) => boxes.map((b) => b.value));
+  expect(await bar.isHidden(), "no selection bar while nothing is selected");
+
+  // the image's thumbnail arrives in a box sized beforehand
+  const thumb = page.locator("tr[data-key='docs/cat.jpg'] img.thumb");
+  await page.waitForFunction(() => {
+    const img = document.querySelector("tr[data-key='docs/cat.jpg'] img.thumb");
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  expect(await thumb.evaluate((img) => img.naturalWidth) === 320, "the server's 320-pixel thumbnail");
+
+  // a box, then Shift on another: the range between them
+  await page.check("tr[data-key='docs/a.txt'] [data-select]");
+  await page.click("tr[data-key='docs/c.txt'] [data-select]", { modifiers: ["Shift"] });
+  expect(JSON.stringify(await checked()) === JSON.stringify(["docs/a.txt", "docs/b.txt", "docs/c.txt"]),
+    `Shift selects the range: ${await checked()}`);
+  expect(await bar.isVisible(), "the bar shows while something is selected");
+  expect((await page.textContent("[data-selection-count]")) === "3 files selected:", await page.textContent("[data-selection-count]"));
+  await shot(page, "1-three-selected");
+  // Ctrl adds a row; a plain click on a row selects it alone
+  await page.click("tr[data-key='docs/cat.jpg'] td[data-label=Size]", { modifiers: ["Control"] });
+  expect((await checked()).length === 4, `Ctrl adds: ${await checked()}`);
+  await page.click("tr[data-key='docs/b.txt'] td[data-label=Size]");
+  expect(JSON.stringify(await checked()) === JSON.stringify(["docs/b.txt"]), `a click selects one: ${await checked()}`);
+  // a folder in the selection: the links, which are for files, step aside
+  await page.check("tr[data-key='docs/archive/'] [data-select]");
+  expect((await page.textContent("[data-selection-count]")) === "1 file and 1 folder selected:", "files and folders counted");
+  expect(await page.locator("[data-selection-bar] button:has-text('15-minute links')").isHidden(), "no links for folders");
+  await page.click("[data-clear-selection]");
+  expect((await checked()).length === 0 && await bar.isHidden(), "Clear empties the selection and hides the bar");
+
+  // the grid view, remembered by the browser on the next page
+  await page.click("[data-view=grid]");
+  expect(await page.locator("[data-listing].grid").count() === 1, "the grid view");
+  await shot(page, "2-grid");
+  await page.reload();
+  expect(await page.locator("[data-listing].grid").count() === 1, "still the grid after a reload");
+  await page.waitForFunction(() => document.querySelector("tr[data-key='docs/cat.jpg'] img.thumb").complete);
+  const big = await thumb.boundingBox();
+  expect(big.width > 100, `a large thumbnail in the grid: ${JSON.stringify(big)}`);
+  await page.click("[data-view=list]");
+  expect(await page.locator("[data-listing].grid").count() === 0, "back to the list");
+
+  // a folder's menu has what a folder can do
+  await page.locator("tr[data-key='docs/archive/'] a.folder").click({ button: "right" });
+  const items = await page.$$eval("[data-menu] button:not([hidden])", (b) => b.map((i) => i.textContent));
+  expect(JSON.stringify(items) === JSON.stringify(["Open", "Revocable link…", "Rename or move…", "Delete…"]), `folder menu: ${items}`);
+  await page.keyboard.press("Escape");
+
+  // dragging a file onto a folder moves it there
+  await Promise.all([
+    page.waitForURL(/done=moved/),
+    page.locator("tr[data-key='docs/a.txt'] td[data-label=Size]").dragTo(page.locator("tr[data-key='docs/archive/'] a.folder")),
+  ]);
+  expect(await page.locator("tr[data-key='docs/a.txt']").count() === 0, "a.txt left the folder");
+  await shot(page, "3-after-drag");
+
+  // the folder's Rename: its own form, then the list with the new name
+  await Promise.all([page.waitForNavigation(), page.click("tr[data-key='docs/archive/'] a:has-text('Rename')")]);
+  await page.fill("#new_name", "old-stuff");
+  await Promise.all([page.waitForURL(/done=renamed/), page.click("button:has-text('Rename')")]);
+  await page.goto(folder);
+  expect(await page.locator("tr[data-key='docs/old-stuff/']").count() === 1, "the folder has its new name");
+
+  // five files at once: never more than three in flight
+  let inFlight = 0;
+  let most = 0;
+  const sending = (r) => r.url().includes("/upload?key=") && !r.url().includes("check=1");
+  page.on("request", (r) => { if (sending(r)) { inFlight += 1; most = Math.max(most, inFlight); } });
+  const done = (r) => { if (sending(r)) inFlight -= 1; };
+  page.on("requestfinished", done);
+  page.on("requestfailed", done);
+  await page.route("**/upload?key=**", async (route) => {
+    if (!route.request().url().includes("check=1")) await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  });
+  const files = [1, 2, 3, 4, 5].map((n) => ({ name: `batch-${n}.txt`, mimeType: "text/plain", buffer: Buffer.from(`file ${n}`) }));
+  await Promise.all([
+    page.waitForURL(/done=uploaded/, { timeout: 30000 }),
+    page.setInputFiles("input[data-upload-files]:not([webkitdirectory])", files),
+  ]);
+  expect(most === 3, `at most three uploads at once, and three did run together: ${most}`);
+  expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
+  console.log("browser test passed");
+} finally {
+  await browser.close();
+}
