@@ -458,6 +458,67 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
+// The files of the folder's page, in the order shown, for the previous and
+// next file on a file's page (kept for this tab only).
+const FOLDER_FILES = "bucketdesk-folder-files";
+const rememberFolderFiles = () => {
+  const browser = document.getElementById("browser");
+  if (!browser || !browser.querySelector("[data-listing]")) return;
+  const keys = Array.from(browser.querySelectorAll("[data-listing] tbody tr[data-key]:not([data-folder])"))
+    .filter((row) => !row.hidden)
+    .map((row) => row.dataset.key);
+  try {
+    window.sessionStorage.setItem(FOLDER_FILES, JSON.stringify({ base: browser.dataset.base, path: browser.dataset.path, keys }));
+  } catch (_) {
+    // no previous and next on the file pages
+  }
+};
+rememberFolderFiles();
+document.addEventListener("click", (event) => { if (event.target.closest("[data-sort]")) rememberFolderFiles(); });
+document.addEventListener("input", (event) => { if (event.target.closest("[data-filter]")) rememberFolderFiles(); });
+
+// A file's page: ← and → (or the links) open the previous and next file of
+// its folder as last listed; a click on an image shows it at its real size.
+(() => {
+  const box = document.querySelector("[data-object]");
+  if (!box) return;
+  const image = box.querySelector("img[data-zoom]");
+  if (image) {
+    image.tabIndex = 0;
+    image.setAttribute("role", "button");
+    const zoom = () => image.closest(".preview").classList.toggle("zoomed");
+    image.addEventListener("click", zoom);
+    image.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); zoom(); } });
+  }
+  let folder = null;
+  try { folder = JSON.parse(window.sessionStorage.getItem(FOLDER_FILES) || "null"); } catch (_) { folder = null; }
+  const key = box.dataset.key;
+  const parent = key.slice(0, key.lastIndexOf("/") + 1);
+  if (!folder || folder.base !== box.dataset.base || folder.path !== parent) return;
+  const at = folder.keys.indexOf(key);
+  if (at < 0) return;
+  const href = (k) => `${box.dataset.base}/object?key=${encodeURIComponent(k)}`;
+  const name = (k) => k.slice(k.lastIndexOf("/") + 1);
+  const nav = document.createElement("nav");
+  nav.className = "neighbours";
+  nav.setAttribute("aria-label", "Other files in this folder");
+  const link = (k, text, rel) => {
+    const a = document.createElement(k ? "a" : "span");
+    if (k) { a.href = href(k); a.rel = rel; }
+    a.textContent = k ? text : "";
+    return a;
+  };
+  const previous = folder.keys[at - 1];
+  const next = folder.keys[at + 1];
+  nav.append(link(previous, `← ${previous && name(previous)}`, "prev"), link(next, `${next && name(next)} →`, "next"));
+  box.querySelector(".preview").after(nav);
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.target.closest("input, textarea, select, [contenteditable], pre, .table-scroll, .markdown, audio, video")) return;
+    const to = { ArrowLeft: previous, ArrowRight: next }[event.key];
+    if (to) window.location.assign(href(to));
+  });
+})();
+
 // Share links: right-click a file (or its "Share link" button) for a
 // presigned link, copied to the clipboard, with its expiry shown.
 (() => {

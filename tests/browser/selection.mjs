@@ -109,6 +109,24 @@ try {
     page.setInputFiles("input[data-upload-files]:not([webkitdirectory])", files),
   ]);
   expect(most === 3, `at most three uploads at once, and three did run together: ${most}`);
+
+  // a file's page: code coloured, ← and → through the folder as listed, an image at its real size
+  await page.goto(folder);
+  await Promise.all([page.waitForNavigation(), page.click("a.file >> text=main.rs")]);
+  expect(await page.locator("pre.code .tok-k:has-text('fn')").count() > 0, "the code's keywords are coloured");
+  expect(await page.locator("pre.code .tok-s").first().textContent() === '"hello"', "and its strings");
+  await shot(page, "4-code-preview");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("ArrowLeft")]);
+  expect(decodeURIComponent(page.url()).endsWith("key=docs/cat.jpg"), `← opens the file before: ${page.url()}`);
+  const photo = page.locator(".preview img[data-zoom]");
+  await page.waitForFunction(() => document.querySelector(".preview img[data-zoom]").complete);
+  const fitted = await photo.boundingBox();
+  await photo.click();
+  const real = await photo.boundingBox();
+  expect(fitted.height < 900 * 0.71 && Math.round(real.width) === 1202, `a click shows the real size (1,200 pixels and its border): ${fitted.width} → ${real.width}`);
+  await shot(page, "5-image-zoomed");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("ArrowRight")]);
+  expect(decodeURIComponent(page.url()).endsWith("key=docs/main.rs"), `→ opens the file after: ${page.url()}`);
   expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
   console.log("browser test passed");
 } finally {

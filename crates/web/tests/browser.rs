@@ -259,6 +259,11 @@ async fn the_listing_selects_drags_onto_folders_shows_a_grid_and_sends_three_fil
     for name in ["a.txt", "b.txt", "c.txt", "archive/old.txt"] {
         std::fs::write(docs.join(name), name).unwrap();
     }
+    std::fs::write(
+        docs.join("main.rs"),
+        "// greet\nfn main() {\n    println!(\"hello\");\n}\n",
+    )
+    .unwrap();
     image::RgbImage::from_fn(1200, 900, |x, y| {
         image::Rgb([(x / 5) as u8, (y / 4) as u8, 120])
     })

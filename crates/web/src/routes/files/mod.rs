@@ -5,6 +5,7 @@
 
 mod browse;
 mod changes;
+mod highlight;
 mod object;
 mod rendered;
 pub(crate) use object::delivery_response;

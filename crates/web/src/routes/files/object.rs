@@ -80,6 +80,8 @@ struct ObjectPage {
     csv_rows: Vec<Vec<String>>,
     /// A Markdown file as a page (no HTML of its own, no script links).
     markdown_html: Option<String>,
+    /// A code or data file with its parts coloured, and its language.
+    code_html: Option<(&'static str, String)>,
     /// Why the last rename did not happen, and the name that was typed.
     rename_problem: Option<(String, String)>,
     signed_in: bool,
@@ -139,12 +141,14 @@ pub async fn show_object(
         .as_deref()
         .map_or(Rendered::Plain, |text| Rendered::of(&name, text));
     let (mut csv_head, mut csv_rows, mut markdown_html) = (None, Vec::new(), None);
+    let mut code_html = None;
     match rendered {
         Rendered::Table(mut rows) if !rows.is_empty() => {
             csv_head = Some(rows.remove(0));
             csv_rows = rows;
         }
         Rendered::Markdown(html) => markdown_html = Some(html),
+        Rendered::Code { language, html } => code_html = Some((language, html)),
         _ => {}
     }
     let base = bucket_path(bucket);
@@ -178,6 +182,7 @@ pub async fn show_object(
         csv_head,
         csv_rows,
         markdown_html,
+        code_html,
         rename_problem: crate::form_problem::take(&access.me.session)
             .await?
             .filter(|p| p.form == "rename")

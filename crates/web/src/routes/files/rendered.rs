@@ -15,6 +15,8 @@ pub enum Rendered {
     Table(Vec<Vec<String>>),
     /// Safe HTML.
     Markdown(String),
+    /// Code or data with its parts coloured (escaped text in spans).
+    Code { language: &'static str, html: String },
     Plain,
 }
 
@@ -25,7 +27,13 @@ impl Rendered {
             Some("csv") => Rendered::Table(table(text, ',')),
             Some("tsv") => Rendered::Table(table(text, '\t')),
             Some("md" | "markdown") => Rendered::Markdown(markdown(text)),
-            _ => Rendered::Plain,
+            _ => match bucketdesk_domain::object::code_language(name) {
+                Some(language) => Rendered::Code {
+                    language,
+                    html: super::highlight::highlight(text, language),
+                },
+                None => Rendered::Plain,
+            },
         }
     }
 }
