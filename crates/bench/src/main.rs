@@ -16,7 +16,9 @@
 //! - P8: presigned links for 1,000 keys: one `bdk presign --recursive`
 //!   call (a token, no AWS keys) against 1,000 `aws s3 presign` processes
 //!   (as shell loops do) and a boto3 loop in one Python process (`aws` and
-//!   `python3` with boto3 from PATH, or AWS_CLI and PYTHON; skipped without).
+//!   `python3` with boto3 from PATH, or AWS_CLI and PYTHON; skipped without);
+//! - P9: the thumbnail of a 24-megapixel JPEG against a direct GET of the
+//!   photo, and the server's memory while one and eight at once are made.
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
@@ -29,6 +31,7 @@ mod p2_share_links;
 mod p3_upload;
 mod p4_page_views;
 mod p8_presign;
+mod p9_thumbnails;
 mod stack;
 
 use anyhow::{Context, Result, bail};
@@ -88,6 +91,7 @@ use p2_share_links::*;
 use p3_upload::*;
 use p4_page_views::*;
 use p8_presign::*;
+use p9_thumbnails::*;
 use stack::*;
 
 #[tokio::main]
@@ -104,7 +108,11 @@ async fn main() -> Result<()> {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
-        .unwrap_or_else(|| ["p1", "p2", "p3", "p4", "p8"].map(String::from).to_vec());
+        .unwrap_or_else(|| {
+            ["p1", "p2", "p3", "p4", "p8", "p9"]
+                .map(String::from)
+                .to_vec()
+        });
     let options = Options {
         only,
         postgres_tls: args.iter().any(|a| a == "--postgres-tls"),
@@ -139,6 +147,10 @@ async fn main() -> Result<()> {
     if options.wants("p8") {
         eprintln!("P8: presigning 1,000 keys...");
         results["p8_presign_1000"] = p8_presign_1000(&stack, &options).await?;
+    }
+    if options.wants("p9") {
+        eprintln!("P9: thumbnails of a 24-megapixel photo...");
+        results["p9_thumbnails"] = p9_thumbnails(&stack, &options).await?;
     }
     if let Some(dir) = std::path::Path::new(&options.out).parent() {
         std::fs::create_dir_all(dir)?;
@@ -276,6 +288,23 @@ fn table(r: &Value) -> String {
                 &p8["bdk_batch_ms"]["median"],
                 &p8["boto3_loop_ms"]["median"]
             )
+        ));
+    }
+    let p9 = &r["p9_thumbnails"];
+    if !p9.is_null() {
+        t.push_str(&format!(
+            "| P9 thumbnail of a {}-megapixel JPEG ({} MiB) vs a direct GET of it, ms | {} | {} | {} | |\n",
+            p9["megapixels"],
+            p9["source_mib"],
+            p9["thumbnail_ms"]["median"],
+            p9["direct_get_ms"]["median"],
+            p9["ratio"]
+        ));
+        t.push_str(&format!(
+            "| P9 server memory rise: one thumbnail / eight at once (over {} MiB before) | {} / {} MiB | | | ≤ 2 × 190 MiB |\n",
+            p9["server_memory_before_mib"],
+            p9["server_memory_rise_one_mib"]["max"],
+            p9["server_memory_rise_eight_at_once_mib"]
         ));
     }
     if !cpu.is_empty() {

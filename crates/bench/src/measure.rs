@@ -116,3 +116,32 @@ pub(crate) fn program(var: &str, name: &str) -> Option<String> {
         .is_ok_and(|s| s.success());
     found.then_some(wanted)
 }
+
+/// What `work` gives, and the highest resident memory of the process `pid`
+/// while it ran, in MiB (sampled every 20 ms).
+pub(crate) async fn peak_rss_while<T>(
+    pid: u32,
+    work: impl std::future::Future<Output = T>,
+) -> (T, f64) {
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let sampling = sampling.clone();
+        tokio::spawn(async move {
+            let mut highest: f64 = 0.0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(mib) = rss_mib(pid) {
+                    highest = highest.max(mib);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            highest
+        })
+    };
+    let output = work.await;
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let highest = watcher
+        .await
+        .unwrap_or(0.0)
+        .max(rss_mib(pid).unwrap_or(0.0));
+    (output, highest)
+}

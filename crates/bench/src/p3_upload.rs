@@ -20,23 +20,8 @@ pub(crate) async fn p3_upload(stack: &Stack, options: &Options) -> Result<Value>
     // next, so a baseline taken between runs would hide the rise
     let baseline = stack.server_rss_mib();
     for run in 0..runs {
-        let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let pid = stack.server.id();
-        let watcher = {
-            let sampling = sampling.clone();
-            tokio::spawn(async move {
-                let mut highest: f64 = 0.0;
-                while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                    if let Some(mib) = rss_mib(pid) {
-                        highest = highest.max(mib);
-                    }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                highest
-            })
-        };
         let at = Instant::now();
-        let answer = client
+        let upload = client
             .post(format!(
                 "{}{}/upload?key=big-{run}.bin",
                 stack.url, stack.bucket_path
@@ -45,8 +30,9 @@ pub(crate) async fn p3_upload(stack: &Stack, options: &Options) -> Result<Value>
             .header("x-csrf-token", &stack.csrf)
             .header("content-length", size)
             .body(body(size))
-            .send()
-            .await?;
+            .send();
+        let (answer, highest) = peak_rss_while(stack.server.id(), upload).await;
+        let answer = answer?;
         if answer.status().as_u16() != 201 {
             bail!(
                 "upload answered {}: {}",
@@ -55,8 +41,7 @@ pub(crate) async fn p3_upload(stack: &Stack, options: &Options) -> Result<Value>
             );
         }
         app.push(size as f64 / (1 << 20) as f64 / at.elapsed().as_secs_f64());
-        sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-        peak.push(watcher.await? - baseline);
+        peak.push(highest - baseline);
 
         // the same bytes, directly, in parts of the same size, two at a time as the app does
         let at = Instant::now();

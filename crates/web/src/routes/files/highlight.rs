@@ -16,12 +16,66 @@ struct Syntax {
 }
 
 const C_LIKE: &[&str] = &[
-    "break", "case", "catch", "class", "const", "continue", "default", "do", "else", "enum",
-    "export", "extends", "false", "final", "finally", "for", "func", "function", "go", "if",
-    "impl", "import", "in", "interface", "let", "loop", "match", "mod", "mut", "new", "nil",
-    "null", "package", "private", "pub", "public", "return", "self", "static", "struct",
-    "switch", "this", "throw", "trait", "true", "try", "type", "use", "var", "void", "while",
-    "async", "await", "fn", "where", "typeof", "undefined", "yield", "defer", "range",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "final",
+    "finally",
+    "for",
+    "func",
+    "function",
+    "go",
+    "if",
+    "impl",
+    "import",
+    "in",
+    "interface",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "mut",
+    "new",
+    "nil",
+    "null",
+    "package",
+    "private",
+    "pub",
+    "public",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "switch",
+    "this",
+    "throw",
+    "trait",
+    "true",
+    "try",
+    "type",
+    "use",
+    "var",
+    "void",
+    "while",
+    "async",
+    "await",
+    "fn",
+    "where",
+    "typeof",
+    "undefined",
+    "yield",
+    "defer",
+    "range",
 ];
 const PYTHON: &[&str] = &[
     "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
@@ -30,16 +84,86 @@ const PYTHON: &[&str] = &[
     "yield", "begin", "end", "do", "then", "unless", "module", "require", "self", "nil",
 ];
 const SHELL: &[&str] = &[
-    "case", "do", "done", "elif", "else", "esac", "export", "fi", "for", "function", "if", "in",
-    "local", "return", "then", "while", "FROM", "RUN", "COPY", "ADD", "CMD", "ENTRYPOINT", "ENV",
-    "ARG", "WORKDIR", "EXPOSE", "USER", "LABEL", "VOLUME", "AS",
+    "case",
+    "do",
+    "done",
+    "elif",
+    "else",
+    "esac",
+    "export",
+    "fi",
+    "for",
+    "function",
+    "if",
+    "in",
+    "local",
+    "return",
+    "then",
+    "while",
+    "FROM",
+    "RUN",
+    "COPY",
+    "ADD",
+    "CMD",
+    "ENTRYPOINT",
+    "ENV",
+    "ARG",
+    "WORKDIR",
+    "EXPOSE",
+    "USER",
+    "LABEL",
+    "VOLUME",
+    "AS",
 ];
 const SQL: &[&str] = &[
-    "select", "from", "where", "insert", "into", "values", "update", "set", "delete", "create",
-    "table", "index", "alter", "drop", "join", "left", "right", "inner", "outer", "on", "and",
-    "or", "not", "null", "is", "as", "order", "by", "group", "having", "limit", "primary", "key",
-    "references", "default", "unique", "union", "all", "distinct", "case", "when", "then",
-    "else", "end", "begin", "commit", "returning", "with",
+    "select",
+    "from",
+    "where",
+    "insert",
+    "into",
+    "values",
+    "update",
+    "set",
+    "delete",
+    "create",
+    "table",
+    "index",
+    "alter",
+    "drop",
+    "join",
+    "left",
+    "right",
+    "inner",
+    "outer",
+    "on",
+    "and",
+    "or",
+    "not",
+    "null",
+    "is",
+    "as",
+    "order",
+    "by",
+    "group",
+    "having",
+    "limit",
+    "primary",
+    "key",
+    "references",
+    "default",
+    "unique",
+    "union",
+    "all",
+    "distinct",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "begin",
+    "commit",
+    "returning",
+    "with",
 ];
 const DATA: &[&str] = &["true", "false", "null", "yes", "no", "on", "off", "~"];
 
@@ -138,7 +262,11 @@ pub fn highlight(text: &str, language: &str) -> String {
             let end = string_end(rest, c);
             let after = rest[end..].trim_start_matches([' ', '\t']);
             let is_key = syntax.keys && (after.starts_with(':') || after.starts_with('='));
-            push(&mut html, Some(if is_key { "p" } else { "s" }), &rest[..end]);
+            push(
+                &mut html,
+                Some(if is_key { "p" } else { "s" }),
+                &rest[..end],
+            );
             rest = &rest[end..];
             continue;
         }
@@ -152,7 +280,9 @@ pub fn highlight(text: &str, language: &str) -> String {
         }
         if c.is_alphabetic() || c == '_' || c == '$' {
             let end = rest
-                .find(|w: char| !(w.is_alphanumeric() || w == '_' || w == '$' || (w == '-' && syntax.keys)))
+                .find(|w: char| {
+                    !(w.is_alphanumeric() || w == '_' || w == '$' || (w == '-' && syntax.keys))
+                })
                 .unwrap_or(rest.len());
             let word = &rest[..end];
             let after = rest[end..].trim_start_matches([' ', '\t']);
@@ -160,9 +290,11 @@ pub fn highlight(text: &str, language: &str) -> String {
                 && (after.starts_with(':') || after.starts_with('=') && !after.starts_with("=="))
             {
                 Some("p")
-            } else if syntax.keywords.iter().any(|k| {
-                k.eq_ignore_ascii_case(word) && (language == "sql" || *k == word)
-            }) {
+            } else if syntax
+                .keywords
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(word) && (language == "sql" || *k == word))
+            {
                 Some("k")
             } else {
                 None
@@ -237,30 +369,64 @@ mod tests {
 
     #[test]
     fn comments_keywords_and_strings_in_code_and_nothing_is_left_unescaped() {
-        let html = highlight("// say <b>hi</b>\nfn main() { let s = \"</pre><script>\"; }", "rust");
-        assert!(html.starts_with(r#"<span class="tok-c">// say &lt;b&gt;hi&lt;/b&gt;</span>"#), "{html}");
-        assert!(html.contains(r#"<span class="tok-k">fn</span> main"#), "{html}");
-        assert!(html.contains(r#"<span class="tok-s">&quot;&lt;/pre&gt;&lt;script&gt;&quot;</span>"#), "{html}");
+        let html = highlight(
+            "// say <b>hi</b>\nfn main() { let s = \"</pre><script>\"; }",
+            "rust",
+        );
+        assert!(
+            html.starts_with(r#"<span class="tok-c">// say &lt;b&gt;hi&lt;/b&gt;</span>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="tok-k">fn</span> main"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="tok-s">&quot;&lt;/pre&gt;&lt;script&gt;&quot;</span>"#),
+            "{html}"
+        );
         assert!(!html.contains("<script") && !html.contains("</pre"));
         let python = highlight("def f(x):  # double\n    return 'x' * 2", "python");
-        assert!(python.contains(r#"<span class="tok-c"># double</span>"#), "{python}");
-        assert!(python.contains(r#"<span class="tok-k">return</span>"#), "{python}");
+        assert!(
+            python.contains(r#"<span class="tok-c"># double</span>"#),
+            "{python}"
+        );
+        assert!(
+            python.contains(r#"<span class="tok-k">return</span>"#),
+            "{python}"
+        );
     }
 
     #[test]
     fn yaml_keys_and_sql_keywords_in_any_case() {
         let yaml = highlight("name: web # the service\nreplicas: 2", "yaml");
-        assert!(yaml.starts_with(r#"<span class="tok-p">name</span>: web <span class="tok-c"># the service</span>"#), "{yaml}");
+        assert!(
+            yaml.starts_with(
+                r#"<span class="tok-p">name</span>: web <span class="tok-c"># the service</span>"#
+            ),
+            "{yaml}"
+        );
         let sql = highlight("SELECT id FROM t -- all", "sql");
-        assert!(sql.starts_with(r#"<span class="tok-k">SELECT</span> id <span class="tok-k">FROM</span>"#), "{sql}");
+        assert!(
+            sql.starts_with(
+                r#"<span class="tok-k">SELECT</span> id <span class="tok-k">FROM</span>"#
+            ),
+            "{sql}"
+        );
     }
 
     #[test]
     fn minified_json_is_laid_out_and_an_unclosed_string_ends_with_its_line() {
         let long = format!("{{\"items\": [{}]}}", vec!["1"; 120].join(","));
         let html = highlight(&long, "json");
-        assert!(html.contains("\n  <span class=\"tok-p\">&quot;items&quot;</span>"), "{html}");
+        assert!(
+            html.contains("\n  <span class=\"tok-p\">&quot;items&quot;</span>"),
+            "{html}"
+        );
         let broken = highlight("\"open\nnext", "json");
-        assert!(broken.starts_with(r#"<span class="tok-s">&quot;open</span>"#), "{broken}");
+        assert!(
+            broken.starts_with(r#"<span class="tok-s">&quot;open</span>"#),
+            "{broken}"
+        );
     }
 }

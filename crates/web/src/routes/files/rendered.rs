@@ -16,7 +16,10 @@ pub enum Rendered {
     /// Safe HTML.
     Markdown(String),
     /// Code or data with its parts coloured (escaped text in spans).
-    Code { language: &'static str, html: String },
+    Code {
+        language: &'static str,
+        html: String,
+    },
     Plain,
 }
 
