@@ -378,6 +378,11 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         "%PDF",
     )
     .unwrap();
+    image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([(x / 4) as u8, (y / 3) as u8, 150])
+    })
+    .save(acme.join("team-photo.jpg"))
+    .unwrap();
     let alice = app.sign_in_as("alice@example.com").await;
     let workspace = alice.create_workspace("Team").await;
     let bucket = alice
@@ -461,6 +466,11 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         page("home", "/", &[]),
         page("workspace", &w, &["td[data-label='Your role']"]),
         page("bucket", &b, &["a.folder"]),
+        page(
+            "rename-folder",
+            &format!("{b}/rename?key=clients%2Facme%2F"),
+            &["#new_name"],
+        ),
         page(
             "folder",
             &folder,
