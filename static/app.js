@@ -742,6 +742,60 @@ document.addEventListener("click", (event) => {
   button.hidden = false;
 })();
 
+// The sidebar: on wide screens a column the button hides (remembered by
+// this browser); on narrower ones a drawer the button opens, closed by
+// Escape, a click beside it or the button again.
+(() => {
+  const button = document.querySelector("[data-sidebar-toggle]");
+  const sidebar = document.querySelector("[data-sidebar]");
+  if (!button || !sidebar) return;
+  const shell = sidebar.closest(".shell");
+  const narrow = window.matchMedia("(max-width: 900px)");
+  const open = () => (narrow.matches ? shell.classList.contains("sidebar-open") : !shell.classList.contains("sidebar-hidden"));
+  const show = () => button.setAttribute("aria-expanded", String(open()));
+  let hidden = false;
+  try { hidden = window.localStorage.getItem("bucketdesk-sidebar") === "hidden"; } catch (_) { hidden = false; }
+  shell.classList.toggle("sidebar-hidden", hidden);
+  button.addEventListener("click", () => {
+    if (narrow.matches) {
+      shell.classList.toggle("sidebar-open");
+      if (open()) (sidebar.querySelector("a.current") || sidebar.querySelector("a")).focus();
+    } else {
+      shell.classList.toggle("sidebar-hidden");
+      try { window.localStorage.setItem("bucketdesk-sidebar", shell.classList.contains("sidebar-hidden") ? "hidden" : "shown"); } catch (_) { /* this page keeps it */ }
+    }
+    show();
+  });
+  const close = () => { if (narrow.matches && open()) { shell.classList.remove("sidebar-open"); show(); button.focus(); } };
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  document.addEventListener("click", (event) => {
+    if (narrow.matches && open() && !sidebar.contains(event.target) && !button.contains(event.target)) close();
+  });
+  narrow.addEventListener("change", show);
+  show();
+  button.hidden = false;
+})();
+
+// Popovers (<details class="popover">, which open without the script too):
+// the first field or link takes the focus; a click elsewhere or Escape
+// closes them, Escape giving the focus back to their button.
+(() => {
+  const popovers = () => Array.from(document.querySelectorAll("details.popover[open]"));
+  document.addEventListener("toggle", (event) => {
+    const details = event.target;
+    if (!details.matches || !details.matches("details.popover") || !details.open) return;
+    const first = details.querySelector(".popover-panel input:not([type=hidden]), .popover-panel a, .popover-panel button");
+    if (first) first.focus();
+  }, true);
+  document.addEventListener("click", (event) => {
+    popovers().forEach((details) => { if (!details.contains(event.target)) details.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    popovers().forEach((details) => { details.open = false; details.querySelector("summary").focus(); });
+  });
+})();
+
 // Error pages: a way back to the page before, when there is one.
 (() => {
   const back = document.querySelector("[data-back]");

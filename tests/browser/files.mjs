@@ -53,6 +53,7 @@ try {
   expect(await page.locator("a.file >> text=dropped.txt").count() === 0, "the file is gone");
 
   // an upload link into this folder: someone without an account sends a file
+  await page.click("summary:has-text('More')");
   await Promise.all([page.waitForNavigation(), page.click("a:has-text('Upload link')")]);
   await page.fill("#max_files", "1");
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Make the upload link')")]);

@@ -19,6 +19,7 @@ mod routes;
 mod server;
 pub mod session;
 mod session_store;
+mod sidebar;
 mod state;
 mod static_files;
 mod upload_headers;

@@ -77,6 +77,7 @@ pub struct BrowsePage {
     notice: Option<&'static str>,
     /// A mistake in one of this page's forms, from the last request.
     form_problem: Option<crate::form_problem::FormProblem>,
+    sidebar: crate::sidebar::Sidebar,
     signed_in: bool,
 }
 
@@ -287,6 +288,8 @@ pub async fn browse(
         problem,
         notice,
         form_problem: crate::form_problem::take(&access.me.session).await?,
+        sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
+            .await?,
         signed_in: true,
     };
     Ok((status, page).into_response())

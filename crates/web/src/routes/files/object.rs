@@ -84,6 +84,7 @@ struct ObjectPage {
     code_html: Option<(&'static str, String)>,
     /// Why the last rename did not happen, and the name that was typed.
     rename_problem: Option<(String, String)>,
+    sidebar: crate::sidebar::Sidebar,
     signed_in: bool,
 }
 
@@ -187,6 +188,8 @@ pub async fn show_object(
             .await?
             .filter(|p| p.form == "rename")
             .map(|p| (p.message, p.typed)),
+        sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
+            .await?,
         signed_in: true,
         base,
         preview_url: preview_url.clone(),
