@@ -161,6 +161,37 @@ document.addEventListener("submit", (event) => {
     bar.querySelector("[data-selection-count]").textContent = chosen.length ? `${words.join(" and ")} selected:` : "Selected:";
     bar.querySelectorAll("[data-files-only]").forEach((b) => { b.hidden = folders > 0 || chosen.length === 0; });
     bar.querySelector("[data-clear-selection]").hidden = chosen.length === 0;
+    details(chosen.length === 1 && !chosen[0].value.endsWith("/") ? chosen[0].value : null);
+  };
+  // one file selected: its details beside the list (a fragment from the server)
+  const detailsPanel = browser.querySelector("[data-details]");
+  let shown = null;
+  let closedFor = null;
+  const details = (key) => {
+    if (!detailsPanel) return;
+    if (key === null || key === closedFor) {
+      detailsPanel.hidden = true;
+      shown = null;
+      if (key === null) closedFor = null;
+      document.body.classList.remove("details-open");
+      return;
+    }
+    if (key === shown) return;
+    shown = key;
+    fetch(`${browser.dataset.base}/details?key=${encodeURIComponent(key)}`, { headers: { Accept: "text/html" } })
+      .then(async (answer) => {
+        if (shown !== key) return;
+        if (answer.status === 401) { toast(signedOut(), "error"); return; }
+        if (!answer.ok) { detailsPanel.hidden = true; return; }
+        detailsPanel.innerHTML = await answer.text();
+        detailsPanel.hidden = false;
+        document.body.classList.add("details-open");
+        detailsPanel.querySelector("[data-details-close]").addEventListener("click", () => {
+          closedFor = key;
+          details(key);
+        });
+      })
+      .catch(() => { detailsPanel.hidden = true; });
   };
   const range = (from, to, checked) => {
     const all = boxes().filter((box) => !box.closest("tr").hidden);

@@ -19,7 +19,7 @@ const browser = await chromium.launch({
          "--disable-sync", "--disable-quic", "--no-first-run"],
 });
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.addCookies([{ name: "bucketdesk_session", value: config.editor_cookie, url: config.base }]);
   const page = await context.newPage();
   const errors = [];
@@ -51,9 +51,14 @@ try {
   expect((await checked()).length === 4, `Ctrl adds: ${await checked()}`);
   await page.click("tr[data-key='docs/b.txt'] td[data-label=Size]");
   expect(JSON.stringify(await checked()) === JSON.stringify(["docs/b.txt"]), `a click selects one: ${await checked()}`);
+  // one file selected: its details beside the list
+  await page.locator("[data-details] h2", { hasText: "b.txt" }).waitFor();
+  expect((await page.textContent("[data-details]")).includes("STANDARD"), "the panel shows the storage class");
+  await shot(page, "1b-details-panel");
   // a folder in the selection: the links, which are for files, step aside
   await page.check("tr[data-key='docs/archive/'] [data-select]");
   expect((await page.textContent("[data-selection-count]")) === "1 file and 1 folder selected:", "files and folders counted");
+  expect(await page.locator("[data-details]").isHidden(), "the details are for one file only");
   expect(await page.locator("[data-selection-bar] button:has-text('15-minute links')").isHidden(), "no links for folders");
   await page.click("[data-clear-selection]");
   expect((await checked()).length === 0 && await bar.isHidden(), "Clear empties the selection and hides the bar");

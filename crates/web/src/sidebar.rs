@@ -26,13 +26,19 @@ pub struct SidebarBucket {
 
 impl Sidebar {
     pub async fn load(db: &PgPool, user: UserId, current: Uuid) -> sqlx::Result<Sidebar> {
-        Ok(Sidebar::of(buckets::sidebar_for_user(db, user).await?, current))
+        Ok(Sidebar::of(
+            buckets::sidebar_for_user(db, user).await?,
+            current,
+        ))
     }
 
     fn of(entries: Vec<SidebarEntry>, current: Uuid) -> Sidebar {
         let mut workspaces: Vec<(Uuid, SidebarWorkspace)> = Vec::new();
         for entry in entries {
-            if workspaces.last().is_none_or(|(id, _)| *id != entry.workspace_id) {
+            if workspaces
+                .last()
+                .is_none_or(|(id, _)| *id != entry.workspace_id)
+            {
                 workspaces.push((
                     entry.workspace_id,
                     SidebarWorkspace {
@@ -89,6 +95,9 @@ mod tests {
             .collect();
         assert_eq!(names, [("Photos", false), ("Reports", true)]);
         assert!(sidebar.workspaces[1].buckets.is_empty());
-        assert_eq!(sidebar.workspaces[1].href, format!("/w/{}", Uuid::from_u128(2)));
+        assert_eq!(
+            sidebar.workspaces[1].href,
+            format!("/w/{}", Uuid::from_u128(2))
+        );
     }
 }

@@ -231,6 +231,30 @@ pub async fn visible_to(
     .await
 }
 
+/// The download links `user` may manage that share this file: by its key,
+/// or by a folder it is in; newest first.
+pub async fn sharing_key(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    bucket: BucketId,
+    key: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Link>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where {VISIBLE} and l.bucket_id = $3 and l.kind = 'download'
+           and ($4 = any(l.keys) or (l.folder is not null and starts_with($4, l.folder)))
+         order by l.created_at desc, l.id limit $5"
+    ))
+    .bind(workspace.0)
+    .bind(user.0)
+    .bind(bucket.0)
+    .bind(key)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// One link of a workspace, if `user` may manage it.
 pub async fn find_visible(
     db: impl PgExecutor<'_>,

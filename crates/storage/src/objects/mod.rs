@@ -111,6 +111,8 @@ pub struct Details {
     pub content_type: Option<String>,
     pub last_modified: Option<OffsetDateTime>,
     pub etag: Option<String>,
+    /// `STANDARD` when S3 names none (it leaves the default out).
+    pub storage_class: String,
     pub metadata: Vec<(String, String)>,
 }
 
@@ -134,6 +136,10 @@ pub async fn details(
                 content_type: o.content_type().map(str::to_owned),
                 last_modified: to_time(o.last_modified()),
                 etag: o.e_tag().map(|e| e.trim_matches('"').to_owned()),
+                storage_class: o
+                    .storage_class()
+                    .map_or("STANDARD", |class| class.as_str())
+                    .to_owned(),
                 metadata,
             })
         }

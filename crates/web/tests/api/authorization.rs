@@ -342,6 +342,12 @@ const READS: &[Row] = &[
         "key=hello.txt",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/details",
+        "key=hello.txt",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
     // a text file has no thumbnail: 422 once the role allows looking
     on_key(
         "GET",

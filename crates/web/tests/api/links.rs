@@ -1071,3 +1071,43 @@ async fn the_links_page_counts_in_words_says_when_a_link_was_last_used_and_copie
         "B15: no Copy on a revoked link: {dead}"
     );
 }
+
+#[tokio::test]
+async fn a_files_details_panel_lists_the_links_that_share_it_by_its_key_or_its_folder() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let root = app.s3.root.join("photos");
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(root.join("a.txt"), "a").unwrap();
+    std::fs::write(root.join("docs/b.txt"), "bb").unwrap();
+    make_link(&t.alice, &t, &t.photos, &[("keys", "a.txt")]).await;
+    make_link(&t.alice, &t, &t.photos, &[("folder", "docs/")]).await;
+    let base = t.bucket_path(&t.photos);
+
+    let panel = t.alice.get(&format!("{base}/details?key=a.txt")).await;
+    assert_eq!(panel.status, 200);
+    for fact in [
+        "<dt>Size</dt><dd>1 byte</dd>",
+        "<dt>Storage class</dt><dd>STANDARD</dd>",
+        "s3://photos/a.txt",
+    ] {
+        assert!(panel.body.contains(fact), "{fact}: {}", panel.body);
+    }
+    assert!(!panel.body.contains("<html"), "a fragment, not a page");
+    assert_eq!(
+        panel.body.matches("class=\"badge\">Active</span>").count(),
+        1,
+        "{}",
+        panel.body
+    );
+    let nested = t.alice.get(&format!("{base}/details?key=docs/b.txt")).await;
+    assert!(
+        nested.body.contains(">the folder docs/</a>")
+            && nested.body.matches("class=\"badge\">Active</span>").count() == 1,
+        "{}",
+        nested.body
+    );
+    let missing = t.alice.get(&format!("{base}/details?key=gone.txt")).await;
+    assert_eq!(missing.status, 400, "as the file's page says it");
+    assert!(missing.body.contains("no longer exists"));
+}

@@ -5,6 +5,7 @@
 
 mod browse;
 mod changes;
+mod details;
 mod highlight;
 mod object;
 mod rendered;
@@ -22,6 +23,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}", get(browse::browse))
         .route("/w/{workspace}/b/{bucket}/object", get(object::show_object))
+        .route(
+            "/w/{workspace}/b/{bucket}/details",
+            get(details::details_panel),
+        )
         .route(
             "/w/{workspace}/b/{bucket}/thumbnail",
             get(thumbnail::thumbnail),

@@ -67,6 +67,7 @@ struct ObjectPage {
     content_type: String,
     modified: String,
     etag: String,
+    storage_class: String,
     metadata: Vec<(String, String)>,
     s3_uri: String,
     download: String,
@@ -174,6 +175,7 @@ pub async fn show_object(
             })
             .unwrap_or_default(),
         etag: details.etag.unwrap_or_default(),
+        storage_class: details.storage_class,
         metadata: details.metadata,
         s3_uri: format!("s3://{}/{key}", bucket.bucket_name),
         preview,

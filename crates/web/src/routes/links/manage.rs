@@ -36,7 +36,7 @@ pub struct LinkRow {
     address: Option<String>,
 }
 
-fn usage(link: &Link) -> String {
+pub(crate) fn usage(link: &Link) -> String {
     match link.kind() {
         LinkKind::Download => match link.max_downloads {
             Some(max) => format!(

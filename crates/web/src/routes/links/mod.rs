@@ -4,7 +4,7 @@
 //! links, and for a bucket's Admins and Owners every link on it: status,
 //! expiry, use, last visit, with revoke, extend and copy ([`manage`]).
 
-mod manage;
+pub(crate) mod manage;
 mod new;
 
 use crate::AppState;
