@@ -45,6 +45,28 @@ async fn pages_are_not_cached_but_static_files_are() {
     assert_eq!(css.status, 200);
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
     assert!(css.header("cache-control").unwrap().contains("max-age"));
+    // pages name the files with their version: kept a year, yet an upgrade's
+    // new stylesheet and scripts are fetched at once (a new version, a new address)
+    let home = browser.get("/").await;
+    let start = home
+        .body
+        .find("/static/app.css?v=")
+        .expect("a versioned stylesheet");
+    let address: String = home.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    assert_eq!(address.len(), "/static/app.css?v=".len() + 12, "{address}");
+    assert!(
+        home.body.contains(&address.replace("app.css", "app.js")),
+        "one version for all"
+    );
+    let versioned = browser.get(&address).await;
+    assert_eq!(
+        versioned.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(versioned.body, css.body);
 }
 
 #[tokio::test]
