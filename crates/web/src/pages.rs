@@ -69,7 +69,13 @@ pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub message: &'a str,
     pub status: u16,
-    pub signed_in: bool,
+}
+
+/// Whether the page being rendered is for a signed-in person (their session
+/// was accepted while answering this request): the layout's top bar then
+/// has their Account link. Read by `templates/base.html`.
+pub fn signed_in() -> bool {
+    crate::middleware::logging::RequestUser::signed_in_here()
 }
 
 /// What an error page said, kept on its response, so that a layer that
@@ -83,7 +89,7 @@ struct ShownError {
 
 impl ErrorPage<'_> {
     pub fn response(status: StatusCode, title: &str, message: &str) -> Response {
-        let mut response = Self::render_page(status, title, message, false);
+        let mut response = Self::render_page(status, title, message);
         response.extensions_mut().insert(ShownError {
             title: title.to_owned(),
             message: message.to_owned(),
@@ -91,12 +97,11 @@ impl ErrorPage<'_> {
         response
     }
 
-    fn render_page(status: StatusCode, title: &str, message: &str, signed_in: bool) -> Response {
+    fn render_page(status: StatusCode, title: &str, message: &str) -> Response {
         let page = ErrorPage {
             title,
             message,
             status: status.as_u16(),
-            signed_in,
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -155,10 +160,16 @@ pub async fn with_top_bar(
     let Some(shown) = response.extensions().get::<ShownError>().cloned() else {
         return response;
     };
-    if !matches!(crate::session::signed_in(&session).await, Ok(Some(_))) {
+    if signed_in() {
         return response;
     }
-    let page = ErrorPage::render_page(response.status(), &shown.title, &shown.message, true);
+    // refused before any page accepted the session (an unknown address, a
+    // failed CSRF check): the session says who it is
+    let Ok(Some(signed)) = crate::session::signed_in(&session).await else {
+        return response;
+    };
+    crate::middleware::logging::RequestUser::note_here(signed.user_id);
+    let page = ErrorPage::render_page(response.status(), &shown.title, &shown.message);
     let (mut parts, _) = response.into_parts();
     let (page_parts, body) = page.into_parts();
     parts.headers.insert(

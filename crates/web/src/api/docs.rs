@@ -13,7 +13,6 @@ struct Reference {
     description: Vec<Span>,
     tags: Vec<Tag>,
     types: Vec<Type>,
-    signed_in: bool,
 }
 
 struct Tag {
@@ -129,7 +128,6 @@ fn read(document: &Value) -> Reference {
         description: spans(&document["info"]["description"]),
         tags,
         types,
-        signed_in: false,
     }
 }
 

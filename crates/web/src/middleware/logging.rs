@@ -15,9 +15,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-/// Who made the request, once an extractor has accepted their session.
+/// Who made the request, once an extractor has accepted their session: for
+/// the log line, and for the pages' layout, which shows the signed-in top
+/// bar (see `pages::signed_in`) without each page being told.
 #[derive(Clone, Default)]
 pub struct RequestUser(Arc<OnceLock<UserId>>);
+
+tokio::task_local! {
+    /// The person of the request this task is answering (pages are rendered
+    /// on it, inside [`log_request`]).
+    static ANSWERING: RequestUser;
+}
 
 impl RequestUser {
     /// Notes the signed-in person of the request (the first one counts).
@@ -25,6 +33,19 @@ impl RequestUser {
         if let Some(slot) = extensions.get::<RequestUser>() {
             let _ = slot.0.set(user);
         }
+    }
+
+    /// Notes the signed-in person of the request this task is answering.
+    pub fn note_here(user: UserId) {
+        let _ = ANSWERING.try_with(|slot| slot.0.set(user));
+    }
+
+    /// Whether the request this task is answering has a signed-in person;
+    /// false outside a request.
+    pub fn signed_in_here() -> bool {
+        ANSWERING
+            .try_with(|slot| slot.0.get().is_some())
+            .unwrap_or(false)
     }
 }
 
@@ -53,7 +74,7 @@ pub async fn log_request(
         .cloned()
         .collect();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = ANSWERING.scope(user.clone(), next.run(request)).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {

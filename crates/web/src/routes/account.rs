@@ -67,7 +67,6 @@ struct HomePage {
     /// The linked GitHub login, if any.
     github_login: Option<String>,
     notice: Option<&'static str>,
-    signed_in: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -163,7 +162,6 @@ async fn show_home(
             }
             _ => None,
         },
-        signed_in: true,
     })
 }
 

@@ -60,7 +60,6 @@ struct ConfirmPage {
     email: String,
     what: &'static str,
     error: Option<String>,
-    signed_in: bool,
 }
 
 /// Mails a code to the signed-in person and asks for it: the change goes
@@ -82,7 +81,6 @@ pub(crate) async fn confirm_first(
         email: me.user.email.clone(),
         what: change.what(),
         error: None,
-        signed_in: true,
     };
     let outcome = sign_in::request_code(
         &state.db,
@@ -134,7 +132,6 @@ async fn confirm(
             email: me.user.email.clone(),
             what: pending.change.what(),
             error: Some(error),
-            signed_in: true,
         };
         (status, page).into_response()
     };

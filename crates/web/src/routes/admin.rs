@@ -62,7 +62,6 @@ struct UsersPage {
     users: Vec<UserRow>,
     notice: Option<&'static str>,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -95,7 +94,6 @@ async fn users_page(state: &AppState, me: &CurrentUser, csrf: String) -> Result<
         users,
         notice: None,
         problem: None,
-        signed_in: true,
     })
 }
 
@@ -187,7 +185,6 @@ struct DeleteUserPage {
     sole_owner_of: Vec<String>,
     typed: String,
     error: Option<String>,
-    signed_in: bool,
 }
 
 async fn delete_page(
@@ -203,7 +200,6 @@ async fn delete_page(
         sole_owner_of: admin::sole_ownerships(&state.db, admin, target).await?,
         typed: String::new(),
         error: None,
-        signed_in: true,
     })
 }
 

@@ -146,7 +146,6 @@ struct AuditPage {
     events: Vec<EventRow>,
     older: Option<String>,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 async fn show_audit_log(
@@ -218,7 +217,6 @@ async fn show_audit_log(
         events,
         older,
         problem,
-        signed_in: true,
     };
     Ok((status, page).into_response())
 }

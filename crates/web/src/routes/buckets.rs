@@ -104,7 +104,6 @@ struct ConnectPage {
     providers: Vec<(&'static str, &'static str)>,
     errors: FieldErrors,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 impl ConnectPage {
@@ -120,7 +119,6 @@ impl ConnectPage {
                 .collect(),
             errors: FieldErrors::new(),
             problem: None,
-            signed_in: true,
         }
     }
 }
@@ -197,7 +195,6 @@ struct SettingsPage {
     access_key_id: String,
     errors: FieldErrors,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Result<SettingsPage> {
@@ -211,7 +208,6 @@ async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Resu
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),
-        signed_in: true,
     })
 }
 
@@ -256,7 +252,6 @@ async fn save_settings(
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),
-        signed_in: true,
     };
     match saved {
         Ok(()) => {

@@ -39,7 +39,6 @@ struct InvitePage {
     viewer: Viewer,
     /// Sign-in with GitHub is set up: offer it too.
     github: bool,
-    signed_in: bool,
 }
 
 /// Why a link does not work, on a page of its own.
@@ -116,7 +115,6 @@ async fn show_invite(
         workspace: invite.workspace_name,
         inviter: invite.invited_by_email,
         buckets,
-        signed_in: user.is_some(),
         github: state.github.is_some(),
         viewer,
     }

@@ -40,7 +40,6 @@ struct EmailPage {
     email: String,
     error: Option<String>,
     notice: Option<&'static str>,
-    signed_in: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -52,7 +51,6 @@ struct CodePage {
     /// Codes typed here do not work for this address now: use the mail's link.
     link_only: bool,
     error: Option<String>,
-    signed_in: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -63,7 +61,6 @@ struct LinkPage {
     email: Option<String>,
     action: String,
     error: Option<String>,
-    signed_in: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -97,7 +94,6 @@ async fn show_email_form(
         email: String::new(),
         error: None,
         notice,
-        signed_in: false,
     }
     .into_response()
 }
@@ -127,7 +123,6 @@ async fn request_code(
             email,
             error: Some(error.to_owned()),
             notice: None,
-            signed_in: false,
         }
     };
     let email = match Email::parse(&form.email) {
@@ -180,7 +175,6 @@ async fn show_code_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<
             next: pending.next.unwrap_or_default(),
             link_only: pending.link_only,
             error: None,
-            signed_in: false,
         }
         .into_response()),
         None => Ok(Redirect::to("/login").into_response()),
@@ -243,7 +237,6 @@ async fn submit_code(
                         .into(),
                 ),
                 notice: None,
-                signed_in: false,
             },
         )
             .into_response());
@@ -257,7 +250,6 @@ async fn submit_code(
                 next: pending.next.clone().unwrap_or_default(),
                 link_only: pending.link_only,
                 error: Some(error),
-                signed_in: false,
             },
         )
             .into_response()
@@ -295,7 +287,6 @@ async fn link_page(state: &AppState, token: &str, csrf: String) -> Result<LinkPa
         email,
         action: format!("/login/email/{token}"),
         error: None,
-        signed_in: false,
     })
 }
 

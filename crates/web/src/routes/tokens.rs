@@ -63,7 +63,6 @@ struct TokensPage {
     lifetimes: [(u64, &'static str); 5],
     scopes: Vec<(&'static str, &'static str)>,
     origin: String,
-    signed_in: bool,
 }
 
 impl TokensPage {
@@ -89,7 +88,6 @@ impl TokensPage {
                 .map(|s| (s.as_str(), s.describe()))
                 .collect(),
             origin: state.settings.origin(),
-            signed_in: true,
         })
     }
 }

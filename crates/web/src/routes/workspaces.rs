@@ -51,7 +51,6 @@ struct NewWorkspacePage {
     csrf: String,
     name: String,
     error: Option<String>,
-    signed_in: bool,
 }
 
 async fn show_new_workspace_form(
@@ -69,7 +68,6 @@ async fn show_new_workspace_form(
         csrf,
         name: String::new(),
         error: None,
-        signed_in: true,
     })
 }
 
@@ -101,7 +99,6 @@ async fn create_workspace(
                 csrf,
                 name: form.name.chars().take(100).collect(),
                 error: problems.into_iter().next().map(|p| p.message),
-                signed_in: true,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -138,7 +135,6 @@ struct WorkspacePage {
     notice: Option<&'static str>,
     rename_value: String,
     rename_error: Option<String>,
-    signed_in: bool,
 }
 
 async fn workspace_page(
@@ -174,7 +170,6 @@ async fn workspace_page(
         notice: None,
         rename_value,
         rename_error,
-        signed_in: true,
     })
 }
 
@@ -240,7 +235,6 @@ struct DeleteWorkspacePage {
     buckets: Vec<String>,
     typed: String,
     error: Option<String>,
-    signed_in: bool,
 }
 
 async fn delete_page(
@@ -261,7 +255,6 @@ async fn delete_page(
         buckets,
         typed: String::new(),
         error: None,
-        signed_in: true,
     })
 }
 

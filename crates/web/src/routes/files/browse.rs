@@ -78,7 +78,6 @@ pub struct BrowsePage {
     /// A mistake in one of this page's forms, from the last request.
     form_problem: Option<crate::form_problem::FormProblem>,
     sidebar: crate::sidebar::Sidebar,
-    signed_in: bool,
 }
 
 impl BrowsePage {
@@ -290,7 +289,6 @@ pub async fn browse(
         form_problem: crate::form_problem::take(&access.me.session).await?,
         sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
             .await?,
-        signed_in: true,
     };
     Ok((status, page).into_response())
 }

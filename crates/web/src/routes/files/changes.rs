@@ -133,7 +133,6 @@ pub struct RenamePage {
     cancel_href: String,
     /// Why the last rename did not happen, and the name that was typed.
     rename_problem: Option<(String, String)>,
-    signed_in: bool,
 }
 
 /// The rename or move form of a folder (or of a file: its own page has
@@ -160,7 +159,6 @@ pub async fn show_rename(
             .await?
             .filter(|p| p.form == "rename")
             .map(|p| (p.message, p.typed)),
-        signed_in: true,
     })
 }
 
@@ -248,7 +246,6 @@ pub struct DeletePage {
     folders: usize,
     count: usize,
     cancel_href: String,
-    signed_in: bool,
 }
 
 impl DeletePage {
@@ -308,7 +305,6 @@ async fn delete_page(
         folders: keys.iter().filter(|k| k.ends_with('/')).count(),
         keys,
         count,
-        signed_in: true,
     })
 }
 

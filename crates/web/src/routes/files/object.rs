@@ -86,7 +86,6 @@ struct ObjectPage {
     /// Why the last rename did not happen, and the name that was typed.
     rename_problem: Option<(String, String)>,
     sidebar: crate::sidebar::Sidebar,
-    signed_in: bool,
 }
 
 pub async fn show_object(
@@ -192,7 +191,6 @@ pub async fn show_object(
             .map(|p| (p.message, p.typed)),
         sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
             .await?,
-        signed_in: true,
         base,
         preview_url: preview_url.clone(),
     };

@@ -51,7 +51,6 @@ struct SharePage {
     url: String,
     expires_at: String,
     back: String,
-    signed_in: bool,
 }
 
 pub async fn create_share_link(
@@ -93,7 +92,6 @@ pub async fn create_share_link(
         url,
         expires_at,
         back: format!("{}?path={}", bucket_path(bucket), q(parent(&form.key))),
-        signed_in: true,
     }
     .into_response())
 }
@@ -105,7 +103,6 @@ struct BatchPage {
     lines: String,
     expires_at: String,
     back: String,
-    signed_in: bool,
 }
 
 /// "Share selected": a presigned link for each selected file, as text to
@@ -184,7 +181,6 @@ pub async fn create_share_links(
             .join("\n"),
         expires_at,
         back: format!("{}?path={}", bucket_path(bucket), q(&path)),
-        signed_in: true,
     }
     .into_response())
 }

@@ -82,7 +82,6 @@ struct LinksPage {
     workspace_id: Uuid,
     workspace_name: String,
     rows: Vec<LinkRow>,
-    signed_in: bool,
 }
 
 pub(super) async fn list_links(
@@ -96,7 +95,6 @@ pub(super) async fn list_links(
         workspace_id: access.workspace().id,
         workspace_name: access.workspace().name.clone(),
         rows: found.iter().map(|link| row(&state, link)).collect(),
-        signed_in: true,
     }
     .into_response())
 }
@@ -138,7 +136,6 @@ struct LinkPage {
     arrivals: Vec<Arrival>,
     choices: Vec<(u64, String)>,
     notice: Option<&'static str>,
-    signed_in: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -237,7 +234,6 @@ pub(super) async fn show_link(
             _ => None,
         },
         link: row(&state, &link),
-        signed_in: true,
     }
     .into_response())
 }

@@ -94,7 +94,6 @@ struct NewLinkPage {
     note: String,
     notify: bool,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 fn new_link_page(
@@ -117,7 +116,6 @@ fn new_link_page(
         note: form.note.clone(),
         notify: form.notify,
         problem,
-        signed_in: true,
     }
 }
 
@@ -250,7 +248,6 @@ struct NewUploadLinkPage {
     max_files: String,
     note: String,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 fn new_upload_page(
@@ -271,7 +268,6 @@ fn new_upload_page(
         max_files: form.max_files.clone(),
         note: form.note.clone(),
         problem,
-        signed_in: true,
     }
 }
 

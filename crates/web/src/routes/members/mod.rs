@@ -115,7 +115,6 @@ struct MembersPage {
     invite_error: Option<String>,
     notice: Option<String>,
     problem: Option<String>,
-    signed_in: bool,
 }
 
 async fn members_page(
@@ -184,7 +183,6 @@ async fn members_page(
         invite_error: None,
         notice: None,
         problem: None,
-        signed_in: true,
     })
 }
 

@@ -49,7 +49,6 @@ struct DownloadPage {
     files: Vec<FileRow>,
     next: Option<String>,
     first: Option<String>,
-    signed_in: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -89,7 +88,6 @@ pub(super) async fn show_download_link(
         files: Vec::new(),
         next: None,
         first: None,
-        signed_in: false,
     };
     match (link.folder.as_deref(), link.keys.as_slice()) {
         (Some(folder), _) => {

@@ -65,7 +65,6 @@ struct PasswordPage {
     action: String,
     csrf: String,
     problem: Option<&'static str>,
-    signed_in: bool,
 }
 
 fn password_page(
@@ -78,7 +77,6 @@ fn password_page(
         action: format!("{}/unlock", links::path(link.kind(), token)),
         csrf,
         problem,
-        signed_in: false,
     }
 }
 

@@ -31,7 +31,6 @@ struct UploadPage {
     files_left: Option<i64>,
     action: String,
     csrf: String,
-    signed_in: bool,
 }
 
 pub(super) async fn show_upload_link(
@@ -55,7 +54,6 @@ pub(super) async fn show_upload_link(
         files_left: link.max_files.map(|max| i64::from(max) - link.files_taken),
         action: format!("{}/files", links::path(LinkKind::Upload, &token)),
         csrf,
-        signed_in: false,
     }
     .into_response())
 }
