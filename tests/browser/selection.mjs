@@ -132,6 +132,31 @@ try {
   await shot(page, "5-image-zoomed");
   await Promise.all([page.waitForNavigation(), page.keyboard.press("ArrowRight")]);
   expect(decodeURIComponent(page.url()).endsWith("key=docs/main.rs"), `→ opens the file after: ${page.url()}`);
+
+  // the sidebar: hidden with its button on a wide screen (remembered), a drawer on a phone
+  const sidebar = page.locator("[data-sidebar]");
+  expect(await sidebar.isVisible() && (await sidebar.textContent()).includes("Photos"), "the sidebar lists the bucket");
+  await page.click("[data-sidebar-toggle]");
+  expect(await sidebar.isHidden(), "the button hides the sidebar");
+  await page.reload();
+  expect(await sidebar.isHidden(), "still hidden on the next page");
+  await page.click("[data-sidebar-toggle]");
+  expect(await sidebar.isVisible(), "and shown again");
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await phone.addCookies([{ name: "bucketdesk_session", value: config.editor_cookie, url: config.base }]);
+  const ppage = await phone.newPage();
+  await ppage.goto(folder);
+  const drawer = ppage.locator("[data-sidebar]");
+  expect(await drawer.isHidden(), "on a phone the sidebar waits behind its button");
+  await ppage.click("[data-sidebar-toggle]");
+  expect(await drawer.isVisible(), "the button opens the drawer");
+  expect(await ppage.getAttribute("[data-sidebar-toggle]", "aria-expanded") === "true", "and says so");
+  expect(await ppage.evaluate(() => document.activeElement.closest("[data-sidebar]") !== null), "the focus goes into the drawer");
+  await shot(ppage, "6-phone-drawer");
+  await ppage.keyboard.press("Escape");
+  expect(await drawer.isHidden(), "Escape closes it");
+  expect(await ppage.evaluate(() => document.activeElement.matches("[data-sidebar-toggle]")), "the focus is back on the button");
+  await phone.close();
   expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
   console.log("browser test passed");
 } finally {
