@@ -8,6 +8,7 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
     for (folder, count) in [("10k/", 10_000), ("100k/", options.big_folder)] {
         let (mut app_first, mut direct_first, mut app_walk, mut direct_walk) =
             (vec![], vec![], vec![], vec![]);
+        let (mut app_first_byte, mut direct_thousand) = (vec![], vec![]);
         let mut lists_per_view = 0.0;
         for run in 1..=options.runs {
             eprintln!("  {folder} run {run} of {}", options.runs);
@@ -29,6 +30,23 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
             let at = Instant::now();
             list_page(&stack.direct, folder, 200).send().await?;
             direct_first.push(ms(at.elapsed()));
+            // the first byte of a page of 1,000 (the page is made whole before
+            // it is sent: its headers come with the first byte) against one
+            // LIST of 1,000
+            let at = Instant::now();
+            let page = client
+                .get(format!(
+                    "{}{}?path={folder}&per_page=1000",
+                    stack.url, stack.bucket_path
+                ))
+                .header("cookie", &stack.cookie)
+                .send()
+                .await?;
+            app_first_byte.push(ms(at.elapsed()));
+            page.text().await?;
+            let at = Instant::now();
+            list_page(&stack.direct, folder, 1000).send().await?;
+            direct_thousand.push(ms(at.elapsed()));
 
             if !walk {
                 continue;
@@ -73,6 +91,8 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
             "objects": count,
             "first_page_ms": { "app": spread(app_first.clone()), "direct": spread(direct_first.clone()) },
             "first_page_ratio": round(ratio(&app_first, &direct_first)),
+            "first_byte_1000_ms": { "app": spread(app_first_byte.clone()), "direct_list": spread(direct_thousand.clone()) },
+            "first_byte_1000_ratio": round(ratio(&app_first_byte, &direct_thousand)),
             "walk_runs": app_walk.len(),
             "walk_ms": { "app": spread(app_walk.clone()), "direct": spread(direct_walk.clone()) },
             "walk_ratio": round(ratio(&app_walk, &direct_walk)),
