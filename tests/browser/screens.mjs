@@ -41,6 +41,19 @@ const visibleInWidth = (page, selector) => page.$$eval(selector, (els) => els.fi
     && box.left >= 0 && box.right <= window.innerWidth;
 }).length);
 
+// serious and critical WCAG 2.x A and AA problems axe-core finds on the page as it is
+const axeProblems = async (page) => {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+};
+
 const violations = [];
 try {
   for (const size of sizes) {
@@ -78,17 +91,26 @@ try {
         for (const selector of visit.visible || []) {
           expect(await visibleInWidth(page, selector) > 0, `${where}: ${selector} cannot be seen`);
         }
-        await page.addScriptTag({ path: axePath });
-        const found = await page.evaluate(async () => {
-          const result = await window.axe.run(document, {
-            runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-          });
-          return result.violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-        });
-        found.forEach((problem) => violations.push(`${where}: ${problem}`));
+        (await axeProblems(page)).forEach((problem) => violations.push(`${where}: ${problem}`));
         await page.screenshot({ path: join(config.artifacts, `${visit.name}-${size.name}-${theme}.png`), fullPage: true });
+        // the folder's other states: the grid, and one file's details beside the list
+        if (visit.name !== "folder") continue;
+        const states = [
+          ["folder-grid", () => page.click("[data-view=grid]"), () => page.click("[data-view=list]")],
+          ["folder-details", async () => {
+            await page.click("tr[data-key$='team-photo.jpg'] td[data-label=Size]");
+            await page.locator("[data-details] h2").waitFor();
+          }, () => page.click("[data-details-close]")],
+        ];
+        for (const [name, show, undo] of states) {
+          await show();
+          const state = `${name} at ${size.name} in ${theme}`;
+          const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          expect(wide <= 0, `${state} is ${wide} px wider than the window`);
+          (await axeProblems(page)).forEach((problem) => violations.push(`${state}: ${problem}`));
+          await page.screenshot({ path: join(config.artifacts, `${name}-${size.name}-${theme}.png`), fullPage: true });
+          await undo();
+        }
       }
       expect(errors.length === 0, `console errors: ${errors.join(" | ")}`);
       await context.close();
