@@ -1,7 +1,8 @@
-//! The bucket pages' sidebar: the person's workspaces, each with the
-//! buckets they have a role on, the open one marked. One query
-//! (`buckets::sidebar_for_user`) per page.
+//! The sidebar of the workspace and bucket pages: the person's workspaces,
+//! each with the buckets they have a role on, where they are marked. One
+//! query (`buckets::sidebar_for_user`) per page.
 
+use crate::extract::{BucketAccess, WorkspaceAccess};
 use bucketdesk_db::PgPool;
 use bucketdesk_db::buckets::{self, SidebarEntry};
 use bucketdesk_domain::UserId;
@@ -14,7 +15,16 @@ pub struct Sidebar {
 pub struct SidebarWorkspace {
     pub name: String,
     pub href: String,
+    /// The page is one of this workspace's own (members, links, audit).
+    pub current: bool,
     pub buckets: Vec<SidebarBucket>,
+}
+
+/// Where the page is.
+#[derive(Clone, Copy)]
+enum Here {
+    Workspace(Uuid),
+    Bucket(Uuid),
 }
 
 pub struct SidebarBucket {
@@ -25,14 +35,26 @@ pub struct SidebarBucket {
 }
 
 impl Sidebar {
-    pub async fn load(db: &PgPool, user: UserId, current: Uuid) -> sqlx::Result<Sidebar> {
+    /// For a page of the workspace itself.
+    pub async fn for_workspace(db: &PgPool, access: &WorkspaceAccess) -> sqlx::Result<Sidebar> {
+        let here = Here::Workspace(access.workspace().id);
+        Sidebar::load(db, access.me.user.user_id(), here).await
+    }
+
+    /// For a page of a bucket (its folders, a file).
+    pub async fn for_bucket(db: &PgPool, access: &BucketAccess) -> sqlx::Result<Sidebar> {
+        let here = Here::Bucket(access.bucket().id);
+        Sidebar::load(db, access.me.user.user_id(), here).await
+    }
+
+    async fn load(db: &PgPool, user: UserId, here: Here) -> sqlx::Result<Sidebar> {
         Ok(Sidebar::of(
             buckets::sidebar_for_user(db, user).await?,
-            current,
+            here,
         ))
     }
 
-    fn of(entries: Vec<SidebarEntry>, current: Uuid) -> Sidebar {
+    fn of(entries: Vec<SidebarEntry>, here: Here) -> Sidebar {
         let mut workspaces: Vec<(Uuid, SidebarWorkspace)> = Vec::new();
         for entry in entries {
             if workspaces
@@ -43,6 +65,7 @@ impl Sidebar {
                     entry.workspace_id,
                     SidebarWorkspace {
                         href: format!("/w/{}", entry.workspace_id),
+                        current: matches!(here, Here::Workspace(id) if id == entry.workspace_id),
                         name: entry.workspace_name,
                         buckets: Vec::new(),
                     },
@@ -54,7 +77,7 @@ impl Sidebar {
                 workspace.buckets.push(SidebarBucket {
                     href: format!("/w/{}/b/{id}", entry.workspace_id),
                     name,
-                    current: id == current,
+                    current: matches!(here, Here::Bucket(open) if open == id),
                 });
             }
         }
@@ -85,7 +108,7 @@ mod tests {
                 entry(1, "Acme", Some((11, "Reports"))),
                 entry(2, "Empty", None),
             ],
-            Uuid::from_u128(11),
+            Here::Bucket(Uuid::from_u128(11)),
         );
         assert_eq!(sidebar.workspaces.len(), 2);
         let names: Vec<(&str, bool)> = sidebar.workspaces[0]
@@ -95,6 +118,10 @@ mod tests {
             .collect();
         assert_eq!(names, [("Photos", false), ("Reports", true)]);
         assert!(sidebar.workspaces[1].buckets.is_empty());
+        assert!(
+            !sidebar.workspaces[0].current,
+            "the bucket is marked, not its workspace"
+        );
         assert_eq!(
             sidebar.workspaces[1].href,
             format!("/w/{}", Uuid::from_u128(2))

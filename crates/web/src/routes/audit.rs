@@ -131,6 +131,7 @@ struct EventRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "workspaces/audit.html")]
 struct AuditPage {
+    sidebar: crate::sidebar::Sidebar,
     workspace_id: Uuid,
     workspace_name: String,
     restricted: bool,
@@ -200,6 +201,7 @@ async fn show_audit_log(
         StatusCode::OK
     };
     let page = AuditPage {
+        sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, &access).await?,
         workspace_id: access.workspace().id,
         workspace_name: access.workspace().name.clone(),
         restricted,

@@ -135,6 +135,7 @@ struct WorkspacePage {
     notice: Option<&'static str>,
     rename_value: String,
     rename_error: Option<String>,
+    sidebar: crate::sidebar::Sidebar,
 }
 
 async fn workspace_page(
@@ -161,6 +162,7 @@ async fn workspace_page(
         None => (access.workspace().name.clone(), None),
     };
     Ok(WorkspacePage {
+        sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, &access).await?,
         csrf,
         role: access.role(),
         is_owner: access.allows(Role::Owner),

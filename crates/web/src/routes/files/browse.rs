@@ -287,8 +287,7 @@ pub async fn browse(
         problem,
         notice,
         form_problem: crate::form_problem::take(&access.me.session).await?,
-        sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
-            .await?,
+        sidebar: crate::sidebar::Sidebar::for_bucket(&state.db, &access).await?,
     };
     Ok((status, page).into_response())
 }

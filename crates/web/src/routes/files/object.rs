@@ -189,8 +189,7 @@ pub async fn show_object(
             .await?
             .filter(|p| p.form == "rename")
             .map(|p| (p.message, p.typed)),
-        sidebar: crate::sidebar::Sidebar::load(&state.db, access.me.user.user_id(), bucket.id)
-            .await?,
+        sidebar: crate::sidebar::Sidebar::for_bucket(&state.db, &access).await?,
         base,
         preview_url: preview_url.clone(),
     };

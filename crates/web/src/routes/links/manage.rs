@@ -78,6 +78,7 @@ fn row(state: &AppState, link: &Link) -> LinkRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "links/index.html")]
 struct LinksPage {
+    sidebar: crate::sidebar::Sidebar,
     csrf: String,
     workspace_id: Uuid,
     workspace_name: String,
@@ -91,6 +92,7 @@ pub(super) async fn list_links(
 ) -> Result<Response> {
     let found = core_links::list(&state.db, &access.grant, &access.me.actor(), PAGE_LIMIT).await?;
     Ok(LinksPage {
+        sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, &access).await?,
         csrf,
         workspace_id: access.workspace().id,
         workspace_name: access.workspace().name.clone(),
@@ -120,6 +122,7 @@ pub struct Arrival {
 #[derive(Template, WebTemplate)]
 #[template(path = "links/show.html")]
 struct LinkPage {
+    sidebar: crate::sidebar::Sidebar,
     csrf: String,
     workspace_id: Uuid,
     workspace_name: String,
@@ -213,6 +216,7 @@ pub(super) async fn show_link(
         limits.push(format!("Files of at most {}", human_size(max)));
     }
     Ok(LinkPage {
+        sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, &access).await?,
         csrf,
         workspace_id: access.workspace().id,
         workspace_name: access.workspace().name.clone(),

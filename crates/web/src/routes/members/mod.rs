@@ -104,6 +104,7 @@ struct InviteRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "workspaces/members.html")]
 struct MembersPage {
+    sidebar: crate::sidebar::Sidebar,
     csrf: String,
     workspace_id: Uuid,
     workspace_name: String,
@@ -172,6 +173,7 @@ async fn members_page(
         })
         .collect();
     Ok(MembersPage {
+        sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, access).await?,
         csrf,
         workspace_id: access.workspace().id,
         workspace_name: access.workspace().name.clone(),
