@@ -105,16 +105,15 @@ document.addEventListener("submit", (event) => {
   });
 
   // list or grid, remembered by this browser
+  // (theme.js applied the remembered one before the page painted)
   const views = browser.querySelector("[data-view-switch]");
   if (views && listing) {
     const show = (view) => {
-      listing.classList.toggle("grid", view === "grid");
+      if (view === "grid") document.documentElement.dataset.view = "grid";
+      else delete document.documentElement.dataset.view;
       views.querySelectorAll("[data-view]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.view === view)));
     };
-    let saved = "list";
-    try { saved = window.localStorage.getItem("bucketdesk-view") || "list"; } catch (_) { /* not remembered */ }
-    show(saved);
-    views.hidden = false;
+    show(document.documentElement.dataset.view || "list");
     views.addEventListener("click", (event) => {
       const button = event.target.closest("[data-view]");
       if (!button) return;
@@ -154,7 +153,7 @@ document.addEventListener("submit", (event) => {
     }
     if (!bar) return;
     const folders = chosen.filter((box) => box.value.endsWith("/")).length;
-    bar.hidden = chosen.length === 0 && !bar.querySelector(".error");
+    bar.toggleAttribute("data-active", chosen.length > 0);
     const words = [];
     if (chosen.length - folders) words.push(`${chosen.length - folders} file${chosen.length - folders === 1 ? "" : "s"}`);
     if (folders) words.push(`${folders} folder${folders === 1 ? "" : "s"}`);
@@ -770,7 +769,6 @@ document.addEventListener("click", (event) => {
     show();
   });
   show();
-  button.hidden = false;
 })();
 
 // The sidebar: on wide screens a column the button hides (remembered by
@@ -782,18 +780,18 @@ document.addEventListener("click", (event) => {
   if (!button || !sidebar) return;
   const shell = sidebar.closest(".shell");
   const narrow = window.matchMedia("(max-width: 900px)");
-  const open = () => (narrow.matches ? shell.classList.contains("sidebar-open") : !shell.classList.contains("sidebar-hidden"));
+  // (theme.js applied a remembered "hidden" before the page painted)
+  const root = document.documentElement;
+  const open = () => (narrow.matches ? shell.classList.contains("sidebar-open") : !("hideSidebar" in root.dataset));
   const show = () => button.setAttribute("aria-expanded", String(open()));
-  let hidden = false;
-  try { hidden = window.localStorage.getItem("bucketdesk-sidebar") === "hidden"; } catch (_) { hidden = false; }
-  shell.classList.toggle("sidebar-hidden", hidden);
   button.addEventListener("click", () => {
     if (narrow.matches) {
       shell.classList.toggle("sidebar-open");
       if (open()) (sidebar.querySelector("a.current") || sidebar.querySelector("a")).focus();
     } else {
-      shell.classList.toggle("sidebar-hidden");
-      try { window.localStorage.setItem("bucketdesk-sidebar", shell.classList.contains("sidebar-hidden") ? "hidden" : "shown"); } catch (_) { /* this page keeps it */ }
+      if ("hideSidebar" in root.dataset) delete root.dataset.hideSidebar;
+      else root.dataset.hideSidebar = "";
+      try { window.localStorage.setItem("bucketdesk-sidebar", "hideSidebar" in root.dataset ? "hidden" : "shown"); } catch (_) { /* this page keeps it */ }
     }
     show();
   });
@@ -804,7 +802,6 @@ document.addEventListener("click", (event) => {
   });
   narrow.addEventListener("change", show);
   show();
-  button.hidden = false;
 })();
 
 // Popovers (<details class="popover">, which open without the script too):

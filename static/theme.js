@@ -1,9 +1,15 @@
-// bucketdesk: the theme this browser chose (light or dark; none follows the
-// system), applied before the page paints. The switch is in app.js.
+// bucketdesk: what this browser chose, applied before the page paints, so
+// nothing moves once it shows: the theme (light or dark; none follows the
+// system), a hidden sidebar, the grid view; and the `js` class, which shows
+// the controls that need the script (app.js makes them work).
 "use strict";
+document.documentElement.classList.add("js");
 try {
+  const root = document.documentElement;
   const theme = window.localStorage.getItem("bucketdesk-theme");
-  if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
+  if (window.localStorage.getItem("bucketdesk-sidebar") === "hidden") root.dataset.hideSidebar = "";
+  if (window.localStorage.getItem("bucketdesk-view") === "grid") root.dataset.view = "grid";
 } catch (_) {
-  // storage refused (private mode): the system's theme it is
+  // storage refused (private mode): the defaults it is
 }

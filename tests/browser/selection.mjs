@@ -25,6 +25,17 @@ try {
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
   const folder = config.base + config.bucket + "?path=docs%2F";
+  // layout shifts are recorded from the start of every page of this context
+  await context.addInitScript(() => {
+    window.layoutShift = 0;
+    new PerformanceObserver((list) => {
+      list.getEntries().forEach((entry) => {
+        if (entry.hadRecentInput) return;
+        window.layoutShift += entry.value;
+        window.shifted = (window.shifted || []).concat(entry.sources.map((s) => s.node && `${s.node.nodeName}.${s.node.className}`));
+      });
+    }).observe({ type: "layout-shift", buffered: true });
+  });
   await page.goto(folder);
   const bar = page.locator("[data-selection-bar]");
   const checked = () => page.$$eval("[data-select]:checked", (boxes) => boxes.map((b) => b.value));
@@ -37,6 +48,8 @@ try {
     return img && img.complete && img.naturalWidth > 0;
   });
   expect(await thumb.evaluate((img) => img.naturalWidth) === 320, "the server's 320-pixel thumbnail");
+  const shift = await page.evaluate(() => window.layoutShift);
+  expect(shift === 0, `nothing moves when the thumbnail arrives (layout shift ${shift}: ${await page.evaluate(() => window.shifted)})`);
 
   // a box, then Shift on another: the range between them
   await page.check("tr[data-key='docs/a.txt'] [data-select]");
@@ -65,15 +78,15 @@ try {
 
   // the grid view, remembered by the browser on the next page
   await page.click("[data-view=grid]");
-  expect(await page.locator("[data-listing].grid").count() === 1, "the grid view");
+  expect(await page.locator("html[data-view=grid] [data-listing]").count() === 1, "the grid view");
   await shot(page, "2-grid");
   await page.reload();
-  expect(await page.locator("[data-listing].grid").count() === 1, "still the grid after a reload");
+  expect(await page.locator("html[data-view=grid] [data-listing]").count() === 1, "still the grid after a reload");
   await page.waitForFunction(() => document.querySelector("tr[data-key='docs/cat.jpg'] img.thumb").complete);
   const big = await thumb.boundingBox();
   expect(big.width > 100, `a large thumbnail in the grid: ${JSON.stringify(big)}`);
   await page.click("[data-view=list]");
-  expect(await page.locator("[data-listing].grid").count() === 0, "back to the list");
+  expect(await page.locator("html[data-view=grid] [data-listing]").count() === 0, "back to the list");
 
   // a folder's menu has what a folder can do
   await page.locator("tr[data-key='docs/archive/'] a.folder").click({ button: "right" });
@@ -105,7 +118,7 @@ try {
   page.on("requestfinished", done);
   page.on("requestfailed", done);
   await page.route("**/upload?key=**", async (route) => {
-    if (!route.request().url().includes("check=1")) await new Promise((r) => setTimeout(r, 400));
+    if (!route.request().url().includes("check=1")) await new Promise((r) => setTimeout(r, 1200));
     await route.continue();
   });
   const files = [1, 2, 3, 4, 5].map((n) => ({ name: `batch-${n}.txt`, mimeType: "text/plain", buffer: Buffer.from(`file ${n}`) }));
