@@ -28,28 +28,39 @@ try {
   // layout shifts are recorded from the start of every page of this context
   await context.addInitScript(() => {
     window.layoutShift = 0;
+    window.shifted = [];
     new PerformanceObserver((list) => {
       list.getEntries().forEach((entry) => {
         if (entry.hadRecentInput) return;
         window.layoutShift += entry.value;
-        window.shifted = (window.shifted || []).concat(entry.sources.map((s) => s.node && `${s.node.nodeName}.${s.node.className}`));
+        window.shifted.push(...entry.sources.map((s) => s.node && `${s.node.nodeName}.${s.node.className}`));
       });
     }).observe({ type: "layout-shift", buffered: true });
   });
+  // the thumbnail is held back until the page has settled, then let through
+  let letThrough;
+  const held = new Promise((resolve) => { letThrough = resolve; });
+  await page.route("**/thumbnail?**", async (route) => { await held; await route.continue(); });
   await page.goto(folder);
   const bar = page.locator("[data-selection-bar]");
   const checked = () => page.$$eval("[data-select]:checked", (boxes) => boxes.map((b) => b.value));
   expect(await bar.isHidden(), "no selection bar while nothing is selected");
 
-  // the image's thumbnail arrives in a box sized beforehand
+  // the image's thumbnail arrives in a box sized beforehand: nothing moves
+  await page.waitForTimeout(800);
+  const before = await page.evaluate(() => window.layoutShift);
+  console.log(`layout shift while the page loaded: ${before} ${await page.evaluate(() => window.shifted)}`);
+  letThrough();
   const thumb = page.locator("tr[data-key='docs/cat.jpg'] img.thumb");
   await page.waitForFunction(() => {
     const img = document.querySelector("tr[data-key='docs/cat.jpg'] img.thumb");
     return img && img.complete && img.naturalWidth > 0;
   });
   expect(await thumb.evaluate((img) => img.naturalWidth) === 320, "the server's 320-pixel thumbnail");
-  const shift = await page.evaluate(() => window.layoutShift);
+  await page.waitForTimeout(300);
+  const shift = (await page.evaluate(() => window.layoutShift)) - before;
   expect(shift === 0, `nothing moves when the thumbnail arrives (layout shift ${shift}: ${await page.evaluate(() => window.shifted)})`);
+  await page.unroute("**/thumbnail?**");
 
   // a box, then Shift on another: the range between them
   await page.check("tr[data-key='docs/a.txt'] [data-select]");
