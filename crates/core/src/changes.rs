@@ -184,16 +184,25 @@ pub async fn count(
     let client = s3.client(can).await?;
     let mut total = 0;
     for key in keys {
-        total += if key.ends_with('/') {
-            objects::all_keys(&client, &can.bucket().bucket_name, key, s3.options())
-                .await
-                .map_err(CoreError::Storage)?
-                .len()
-        } else {
-            1
-        };
+        total += objects_of(s3, &client, can, key).await?.len();
     }
     Ok(total)
+}
+
+/// The objects `key` stands for: itself for a file, everything under it for
+/// a folder.
+async fn objects_of(
+    s3: &S3Clients,
+    client: &aws_sdk_s3::Client,
+    can: &EditorOf<'_>,
+    key: &str,
+) -> Result<Vec<String>, CoreError> {
+    if !key.ends_with('/') {
+        return Ok(vec![key.to_owned()]);
+    }
+    objects::all_keys(client, &can.bucket().bucket_name, key, s3.options())
+        .await
+        .map_err(CoreError::Storage)
 }
 
 /// Renames or moves `from` to `to` (a folder with everything in it when
@@ -223,17 +232,8 @@ pub async fn rename(
     if from == to {
         return Ok(0);
     }
-    let moved = move_objects(s3, can, &[(from.to_owned(), to.to_owned())]).await?;
-    record(
-        db,
-        can,
-        actor,
-        origin,
-        "object_renamed",
-        json!({ "from": from, "to": to, "objects": moved[0] }),
-    )
-    .await?;
-    Ok(moved[0])
+    let pairs = [(from.to_owned(), to.to_owned())];
+    move_and_record(s3, db, can, actor, origin, &pairs).await
 }
 
 /// The most files and folders one move or delete of a selection takes (a
@@ -292,7 +292,20 @@ pub async fn move_into(
     if pairs.is_empty() {
         return Ok(0);
     }
-    let moved = move_objects(s3, can, &pairs).await?;
+    move_and_record(s3, db, can, actor, origin, &pairs).await
+}
+
+/// [`move_objects`], then one `object_renamed` event per pair. Returns how
+/// many objects moved in all.
+async fn move_and_record(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    origin: &Origin,
+    pairs: &[(String, String)],
+) -> Result<usize, CoreError> {
+    let moved = move_objects(s3, can, pairs).await?;
     for ((from, to), objects) in pairs.iter().zip(&moved) {
         record(
             db,
@@ -412,24 +425,15 @@ pub async fn delete_many(
 ) -> Result<usize, CoreError> {
     can.may(Scope::Write)?;
     check_selection(keys)?;
-    let bucket = &can.bucket().bucket_name;
     let client = s3.client(can).await?;
     let mut all = Vec::new();
     let mut counts = Vec::with_capacity(keys.len());
     for key in keys {
-        let before = all.len();
-        if key.ends_with('/') {
-            all.extend(
-                objects::all_keys(&client, bucket, key, s3.options())
-                    .await
-                    .map_err(CoreError::Storage)?,
-            );
-        } else {
-            all.push(key.clone());
-        }
-        counts.push(all.len() - before);
+        let under = objects_of(s3, &client, can, key).await?;
+        counts.push(under.len());
+        all.extend(under);
     }
-    let deleted = objects::delete_keys(&client, bucket, &all, s3.options())
+    let deleted = objects::delete_keys(&client, &can.bucket().bucket_name, &all, s3.options())
         .await
         .map_err(CoreError::Storage)?;
     for (key, objects) in keys.iter().zip(counts) {
