@@ -216,7 +216,16 @@ fn check_presignable(key: &str, method: Method) -> Result<(), CoreError> {
         Method::Put => check_new_key(key),
     };
     checked.map_err(|m| CoreError::invalid("key", "invalid", m))?;
-    if has_dot_segment(key) || key.ends_with('/') {
+    if key.ends_with('/') {
+        return Err(CoreError::invalid(
+            "key",
+            "not_presignable",
+            format!(
+                "\"{key}\" is a folder: a presigned link names one file. Share a folder with a revocable link."
+            ),
+        ));
+    }
+    if has_dot_segment(key) {
         return Err(CoreError::invalid(
             "key",
             "not_presignable",

@@ -4,7 +4,7 @@
 use super::create::check_options;
 use super::{LinkLimits, LinkOptions, describe};
 use crate::CoreError;
-use crate::access::WorkspaceGrant;
+use crate::access::{BucketGrant, WorkspaceGrant};
 use crate::actor::{Actor, Origin};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
@@ -25,6 +25,29 @@ pub async fn list(
 ) -> Result<Vec<Link>, CoreError> {
     grant.may(Scope::Share)?;
     Ok(rows::visible_to(db, grant.id(), actor.user.user_id(), limit).await?)
+}
+
+/// The download links the actor may manage (as [`list`]) that share `key`
+/// of the grant's bucket: by the key itself, or by a folder it is in;
+/// newest first.
+pub async fn sharing(
+    db: &PgPool,
+    grant: &BucketGrant,
+    actor: &Actor,
+    key: &str,
+    limit: i64,
+) -> Result<Vec<Link>, CoreError> {
+    grant.may(Scope::Share)?;
+    let bucket = grant.bucket();
+    Ok(rows::sharing_key(
+        db,
+        WorkspaceId(bucket.workspace_id),
+        actor.user.user_id(),
+        BucketId(bucket.id),
+        key,
+        limit,
+    )
+    .await?)
 }
 
 /// One link the actor may manage; [`CoreError::NotFound`] for any other

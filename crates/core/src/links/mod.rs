@@ -14,7 +14,7 @@ mod password;
 pub mod visit;
 
 pub use create::{check_target, create_download, create_upload};
-pub use manage::{arrivals, extend, find, list, revoke, visits};
+pub use manage::{arrivals, extend, find, list, revoke, sharing, visits};
 pub use password::{hash_password, password_matches};
 
 use bucketdesk_db::links::{Link, LinkKind};

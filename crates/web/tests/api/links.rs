@@ -788,6 +788,22 @@ async fn selected_files_get_one_revocable_link_or_a_list_of_fifteen_minute_links
         "{}",
         list.body
     );
+    // a folder ticked: the core refuses it (a presigned link names one file), said in place
+    let folder = t
+        .alice
+        .post(
+            &format!("{base}/share/batch"),
+            &[("keys", "a.txt"), ("keys", "docs/")],
+        )
+        .await;
+    assert_eq!(folder.status, 303);
+    let list = t.alice.get(folder.location().unwrap()).await;
+    assert!(
+        list.body
+            .contains("is a folder: a presigned link names one file"),
+        "{}",
+        list.body
+    );
 
     // one revocable link for the set
     let form_page = t.alice.post(&format!("{base}/links/new"), &selected).await;

@@ -1,5 +1,6 @@
 //! One page of a folder: exactly one ListObjectsV2 per view (P1).
 
+use super::thumbnail::thumbnail_href;
 use super::{bucket_path, q};
 use crate::extract::{BucketAccess, CsrfToken};
 use crate::{AppState, Result};
@@ -8,7 +9,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use bucketdesk_core::thumbnails;
 use bucketdesk_domain::Role;
 use bucketdesk_domain::object::{
     FileKind, check_folder_path, check_starts_with, file_name, human_size,
@@ -190,15 +190,7 @@ pub async fn browse(
         let name = file_name(&file.key);
         Row {
             kind: FileKind::of(name).css_class(),
-            // the version in the address lets browsers keep it as long as the file is unchanged
-            thumbnail: thumbnails::can_make(name, file.size).then(|| {
-                let version = file.last_modified.map_or(0, |t| t.unix_timestamp());
-                format!(
-                    "{base}/thumbnail?key={}&v={version}-{}",
-                    q(&file.key),
-                    file.size
-                )
-            }),
+            thumbnail: thumbnail_href(&base, &file.key, file.size, file.last_modified),
             name: name.to_owned(),
             key: file.key.clone(),
             is_folder: false,

@@ -37,7 +37,7 @@ pub struct FolderForm {
 
 /// The words of a mistake the person can fix in the form, or the error
 /// itself when it is not one.
-fn fixable(error: CoreError) -> std::result::Result<String, AppError> {
+pub(super) fn fixable(error: CoreError) -> std::result::Result<String, AppError> {
     match error {
         CoreError::Invalid(problems) => Ok(problems
             .into_iter()

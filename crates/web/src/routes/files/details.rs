@@ -4,6 +4,7 @@
 //! list when one file is selected. One HeadObject and one query.
 
 use super::object::KeyQuery;
+use super::thumbnail::thumbnail_href;
 use super::{bucket_path, q};
 use crate::extract::BucketAccess;
 use crate::pages::utc_minutes;
@@ -12,9 +13,8 @@ use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use bucketdesk_core::{files, thumbnails};
+use bucketdesk_core::files;
 use bucketdesk_domain::object::{FileKind, file_name, human_size};
-use bucketdesk_domain::{BucketId, WorkspaceId};
 
 /// The most links the panel lists (the Links page has them all).
 const LINKS_SHOWN: i64 = 10;
@@ -54,11 +54,10 @@ pub async fn details_panel(
     let bucket = access.bucket();
     let base = bucket_path(bucket);
     let name = file_name(&details.key).to_owned();
-    let links = bucketdesk_db::links::sharing_key(
+    let links = bucketdesk_core::links::sharing(
         &state.db,
-        WorkspaceId(bucket.workspace_id),
-        access.me.user.user_id(),
-        BucketId(bucket.id),
+        &access.grant,
+        &access.me.actor(),
         &details.key,
         LINKS_SHOWN,
     )
@@ -66,10 +65,7 @@ pub async fn details_panel(
     let key = q(&details.key);
     Ok(DetailsPanel {
         kind: FileKind::of(&name).css_class(),
-        thumbnail: thumbnails::can_make(&name, details.size).then(|| {
-            let version = details.last_modified.map_or(0, |t| t.unix_timestamp());
-            format!("{base}/thumbnail?key={key}&v={version}-{}", details.size)
-        }),
+        thumbnail: thumbnail_href(&base, &details.key, details.size, details.last_modified),
         object_href: format!("{base}/object?key={key}"),
         download: format!("{base}/download?key={key}"),
         size: human_size(details.size),

@@ -124,21 +124,17 @@ pub async fn create_share_links(
             _ => {}
         }
     }
+    // a mistake goes back to the list, said beside the selection's buttons
+    let back = |message: String| async {
+        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
+        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
+        Ok::<_, AppError>(Redirect::to(&back).into_response())
+    };
     if keys.is_empty() {
-        // back to the list, said beside the selection's buttons
-        let message = "Tick the files to share in the list first.".to_owned();
-        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
-        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
-        return Ok(Redirect::to(&back).into_response());
-    }
-    if keys.iter().any(|key| key.ends_with('/')) {
-        let message = "Links from the selection are for files: untick the folders, or share a folder with its own Share.".to_owned();
-        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
-        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
-        return Ok(Redirect::to(&back).into_response());
+        return back("Tick the files to share in the list first.".to_owned()).await;
     }
     let lifetime = lifetime(&expires)?;
-    let links = presign::presign_batch(
+    let made = presign::presign_batch(
         &state.s3_clients,
         &state.db,
         &access.grant,
@@ -147,7 +143,12 @@ pub async fn create_share_links(
         Selection::Keys(keys),
         lifetime,
     )
-    .await?;
+    .await;
+    let links = match made {
+        Ok(links) => links,
+        // a folder ticked, too many files: the core's words, in place
+        Err(error) => return back(super::changes::fixable(error)?).await,
+    };
     let links: Vec<(&str, &str)> = links
         .iter()
         .map(|link| (link.key.as_str(), link.url.as_str()))

@@ -4,12 +4,29 @@
 //! a day without asking again; nothing is stored anywhere else.
 
 use super::object::KeyQuery;
+use super::q;
 use crate::extract::BucketAccess;
 use crate::{AppState, Result};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bucketdesk_core::CoreError;
+use bucketdesk_core::{CoreError, thumbnails};
+use bucketdesk_domain::object::file_name;
+
+/// The address of a file's thumbnail, when it gets one; its version (the
+/// file's time and size) lets the browser keep it as long as the file is
+/// unchanged.
+pub(super) fn thumbnail_href(
+    base: &str,
+    key: &str,
+    size: i64,
+    modified: Option<time::OffsetDateTime>,
+) -> Option<String> {
+    thumbnails::can_make(file_name(key), size).then(|| {
+        let version = modified.map_or(0, |t| t.unix_timestamp());
+        format!("{base}/thumbnail?key={}&v={version}-{size}", q(key))
+    })
+}
 
 pub async fn thumbnail(
     State(state): State<AppState>,
