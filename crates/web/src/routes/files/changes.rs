@@ -222,7 +222,7 @@ fn one_of(body: &[u8], name: &str) -> String {
 }
 
 /// Back to the folder with a mistake said beside the selection's buttons.
-async fn selection_problem(
+pub(super) async fn selection_problem(
     access: &BucketAccess,
     folder: &str,
     message: String,

@@ -3,6 +3,7 @@
 //! that can download may make one; each is an audit event. The answer is
 //! JSON for the browser script (right-click, copy), a page otherwise.
 
+use super::changes::selection_problem;
 use super::{bucket_path, q};
 use crate::csv::csv_line;
 use crate::extract::{BucketAccess, ClientInfo, Form};
@@ -12,7 +13,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawForm, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use bucketdesk_core::presign::{self, Method, PresignRequest, Selection};
 use bucketdesk_domain::object::{file_name, parent};
 use serde::Deserialize;
@@ -126,9 +127,9 @@ pub async fn create_share_links(
     }
     // a mistake goes back to the list, said beside the selection's buttons
     let back = |message: String| async {
-        crate::form_problem::keep(&access.me.session, "selection", message, "").await?;
-        let back = format!("{}?path={}", bucket_path(access.bucket()), q(&path));
-        Ok::<_, AppError>(Redirect::to(&back).into_response())
+        Ok(selection_problem(&access, &path, message)
+            .await?
+            .into_response())
     };
     if keys.is_empty() {
         return back("Tick the files to share in the list first.".to_owned()).await;
