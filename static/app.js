@@ -340,9 +340,21 @@ document.addEventListener("submit", (event) => {
     if (next) next(); else inFlight -= 1;
   };
 
+  // Files up to one chunk go in one request. Larger ones go a chunk at a
+  // time, each chunk its own request (so a proxy's request-size limit never
+  // applies to the file), two at once per file. The server keeps which
+  // chunks landed: after a dropped connection only the missing ones are sent
+  // again, and after a reload (or on another day) picking the same file
+  // (name, size, last-modified) resumes it.
+  const CHUNK = Number(browser.dataset.chunkSize) || 8 * 1024 * 1024;
+  const CHUNKS_IN_FLIGHT = 2;
+  const RETRY_DELAYS = [1, 2, 4, 8, 15, 15, 15, 15, 15, 15]; // about two minutes in all
+  const unfinishedKey = `bucketdesk-unfinished:${base}`;
+
   // ask first whether the name is free: a refusal sent while a large body is
   // still uploading reaches the browser as a broken connection
-  const upload = (file, relative) => {
+  const upload = (file, relative, resume) => {
+    if (file.size > CHUNK) { sendChunked(file, relative, false, resume); return; }
     const key = path + relative;
     fetch(`${base}/upload?key=${encodeURIComponent(key)}&check=1`, { method: "POST", headers: { "X-CSRF-Token": csrf } })
       .then(async (answer) => {
@@ -363,43 +375,54 @@ document.addEventListener("submit", (event) => {
     updateOverall();
   };
 
-  const send = (file, relative, overwrite) => {
+  // a file's line: its name, a progress bar and a Cancel button; `finish`
+  // ends it with a status (and a Retry button when it failed)
+  const fileLine = (relative, retry) => {
     const item = list.querySelector(`[data-key="${CSS.escape(relative)}"]`) || document.createElement("li");
     item.dataset.key = relative;
     item.innerHTML = "";
     const name = document.createElement("span"); name.textContent = relative;
     const bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
     const cancel = document.createElement("button"); cancel.type = "button"; cancel.className = "secondary small"; cancel.textContent = "Cancel";
-    item.append(name, bar, cancel);
+    const status = document.createElement("span"); status.className = "muted";
+    item.append(name, bar, status, cancel);
     list.appendChild(item);
-    const xhr = new XMLHttpRequest();
-    running.add(xhr);
-    cancel.addEventListener("click", () => xhr.abort());
-    xhr.upload.addEventListener("progress", (e) => { bar.value = e.total ? (e.loaded / e.total) * 100 : 0; doneBytes.set(relative, e.loaded); updateOverall(); });
+    let ended = false;
     const finish = (text, failed) => {
-      running.delete(xhr);
+      if (ended) return;
+      ended = true;
       pending -= 1;
       free();
       cancel.remove();
-      const status = document.createElement("span"); status.textContent = text;
-      item.appendChild(status);
+      status.className = "";
+      status.textContent = text;
       if (failed) {
         // failures first, each with a way to try again
         item.classList.add("failed");
         list.prepend(item);
-        const retry = document.createElement("button");
-        retry.type = "button"; retry.className = "secondary small"; retry.textContent = "Retry";
-        retry.addEventListener("click", () => {
+        const again = document.createElement("button");
+        again.type = "button"; again.className = "secondary small"; again.textContent = "Retry";
+        again.addEventListener("click", () => {
           item.classList.remove("failed");
           pending += 1;
-          doneBytes.set(relative, 0);
-          retry.remove();
-          whenFree(() => send(file, relative, overwrite));
+          again.remove();
+          whenFree(retry);
         });
-        item.appendChild(retry);
+        item.appendChild(again);
       }
       updateOverall();
     };
+    return { item, bar, status, cancel, finish };
+  };
+
+  const send = (file, relative, overwrite) => {
+    doneBytes.set(relative, 0);
+    const line = fileLine(relative, () => send(file, relative, overwrite));
+    const xhr = new XMLHttpRequest();
+    running.add(xhr);
+    line.cancel.addEventListener("click", () => xhr.abort());
+    xhr.upload.addEventListener("progress", (e) => { line.bar.value = e.total ? (e.loaded / e.total) * 100 : 0; doneBytes.set(relative, e.loaded); updateOverall(); });
+    const finish = (text, failed) => { running.delete(xhr); line.finish(text, failed); };
     xhr.addEventListener("load", () => {
       if (xhr.status === 409 && window.confirm(xhr.responseText)) { running.delete(xhr); send(file, relative, true); return; }
       if (xhr.status === 201) { doneBytes.set(relative, file.size); finish("Done", false); }
@@ -415,6 +438,164 @@ document.addEventListener("submit", (event) => {
     xhr.send(file);
   };
 
+  // a refusal the server explained (status and text), or a broken connection (status 0)
+  const post = (url, body) => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    if (typeof body === "string") xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.addEventListener("load", () => (xhr.status < 300 ? resolve(xhr) : reject({ status: xhr.status, text: xhr.responseText })));
+    xhr.addEventListener("error", () => reject({ status: 0, text: "the connection broke" }));
+    xhr.send(body);
+  });
+  const transient = (e) => e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500
+    || /send it again|stopped before it was complete/.test(e.text || "");
+  const sleep = (seconds) => new Promise((resolve) => window.setTimeout(resolve, seconds * 1000));
+  const unfinishedUploads = () => fetch(`${base}/uploads`, { headers: { Accept: "application/json" } })
+    .then((answer) => (answer.ok ? answer.json() : []));
+  const sha256 = async (blob) => {
+    if (!window.crypto || !window.crypto.subtle) return null; // only in secure contexts
+    const digest = await window.crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+
+  const sendChunked = async (file, relative, overwrite, resume) => {
+    doneBytes.set(relative, 0);
+    const line = fileLine(relative, () => sendChunked(file, relative, overwrite, null));
+    const requests = new Set();
+    let cancelled = false;
+    let upload = null;
+    const stopAll = () => { requests.forEach((xhr) => xhr.abort()); requests.clear(); };
+    const handle = { abort: () => { cancelled = true; running.delete(handle); stopAll(); if (upload) post(`${base}/uploads/${upload.id}/cancel`).catch(() => {}); line.finish("Cancelled", true); } };
+    running.add(handle);
+    line.cancel.addEventListener("click", () => handle.abort());
+    const fail = (e) => {
+      running.delete(handle);
+      stopAll();
+      if (cancelled) return;
+      if (e.status === 401) { line.finish("Not uploaded: you were signed out", true); showSignedOut(); return; }
+      line.finish(e.status === 0 ? "Stopped: the connection broke. Retry resumes where it stopped." : e.text || `Failed (${e.status})`, true);
+    };
+    const key = path + relative;
+    const started = { key, size: file.size, last_modified: file.lastModified, content_type: file.type };
+    try {
+      if (resume) upload = resume;
+      else {
+        try {
+          upload = JSON.parse((await post(`${base}/uploads`, new URLSearchParams({ ...started, overwrite: overwrite ? "1" : "" }).toString())).responseText);
+        } catch (e) {
+          if (e.status !== 409) throw e;
+          if (!window.confirm(e.text)) { running.delete(handle); doneBytes.set(relative, file.size); line.finish("Skipped: exists already", false); return; }
+          overwrite = true;
+          upload = JSON.parse((await post(`${base}/uploads`, new URLSearchParams({ ...started, overwrite: "1" }).toString())).responseText);
+        }
+      }
+      window.localStorage.setItem(unfinishedKey, "1");
+      const landed = new Set(upload.landed);
+      const moving = new Map(); // chunk number → bytes sent so far
+      const lengthOf = (n) => Math.min(upload.part_size, file.size - (n - 1) * upload.part_size);
+      const progress = () => {
+        let bytes = 0;
+        landed.forEach((n) => { bytes += lengthOf(n); });
+        moving.forEach((b) => { bytes += b; });
+        doneBytes.set(relative, bytes);
+        line.bar.value = (bytes / file.size) * 100;
+        updateOverall();
+      };
+      progress();
+      const queue = [];
+      for (let n = 1; n <= upload.part_count; n += 1) if (!landed.has(n)) queue.push(n);
+
+      const sendChunk = (n) => new Promise((resolve, reject) => {
+        const blob = file.slice((n - 1) * upload.part_size, (n - 1) * upload.part_size + lengthOf(n));
+        sha256(blob).then((digest) => {
+          if (cancelled) { reject({ status: -1 }); return; }
+          const xhr = new XMLHttpRequest();
+          requests.add(xhr);
+          xhr.upload.addEventListener("progress", (e) => { moving.set(n, e.loaded); progress(); });
+          xhr.addEventListener("load", () => {
+            requests.delete(xhr);
+            moving.delete(n);
+            if (xhr.status === 200) { landed.add(n); progress(); resolve(); } else reject({ status: xhr.status, text: xhr.responseText });
+          });
+          xhr.addEventListener("error", () => { requests.delete(xhr); moving.delete(n); progress(); reject({ status: 0, text: "the connection broke" }); });
+          xhr.addEventListener("abort", () => { requests.delete(xhr); moving.delete(n); reject({ status: -1 }); });
+          xhr.open("POST", `${base}/uploads/${upload.id}/chunks/${n}`);
+          xhr.setRequestHeader("X-CSRF-Token", csrf);
+          xhr.setRequestHeader("Content-Type", "application/octet-stream");
+          if (digest) xhr.setRequestHeader("X-Chunk-Sha256", digest);
+          xhr.send(blob);
+        }, reject);
+      });
+
+      // a chunk that fails for a passing reason is tried again after a
+      // pause, unless the server says it landed after all (the answer was lost)
+      const sendWithRetries = async (n) => {
+        for (let attempt = 0; ; attempt += 1) {
+          try { await sendChunk(n); line.status.textContent = ""; return; } catch (e) {
+            if (cancelled || e.status === -1) throw { status: -1 };
+            if (!transient(e) || attempt >= RETRY_DELAYS.length) throw e;
+            line.status.textContent = `connection lost; trying again in ${RETRY_DELAYS[attempt]} s`;
+            await sleep(RETRY_DELAYS[attempt]);
+            if (cancelled) throw { status: -1 };
+            const now = await unfinishedUploads().catch(() => null);
+            const known = now && now.find((u) => u.id === upload.id);
+            if (now && !known) throw { status: 404, text: "This upload is not under way any more: start it again." };
+            if (known) known.landed.forEach((m) => landed.add(m));
+            if (landed.has(n)) { progress(); line.status.textContent = ""; return; }
+          }
+        }
+      };
+      const worker = async () => {
+        while (queue.length && !cancelled) {
+          const n = queue.shift();
+          if (!landed.has(n)) await sendWithRetries(n);
+        }
+      };
+      await Promise.all(Array.from({ length: CHUNKS_IN_FLIGHT }, worker));
+      if (cancelled) return;
+      line.status.textContent = "joining the chunks…";
+      for (let attempt = 0; ; attempt += 1) {
+        try { await post(`${base}/uploads/${upload.id}/complete`, overwrite ? "overwrite=1" : ""); break; } catch (e) {
+          if (e.status === 409 && window.confirm(e.text)) { overwrite = true; continue; }
+          if (!transient(e) || attempt >= RETRY_DELAYS.length) throw e;
+          await sleep(RETRY_DELAYS[attempt]);
+        }
+      }
+      running.delete(handle);
+      doneBytes.set(relative, file.size);
+      line.finish("Done", false);
+    } catch (e) {
+      if (e && e.status === -1) return;
+      fail(e && "status" in e ? e : { status: 0, text: String(e) });
+    }
+  };
+
+  // uploads of this person that stopped before they finished (in this or
+  // another browser): listed with a way to discard each; picking the same
+  // file again resumes it
+  const unfinishedBox = browser.querySelector("[data-unfinished]");
+  const showUnfinished = (uploads) => {
+    const box = unfinishedBox.querySelector("[data-unfinished-list]");
+    box.innerHTML = "";
+    uploads.forEach((u) => {
+      const item = document.createElement("li");
+      const name = document.createElement("span");
+      name.textContent = `${u.key}: ${Math.floor((u.landed_bytes / u.size) * 100)}% of ${size(u.size)}`;
+      const discard = document.createElement("button");
+      discard.type = "button"; discard.className = "secondary small"; discard.textContent = "Discard";
+      discard.addEventListener("click", () => post(`${base}/uploads/${u.id}/cancel`).then(() => {
+        item.remove();
+        if (!box.children.length) { unfinishedBox.hidden = true; window.localStorage.removeItem(unfinishedKey); }
+      }, (e) => toast(e.text || "Could not discard it; try again.", "error")));
+      item.append(name, discard);
+      box.appendChild(item);
+    });
+    unfinishedBox.hidden = uploads.length === 0;
+    if (!uploads.length) window.localStorage.removeItem(unfinishedKey);
+  };
+  if (window.localStorage.getItem(unfinishedKey)) unfinishedUploads().then(showUnfinished, () => {});
+
   // once per page: the sign-in link above the list of uploads
   const showSignedOut = () => {
     if (panel.querySelector("[data-signed-out]")) return;
@@ -426,19 +607,35 @@ document.addEventListener("submit", (event) => {
     panel.prepend(notice);
   };
 
-  const start = (entries) => {
+  // files picked: those partly uploaded before (same key, size and
+  // last-modified) are offered to resume, all with one question
+  const start = async (entries) => {
     if (!entries.length) return;
+    let earlier = [];
+    if (entries.some(({ file }) => file.size > CHUNK)) earlier = await unfinishedUploads().catch(() => []);
+    const earlierOf = ({ file, relative }) => earlier.find((u) => u.key === path + relative && u.size === file.size
+      && u.last_modified === file.lastModified);
+    const partly = entries.filter(earlierOf);
+    let resume = false;
+    if (partly.length) {
+      const names = partly.slice(0, 5).map((e) => `${e.relative} (${Math.floor((earlierOf(e).landed_bytes / e.file.size) * 100)}%)`).join(", ");
+      resume = window.confirm(`${partly.length === 1 ? "This file was" : `${partly.length} of these files were`} partly uploaded before: ${names}${partly.length > 5 ? ", …" : ""}. Resume where it stopped? (Cancel starts again from the beginning.)`);
+      if (!resume) await Promise.all(partly.map((e) => post(`${base}/uploads/${earlierOf(e).id}/cancel`).catch(() => {})));
+      unfinishedBox.hidden = true;
+    }
     panel.hidden = false;
     if (!pending) startedAt = performance.now();
     pending += entries.length;
     totalFiles += entries.length;
-    entries.forEach(({ file, relative }) => {
+    entries.forEach((entry) => {
+      const { file, relative } = entry;
       totalBytes += file.size;
       const item = document.createElement("li");
       item.dataset.key = relative;
       item.textContent = `${relative}: waiting`;
       list.appendChild(item);
-      whenFree(() => upload(file, relative));
+      const from = resume ? earlierOf(entry) : null;
+      whenFree(() => upload(file, relative, from || null));
     });
   };
 
@@ -453,7 +650,7 @@ document.addEventListener("submit", (event) => {
     list.querySelectorAll("li").forEach((item) => {
       if (item.textContent.endsWith(": waiting")) { item.textContent = `${item.dataset.key}: cancelled`; item.classList.add("failed"); }
     });
-    running.forEach((xhr) => xhr.abort());
+    running.forEach((request) => request.abort());
     updateOverall();
   });
 

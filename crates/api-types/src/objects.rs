@@ -49,6 +49,43 @@ pub struct Uploaded {
     pub size: u64,
 }
 
+/// `POST .../uploads`: a file to upload a chunk at a time (or to resume:
+/// the same key, size and last-modified time as an unfinished upload of
+/// yours continues it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewChunkedUpload {
+    pub key: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The file's last-modified time, in milliseconds since 1970; with the
+    /// key and size it recognises the same file when it is sent again.
+    #[serde(default)]
+    pub last_modified: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Replace a file of that name (else `409 exists`).
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+/// An upload under way, sent a chunk at a time: chunk `n` (from 1) is bytes
+/// `(n-1) × part_size` up to `n × part_size` of the file (the last is shorter).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChunkedUpload {
+    pub id: String,
+    pub key: String,
+    pub size: u64,
+    pub last_modified: i64,
+    pub part_size: u64,
+    pub part_count: u32,
+    /// The chunks that arrived, by number.
+    pub landed: Vec<u32>,
+    /// Their bytes.
+    pub landed_bytes: u64,
+}
+
 /// `POST .../presign`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

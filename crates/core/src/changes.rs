@@ -55,6 +55,27 @@ pub struct UploadRequest<'a> {
     pub max_size: u64,
 }
 
+/// The audit event of a file that finished uploading, however it came
+/// (one request or chunks).
+pub(crate) async fn record_upload(
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    origin: &Origin,
+    key: &str,
+    size: u64,
+) -> Result<(), CoreError> {
+    record(
+        db,
+        can,
+        actor,
+        origin,
+        "file_uploaded",
+        json!({ "key": key, "size": size }),
+    )
+    .await
+}
+
 /// Whether `key` may be uploaded: a valid new key, free unless
 /// `overwrite` ([`CoreError::Conflict`] `exists`). Asked before a large
 /// body is sent, and again by [`upload`].
@@ -128,15 +149,7 @@ where
         }
         Err(UploadError::S3(problem)) => return Err(CoreError::Storage(problem)),
     };
-    record(
-        db,
-        can,
-        actor,
-        origin,
-        "file_uploaded",
-        json!({ "key": request.key, "size": size }),
-    )
-    .await?;
+    record_upload(db, can, actor, origin, request.key, size).await?;
     Ok(size)
 }
 

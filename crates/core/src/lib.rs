@@ -7,7 +7,8 @@
 //!   operations demand in their signature.
 //! - [`s3_clients`]: the S3 client of a bucket, reachable only through a grant.
 //! - [`uploads`]: what every upload of the process shares (memory budget,
-//!   journal, stop signal) and the clean-up of abandoned multipart uploads.
+//!   journal, stop signal) and the clean-up of abandoned multipart uploads;
+//!   [`resumable`]: uploads a chunk at a time, resumed after a reload.
 //! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
 //!   token, with its scopes) and from where, for every operation's audit event.
 //! - [`sign_in`]: one-time codes by mail and GitHub identities matched to
@@ -38,6 +39,7 @@ pub mod invitations;
 pub mod links;
 pub mod members;
 pub mod presign;
+pub mod resumable;
 pub mod random_token;
 pub mod s3_clients;
 pub mod sessions;

@@ -8,7 +8,7 @@ use crate::access::{HoldsBucket, SystemGrant};
 use crate::s3_clients::S3Clients;
 use async_trait::async_trait;
 use bucketdesk_db::buckets;
-use bucketdesk_db::{PgPool, uploads};
+use bucketdesk_db::{PgPool, resumable_uploads, uploads};
 use bucketdesk_domain::BucketId;
 use bucketdesk_storage::upload::{Conditions, UploadBudget, UploadJournal};
 use std::time::Duration;
@@ -20,15 +20,26 @@ pub const ABANDONED_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 /// What every upload of the process shares.
 pub struct Uploads {
     pub budget: UploadBudget,
+    /// The size of the chunks of resumable uploads (at most 64 MiB).
+    pub chunk_size: u64,
+    /// Resumable uploads no chunk reached for this long are aborted.
+    pub abandon_after: Duration,
     stop: watch::Sender<bool>,
 }
 
 impl Uploads {
-    pub fn new(budget_bytes: u64) -> Uploads {
+    pub fn new(budget_bytes: u64, chunk_size: u64, abandon_after: Duration) -> Uploads {
         Uploads {
             budget: UploadBudget::new(budget_bytes),
+            chunk_size: chunk_size.clamp(crate::resumable::MIN_CHUNK, crate::resumable::MAX_CHUNK),
+            abandon_after,
             stop: watch::Sender::new(false),
         }
+    }
+
+    /// Fires when the server stops cutting uploads (see [`Uploads::cut_all`]).
+    pub fn stop_signal(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
     }
 
     /// Cuts every upload under way (and any that starts): their multipart
@@ -47,7 +58,7 @@ impl Uploads {
             declared_length,
             budget: &self.budget,
             journal,
-            stop: Some(self.stop.subscribe()),
+            stop: Some(self.stop_signal()),
         }
     }
 }
@@ -83,10 +94,27 @@ impl UploadJournal for Journal {
 }
 
 /// Aborts the multipart uploads bucketdesk started more than a day ago and
-/// never finished (the process was killed, or S3 refused the abort then).
+/// never finished (the process was killed, or S3 refused the abort then),
+/// and the resumable uploads no chunk reached for `resumable_idle`.
 /// Returns how many were aborted.
-pub async fn abort_abandoned(db: &PgPool, s3: &S3Clients) -> Result<usize, CoreError> {
+pub async fn abort_abandoned(
+    db: &PgPool,
+    s3: &S3Clients,
+    resumable_idle: Duration,
+) -> Result<usize, CoreError> {
     let mut aborted = 0;
+    for upload in resumable_uploads::abandoned(db, resumable_idle, 1000).await? {
+        if let Some(bucket) = buckets::find(db, BucketId(upload.bucket_id)).await? {
+            let bucket = SystemGrant { bucket };
+            let client = s3.client(&bucket).await?;
+            let bucket_name = &bucket.bucket.bucket_name;
+            if !bucketdesk_storage::upload::abort(&client, bucket_name, &upload.key, &upload.s3_upload_id).await {
+                continue; // tried again at the next round
+            }
+        }
+        resumable_uploads::delete(db, upload.id).await?;
+        aborted += 1;
+    }
     for upload in uploads::abandoned(db, ABANDONED_AFTER, 1000).await? {
         let Some(bucket) = buckets::find(db, BucketId(upload.bucket_id)).await? else {
             continue;
@@ -108,7 +136,7 @@ pub async fn abort_abandoned(db: &PgPool, s3: &S3Clients) -> Result<usize, CoreE
     if aborted > 0 {
         tracing::info!(
             aborted,
-            "aborted multipart uploads abandoned more than a day ago"
+            "aborted abandoned multipart uploads"
         );
     }
     Ok(aborted)

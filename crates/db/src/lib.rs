@@ -9,6 +9,7 @@ pub mod invites;
 pub mod links;
 pub mod login;
 pub mod members;
+pub mod resumable_uploads;
 pub mod sessions;
 pub mod tokens;
 pub mod uploads;

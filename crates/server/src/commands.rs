@@ -113,7 +113,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(async move {
         loop {
             if let Err(error) =
-                bucketdesk_core::uploads::abort_abandoned(&aborting.db, &aborting.s3_clients).await
+                bucketdesk_core::uploads::abort_abandoned(
+                    &aborting.db,
+                    &aborting.s3_clients,
+                    aborting.settings.upload_abandon_after,
+                )
+                .await
             {
                 tracing::warn!(%error, "could not abort abandoned multipart uploads");
             }

@@ -41,6 +41,10 @@ pub struct Settings {
     pub workspace_creators: WorkspaceCreators,
     /// The most bytes buffered upload parts of the process hold together.
     pub upload_buffer_bytes: u64,
+    /// The chunk size of resumable uploads (5 to 64 MiB).
+    pub upload_chunk_bytes: u64,
+    /// Resumable uploads no chunk reached for this long are aborted.
+    pub upload_abandon_after: Duration,
     /// How long a connection may take to send its request headers (R9).
     pub header_read_timeout: Duration,
     /// Connections one client address may hold open at once (R9).
@@ -57,6 +61,8 @@ impl Settings {
     pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024 * 1024 * 1024;
     pub const DEFAULT_LINK_MAX_LIFETIME: Duration = Duration::from_secs(90 * 24 * 60 * 60);
     pub const DEFAULT_UPLOAD_BUFFER_BYTES: u64 = 256 * 1024 * 1024;
+    pub const DEFAULT_UPLOAD_CHUNK_BYTES: u64 = bucketdesk_core::resumable::DEFAULT_CHUNK;
+    pub const DEFAULT_UPLOAD_ABANDON_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
     /// Under Docker's default 10 s between SIGTERM and SIGKILL.
@@ -160,7 +166,11 @@ impl AppState {
             github,
             audit: bucketdesk_core::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
-            uploads: bucketdesk_core::uploads::Uploads::new(settings.upload_buffer_bytes),
+            uploads: bucketdesk_core::uploads::Uploads::new(
+                settings.upload_buffer_bytes,
+                settings.upload_chunk_bytes,
+                settings.upload_abandon_after,
+            ),
             thumbnails: bucketdesk_core::thumbnails::Thumbnails::new(2),
             s3_clients: bucketdesk_core::s3_clients::S3Clients::new(
                 db.clone(),

@@ -19,3 +19,34 @@ pub(crate) fn body_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
 }
+
+/// The SHA-256 a chunk's sender computed (`X-Chunk-Sha256`, 64 hex
+/// digits), if it sent one; `Err` with what is wrong when it is malformed.
+pub(crate) fn chunk_sha256(headers: &HeaderMap) -> Result<Option<[u8; 32]>, &'static str> {
+    let Some(value) = headers.get("x-chunk-sha256") else {
+        return Ok(None);
+    };
+    let mut digest = [0u8; 32];
+    value
+        .to_str()
+        .ok()
+        .and_then(|hex| hex::decode_to_slice(hex, &mut digest).ok())
+        .ok_or("X-Chunk-Sha256 is the chunk's SHA-256 in 64 hex digits.")?;
+    Ok(Some(digest))
+}
+
+/// An upload under way, as both faces answer it.
+pub(crate) fn chunked_upload(
+    state: bucketdesk_core::resumable::UploadState,
+) -> bucketdesk_api_types::ChunkedUpload {
+    bucketdesk_api_types::ChunkedUpload {
+        id: state.id.to_string(),
+        key: state.key,
+        size: state.size,
+        last_modified: state.last_modified,
+        part_size: state.part_size,
+        part_count: state.part_count,
+        landed: state.landed,
+        landed_bytes: state.landed_bytes,
+    }
+}

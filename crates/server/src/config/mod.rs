@@ -69,6 +69,10 @@ pub struct Config {
     pub workspace_creators: WorkspaceCreators,
     /// `BUCKETDESK_UPLOAD_BUFFER_MB`: what buffered upload parts may hold together.
     pub upload_buffer_mb: u64,
+    /// `BUCKETDESK_UPLOAD_CHUNK_MB`: the chunk size of resumable uploads.
+    pub upload_chunk_mb: u64,
+    /// `BUCKETDESK_UPLOAD_ABANDON_HOURS`: resumable uploads idle this long are aborted.
+    pub upload_abandon_hours: u64,
     /// `BUCKETDESK_HEADER_TIMEOUT_SECS`: how long a connection may take to send its headers.
     pub header_timeout: Duration,
     /// `BUCKETDESK_MAX_CONNECTIONS_PER_IP`: connections one address may hold open.
@@ -260,6 +264,18 @@ impl Config {
             256,
             64..=65536,
         )?;
+        let upload_chunk_mb = parse_number(
+            get("BUCKETDESK_UPLOAD_CHUNK_MB"),
+            "BUCKETDESK_UPLOAD_CHUNK_MB",
+            8,
+            5..=64,
+        )?;
+        let upload_abandon_hours = parse_number(
+            get("BUCKETDESK_UPLOAD_ABANDON_HOURS"),
+            "BUCKETDESK_UPLOAD_ABANDON_HOURS",
+            24,
+            1..=24 * 30,
+        )?;
 
         let header_timeout_secs = parse_number(
             get("BUCKETDESK_HEADER_TIMEOUT_SECS"),
@@ -296,6 +312,8 @@ impl Config {
 
         Ok(Config {
             upload_buffer_mb,
+            upload_chunk_mb,
+            upload_abandon_hours,
             header_timeout: Duration::from_secs(header_timeout_secs),
             max_connections_per_ip,
             shutdown_grace: Duration::from_secs(shutdown_grace_secs),
@@ -358,6 +376,8 @@ impl Config {
             hsts_include_subdomains: self.hsts_include_subdomains,
             workspace_creators: self.workspace_creators,
             upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,
+            upload_chunk_bytes: self.upload_chunk_mb * 1024 * 1024,
+            upload_abandon_after: Duration::from_secs(self.upload_abandon_hours * 60 * 60),
             header_read_timeout: self.header_timeout,
             max_connections_per_ip: self.max_connections_per_ip,
             shutdown_grace: self.shutdown_grace,

@@ -103,7 +103,9 @@ pub async fn copy(
             start = end + 1;
             number += 1;
         }
-        complete(client, bucket, to, &upload_id, parts, options).await
+        complete(client, bucket, to, &upload_id, parts, options)
+            .await
+            .map(|_| ())
     }
     .await;
     if result.is_err() {
@@ -133,8 +135,8 @@ pub(crate) async fn complete(
     upload_id: &str,
     parts: Vec<CompletedPart>,
     options: &StorageOptions,
-) -> S3Result<()> {
-    client
+) -> S3Result<Option<String>> {
+    let completed = client
         .complete_multipart_upload()
         .bucket(bucket)
         .key(key)
@@ -147,5 +149,5 @@ pub(crate) async fn complete(
         .send()
         .await
         .map_err(|e| classify(e, bucket, options))?;
-    Ok(())
+    Ok(completed.e_tag().map(|e| e.trim_matches('"').to_owned()))
 }

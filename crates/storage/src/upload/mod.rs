@@ -17,6 +17,7 @@
 //!   starts and when it ends, so one abandoned by a crash can be aborted later.
 
 mod buffered;
+pub mod chunk;
 mod multipart;
 mod streamed;
 

@@ -15,6 +15,7 @@ mod links;
 mod me;
 mod members;
 mod openapi;
+mod uploads;
 
 use crate::AppState;
 use axum::Router;
@@ -61,7 +62,12 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// together from the handlers' `#[utoipa::path]` attributes.
 fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // uploads stream for as long as they take, bounded by their own limits
-    let transfers = OpenApiRouter::new().routes(routes!(changes::upload));
+    let transfers = OpenApiRouter::new()
+        .routes(routes!(changes::upload))
+        .routes(routes!(uploads::unfinished, uploads::start))
+        .routes(routes!(uploads::chunk))
+        .routes(routes!(uploads::complete))
+        .routes(routes!(uploads::cancel));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(me::workspaces, me::create_workspace))

@@ -92,6 +92,12 @@ const ROWS: &[ApiRow] = &[
     api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/objects/details", "key=hello.txt", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
     api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/download", "key=hello.txt", "", Some("read"), [401, 404, 200, 200, 200, 200, 404]),
     api("PUT", "/api/v1/workspaces/{workspace}/buckets/{bucket}/upload", "key=up.txt&overwrite=true", "new bytes", Some("write"), [401, 404, 403, 201, 201, 201, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads", "", "", Some("write"), [401, 404, 403, 200, 200, 200, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads", "", r#"{"key":"big.bin","size":10000000}"#, Some("write"), [401, 404, 403, 200, 200, 200, 404]),
+    // an upload id that is none of the caller's is not found
+    api("PUT", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/chunks/{number}", "", "x", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/complete", "", "", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
+    api("DELETE", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}", "", "", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/links", "", r#"{"keys":["hello.txt"]}"#, Some("share"), [401, 404, 201, 201, 201, 201, 404]),
     api("GET", "/api/v1/workspaces/{workspace}/links", "", "", Some("share"), [401, 404, 200, 200, 200, 200, 404]),
     api("GET", LINK, "", "", Some("share"), [401, 404, 404, 404, 200, 200, 404]),
@@ -145,6 +151,8 @@ fn url(world: &World, row: &ApiRow) -> String {
         .replace("{user}", &world.ids["user"])
         .replace("{invitation}", &world.ids["invite"])
         .replace("{token}", &world.ids["access_token"])
+        .replace("{upload}", &world.ids["upload"])
+        .replace("{number}", "1")
         .replace("{*rest}", "nothing/here");
     if !row.query.is_empty() {
         path = format!("{path}?{}", row.query);

@@ -132,6 +132,8 @@ pub(super) async fn world() -> World {
     ids.insert("upload_token", upload_token);
     ids.insert("session", uuid::Uuid::new_v4().to_string());
     ids.insert("access_token", uuid::Uuid::new_v4().to_string());
+    ids.insert("upload", uuid::Uuid::new_v4().to_string());
+    ids.insert("number", "1".to_owned());
     browsers.insert("owner", t.alice);
     World { app, browsers, ids }
 }
@@ -383,6 +385,11 @@ const READS: &[Row] = &[
         "/w/{workspace}/b/{bucket}/upload-links/new",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    row(
+        "GET",
+        "/w/{workspace}/b/{bucket}/uploads",
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
     foreign("GET", "/s/{token}", "share_token", &[], [200; 7]),
     foreign("GET", "/s/{token}/download", "share_token", &[], [303; 7]),
     foreign("GET", "/u/{token}", "upload_token", &[], [200; 7]),
@@ -600,6 +607,28 @@ const WRITES: &[Row] = &[
     ),
     with_form(
         "POST",
+        "/w/{workspace}/b/{bucket}/uploads",
+        &[("key", "big.bin"), ("size", "10000000")],
+        [303, 404, 403, 200, 200, 200, 404],
+    ),
+    // an upload id that is none of the caller's is not found
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/uploads/{upload}/chunks/{number}",
+        [303, 404, 403, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/uploads/{upload}/complete",
+        [303, 404, 403, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/uploads/{upload}/cancel",
+        [303, 404, 403, 404, 404, 404, 404],
+    ),
+    with_form(
+        "POST",
         "/w/{workspace}/invites",
         &[("email", "dave@example.com"), ("role_BUCKET", "viewer")],
         [303, 404, 403, 403, 303, 303, 404],
@@ -707,6 +736,8 @@ fn path(world: &World, row: &Row) -> String {
         "link",
         "session",
         "access_token",
+        "upload",
+        "number",
     ] {
         let key = if !row.foreign.is_empty() && row.foreign.ends_with(name) {
             row.foreign

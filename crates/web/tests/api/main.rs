@@ -9,6 +9,7 @@ mod api_authorization;
 mod audit;
 mod authorization;
 mod buckets;
+mod chunked_uploads;
 mod csrf;
 mod files;
 mod github;

@@ -67,6 +67,8 @@ pub struct BrowsePage {
     role: Role,
     can_edit: bool,
     is_owner: bool,
+    /// Files larger than this upload a chunk at a time (resumable).
+    chunk_size: u64,
     path: String,
     starts: String,
     crumbs: Vec<Crumb>,
@@ -271,6 +273,7 @@ pub async fn browse(
         role: access.role(),
         can_edit: access.allows(Role::Editor),
         is_owner: access.allows(Role::Owner),
+        chunk_size: state.uploads.chunk_size,
         path,
         starts: query.starts.clone(),
         rows,

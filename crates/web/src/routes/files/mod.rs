@@ -9,6 +9,7 @@ mod details;
 mod highlight;
 mod object;
 mod rendered;
+mod resumable;
 pub(crate) use object::delivery_response;
 mod share;
 mod thumbnail;
@@ -50,6 +51,22 @@ pub fn router() -> Router<AppState> {
 pub fn transfers() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
+        .route(
+            "/w/{workspace}/b/{bucket}/uploads",
+            get(resumable::unfinished).post(resumable::start),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/uploads/{upload}/chunks/{number}",
+            post(resumable::chunk),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/uploads/{upload}/complete",
+            post(resumable::complete),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/uploads/{upload}/cancel",
+            post(resumable::cancel),
+        )
         .route(
             "/w/{workspace}/b/{bucket}/download",
             get(object::download).head(super::head_without_effects),

@@ -67,20 +67,32 @@ pub async fn upload(
         .await
         .map(|_| (StatusCode::CREATED, "Uploaded.").into_response())
     };
-    // short plain texts, for the browser script to show
     Ok(match done {
         Ok(response) => response,
-        Err(CoreError::Conflict { message, .. }) => (StatusCode::CONFLICT, message).into_response(),
-        Err(CoreError::Invalid(problems)) => {
+        Err(refused) => refusal(refused)?,
+    })
+}
+
+/// A refusal as a short plain text, for the browser script to show; other
+/// errors go on to the error page.
+pub(super) fn refusal(error: CoreError) -> Result<Response> {
+    Ok(match error {
+        CoreError::Conflict { message, .. } => (StatusCode::CONFLICT, message).into_response(),
+        CoreError::Invalid(problems) => {
             let message: Vec<String> = problems.into_iter().map(|p| p.message).collect();
             (StatusCode::BAD_REQUEST, message.join(" ")).into_response()
         }
-        Err(CoreError::TooLarge { limit }) => {
+        CoreError::TooLarge { limit } => {
             (StatusCode::PAYLOAD_TOO_LARGE, too_large(limit)).into_response()
         }
-        Err(CoreError::Storage(problem)) => {
+        CoreError::Storage(problem) => {
             (StatusCode::BAD_GATEWAY, problem.to_string()).into_response()
         }
-        Err(other) => return Err(other.into()),
+        CoreError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "This upload is not under way any more (it finished, was cancelled or was abandoned): start it again.",
+        )
+            .into_response(),
+        other => return Err(other.into()),
     })
 }

@@ -1,0 +1,150 @@
+//! Uploads sent in chunks: the S3 multipart upload, the file it carries and
+//! the parts that landed, so any replica takes the next chunk and a reload
+//! resumes where it stopped. A person only ever sees their own.
+
+use bucketdesk_domain::BucketId;
+use sqlx::PgExecutor;
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResumableUpload {
+    pub id: Uuid,
+    pub bucket_id: Uuid,
+    pub user_id: Uuid,
+    pub key: String,
+    pub s3_upload_id: String,
+    pub size: i64,
+    pub last_modified: i64,
+    pub part_size: i64,
+    pub content_type: Option<String>,
+    pub overwrite: bool,
+    pub started_at: OffsetDateTime,
+}
+
+/// A part that landed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Part {
+    pub number: i32,
+    pub size: i64,
+    pub etag: String,
+}
+
+const COLUMNS: &str = "id, bucket_id, user_id, key, s3_upload_id, size, last_modified, \
+                       part_size, content_type, overwrite, started_at";
+
+pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into resumable_uploads
+           (id, bucket_id, user_id, key, s3_upload_id, size, last_modified, part_size,
+            content_type, overwrite)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(upload.id)
+    .bind(upload.bucket_id)
+    .bind(upload.user_id)
+    .bind(&upload.key)
+    .bind(&upload.s3_upload_id)
+    .bind(upload.size)
+    .bind(upload.last_modified)
+    .bind(upload.part_size)
+    .bind(&upload.content_type)
+    .bind(upload.overwrite)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// `user`'s upload `id` in `bucket`; none for anyone else's.
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<ResumableUpload>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from resumable_uploads
+         where id = $1 and bucket_id = $2 and user_id = $3"
+    ))
+    .bind(id)
+    .bind(bucket.0)
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}
+
+/// `user`'s unfinished uploads in `bucket`, oldest first.
+pub async fn of_user(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: Uuid,
+) -> sqlx::Result<Vec<ResumableUpload>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from resumable_uploads
+         where bucket_id = $1 and user_id = $2 order by started_at limit 100"
+    ))
+    .bind(bucket.0)
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// The parts of upload `id` that landed, by number.
+pub async fn parts(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<Part>> {
+    sqlx::query_as(
+        "select number, size, etag from resumable_upload_parts
+         where upload_id = $1 order by number",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+/// Writes down a part that landed (a part sent again replaces the first),
+/// and that the upload is alive.
+pub async fn part_landed(db: &sqlx::PgPool, id: Uuid, part: &Part) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "insert into resumable_upload_parts (upload_id, number, size, etag)
+         values ($1, $2, $3, $4)
+         on conflict (upload_id, number) do update set size = excluded.size, etag = excluded.etag",
+    )
+    .bind(id)
+    .bind(part.number)
+    .bind(part.size)
+    .bind(&part.etag)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update resumable_uploads set touched_at = now() where id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Forgets an upload (completed or aborted) and its parts.
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("delete from resumable_uploads where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Uploads no chunk reached for longer than `idle`, oldest first.
+pub async fn abandoned(
+    db: impl PgExecutor<'_>,
+    idle: Duration,
+    limit: i64,
+) -> sqlx::Result<Vec<ResumableUpload>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from resumable_uploads
+         where touched_at < now() - make_interval(secs => $1)
+         order by touched_at limit $2"
+    ))
+    .bind(idle.as_secs_f64())
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
