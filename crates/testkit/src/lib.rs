@@ -13,6 +13,7 @@ mod browser;
 mod database;
 mod db_proxy;
 mod github;
+mod nginx;
 mod smtp;
 
 pub use app::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp, TestAppBuilder};
@@ -21,6 +22,7 @@ pub use database::{
     TestDatabase, admin_database_url, database_url, empty_database, fresh_database,
 };
 pub use db_proxy::DbProxy;
+pub use nginx::{Nginx, free_port, nginx_binary};
 pub use github::{CLIENT_SECRET as FAKE_GITHUB_SECRET, FakeGithub, GithubMode, GithubPerson};
 pub use smtp::{MailSink, ReceivedMail};
 

@@ -556,3 +556,165 @@ async fn a_keyboard_alone_signs_in_uploads_and_copies_a_share_link() {
         b"sent with the keyboard"
     );
 }
+
+/// A file of `mib` MiB whose every MiB differs (its number and `salt` lead
+/// it), so a chunk stored in the wrong place or twice shows.
+fn numbered_file(path: &std::path::Path, mib: u64, salt: u64) {
+    use std::io::Write;
+    let mut base = vec![0u8; 1 << 20];
+    let mut state = 0x2545_f491_4f6c_dd1du64 ^ salt;
+    for byte in base.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for n in 0..mib {
+        base[..8].copy_from_slice(&n.to_le_bytes());
+        base[8..16].copy_from_slice(&salt.to_le_bytes());
+        file.write_all(&base).unwrap();
+    }
+    file.flush().unwrap();
+}
+
+fn sha256_of(path: &std::path::Path) -> String {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).unwrap();
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// What a 150 MB single-request upload through the proxy gets: its status.
+async fn single_request_status(proxy: &str, path: &str, cookie: &str, csrf: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(proxy).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {proxy}\r\nCookie: bucketdesk_session={cookie}\r\n\
+         X-CSRF-Token: {csrf}\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: 150000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = stream.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+}
+
+#[tokio::test]
+async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_and_a_reload_in_chromium()
+ {
+    let chromium = chromium();
+    let port = bucketdesk_testkit::free_port();
+    let app = TestApp::builder()
+        .public_url(&format!("http://127.0.0.1:{port}"))
+        .spawn()
+        .await;
+    let upstream = app.url.trim_start_matches("http://").to_owned();
+    let nginx = std::sync::Arc::new(std::sync::Mutex::new(bucketdesk_testkit::Nginx::start(
+        port, &upstream, "100m",
+    )));
+    let proxy = nginx.lock().unwrap().url();
+    app.s3.create_bucket("media").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let bucket_id = alice
+        .connect_bucket(&workspace, &app.s3, "Media", "media")
+        .await;
+    let bucket = format!("/w/{workspace}/b/{bucket_id}");
+
+    // the old way, one request for the file, stops at the proxy
+    let csrf = alice.csrf_token().await;
+    let status = single_request_status(
+        proxy.trim_start_matches("http://"),
+        &format!("{bucket}/upload?key=single.bin"),
+        &session_cookie(&alice),
+        &csrf,
+    )
+    .await;
+    assert_eq!(status, 413, "nginx refuses a 150 MB request");
+
+    let files = tempfile::tempdir().unwrap();
+    let big = files.path().join("big.bin");
+    let cut = files.path().join("cut.bin");
+    let reload = files.path().join("reload.bin");
+    numbered_file(&big, 1024, 1);
+    numbered_file(&cut, 400, 2);
+    numbered_file(&reload, 400, 3);
+
+    // the script stops and starts the proxy through this little window
+    let controlled = nginx.clone();
+    let control = Router::new().route(
+        "/{what}",
+        get(
+            move |axum::extract::Path(what): axum::extract::Path<String>| async move {
+                let mut nginx = controlled.lock().unwrap();
+                if what == "stop" {
+                    nginx.stop()
+                } else {
+                    nginx.start_again()
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let control_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, control).await;
+    });
+
+    let artifacts = repo().join("test-artifacts/browser/transfers");
+    let config = serde_json::json!({
+        "base": proxy,
+        "bucket": bucket,
+        "editor_cookie": session_cookie(&alice),
+        "chromium": chromium,
+        "artifacts": artifacts,
+        "control": control_url,
+        "files": { "big": big, "cut": cut, "reload": reload },
+    });
+    run_script("transfers.mjs", config, &artifacts).await;
+
+    for (name, source) in [("big.bin", &big), ("cut.bin", &cut), ("reload.bin", &reload)] {
+        let stored = app.s3.root.join("media").join(name);
+        assert_eq!(
+            sha256_of(&stored),
+            sha256_of(source),
+            "{name} arrived exact"
+        );
+    }
+    // through the proxy, every chunk was one request under its limit, and
+    // none landed twice
+    let log = nginx.lock().unwrap().access_log();
+    let mut landed = std::collections::HashMap::new();
+    for line in log.lines().filter(|l| l.contains("/chunks/")) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert!(fields[3].parse::<u64>().unwrap() < 100 << 20, "{line}");
+        if fields[2] == "200" {
+            *landed.entry(fields[1].to_owned()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(landed.len(), 128 + 50 + 50, "every chunk of the three files");
+    assert!(
+        landed.values().all(|times| *times == 1),
+        "no chunk landed twice"
+    );
+    let unfinished: i64 = sqlx::query_scalar("select count(*) from resumable_uploads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(unfinished, 0);
+}

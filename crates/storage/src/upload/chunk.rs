@@ -65,7 +65,9 @@ where
         mpsc::channel::<Result<http_body::Frame<Bytes>, std::io::Error>>(STREAM_CHUNKS);
     let frames = futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|frame| (frame, receiver))
-    });
+    })
+    // the HTTP client may ask again after the end
+    .fuse();
     let request = target
         .client
         .upload_part()

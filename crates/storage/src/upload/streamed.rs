@@ -26,7 +26,9 @@ where
                 mpsc::channel::<Result<http_body::Frame<Bytes>, std::io::Error>>(STREAM_CHUNKS);
             let frames = futures::stream::unfold(receiver, |mut receiver| async move {
                 receiver.recv().await.map(|frame| (frame, receiver))
-            });
+            })
+            // the HTTP client may ask again after the end
+            .fuse();
             let part_body = ByteStream::from_body_1_x(http_body_util::StreamBody::new(frames));
             upload.send(number, size, part_body, None);
             let mut left = size;
