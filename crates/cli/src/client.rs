@@ -83,6 +83,22 @@ impl Client {
         Ok(self.send(request).await?.json().await?)
     }
 
+    /// A PUT of bytes in memory (a chunk) with their SHA-256, answered with JSON.
+    pub async fn put_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: bytes::Bytes,
+        sha256: &str,
+    ) -> Result<T, Failure> {
+        let request = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header("x-chunk-sha256", sha256)
+            .body(body);
+        Ok(self.send(request).await?.json().await?)
+    }
+
     /// A POST answered as text in the given media type (CSV).
     pub async fn post_for_text<B: Serialize>(
         &self,

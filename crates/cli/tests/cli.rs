@@ -463,6 +463,73 @@ async fn cp_copies_down_resumes_a_cut_off_download_and_copies_up_with_read_and_w
 }
 
 #[tokio::test]
+async fn cp_sends_a_large_file_in_chunks_and_a_second_run_resumes_an_interrupted_upload() {
+    let (app, bdk, alice) = signed_in(&["read", "write"]).await;
+    let mib = 1024 * 1024;
+    let big: Vec<u8> = (0..20 * mib + 5).map(|i| ((i * 7) % 253) as u8).collect();
+    let here = tempfile::tempdir().unwrap();
+    let local = here.path().join("film.bin");
+    std::fs::write(&local, &big).unwrap();
+    // an earlier run sent chunk 2 of 3, then the laptop closed
+    let modified = std::fs::metadata(&local)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let token = alice.make_access_token("earlier", &["write"]).await;
+    let workspace: uuid::Uuid = sqlx::query_scalar("select id from workspaces")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let bucket: uuid::Uuid = sqlx::query_scalar("select id from buckets")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let uploads = format!(
+        "{}/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads",
+        app.url
+    );
+    let http = reqwest::Client::new();
+    let started: serde_json::Value = http
+        .post(&uploads)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "key": "big/film.bin", "size": big.len(), "last_modified": modified }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["id"].as_str().unwrap();
+    let second = http
+        .put(format!("{uploads}/{id}/chunks/2"))
+        .bearer_auth(&token)
+        .body(big[8 * mib..16 * mib].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 200);
+
+    let up = bdk
+        .run(&["cp", local.to_str().unwrap(), "s3://photos/big/"])
+        .await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert!(
+        stderr(&up).contains("resuming, 1 of 3 chunks were sent before"),
+        "{}",
+        stderr(&up)
+    );
+    assert!(std::fs::read(app.s3.root.join("photos/big/film.bin")).unwrap() == big);
+    let left: i64 = sqlx::query_scalar("select count(*) from resumable_uploads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the upload was completed, not started anew");
+}
+
+#[tokio::test]
 async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_show_extend_and_revoke_manage()
  {
     let (app, bdk, _alice) = signed_in(&["read", "share"]).await;

@@ -1,8 +1,8 @@
 //! `bdk cp`: files down from a bucket and up into one. A download comes
 //! straight from the bucket through a download URL (bucketdesk signs, the
-//! bytes do not cross it; the `read` scope is enough); an upload streams
-//! through the API's upload, which stores any size up to the instance's
-//! limit as a multipart upload (the `write` scope). Both stream: memory
+//! bytes do not cross it; the `read` scope is enough); an upload of up to
+//! one chunk (8 MiB) streams through the API's upload, a larger one goes a
+//! chunk at a time and resumes when run again (`chunked`; the `write` scope). Both stream: memory
 //! stays bounded whatever the size. A download goes to `NAME.part` first
 //! and resumes from there with a Range request when run again; the file
 //! gets its name only once complete.
@@ -63,7 +63,7 @@ fn part_of(path: &Path) -> PathBuf {
 }
 
 /// Shows progress on a terminal (one line, rewritten), nowhere else.
-struct Progress {
+pub(super) struct Progress {
     shown: bool,
     total: Option<u64>,
     done: u64,
@@ -71,7 +71,7 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: Option<u64>, done: u64) -> Progress {
+    pub(super) fn new(total: Option<u64>, done: u64) -> Progress {
         Progress {
             shown: std::io::stderr().is_terminal(),
             total,
@@ -80,7 +80,7 @@ impl Progress {
         }
     }
 
-    fn add(&mut self, bytes: u64) {
+    pub(super) fn add(&mut self, bytes: u64) {
         self.done += bytes;
         if self.shown && self.done - self.last >= 1 << 20 {
             self.last = self.done;
@@ -96,7 +96,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if self.shown && self.last > 0 {
             eprintln!();
         }
@@ -248,6 +248,12 @@ async fn send(client: &Client, from: &str, mut target: paths::Target) -> Result<
             .and_then(|n| n.to_str())
             .ok_or_else(|| Failure::usage(format!("{from} has no file name to keep")))?;
         target.key.push_str(name);
+    }
+    if length > super::chunked::THRESHOLD {
+        // a chunk at a time: under any proxy's request limit, and resumable
+        let stored = super::chunked::send(client, Path::new(from), length, &target).await?;
+        eprintln!("Uploaded {from} to {} ({} bytes)", stored.key, stored.size);
+        return Ok(0);
     }
     let mut progress = Progress::new(Some(length), 0);
     let stream = chunks_of(file).map(move |chunk| {

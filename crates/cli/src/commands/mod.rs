@@ -1,6 +1,7 @@
 //! One module per group of commands; `main.rs` parses and dispatches.
 
 pub mod account;
+mod chunked;
 pub mod copy;
 pub mod files;
 pub mod inspect;
