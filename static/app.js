@@ -556,7 +556,7 @@ document.addEventListener("submit", (event) => {
       if (cancelled) return;
       line.status.textContent = "joining the chunks…";
       for (let attempt = 0; ; attempt += 1) {
-        try { await post(`${base}/uploads/${upload.id}/complete`, overwrite ? "overwrite=1" : ""); break; } catch (e) {
+        try { await post(`${base}/uploads/${upload.id}/complete${overwrite ? "?overwrite=1" : ""}`); break; } catch (e) {
           if (e.status === 409 && window.confirm(e.text)) { overwrite = true; continue; }
           if (!transient(e) || attempt >= RETRY_DELAYS.length) throw e;
           await sleep(RETRY_DELAYS[attempt]);

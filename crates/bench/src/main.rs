@@ -18,7 +18,10 @@
 //!   (as shell loops do) and a boto3 loop in one Python process (`aws` and
 //!   `python3` with boto3 from PATH, or AWS_CLI and PYTHON; skipped without);
 //! - P9: the thumbnail of a 24-megapixel JPEG against a direct GET of the
-//!   photo, and the server's memory while one and eight at once are made.
+//!   photo, and the server's memory while one and eight at once are made;
+//! - P10: a 1 GiB upload a chunk at a time (8 MiB chunks, two at once), to
+//!   bucketdesk and through nginx with a 100 MB request limit, against a
+//!   direct multipart upload of the same part size, and the server's memory.
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
@@ -32,6 +35,7 @@ mod p3_upload;
 mod p4_page_views;
 mod p8_presign;
 mod p9_thumbnails;
+mod p10_chunked_upload;
 mod stack;
 
 use anyhow::{Context, Result, bail};
@@ -92,6 +96,7 @@ use p3_upload::*;
 use p4_page_views::*;
 use p8_presign::*;
 use p9_thumbnails::*;
+use p10_chunked_upload::*;
 use stack::*;
 
 #[tokio::main]
@@ -109,7 +114,7 @@ async fn main() -> Result<()> {
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
         .unwrap_or_else(|| {
-            ["p1", "p2", "p3", "p4", "p8", "p9"]
+            ["p1", "p2", "p3", "p4", "p8", "p9", "p10"]
                 .map(String::from)
                 .to_vec()
         });
@@ -147,6 +152,10 @@ async fn main() -> Result<()> {
     if options.wants("p8") {
         eprintln!("P8: presigning 1,000 keys...");
         results["p8_presign_1000"] = p8_presign_1000(&stack, &options).await?;
+    }
+    if options.wants("p10") {
+        eprintln!("P10: 1 GiB upload a chunk at a time, direct and through nginx...");
+        results["p10_chunked_upload"] = p10_chunked_upload(&stack, &options).await?;
     }
     if options.wants("p9") {
         eprintln!("P9: thumbnails of a 24-megapixel photo...");
@@ -295,6 +304,27 @@ fn table(r: &Value) -> String {
                 &p8["bdk_batch_ms"]["median"],
                 &p8["boto3_loop_ms"]["median"]
             )
+        ));
+    }
+    let p = &r["p10_chunked_upload"];
+    if !p.is_null() {
+        t.push_str(&format!(
+            "| P10 upload of {} MiB in 8 MiB chunks, MiB/s | {} | {} | {} | ≥ 0.8 |\n",
+            p["size_mib"],
+            p["throughput_mib_s"]["app"]["median"],
+            p["throughput_mib_s"]["direct"]["median"],
+            p["throughput_ratio"]
+        ));
+        t.push_str(&format!(
+            "| P10 the same through nginx (client_max_body_size 100m), MiB/s | {} | {} | {} | ≥ 0.8 |\n",
+            p["throughput_mib_s"]["through_nginx"]["median"],
+            p["throughput_mib_s"]["direct"]["median"],
+            p["through_nginx_ratio"]
+        ));
+        t.push_str(&format!(
+            "| P10 server memory rise during them (highest, over {} MiB before) | {} MiB | | | ≤ 64 MiB |\n",
+            p["server_memory_before_mib"],
+            p["server_memory_rise_mib"]["max"]
         ));
     }
     let p9 = &r["p9_thumbnails"];

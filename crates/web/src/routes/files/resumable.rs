@@ -9,7 +9,7 @@ use crate::extract::{BucketAccess, ClientInfo};
 use crate::upload_headers::{body_length, chunk_sha256, chunked_upload};
 use crate::{AppState, Result};
 use axum::body::Body;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use bucketdesk_core::access::Editor;
@@ -127,17 +127,17 @@ pub async fn chunk(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct CompleteForm {
+pub struct CompleteQuery {
     overwrite: String,
 }
 
-/// `POST …/uploads/{upload}/complete`: joins the chunks into the file.
+/// `POST …/uploads/{upload}/complete[?overwrite=1]`: joins the chunks into the file.
 pub async fn complete(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
     Path(path): Path<UploadPath>,
-    Form(form): Form<CompleteForm>,
+    Query(query): Query<CompleteQuery>,
 ) -> Result<Response> {
     let Ok(can) = access.can::<Editor>() else {
         return Ok(no_role());
@@ -150,7 +150,7 @@ pub async fn complete(
         &actor,
         &client.origin(),
         path.upload,
-        form.overwrite == "1",
+        query.overwrite == "1",
     )
     .await;
     Ok(match completed {
