@@ -810,6 +810,7 @@ document.addEventListener("input", (event) => { if (event.target.closest("[data-
   go("[data-menu-revocable]", () => `${base}/links/new?${"folder" in row.dataset ? "folder" : "key"}=${key()}`);
   go("[data-menu-rename]", () => ("folder" in row.dataset ? `${base}/rename?key=${key()}` : `${row.querySelector("a.entry").href}#rename`));
   go("[data-menu-delete]", () => `${base}/delete?key=${key()}`);
+  go("[data-menu-zip]", () => `${base}/zip?path=${encodeURIComponent(browser.dataset.path)}&keys=${key()}`);
   menu.querySelector("[data-menu-download]").addEventListener("click", () => {
     hide();
     window.location.assign(row.dataset.downloadHref);

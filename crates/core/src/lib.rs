@@ -17,6 +17,7 @@
 //! - [`files`]: reading a bucket's files (listing, details, a download URL),
 //!   [`presign`]: presigned links (one, or a batch), and [`changes`]: an
 //!   Editor's changes (uploads, folders, renames and moves, deletes).
+//! - [`archive`]: a folder or a selection as one zip, streamed.
 //! - [`links`]: revocable download and upload links.
 //! - [`members`] and [`invitations`]: who is in a workspace with which
 //!   role, and inviting people by email; [`workspaces`]: creating,
@@ -30,6 +31,7 @@
 pub mod access;
 mod actor;
 pub mod admin;
+pub mod archive;
 pub mod audit_log;
 pub mod buckets;
 pub mod changes;

@@ -217,6 +217,7 @@ impl TestAppBuilder {
             upload_buffer_bytes: Settings::DEFAULT_UPLOAD_BUFFER_BYTES,
             upload_chunk_bytes: Settings::DEFAULT_UPLOAD_CHUNK_BYTES,
             upload_abandon_after: Settings::DEFAULT_UPLOAD_ABANDON_AFTER,
+            zip_limits: Settings::DEFAULT_ZIP_LIMITS,
             header_read_timeout: Settings::DEFAULT_HEADER_READ_TIMEOUT,
             max_connections_per_ip: Settings::DEFAULT_MAX_CONNECTIONS_PER_IP,
             shutdown_grace: Settings::DEFAULT_SHUTDOWN_GRACE,

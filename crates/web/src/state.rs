@@ -45,6 +45,8 @@ pub struct Settings {
     pub upload_chunk_bytes: u64,
     /// Resumable uploads no chunk reached for this long are aborted.
     pub upload_abandon_after: Duration,
+    /// The most files and bytes one zip download holds.
+    pub zip_limits: bucketdesk_core::archive::ZipLimits,
     /// How long a connection may take to send its request headers (R9).
     pub header_read_timeout: Duration,
     /// Connections one client address may hold open at once (R9).
@@ -63,6 +65,11 @@ impl Settings {
     pub const DEFAULT_UPLOAD_BUFFER_BYTES: u64 = 256 * 1024 * 1024;
     pub const DEFAULT_UPLOAD_CHUNK_BYTES: u64 = bucketdesk_core::resumable::DEFAULT_CHUNK;
     pub const DEFAULT_UPLOAD_ABANDON_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+    pub const DEFAULT_ZIP_LIMITS: bucketdesk_core::archive::ZipLimits =
+        bucketdesk_core::archive::ZipLimits {
+            max_files: bucketdesk_core::archive::ZipLimits::DEFAULT_MAX_FILES,
+            max_bytes: bucketdesk_core::archive::ZipLimits::DEFAULT_MAX_BYTES,
+        };
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
     /// Under Docker's default 10 s between SIGTERM and SIGKILL.

@@ -73,6 +73,10 @@ pub struct Config {
     pub upload_chunk_mb: u64,
     /// `BUCKETDESK_UPLOAD_ABANDON_HOURS`: resumable uploads idle this long are aborted.
     pub upload_abandon_hours: u64,
+    /// `BUCKETDESK_ZIP_MAX_FILES`: the most files one zip download holds.
+    pub zip_max_files: usize,
+    /// `BUCKETDESK_ZIP_MAX_GB`: the most GiB one zip download holds.
+    pub zip_max_gb: u64,
     /// `BUCKETDESK_HEADER_TIMEOUT_SECS`: how long a connection may take to send its headers.
     pub header_timeout: Duration,
     /// `BUCKETDESK_MAX_CONNECTIONS_PER_IP`: connections one address may hold open.
@@ -276,6 +280,18 @@ impl Config {
             24,
             1..=24 * 30,
         )?;
+        let zip_max_files = parse_number(
+            get("BUCKETDESK_ZIP_MAX_FILES"),
+            "BUCKETDESK_ZIP_MAX_FILES",
+            20_000,
+            1..=1_000_000,
+        )?;
+        let zip_max_gb = parse_number(
+            get("BUCKETDESK_ZIP_MAX_GB"),
+            "BUCKETDESK_ZIP_MAX_GB",
+            50,
+            1..=5 * 1024,
+        )?;
 
         let header_timeout_secs = parse_number(
             get("BUCKETDESK_HEADER_TIMEOUT_SECS"),
@@ -314,6 +330,8 @@ impl Config {
             upload_buffer_mb,
             upload_chunk_mb,
             upload_abandon_hours,
+            zip_max_files: zip_max_files as usize,
+            zip_max_gb,
             header_timeout: Duration::from_secs(header_timeout_secs),
             max_connections_per_ip,
             shutdown_grace: Duration::from_secs(shutdown_grace_secs),
@@ -378,6 +396,10 @@ impl Config {
             upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,
             upload_chunk_bytes: self.upload_chunk_mb * 1024 * 1024,
             upload_abandon_after: Duration::from_secs(self.upload_abandon_hours * 60 * 60),
+            zip_limits: bucketdesk_core::archive::ZipLimits {
+                max_files: self.zip_max_files,
+                max_bytes: self.zip_max_gb << 30,
+            },
             header_read_timeout: self.header_timeout,
             max_connections_per_ip: self.max_connections_per_ip,
             shutdown_grace: self.shutdown_grace,

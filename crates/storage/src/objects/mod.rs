@@ -202,7 +202,20 @@ pub async fn keys_up_to(
     max: usize,
     options: &StorageOptions,
 ) -> S3Result<Vec<String>> {
-    let mut keys = Vec::new();
+    let entries = entries_up_to(client, bucket, prefix, max, options).await?;
+    Ok(entries.into_iter().map(|entry| entry.key).collect())
+}
+
+/// The objects under `prefix` with their size and time, in key order,
+/// listing no further once more than `max` are known.
+pub async fn entries_up_to(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    max: usize,
+    options: &StorageOptions,
+) -> S3Result<Vec<Entry>> {
+    let mut entries = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let mut request = client.list_objects_v2().bucket(bucket).prefix(prefix);
@@ -213,18 +226,19 @@ pub async fn keys_up_to(
             .send()
             .await
             .map_err(|e| classify(e, bucket, options))?;
-        keys.extend(
-            output
-                .contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned)),
-        );
-        if keys.len() > max {
-            return Ok(keys);
+        entries.extend(output.contents().iter().filter_map(|o| {
+            Some(Entry {
+                key: o.key()?.to_owned(),
+                size: o.size().unwrap_or(0),
+                last_modified: to_time(o.last_modified()),
+            })
+        }));
+        if entries.len() > max {
+            return Ok(entries);
         }
         match output.next_continuation_token() {
             Some(next) if output.is_truncated() == Some(true) => token = Some(next.to_owned()),
-            _ => return Ok(keys),
+            _ => return Ok(entries),
         }
     }
 }

@@ -390,6 +390,12 @@ const READS: &[Row] = &[
         "/w/{workspace}/b/{bucket}/uploads",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/zip",
+        "keys=hello.txt",
+        [303, 404, 200, 200, 200, 200, 404],
+    ),
     foreign("GET", "/s/{token}", "share_token", &[], [200; 7]),
     foreign("GET", "/s/{token}/download", "share_token", &[], [303; 7]),
     foreign("GET", "/u/{token}", "upload_token", &[], [200; 7]),
@@ -604,6 +610,12 @@ const WRITES: &[Row] = &[
         "/w/{workspace}/b/{bucket}/upload",
         "key=up.txt",
         [303, 404, 403, 201, 201, 201, 404],
+    ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/zip",
+        &[("keys", "hello.txt")],
+        [303, 404, 200, 200, 200, 200, 404],
     ),
     with_form(
         "POST",

@@ -24,6 +24,7 @@ mod sign_in_limits;
 mod team;
 mod tokens;
 mod workspaces;
+mod zips;
 
 /// Where a signed-out GET of `path` is sent: the sign-in page, which comes
 /// back to `path` afterwards.

@@ -70,6 +70,8 @@ pub struct BrowsePage {
     /// Files larger than this upload a chunk at a time (resumable).
     chunk_size: u64,
     path: String,
+    /// The folder that holds this one ("" at the top).
+    parent_path: String,
     starts: String,
     crumbs: Vec<Crumb>,
     rows: Vec<Row>,
@@ -274,6 +276,7 @@ pub async fn browse(
         can_edit: access.allows(Role::Editor),
         is_owner: access.allows(Role::Owner),
         chunk_size: state.uploads.chunk_size,
+        parent_path: parent_folder(&path),
         path,
         starts: query.starts.clone(),
         rows,
@@ -285,4 +288,12 @@ pub async fn browse(
         sidebar: crate::sidebar::Sidebar::for_bucket(&state.db, &access).await?,
     };
     Ok((status, page).into_response())
+}
+
+/// The folder holding `path` (which ends in `/`): `a/b/` → `a/`, `a/` → ``.
+fn parent_folder(path: &str) -> String {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    trimmed
+        .rfind('/')
+        .map_or(String::new(), |i| trimmed[..=i].to_owned())
 }

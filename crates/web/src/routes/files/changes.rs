@@ -209,7 +209,7 @@ async fn rename_as_asked(
 
 /// The values of every `name` field of a form or query (the selection's
 /// `keys` come as one field per ticked box).
-fn all_of(body: &[u8], name: &str) -> Vec<String> {
+pub(super) fn all_of(body: &[u8], name: &str) -> Vec<String> {
     url::form_urlencoded::parse(body)
         .filter(|(field, _)| field == name)
         .map(|(_, value)| value.into_owned())
@@ -217,7 +217,7 @@ fn all_of(body: &[u8], name: &str) -> Vec<String> {
 }
 
 /// The first value of `name`, or "".
-fn one_of(body: &[u8], name: &str) -> String {
+pub(super) fn one_of(body: &[u8], name: &str) -> String {
     all_of(body, name).into_iter().next().unwrap_or_default()
 }
 

@@ -14,6 +14,7 @@ pub(crate) use object::delivery_response;
 mod share;
 mod thumbnail;
 mod upload;
+mod zip;
 
 use crate::AppState;
 pub(crate) use crate::error::storage_error;
@@ -70,6 +71,12 @@ pub fn transfers() -> Router<AppState> {
         .route(
             "/w/{workspace}/b/{bucket}/download",
             get(object::download).head(super::head_without_effects),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/zip",
+            get(zip::zip_link)
+                .head(super::head_without_effects)
+                .post(zip::zip_selection),
         )
         .route(
             "/w/{workspace}/b/{bucket}/rename",
