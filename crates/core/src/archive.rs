@@ -226,12 +226,12 @@ pub async fn download(
 }
 
 /// `photos.zip` for one folder `photos/`, else the name of the folder they
-/// were picked in (or the bucket's).
-pub fn zip_name(base: &str, keys: &[String], bucket_name: &str) -> String {
+/// were picked in (or `fallback`, at the top).
+pub fn zip_name(base: &str, keys: &[String], fallback: &str) -> String {
     let named = match keys {
         [one] if one.ends_with('/') => file_name(one),
         _ if !base.is_empty() => file_name(base),
-        _ => bucket_name,
+        _ => fallback,
     };
     format!("{named}.zip")
 }

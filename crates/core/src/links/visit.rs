@@ -7,6 +7,8 @@
 
 use crate::access::LinkGrant;
 use crate::actor::Origin;
+use crate::archive::{self, ZipLimits};
+use crate::files::Delivery;
 use crate::audit_log::AuditLog;
 use crate::random_token::{looks_like_token, token_hash};
 use crate::s3_clients::S3Clients;
@@ -15,12 +17,14 @@ use crate::{CoreError, links};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::link::{LinkState, numbered_name};
-use bucketdesk_domain::object::{check_name, check_new_key};
+use bucketdesk_domain::object::{
+    Disposition, check_name, check_new_key, content_disposition, parent,
+};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Target, UploadError};
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde_json::json;
 use std::time::Duration;
 
@@ -128,6 +132,21 @@ pub async fn count_download(
     origin: &Origin,
     key: &str,
 ) -> Result<i32, CoreError> {
+    count_visit(db, link, grant, origin, |count| {
+        json!({ "link": link.id, "key": key, "download": count })
+    })
+    .await
+}
+
+/// Counts one download through the link, recorded as `link_downloaded`
+/// with the details made from the new count.
+async fn count_visit(
+    db: &PgPool,
+    link: &Link,
+    grant: &LinkGrant,
+    origin: &Origin,
+    details: impl FnOnce(i32) -> serde_json::Value,
+) -> Result<i32, CoreError> {
     let mut tx = db.begin().await?;
     let Some(count) = rows::count_download(&mut *tx, link.id).await? else {
         tx.rollback().await?;
@@ -141,14 +160,59 @@ pub async fn count_download(
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(link.workspace_id)),
         bucket_id: Some(BucketId(grant.bucket().id)),
-        ..origin.visitor_event(
-            "link_downloaded",
-            json!({ "link": link.id, "key": key, "download": count }),
-        )
+        ..origin.visitor_event("link_downloaded", details(count))
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
     Ok(count)
+}
+
+/// Everything a download link shares (its folder, or its files) as one
+/// zip: listed and checked against the limits first, then counted as one
+/// download of the link, the visit's audit event naming the files (the
+/// first thousand, and how many in all).
+pub async fn download_all(
+    s3: &S3Clients,
+    db: &PgPool,
+    link: &Link,
+    grant: &LinkGrant,
+    origin: &Origin,
+    limits: ZipLimits,
+) -> Result<(Delivery, i32), CoreError> {
+    let (base, keys) = match (&link.folder, link.keys.as_slice()) {
+        (Some(folder), _) => (parent(folder.trim_end_matches('/')).to_owned(), vec![folder.clone()]),
+        (None, keys) => (common_folder(keys), keys.to_vec()),
+    };
+    let mut plan = archive::plan(s3, grant, &base, &keys, limits).await?;
+    plan.entries.retain(|entry| link.covers(&entry.key));
+    let files: Vec<&str> = plan.entries.iter().take(1000).map(|e| e.key.as_str()).collect();
+    let count = count_visit(db, link, grant, origin, |count| {
+        json!({ "link": link.id, "zip": true, "files": plan.entries.len(), "keys": files, "download": count })
+    })
+    .await?;
+    let client = s3.client(grant).await?;
+    let name = archive::zip_name(&base, &keys, "files");
+    let bucket = grant.bucket().bucket_name.clone();
+    let delivery = Delivery::Bytes {
+        stream: archive::stream(client, bucket, *s3.options(), plan).boxed(),
+        length: None,
+        disposition: content_disposition(Disposition::Attachment, &name),
+    };
+    Ok((delivery, count))
+}
+
+/// The folder every key is in (`a/b/` for `a/b/x` and `a/b/c/y`).
+fn common_folder(keys: &[String]) -> String {
+    let Some(first) = keys.first() else {
+        return String::new();
+    };
+    let mut folder = parent(first).to_owned();
+    for key in keys {
+        while !key.starts_with(&folder) {
+            folder = parent(folder.trim_end_matches('/')).to_owned();
+        }
+    }
+    folder
 }
 
 /// A file to receive through an upload link.

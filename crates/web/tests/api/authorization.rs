@@ -398,6 +398,7 @@ const READS: &[Row] = &[
     ),
     foreign("GET", "/s/{token}", "share_token", &[], [200; 7]),
     foreign("GET", "/s/{token}/download", "share_token", &[], [303; 7]),
+    foreign("GET", "/s/{token}/zip", "share_token", &[], [200; 7]),
     foreign("GET", "/u/{token}", "upload_token", &[], [200; 7]),
     foreign(
         "GET",

@@ -217,3 +217,61 @@ async fn a_cancelled_zip_download_stops_reading_the_bucket() {
     );
     assert!(after_cancel < 1000, "it stopped long before the 3,000 files");
 }
+
+#[tokio::test]
+async fn a_folder_link_downloads_everything_as_one_zip_counted_once_with_each_file_in_the_visit() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    for name in ["clients/acme/a.txt", "clients/acme/b.txt", "clients/acme/more/c.txt", "clients/other/x.txt"] {
+        let path = app.s3.root.join("photos").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, name).unwrap();
+    }
+    let bucket = t.bucket_path(&t.photos);
+    t.alice.get(&format!("{bucket}/links/new?folder=clients%2Facme%2F")).await;
+    let made = t
+        .alice
+        .post(&format!("{bucket}/links"), &[("folder", "clients/acme/")])
+        .await;
+    let page = t.alice.get(made.location().unwrap()).await;
+    let start = page.body.find("/s/").unwrap();
+    let link = &page.body[start..start + 46];
+
+    let visitor = app.browser();
+    let shared = visitor.get(link).await;
+    assert!(shared.body.contains("Download all as a zip"), "{}", shared.body);
+    let zipped = visitor.client.get(visitor.url(&format!("{link}/zip"))).send().await.unwrap();
+    assert_eq!(zipped.status(), 200);
+    let out = tempfile::tempdir().unwrap();
+    let zip_path = out.path().join("acme.zip");
+    std::fs::write(&zip_path, zipped.bytes().await.unwrap()).unwrap();
+    let listed = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(sorted(z.namelist()))")
+        .arg(&zip_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).trim(),
+        "['acme/a.txt', 'acme/b.txt', 'acme/more/c.txt']",
+        "only the shared folder, named from it: {}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let downloads: i32 = sqlx::query_scalar("select downloads from links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(downloads, 1, "one download of the link");
+    let visit: serde_json::Value = sqlx::query_scalar(
+        "select details from audit_events where action = 'link_downloaded'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(visit["zip"], true);
+    assert_eq!(visit["files"], 3);
+    assert_eq!(
+        visit["keys"],
+        serde_json::json!(["clients/acme/a.txt", "clients/acme/b.txt", "clients/acme/more/c.txt"])
+    );
+}

@@ -276,7 +276,7 @@ pub async fn browse(
         can_edit: access.allows(Role::Editor),
         is_owner: access.allows(Role::Owner),
         chunk_size: state.uploads.chunk_size,
-        parent_path: parent_folder(&path),
+        parent_path: bucketdesk_domain::object::parent(&path).to_owned(),
         path,
         starts: query.starts.clone(),
         rows,
@@ -290,10 +290,3 @@ pub async fn browse(
     Ok((status, page).into_response())
 }
 
-/// The folder holding `path` (which ends in `/`): `a/b/` → `a/`, `a/` → ``.
-fn parent_folder(path: &str) -> String {
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    trimmed
-        .rfind('/')
-        .map_or(String::new(), |i| trimmed[..=i].to_owned())
-}

@@ -49,6 +49,8 @@ struct DownloadPage {
     files: Vec<FileRow>,
     next: Option<String>,
     first: Option<String>,
+    /// Everything the link shares as one zip, for folders and sets of files.
+    zip_href: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +90,7 @@ pub(super) async fn show_download_link(
         files: Vec::new(),
         next: None,
         first: None,
+        zip_href: (link.folder.is_some() || link.keys.len() > 1).then(|| format!("{base}/zip")),
     };
     match (link.folder.as_deref(), link.keys.as_slice()) {
         (Some(folder), _) => {
@@ -196,6 +199,50 @@ pub(super) async fn download(
     if count == 1 && link.notify_first_download {
         links::notify_first_download(&state, &link, &client);
     }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// Everything the link shares as one zip, counted as one download.
+pub(super) async fn download_all(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    client: ClientInfo,
+) -> Result<Response> {
+    let link = links::find(&state, &token, LinkKind::Download).await?;
+    links::require_active(&link)?;
+    if !links::is_unlocked(&session, &link).await? {
+        return Ok(Redirect::to(&links::path(LinkKind::Download, &token)).into_response());
+    }
+    let grant = links::bucket_of(&state, &link).await?;
+    let (delivery, count) = visit::download_all(
+        &state.s3_clients,
+        &state.db,
+        &link,
+        &grant,
+        &client.origin(),
+        state.settings.zip_limits,
+    )
+    .await
+    .map_err(|error| match error {
+        // more than one zip holds: said as it is
+        bucketdesk_core::CoreError::Invalid(problems) => AppError::BadRequest(
+            problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        other => for_visitors(other.into()),
+    })?;
+    if count == 1 && link.notify_first_download {
+        links::notify_first_download(&state, &link, &client);
+    }
+    let mut response = delivery_response(delivery);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

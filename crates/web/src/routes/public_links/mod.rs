@@ -39,6 +39,10 @@ pub fn transfers() -> Router<AppState> {
             "/s/{token}/download",
             get(download::download).head(super::head_without_effects),
         )
+        .route(
+            "/s/{token}/zip",
+            get(download::download_all).head(super::head_without_effects),
+        )
         .route("/u/{token}/files", post(upload::receive_file))
 }
 
