@@ -43,15 +43,16 @@ pub async fn delete_keys(
 pub(super) const COPY_LIMIT: i64 = 5 * 1024 * 1024 * 1024;
 pub(super) const COPY_PART: i64 = 512 * 1024 * 1024;
 
-/// Copies `from` to `to` in the same bucket; multipart above 5 GB.
+/// Copies `from` (of `size` bytes, as listed) to `to` in the same bucket;
+/// multipart above 5 GB.
 pub async fn copy(
     client: &Client,
     bucket: &str,
     from: &str,
+    size: i64,
     to: &str,
     options: &StorageOptions,
 ) -> S3Result<()> {
-    let size = details(client, bucket, from, options).await?.size;
     let source = format!("{bucket}/{}", urlencode_path(from));
     if size < COPY_LIMIT {
         client

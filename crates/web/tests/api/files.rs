@@ -1243,3 +1243,39 @@ async fn image_files_get_thumbnails_made_by_the_server_and_kept_by_the_browser()
         );
     }
 }
+
+#[tokio::test]
+async fn a_folder_of_300_objects_moves_with_one_copy_each_and_no_head_per_object() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let folder = app.s3.root.join("photos/shoot/raw");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..300 {
+        std::fs::write(folder.join(format!("img-{i:03}.jpg")), format!("{i}")).unwrap();
+    }
+    std::fs::create_dir_all(app.s3.root.join("photos/archive")).unwrap();
+    std::fs::write(app.s3.root.join("photos/archive/other.txt"), b"other").unwrap();
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let before = app.s3.request_count();
+    let moved = t
+        .alice
+        .post(
+            &format!("{base}/rename"),
+            &[("key", "shoot/"), ("new_name", "shoot"), ("folder", "archive/")],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let requests = app.s3.request_count() - before;
+    // a listing of the folder and one of the target, 300 copies, one batch delete
+    assert!(
+        requests <= 300 + 5,
+        "{requests} S3 requests to move 300 objects"
+    );
+    assert_eq!(
+        std::fs::read_to_string(app.s3.root.join("photos/archive/shoot/raw/img-299.jpg")).unwrap(),
+        "299"
+    );
+    assert!(!app.s3.root.join("photos/shoot/raw/img-000.jpg").exists());
+    assert!(app.s3.root.join("photos/archive/other.txt").exists(), "the target's other files stay");
+}
