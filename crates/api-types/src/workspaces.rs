@@ -77,4 +77,9 @@ pub struct BucketSettings {
     pub access_key_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_access_key: Option<String>,
+    /// Where browsers reach the storage service, for presigned URLs (the
+    /// server keeps using the bucket's endpoint): absent keeps it, `""`
+    /// clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_endpoint_url: Option<String>,
 }

@@ -29,13 +29,13 @@
 //! ```
 
 mod measure;
+mod p10_chunked_upload;
 mod p1_listing;
 mod p2_share_links;
 mod p3_upload;
 mod p4_page_views;
 mod p8_presign;
 mod p9_thumbnails;
-mod p10_chunked_upload;
 mod stack;
 
 use anyhow::{Context, Result, bail};

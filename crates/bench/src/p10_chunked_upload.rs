@@ -15,11 +15,19 @@ async fn chunked(stack: &Stack, base: &str, key: &str, size: u64) -> Result<f64>
         .post(&uploads)
         .header("cookie", &stack.cookie)
         .header("x-csrf-token", &stack.csrf)
-        .form(&[("key", key), ("size", &size.to_string()), ("last_modified", "1")])
+        .form(&[
+            ("key", key),
+            ("size", &size.to_string()),
+            ("last_modified", "1"),
+        ])
         .send()
         .await?;
     if !started.status().is_success() {
-        bail!("starting answered {}: {}", started.status(), started.text().await?);
+        bail!(
+            "starting answered {}: {}",
+            started.status(),
+            started.text().await?
+        );
     }
     let upload: Value = started.json().await?;
     let id = upload["id"].as_str().context("an upload id")?.to_owned();
@@ -50,7 +58,11 @@ async fn chunked(stack: &Stack, base: &str, key: &str, size: u64) -> Result<f64>
         .send()
         .await?;
     if done.status() != 201 {
-        bail!("completing answered {}: {}", done.status(), done.text().await?);
+        bail!(
+            "completing answered {}: {}",
+            done.status(),
+            done.text().await?
+        );
     }
     let speed = size as f64 / (1 << 20) as f64 / at.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(stack.s3.root.join("bench").join(key));
@@ -61,7 +73,8 @@ pub(crate) async fn p10_chunked_upload(stack: &Stack, options: &Options) -> Resu
     let size = options.upload_bytes;
     let runs = options.runs.min(3);
     let upstream = stack.url.trim_start_matches("http://").to_owned();
-    let proxy = bucketdesk_testkit::Nginx::start(bucketdesk_testkit::free_port(), &upstream, "100m");
+    let proxy =
+        bucketdesk_testkit::Nginx::start(bucketdesk_testkit::free_port(), &upstream, "100m");
     let (mut app, mut proxied, mut direct, mut peak) = (vec![], vec![], vec![], vec![]);
     let baseline = stack.server_rss_mib();
     for run in 0..runs {

@@ -26,11 +26,11 @@ use bucketdesk_domain::object::{
     has_dot_segment,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
-use serde_json::json;
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_storage::objects::{self, Entry};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+use serde_json::json;
 use std::io::Write;
 use tokio::sync::mpsc;
 

@@ -238,6 +238,33 @@ async fn store(
 pub struct BucketSettings {
     pub display_name: String,
     pub new_key: Option<(String, SecretString)>,
+    /// Where browsers reach the S3 service, for presigned URLs: `None`
+    /// keeps it as it is, an empty text clears it.
+    pub public_endpoint: Option<String>,
+}
+
+/// A public endpoint as typed: empty is none; else an `http` or `https`
+/// address with a host and nothing after the path (no query, no fragment,
+/// no user name), without its trailing slash.
+pub fn check_public_endpoint(typed: &str) -> Result<Option<String>, String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let problem = || {
+        "Type the address browsers reach the storage service at, like https://s3.example.com or http://localhost:9000.".to_owned()
+    };
+    let url = url::Url::parse(typed).map_err(|_| problem())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(problem());
+    }
+    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
 }
 
 /// Saves a bucket's settings (bucket Owners): a new key pair is tested
@@ -283,6 +310,22 @@ pub async fn save_settings(
             });
         }
     }
+    let public_endpoint = match settings
+        .public_endpoint
+        .as_deref()
+        .map(check_public_endpoint)
+    {
+        None => None,
+        Some(Ok(url)) => Some(url),
+        Some(Err(message)) => {
+            problems.push(FieldError {
+                field: "public_endpoint_url",
+                code: "invalid",
+                message,
+            });
+            None
+        }
+    };
     if !problems.is_empty() {
         return Err(CoreError::Invalid(problems));
     }
@@ -326,6 +369,21 @@ pub async fn save_settings(
                 origin,
                 "bucket_key_replaced",
                 json!({ "access_key_id": key_id }),
+            )
+        };
+        audit::record(&mut *tx, event).await?;
+    }
+    if let Some(url) = public_endpoint
+        && url != bucket.public_endpoint_url
+    {
+        rows::set_public_endpoint(&mut *tx, bucket.bucket_id(), url.as_deref()).await?;
+        let event = audit::NewEvent {
+            workspace_id: workspace,
+            bucket_id: Some(bucket.bucket_id()),
+            ..actor.event(
+                origin,
+                "bucket_public_endpoint_set",
+                json!({ "public_endpoint_url": url }),
             )
         };
         audit::record(&mut *tx, event).await?;

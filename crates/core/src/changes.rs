@@ -377,7 +377,7 @@ async fn move_objects(
         }
     }
     // what each pair moves, and what is in the way, several files at once
-    let found = futures::stream::iter(pairs.to_vec().into_iter().map(|(from, to)| {
+    let found = futures::stream::iter(pairs.iter().cloned().map(|(from, to)| {
         let (client, bucket, options) = (client.clone(), bucket.clone(), *options);
         async move { objects_to_move(&client, &bucket, &from, &to, &options).await }
     }))
@@ -473,7 +473,10 @@ async fn objects_to_move(
                 size: entry.size,
             })
             .collect();
-        let taken = moves.iter().find(|m| there.contains(&m.to)).map(|m| m.to.clone());
+        let taken = moves
+            .iter()
+            .find(|m| there.contains(&m.to))
+            .map(|m| m.to.clone());
         return Ok((moves, taken));
     }
     let size = match objects::details(client, bucket, from, options).await {

@@ -207,8 +207,9 @@ pub async fn deliver(
             disposition,
         });
     }
+    let presigner = s3.presigner(holder).await?;
     let url = objects::presign_get(
-        &client,
+        &presigner,
         &bucket.bucket_name,
         key,
         DEFAULT_LIFETIME,

@@ -248,13 +248,13 @@ pub(crate) async fn sign(
     let url = match method {
         Method::Get => {
             let can = grant.can::<Viewer>()?;
-            let client = s3.client(&can).await?;
+            let client = s3.presigner(&can).await?;
             let disposition = content_disposition(Disposition::Attachment, file_name(key));
             objects::presign_get(&client, bucket, key, lifetime, &disposition, None).await
         }
         Method::Put => {
             let can = grant.can::<Editor>()?;
-            let client = s3.client(&can).await?;
+            let client = s3.presigner(&can).await?;
             objects::presign_put(&client, bucket, key, lifetime).await
         }
     }

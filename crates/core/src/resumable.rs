@@ -333,7 +333,11 @@ pub async fn complete(
                 "{} of {count} chunks have not arrived yet (chunk {}{}).",
                 missing.len(),
                 shown.join(", "),
-                if missing.len() > shown.len() { ", …" } else { "" }
+                if missing.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
             ),
         ));
     }

@@ -26,7 +26,8 @@ pub struct S3Clients {
     db: PgPool,
     instance_key: Arc<InstanceKey>,
     options: StorageOptions,
-    clients: Mutex<HashMap<Uuid, (OffsetDateTime, aws_sdk_s3::Client)>>,
+    /// Per bucket and endpoint (`false`: its own, `true`: its public one).
+    clients: Mutex<HashMap<(Uuid, bool), (OffsetDateTime, aws_sdk_s3::Client)>>,
 }
 
 impl S3Clients {
@@ -42,8 +43,27 @@ impl S3Clients {
     /// The S3 client of the bucket `holder` reaches, signing with the
     /// bucket's stored key.
     pub async fn client(&self, holder: &impl HoldsBucket) -> Result<aws_sdk_s3::Client, CoreError> {
+        self.client_for(holder.bucket(), false).await
+    }
+
+    /// The client that makes the bucket's presigned URLs: one for its public
+    /// endpoint when it has one (where browsers reach the S3 service), else
+    /// its own. It signs offline; bucketdesk never connects through it.
+    pub async fn presigner(
+        &self,
+        holder: &impl HoldsBucket,
+    ) -> Result<aws_sdk_s3::Client, CoreError> {
         let bucket = holder.bucket();
-        if let Some(client) = self.cached(bucket) {
+        self.client_for(bucket, bucket.public_endpoint_url.is_some())
+            .await
+    }
+
+    async fn client_for(
+        &self,
+        bucket: &Bucket,
+        public: bool,
+    ) -> Result<aws_sdk_s3::Client, CoreError> {
+        if let Some(client) = self.cached(bucket, public) {
             return Ok(client);
         }
         let row = buckets::secret(&self.db, bucket.bucket_id())
@@ -59,17 +79,22 @@ impl S3Clients {
             .map_err(|e| CoreError::Internal(format!("bucket {}: {e}", bucket.id)))?;
         let secret = String::from_utf8(secret.to_vec())
             .map_err(|_| CoreError::Internal("secret is not UTF-8".into()))?;
+        let endpoint = if public {
+            bucket.public_endpoint_url.clone()
+        } else {
+            bucket.endpoint_url.clone()
+        };
         let connection = Connection {
             bucket: bucket.bucket_name.clone(),
             region: bucket.region.clone(),
-            endpoint: bucket.endpoint_url.clone(),
+            endpoint,
             path_style: bucket.path_style,
             access_key_id: bucket.access_key_id.clone(),
             secret_access_key: SecretString::from(secret),
         };
         let client = s3_client(&connection, &self.options);
         self.lock()
-            .insert(bucket.id, (bucket.updated_at, client.clone()));
+            .insert((bucket.id, public), (bucket.updated_at, client.clone()));
         Ok(client)
     }
 
@@ -85,19 +110,22 @@ impl S3Clients {
 
     /// Drops a bucket's client (it was disconnected).
     pub fn forget(&self, bucket: Uuid) {
-        self.lock().remove(&bucket);
+        let mut clients = self.lock();
+        clients.remove(&(bucket, false));
+        clients.remove(&(bucket, true));
     }
 
-    fn cached(&self, bucket: &Bucket) -> Option<aws_sdk_s3::Client> {
+    fn cached(&self, bucket: &Bucket, public: bool) -> Option<aws_sdk_s3::Client> {
         self.lock()
-            .get(&bucket.id)
+            .get(&(bucket.id, public))
             .filter(|(updated_at, _)| *updated_at == bucket.updated_at)
             .map(|(_, client)| client.clone())
     }
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<Uuid, (OffsetDateTime, aws_sdk_s3::Client)>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<(Uuid, bool), (OffsetDateTime, aws_sdk_s3::Client)>>
+    {
         self.clients.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -108,7 +108,14 @@ pub async fn abort_abandoned(
             let bucket = SystemGrant { bucket };
             let client = s3.client(&bucket).await?;
             let bucket_name = &bucket.bucket.bucket_name;
-            if !bucketdesk_storage::upload::abort(&client, bucket_name, &upload.key, &upload.s3_upload_id).await {
+            if !bucketdesk_storage::upload::abort(
+                &client,
+                bucket_name,
+                &upload.key,
+                &upload.s3_upload_id,
+            )
+            .await
+            {
                 continue; // tried again at the next round
             }
         }
@@ -134,10 +141,7 @@ pub async fn abort_abandoned(
         }
     }
     if aborted > 0 {
-        tracing::info!(
-            aborted,
-            "aborted abandoned multipart uploads"
-        );
+        tracing::info!(aborted, "aborted abandoned multipart uploads");
     }
     Ok(aborted)
 }

@@ -16,6 +16,8 @@ pub struct Bucket {
     pub bucket_name: String,
     pub region: String,
     pub endpoint_url: Option<String>,
+    /// Where browsers reach the S3 service, for presigned URLs (none: `endpoint_url`).
+    pub public_endpoint_url: Option<String>,
     pub path_style: bool,
     pub access_key_id: String,
     /// The kind of service it was connected as (`aws`, `minio`, `local`…).
@@ -58,7 +60,7 @@ pub struct SealedSecret {
 
 /// A bucket's columns, for queries that name the table `buckets b`.
 pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
-                       b.region, b.endpoint_url, b.path_style, b.access_key_id, b.provider, \
+                       b.region, b.endpoint_url, b.public_endpoint_url, b.path_style, b.access_key_id, b.provider, \
                        b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
@@ -232,6 +234,20 @@ pub async fn find_for_user(
     .bind(user.0)
     .fetch_optional(db)
     .await
+}
+
+/// Sets (or, with `None`, clears) the endpoint presigned URLs are made for.
+pub async fn set_public_endpoint(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    url: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("update buckets set public_endpoint_url = $2, updated_at = now() where id = $1")
+        .bind(bucket.0)
+        .bind(url)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn rename(

@@ -112,13 +112,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let aborting = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(error) =
-                bucketdesk_core::uploads::abort_abandoned(
-                    &aborting.db,
-                    &aborting.s3_clients,
-                    aborting.settings.upload_abandon_after,
-                )
-                .await
+            if let Err(error) = bucketdesk_core::uploads::abort_abandoned(
+                &aborting.db,
+                &aborting.s3_clients,
+                aborting.settings.upload_abandon_after,
+            )
+            .await
             {
                 tracing::warn!(%error, "could not abort abandoned multipart uploads");
             }

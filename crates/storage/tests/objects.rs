@@ -433,6 +433,7 @@ async fn copy_delete_and_recursive_listing() {
         &f.client,
         "files",
         "odd key +%#?&.txt",
+        "odd key +%#?&.txt".len() as i64,
         "new name.txt",
         &options(),
     )

@@ -22,8 +22,8 @@ pub use database::{
     TestDatabase, admin_database_url, database_url, empty_database, fresh_database,
 };
 pub use db_proxy::DbProxy;
-pub use nginx::{Nginx, free_port, nginx_binary};
 pub use github::{CLIENT_SECRET as FAKE_GITHUB_SECRET, FakeGithub, GithubMode, GithubPerson};
+pub use nginx::{Nginx, free_port, nginx_binary};
 pub use smtp::{MailSink, ReceivedMail};
 
 /// The instance key tests use, so no test waits for RSA-4096 key generation.

@@ -27,9 +27,8 @@ pub fn nginx_binary() -> String {
 /// A free port on 127.0.0.1, for a proxy whose address the app must know first.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on 127.0.0.1")
         .port()
 }
 
@@ -37,7 +36,7 @@ impl Nginx {
     /// Starts nginx on `127.0.0.1:port`, proxying everything to `upstream`
     /// (`127.0.0.1:1234`) with `client_max_body_size` set to `max_body`.
     pub fn start(port: u16, upstream: &str, max_body: &str) -> Nginx {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("a temporary folder for nginx");
         let d = dir.path().display();
         let config = format!(
             r#"daemon off;
@@ -69,7 +68,7 @@ http {{
 }}
 "#
         );
-        std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
+        std::fs::write(dir.path().join("nginx.conf"), config).expect("nginx.conf is written");
         let mut nginx = Nginx {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             dir,

@@ -688,7 +688,11 @@ async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_a
     });
     run_script("transfers.mjs", config, &artifacts).await;
 
-    for (name, source) in [("big.bin", &big), ("cut.bin", &cut), ("reload.bin", &reload)] {
+    for (name, source) in [
+        ("big.bin", &big),
+        ("cut.bin", &cut),
+        ("reload.bin", &reload),
+    ] {
         let stored = app.s3.root.join("media").join(name);
         assert_eq!(
             sha256_of(&stored),
@@ -707,7 +711,11 @@ async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_a
             *landed.entry(fields[1].to_owned()).or_insert(0) += 1;
         }
     }
-    assert_eq!(landed.len(), 128 + 50 + 50, "every chunk of the three files");
+    assert_eq!(
+        landed.len(),
+        128 + 50 + 50,
+        "every chunk of the three files"
+    );
     assert!(
         landed.values().all(|times| *times == 1),
         "no chunk landed twice"

@@ -96,10 +96,7 @@ async fn send_chunk(
         .map_err(|e| Failure::error(e.to_string()))?;
     let mut bytes = vec![0u8; length as usize];
     file.read_exact(&mut bytes).await.map_err(|e| {
-        Failure::error(format!(
-            "{} changed while it was sent: {e}",
-            from.display()
-        ))
+        Failure::error(format!("{} changed while it was sent: {e}", from.display()))
     })?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let bytes = bytes::Bytes::from(bytes); // each try shares these bytes

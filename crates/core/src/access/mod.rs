@@ -264,6 +264,7 @@ mod tests {
                 bucket_name: "reports".into(),
                 region: "us-east-1".into(),
                 endpoint_url: None,
+                public_endpoint_url: None,
                 path_style: false,
                 access_key_id: "AKIA".into(),
                 provider: "aws".into(),

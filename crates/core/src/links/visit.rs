@@ -8,8 +8,8 @@
 use crate::access::LinkGrant;
 use crate::actor::Origin;
 use crate::archive::{self, ZipLimits};
-use crate::files::Delivery;
 use crate::audit_log::AuditLog;
+use crate::files::Delivery;
 use crate::random_token::{looks_like_token, token_hash};
 use crate::s3_clients::S3Clients;
 use crate::uploads::{Journal, Uploads};
@@ -132,9 +132,13 @@ pub async fn count_download(
     origin: &Origin,
     key: &str,
 ) -> Result<i32, CoreError> {
-    count_visit(db, link, grant, origin, |count| {
-        json!({ "link": link.id, "key": key, "download": count })
-    })
+    count_visit(
+        db,
+        link,
+        grant,
+        origin,
+        |count| json!({ "link": link.id, "key": key, "download": count }),
+    )
     .await
 }
 
@@ -180,12 +184,20 @@ pub async fn download_all(
     limits: ZipLimits,
 ) -> Result<(Delivery, i32), CoreError> {
     let (base, keys) = match (&link.folder, link.keys.as_slice()) {
-        (Some(folder), _) => (parent(folder.trim_end_matches('/')).to_owned(), vec![folder.clone()]),
+        (Some(folder), _) => (
+            parent(folder.trim_end_matches('/')).to_owned(),
+            vec![folder.clone()],
+        ),
         (None, keys) => (common_folder(keys), keys.to_vec()),
     };
     let mut plan = archive::plan(s3, grant, &base, &keys, limits).await?;
     plan.entries.retain(|entry| link.covers(&entry.key));
-    let files: Vec<&str> = plan.entries.iter().take(1000).map(|e| e.key.as_str()).collect();
+    let files: Vec<&str> = plan
+        .entries
+        .iter()
+        .take(1000)
+        .map(|e| e.key.as_str())
+        .collect();
     let count = count_visit(db, link, grant, origin, |count| {
         json!({ "link": link.id, "zip": true, "files": plan.entries.len(), "keys": files, "download": count })
     })

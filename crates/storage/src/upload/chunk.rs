@@ -98,7 +98,11 @@ where
         while let Some(chunk) = body.next().await? {
             md5.update(&chunk);
             sha256.update(&chunk);
-            if chunks.send(Ok(http_body::Frame::data(chunk))).await.is_err() {
+            if chunks
+                .send(Ok(http_body::Frame::data(chunk)))
+                .await
+                .is_err()
+            {
                 break; // the part's request gave up: its error says why
             }
         }
@@ -129,7 +133,11 @@ where
     let output = sending
         .await
         .map_err(|e| UploadError::CutOff(e.to_string()))??;
-    let etag = output.e_tag().unwrap_or_default().trim_matches('"').to_owned();
+    let etag = output
+        .e_tag()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned();
     let md5 = hex::encode(md5.finalize());
     if is_md5(&etag) && !etag.eq_ignore_ascii_case(&md5) {
         return Err(UploadError::CutOff(format!(

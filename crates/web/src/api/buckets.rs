@@ -93,6 +93,7 @@ pub async fn settings(
     let settings = BucketSettings {
         display_name: body.display_name,
         new_key,
+        public_endpoint: body.public_endpoint_url,
     };
     buckets::save_settings(
         &state.db,

@@ -193,6 +193,7 @@ struct SettingsPage {
     workspace_name: String,
     display_name: String,
     access_key_id: String,
+    public_endpoint_url: String,
     errors: FieldErrors,
     problem: Option<String>,
 }
@@ -205,6 +206,11 @@ async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Resu
         workspace_name: access.workspace_name().to_owned(),
         display_name: access.bucket().display_name.clone(),
         access_key_id: String::new(),
+        public_endpoint_url: access
+            .bucket()
+            .public_endpoint_url
+            .clone()
+            .unwrap_or_default(),
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),
@@ -217,6 +223,7 @@ struct SettingsForm {
     display_name: String,
     access_key_id: String,
     secret_access_key: String,
+    public_endpoint_url: String,
 }
 
 async fn save_settings(
@@ -233,6 +240,7 @@ async fn save_settings(
     let settings = BucketSettings {
         display_name: form.display_name.clone(),
         new_key,
+        public_endpoint: Some(form.public_endpoint_url.clone()),
     };
     let saved = core_buckets::save_settings(
         &state.db,
@@ -249,6 +257,7 @@ async fn save_settings(
         workspace_name: access.workspace_name().to_owned(),
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),
+        public_endpoint_url: form.public_endpoint_url.chars().take(300).collect(),
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),

@@ -532,3 +532,88 @@ async fn a_new_secret_with_the_key_id_left_empty_keeps_the_key_id_as_the_placeho
     .unwrap();
     assert_eq!(replaced, 1, "the secret was tested and replaced");
 }
+
+#[tokio::test]
+async fn a_public_endpoint_signs_links_for_where_browsers_reach_the_storage_while_bucketdesk_keeps_its_own()
+ {
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    std::fs::write(app.s3.root.join("photos/hello.txt"), b"hello").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let id = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let bucket = format!("/w/{workspace}/b/{id}");
+    alice.get(&format!("{bucket}/settings")).await;
+    let wrong = alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[
+                ("display_name", "Photos"),
+                ("public_endpoint_url", "ftp://files"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .body
+            .contains("Type the address browsers reach the storage service at")
+    );
+    // browsers reach this S3 server as files.example.test:9000
+    let public = "http://files.example.test:9000";
+    let saved = alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[("display_name", "Photos"), ("public_endpoint_url", public)],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // bucketdesk still lists through its own address
+    let listing = alice.get(&bucket).await;
+    assert!(listing.body.contains("hello.txt"));
+    let download = alice.get(&format!("{bucket}/download?key=hello.txt")).await;
+    assert_eq!(download.status, 303);
+    let url = url::Url::parse(download.location().unwrap()).unwrap();
+    assert_eq!(url.host_str(), Some("files.example.test"));
+    assert_eq!(url.port(), Some(9000));
+    // signed for that host: the S3 server accepts it when asked under that name
+    let fetched = reqwest::Client::new()
+        .get(format!(
+            "{}{}?{}",
+            app.s3.endpoint(),
+            url.path(),
+            url.query().unwrap()
+        ))
+        .header("host", "files.example.test:9000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.text().await.unwrap(), "hello");
+    let preview = alice.get(&format!("{bucket}/object?key=hello.txt")).await;
+    assert_eq!(preview.status, 200);
+
+    // cleared: links use bucketdesk's own address again
+    alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[("display_name", "Photos"), ("public_endpoint_url", "")],
+        )
+        .await;
+    let download = alice.get(&format!("{bucket}/download?key=hello.txt")).await;
+    assert!(
+        download.location().unwrap().starts_with(&app.s3.endpoint()),
+        "{:?}",
+        download.location()
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'bucket_public_endpoint_set'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+}

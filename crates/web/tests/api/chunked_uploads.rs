@@ -87,7 +87,9 @@ async fn chunks_sent_in_any_order_and_one_twice_make_the_exact_file_with_one_aud
     let t = team(&app).await;
     let up = Uploader::of(&app, &t, &t.alice).await;
     let bytes = file_bytes(2 * CHUNK + 1000);
-    let (status, started) = up.start("big/video.bin", bytes.len(), 1_700_000_000_000).await;
+    let (status, started) = up
+        .start("big/video.bin", bytes.len(), 1_700_000_000_000)
+        .await;
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["part_size"], CHUNK);
     assert_eq!(started["part_count"], 3);
@@ -100,13 +102,26 @@ async fn chunks_sent_in_any_order_and_one_twice_make_the_exact_file_with_one_aud
     assert_eq!(status, 201, "{done}");
     assert_eq!(done["size"], bytes.len());
     let stored = std::fs::read(app.s3.root.join("photos/big/video.bin")).unwrap();
-    assert!(stored == bytes, "the stored file is the file, byte for byte");
+    assert!(
+        stored == bytes,
+        "the stored file is the file, byte for byte"
+    );
     assert_eq!(
-        count(&app, "select count(*) from audit_events where action = 'file_uploaded'").await,
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'file_uploaded'"
+        )
+        .await,
         1
     );
-    assert_eq!(count(&app, "select count(*) from resumable_uploads").await, 0);
-    assert_eq!(count(&app, "select count(*) from resumable_upload_parts").await, 0);
+    assert_eq!(
+        count(&app, "select count(*) from resumable_uploads").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "select count(*) from resumable_upload_parts").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -161,23 +176,46 @@ async fn a_chunk_of_the_wrong_length_or_damaged_on_the_way_is_refused_and_not_co
     let wrong = hex::encode(Sha256::digest(b"something else"));
     let url = format!("{}/{id}/chunks/2", up.base);
     let (status, refused) = up
-        .send(up.client.put(&url).header("x-chunk-sha256", wrong).body(bytes[CHUNK..].to_vec()))
+        .send(
+            up.client
+                .put(&url)
+                .header("x-chunk-sha256", wrong)
+                .body(bytes[CHUNK..].to_vec()),
+        )
         .await;
     assert_eq!(status, 422);
-    assert!(refused["error"]["message"].as_str().unwrap().contains("arrived damaged"), "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("arrived damaged"),
+        "{refused}"
+    );
     let (status, state) = up.start("checked.bin", bytes.len(), 1).await;
     assert_eq!(status, 200);
-    assert_eq!(state["landed"], json!([]), "nothing refused counts as landed");
+    assert_eq!(
+        state["landed"],
+        json!([]),
+        "nothing refused counts as landed"
+    );
     // completing before every chunk arrived says which are missing
     let right = hex::encode(Sha256::digest(&bytes[CHUNK..]));
     let (status, _) = up
-        .send(up.client.put(&url).header("x-chunk-sha256", right).body(bytes[CHUNK..].to_vec()))
+        .send(
+            up.client
+                .put(&url)
+                .header("x-chunk-sha256", right)
+                .body(bytes[CHUNK..].to_vec()),
+        )
         .await;
     assert_eq!(status, 200, "the same chunk with its own SHA-256");
     let (status, refused) = up.complete(id).await;
     assert_eq!(status, 422);
     assert!(
-        refused["error"]["message"].as_str().unwrap().contains("1 of 2 chunks have not arrived yet (chunk 1)"),
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 of 2 chunks have not arrived yet (chunk 1)"),
         "{refused}"
     );
     assert!(!app.s3.root.join("photos/checked.bin").exists());
@@ -208,7 +246,11 @@ async fn only_the_person_who_started_an_upload_sees_it_or_sends_its_chunks() {
     // a Viewer may not upload at all
     assert_eq!(victors.start("v.bin", bytes.len(), 7).await.0, 403);
     assert_eq!(victors.chunk(id, 1, chunk_of(&bytes, 1)).await.0, 403);
-    assert_eq!(alices.unfinished().await.as_array().unwrap().len(), 1, "Alice's is untouched");
+    assert_eq!(
+        alices.unfinished().await.as_array().unwrap().len(),
+        1,
+        "Alice's is untouched"
+    );
 }
 
 #[tokio::test]
@@ -240,7 +282,8 @@ async fn uploads_no_chunk_reached_for_the_configured_time_are_aborted() {
     let up = Uploader::of(&app, &t, &t.alice).await;
     let bytes = file_bytes(CHUNK + 1);
     let (_, old) = up.start("old.bin", bytes.len(), 1).await;
-    up.chunk(old["id"].as_str().unwrap(), 1, chunk_of(&bytes, 1)).await;
+    up.chunk(old["id"].as_str().unwrap(), 1, chunk_of(&bytes, 1))
+        .await;
     let (_, fresh) = up.start("fresh.bin", bytes.len(), 1).await;
     sqlx::query("update resumable_uploads set touched_at = now() - interval '25 hours' where key = 'old.bin'")
         .execute(&app.db)

@@ -1262,7 +1262,11 @@ async fn a_folder_of_300_objects_moves_with_one_copy_each_and_no_head_per_object
         .alice
         .post(
             &format!("{base}/rename"),
-            &[("key", "shoot/"), ("new_name", "shoot"), ("folder", "archive/")],
+            &[
+                ("key", "shoot/"),
+                ("new_name", "shoot"),
+                ("folder", "archive/"),
+            ],
         )
         .await;
     assert_eq!(moved.status, 303, "{}", moved.body);
@@ -1277,5 +1281,8 @@ async fn a_folder_of_300_objects_moves_with_one_copy_each_and_no_head_per_object
         "299"
     );
     assert!(!app.s3.root.join("photos/shoot/raw/img-000.jpg").exists());
-    assert!(app.s3.root.join("photos/archive/other.txt").exists(), "the target's other files stay");
+    assert!(
+        app.s3.root.join("photos/archive/other.txt").exists(),
+        "the target's other files stay"
+    );
 }

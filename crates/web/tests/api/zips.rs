@@ -65,12 +65,18 @@ async fn a_folder_of_two_thousand_awkward_names_and_a_5_gib_file_zips_valid_with
     let response = t
         .alice
         .client
-        .get(t.alice.url(&format!("{}/zip?path=&keys=big%2F", t.bucket_path(&t.photos))))
+        .get(t.alice.url(&format!(
+            "{}/zip?path=&keys=big%2F",
+            t.bucket_path(&t.photos)
+        )))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/octet-stream"
+    );
     let disposition = response.headers()["content-disposition"].to_str().unwrap();
     assert!(disposition.contains("big.zip"), "{disposition}");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&zip_path).unwrap());
@@ -135,7 +141,12 @@ async fn a_selection_zips_for_a_viewer_and_one_over_the_limit_is_refused_beside_
         .spawn()
         .await;
     let t = team(&app).await;
-    for name in ["docs/a.txt", "docs/b.txt", "docs/more/c.txt", "docs/more/d.txt"] {
+    for name in [
+        "docs/a.txt",
+        "docs/b.txt",
+        "docs/more/c.txt",
+        "docs/more/d.txt",
+    ] {
         let path = app.s3.root.join("photos").join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, name).unwrap();
@@ -148,13 +159,23 @@ async fn a_selection_zips_for_a_viewer_and_one_over_the_limit_is_refused_beside_
         .client
         .post(victor.url(&format!("{bucket}/zip")))
         .header("x-csrf-token", victor.csrf_token().await)
-        .form(&[("path", "docs/"), ("keys", "docs/a.txt"), ("keys", "docs/more/")])
+        .form(&[
+            ("path", "docs/"),
+            ("keys", "docs/a.txt"),
+            ("keys", "docs/more/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(zipped.status(), 200);
-    let disposition = zipped.headers()["content-disposition"].to_str().unwrap().to_owned();
-    assert!(disposition.contains("filename=\"docs.zip\""), "{disposition}");
+    let disposition = zipped.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename=\"docs.zip\""),
+        "{disposition}"
+    );
     let out = tempfile::tempdir().unwrap();
     let zip_path = out.path().join("docs.zip");
     std::fs::write(&zip_path, zipped.bytes().await.unwrap()).unwrap();
@@ -173,15 +194,13 @@ async fn a_selection_zips_for_a_viewer_and_one_over_the_limit_is_refused_beside_
 
     // four files are one more than this instance's zips hold
     let refused = victor
-        .post(
-            &format!("{bucket}/zip"),
-            &[("path", ""), ("keys", "docs/")],
-        )
+        .post(&format!("{bucket}/zip"), &[("path", ""), ("keys", "docs/")])
         .await;
     assert_eq!(refused.status, 303);
     let page = victor.get(refused.location().unwrap()).await;
     assert!(
-        page.body.contains("more than 3 files, the most one zip holds"),
+        page.body
+            .contains("more than 3 files, the most one zip holds"),
         "the refusal is said on the page"
     );
 }
@@ -198,7 +217,10 @@ async fn a_cancelled_zip_download_stops_reading_the_bucket() {
     let response = t
         .alice
         .client
-        .get(t.alice.url(&format!("{}/zip?keys=many%2F", t.bucket_path(&t.photos))))
+        .get(
+            t.alice
+                .url(&format!("{}/zip?keys=many%2F", t.bucket_path(&t.photos))),
+        )
         .send()
         .await
         .unwrap();
@@ -215,20 +237,30 @@ async fn a_cancelled_zip_download_stops_reading_the_bucket() {
         app.s3.request_count() <= after_cancel + 1,
         "no more files are read once the download is cancelled"
     );
-    assert!(after_cancel < 1000, "it stopped long before the 3,000 files");
+    assert!(
+        after_cancel < 1000,
+        "it stopped long before the 3,000 files"
+    );
 }
 
 #[tokio::test]
 async fn a_folder_link_downloads_everything_as_one_zip_counted_once_with_each_file_in_the_visit() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
-    for name in ["clients/acme/a.txt", "clients/acme/b.txt", "clients/acme/more/c.txt", "clients/other/x.txt"] {
+    for name in [
+        "clients/acme/a.txt",
+        "clients/acme/b.txt",
+        "clients/acme/more/c.txt",
+        "clients/other/x.txt",
+    ] {
         let path = app.s3.root.join("photos").join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, name).unwrap();
     }
     let bucket = t.bucket_path(&t.photos);
-    t.alice.get(&format!("{bucket}/links/new?folder=clients%2Facme%2F")).await;
+    t.alice
+        .get(&format!("{bucket}/links/new?folder=clients%2Facme%2F"))
+        .await;
     let made = t
         .alice
         .post(&format!("{bucket}/links"), &[("folder", "clients/acme/")])
@@ -239,8 +271,17 @@ async fn a_folder_link_downloads_everything_as_one_zip_counted_once_with_each_fi
 
     let visitor = app.browser();
     let shared = visitor.get(link).await;
-    assert!(shared.body.contains("Download all as a zip"), "{}", shared.body);
-    let zipped = visitor.client.get(visitor.url(&format!("{link}/zip"))).send().await.unwrap();
+    assert!(
+        shared.body.contains("Download all as a zip"),
+        "{}",
+        shared.body
+    );
+    let zipped = visitor
+        .client
+        .get(visitor.url(&format!("{link}/zip")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(zipped.status(), 200);
     let out = tempfile::tempdir().unwrap();
     let zip_path = out.path().join("acme.zip");
@@ -262,16 +303,19 @@ async fn a_folder_link_downloads_everything_as_one_zip_counted_once_with_each_fi
         .await
         .unwrap();
     assert_eq!(downloads, 1, "one download of the link");
-    let visit: serde_json::Value = sqlx::query_scalar(
-        "select details from audit_events where action = 'link_downloaded'",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let visit: serde_json::Value =
+        sqlx::query_scalar("select details from audit_events where action = 'link_downloaded'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(visit["zip"], true);
     assert_eq!(visit["files"], 3);
     assert_eq!(
         visit["keys"],
-        serde_json::json!(["clients/acme/a.txt", "clients/acme/b.txt", "clients/acme/more/c.txt"])
+        serde_json::json!([
+            "clients/acme/a.txt",
+            "clients/acme/b.txt",
+            "clients/acme/more/c.txt"
+        ])
     );
 }

@@ -289,4 +289,3 @@ pub async fn browse(
     };
     Ok((status, page).into_response())
 }
-

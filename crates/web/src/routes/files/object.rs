@@ -111,8 +111,10 @@ pub async fn show_object(
     match preview.inline_content_type(&name) {
         Some(content_type) => {
             let disposition = content_disposition(Disposition::Inline, &name);
+            // signed for where browsers reach the bucket
+            let presigner = state.s3_clients.presigner(&access.grant).await?;
             preview_url = objects::presign_get(
-                &client,
+                &presigner,
                 &bucket.bucket_name,
                 key,
                 LINK_LIFETIME,

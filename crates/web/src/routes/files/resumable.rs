@@ -32,7 +32,9 @@ pub async fn unfinished(State(state): State<AppState>, access: BucketAccess) -> 
     };
     let actor = access.me.actor();
     Ok(match resumable::unfinished(&state.db, &can, &actor).await {
-        Ok(uploads) => Json(uploads.into_iter().map(chunked_upload).collect::<Vec<_>>()).into_response(),
+        Ok(uploads) => {
+            Json(uploads.into_iter().map(chunked_upload).collect::<Vec<_>>()).into_response()
+        }
         Err(refused) => refusal(refused)?,
     })
 }
@@ -68,7 +70,15 @@ pub async fn start(
     };
     let actor = access.me.actor();
     Ok(
-        match resumable::start(&state.s3_clients, &state.db, &state.uploads, &can, &actor, new).await
+        match resumable::start(
+            &state.s3_clients,
+            &state.db,
+            &state.uploads,
+            &can,
+            &actor,
+            new,
+        )
+        .await
         {
             Ok(upload) => Json(chunked_upload(upload)).into_response(),
             Err(refused) => refusal(refused)?,

@@ -19,7 +19,13 @@ pub async fn zip_link(
     client: ClientInfo,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    zip(&state, &access, &client, query.unwrap_or_default().as_bytes()).await
+    zip(
+        &state,
+        &access,
+        &client,
+        query.unwrap_or_default().as_bytes(),
+    )
+    .await
 }
 
 /// `POST …/zip` with the selection form's `path` and `keys`.
