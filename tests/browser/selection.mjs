@@ -102,7 +102,11 @@ try {
   // a folder's menu has what a folder can do
   await page.locator("tr[data-key='docs/archive/'] a.folder").click({ button: "right" });
   const items = await page.$$eval("[data-menu] button:not([hidden])", (b) => b.map((i) => i.textContent));
-  expect(JSON.stringify(items) === JSON.stringify(["Open", "Revocable link…", "Rename or move…", "Delete…"]), `folder menu: ${items}`);
+  expect(JSON.stringify(items) === JSON.stringify(["Open", "Revocable link…", "Download as zip", "Rename or move…", "Delete…"]), `folder menu: ${items}`);
+  // its zip downloads under the folder's name
+  const [zip] = await Promise.all([page.waitForEvent("download"), page.locator("[data-menu-zip]").click()]);
+  expect(zip.suggestedFilename() === "archive.zip", `the zip's name: ${zip.suggestedFilename()}`);
+  await zip.cancel().catch(() => {});
   await page.keyboard.press("Escape");
 
   // dragging a file onto a folder moves it there
