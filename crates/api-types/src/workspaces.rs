@@ -82,4 +82,8 @@ pub struct BucketSettings {
     /// clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_endpoint_url: Option<String>,
+    /// Downloads, previews and link visits stream through bucketdesk (Range
+    /// requests passed on) instead of going to presigned URLs; absent keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_downloads: Option<bool>,
 }

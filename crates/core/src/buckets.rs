@@ -241,6 +241,9 @@ pub struct BucketSettings {
     /// Where browsers reach the S3 service, for presigned URLs: `None`
     /// keeps it as it is, an empty text clears it.
     pub public_endpoint: Option<String>,
+    /// Downloads, previews and link visits stream through bucketdesk
+    /// (`None` keeps it as it is).
+    pub proxy_downloads: Option<bool>,
 }
 
 /// A public endpoint as typed: empty is none; else an `http` or `https`
@@ -384,6 +387,21 @@ pub async fn save_settings(
                 origin,
                 "bucket_public_endpoint_set",
                 json!({ "public_endpoint_url": url }),
+            )
+        };
+        audit::record(&mut *tx, event).await?;
+    }
+    if let Some(proxy) = settings.proxy_downloads
+        && proxy != bucket.proxy_downloads
+    {
+        rows::set_proxy_downloads(&mut *tx, bucket.bucket_id(), proxy).await?;
+        let event = audit::NewEvent {
+            workspace_id: workspace,
+            bucket_id: Some(bucket.bucket_id()),
+            ..actor.event(
+                origin,
+                "bucket_proxy_downloads_set",
+                json!({ "proxy_downloads": proxy }),
             )
         };
         audit::record(&mut *tx, event).await?;

@@ -14,8 +14,8 @@ use crate::s3_clients::S3Clients;
 use base64::Engine;
 use bucketdesk_db::audit;
 use bucketdesk_domain::object::{
-    Disposition, check_folder_path, check_readable_key, check_starts_with, content_disposition,
-    file_name, has_dot_segment,
+    Disposition, Preview, check_folder_path, check_readable_key, check_starts_with,
+    content_disposition, file_name, has_dot_segment,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
 use bucketdesk_storage::objects::{self, Details, Entry};
@@ -197,7 +197,8 @@ pub async fn deliver(
         .map_err(|m| CoreError::invalid("key", "invalid", m))?;
     let client = s3.client(holder).await?;
     let disposition = content_disposition(Disposition::Attachment, file_name(key));
-    if has_dot_segment(key) {
+    // no URL can name such a key; a bucket in proxy mode is not reached by browsers
+    if has_dot_segment(key) || bucket.proxy_downloads {
         let (stream, length) = objects::open(&client, &bucket.bucket_name, key, s3.options())
             .await
             .map_err(CoreError::Storage)?;
@@ -246,4 +247,59 @@ pub async fn download(
     };
     audit.record(event).await?;
     Ok(delivery)
+}
+
+/// A file's bytes to show inline on bucketdesk's own address (buckets in
+/// proxy mode): only the safe types a preview shows (images but SVG, PDF,
+/// audio, video), served as that type.
+pub struct InlineBytes {
+    pub stream: BoxStream<'static, std::io::Result<Bytes>>,
+    pub length: Option<u64>,
+    /// `bytes 0-99/1234` for a range.
+    pub content_range: Option<String>,
+    pub content_type: &'static str,
+    pub disposition: String,
+}
+
+/// The bytes of a file's preview, or the `range` of them a player asks for
+/// (video seeking), streamed through bucketdesk. Needs the read scope.
+pub async fn preview_bytes(
+    s3: &S3Clients,
+    grant: &BucketGrant,
+    key: &str,
+    range: Option<&str>,
+) -> Result<InlineBytes, CoreError> {
+    grant.may(Scope::Read)?;
+    let can = grant.can::<Viewer>()?;
+    check_file(grant, key)?;
+    let name = file_name(key);
+    let Some(content_type) = Preview::of(None, name).inline_content_type(name) else {
+        return Err(CoreError::invalid(
+            "key",
+            "not_previewable",
+            format!("\"{name}\" is not shown in the browser; download it."),
+        ));
+    };
+    let client = s3.client(&can).await?;
+    let range = range.filter(|r| is_single_range(r));
+    let ranged = objects::open_range(&client, &can.bucket().bucket_name, key, range, s3.options())
+        .await
+        .map_err(CoreError::Storage)?;
+    Ok(InlineBytes {
+        stream: ranged.stream.boxed(),
+        length: ranged.length.and_then(|l| u64::try_from(l).ok()),
+        content_range: ranged.content_range,
+        content_type,
+        disposition: content_disposition(Disposition::Inline, name),
+    })
+}
+
+/// `bytes=0-`, `bytes=100-199` or `bytes=-500`: one range, which is all a
+/// player asks for (others are answered with the whole file).
+fn is_single_range(range: &str) -> bool {
+    let Some((start, end)) = range.strip_prefix("bytes=").and_then(|r| r.split_once('-')) else {
+        return false;
+    };
+    let digits = |s: &str| s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
+    digits(start) && digits(end) && !(start.is_empty() && end.is_empty())
 }

@@ -18,6 +18,8 @@ pub struct Bucket {
     pub endpoint_url: Option<String>,
     /// Where browsers reach the S3 service, for presigned URLs (none: `endpoint_url`).
     pub public_endpoint_url: Option<String>,
+    /// Downloads and previews stream through bucketdesk (no presigned URL).
+    pub proxy_downloads: bool,
     pub path_style: bool,
     pub access_key_id: String,
     /// The kind of service it was connected as (`aws`, `minio`, `local`…).
@@ -60,7 +62,7 @@ pub struct SealedSecret {
 
 /// A bucket's columns, for queries that name the table `buckets b`.
 pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
-                       b.region, b.endpoint_url, b.public_endpoint_url, b.path_style, b.access_key_id, b.provider, \
+                       b.region, b.endpoint_url, b.public_endpoint_url, b.proxy_downloads, b.path_style, b.access_key_id, b.provider, \
                        b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
@@ -245,6 +247,20 @@ pub async fn set_public_endpoint(
     sqlx::query("update buckets set public_endpoint_url = $2, updated_at = now() where id = $1")
         .bind(bucket.0)
         .bind(url)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether downloads and previews stream through bucketdesk.
+pub async fn set_proxy_downloads(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    proxy: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("update buckets set proxy_downloads = $2, updated_at = now() where id = $1")
+        .bind(bucket.0)
+        .bind(proxy)
         .execute(db)
         .await?;
     Ok(())

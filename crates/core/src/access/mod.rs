@@ -265,6 +265,7 @@ mod tests {
                 region: "us-east-1".into(),
                 endpoint_url: None,
                 public_endpoint_url: None,
+                proxy_downloads: false,
                 path_style: false,
                 access_key_id: "AKIA".into(),
                 provider: "aws".into(),

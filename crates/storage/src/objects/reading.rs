@@ -45,14 +45,39 @@ pub async fn open(
     impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
     Option<i64>,
 )> {
+    let whole = open_range(client, bucket, key, None, options).await?;
+    Ok((whole.stream, whole.length))
+}
+
+/// Part of an object (or all of it), as a stream, with what a `206`
+/// answer says about it.
+pub struct Ranged<S> {
+    pub stream: S,
+    /// The bytes the stream carries.
+    pub length: Option<i64>,
+    /// `bytes 0-99/1234` when a range was asked for and served.
+    pub content_range: Option<String>,
+}
+
+/// The object's bytes, or the `range` of them (an HTTP `Range` value,
+/// passed to S3 as it is), as a stream.
+pub async fn open_range(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    range: Option<&str>,
+    options: &StorageOptions,
+) -> S3Result<Ranged<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static>> {
     let output = client
         .get_object()
         .bucket(bucket)
         .key(key)
+        .set_range(range.map(str::to_owned))
         .send()
         .await
         .map_err(|e| classify(e, bucket, options))?;
     let length = output.content_length();
+    let content_range = output.content_range().map(str::to_owned);
     let stream = futures::stream::unfold(output.body, |mut body| async move {
         match body.try_next().await {
             Ok(Some(chunk)) => Some((Ok(chunk), body)),
@@ -60,5 +85,9 @@ pub async fn open(
             Err(e) => Some((Err(std::io::Error::other(e.to_string())), body)),
         }
     });
-    Ok((stream, length))
+    Ok(Ranged {
+        stream,
+        length,
+        content_range,
+    })
 }

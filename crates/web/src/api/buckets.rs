@@ -94,6 +94,7 @@ pub async fn settings(
         display_name: body.display_name,
         new_key,
         public_endpoint: body.public_endpoint_url,
+        proxy_downloads: body.proxy_downloads,
     };
     buckets::save_settings(
         &state.db,

@@ -194,6 +194,7 @@ struct SettingsPage {
     display_name: String,
     access_key_id: String,
     public_endpoint_url: String,
+    proxy_downloads: bool,
     errors: FieldErrors,
     problem: Option<String>,
 }
@@ -211,6 +212,7 @@ async fn show_settings(access: BucketAccess, CsrfToken(csrf): CsrfToken) -> Resu
             .public_endpoint_url
             .clone()
             .unwrap_or_default(),
+        proxy_downloads: access.bucket().proxy_downloads,
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),
@@ -224,6 +226,8 @@ struct SettingsForm {
     access_key_id: String,
     secret_access_key: String,
     public_endpoint_url: String,
+    /// `on` when ticked.
+    proxy_downloads: String,
 }
 
 async fn save_settings(
@@ -241,6 +245,7 @@ async fn save_settings(
         display_name: form.display_name.clone(),
         new_key,
         public_endpoint: Some(form.public_endpoint_url.clone()),
+        proxy_downloads: Some(form.proxy_downloads == "on"),
     };
     let saved = core_buckets::save_settings(
         &state.db,
@@ -258,6 +263,7 @@ async fn save_settings(
         display_name: form.display_name.chars().take(100).collect(),
         access_key_id: key_id.chars().take(128).collect(),
         public_endpoint_url: form.public_endpoint_url.chars().take(300).collect(),
+        proxy_downloads: form.proxy_downloads == "on",
         errors: FieldErrors::new(),
         problem: None,
         bucket: access.bucket().clone(),

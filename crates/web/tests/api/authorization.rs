@@ -390,6 +390,13 @@ const READS: &[Row] = &[
         "/w/{workspace}/b/{bucket}/uploads",
         [303, 404, 403, 200, 200, 200, 404],
     ),
+    // hello.txt is not shown inline: refused once the role is checked
+    on_key(
+        "GET",
+        "/w/{workspace}/b/{bucket}/preview",
+        "key=hello.txt",
+        [303, 404, 400, 400, 400, 400, 404],
+    ),
     on_key(
         "GET",
         "/w/{workspace}/b/{bucket}/zip",

@@ -617,3 +617,80 @@ async fn a_public_endpoint_signs_links_for_where_browsers_reach_the_storage_whil
     .unwrap();
     assert_eq!(audited, 2);
 }
+
+#[tokio::test]
+async fn proxy_mode_streams_downloads_previews_and_link_visits_through_bucketdesk_passing_ranges_on()
+ {
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    std::fs::write(app.s3.root.join("photos/hello.txt"), b"hello").unwrap();
+    std::fs::write(app.s3.root.join("photos/clip.mp4"), b"0123456789").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let id = alice
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let bucket = format!("/w/{workspace}/b/{id}");
+    alice.get(&format!("{bucket}/settings")).await;
+    let saved = alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[("display_name", "Photos"), ("proxy_downloads", "on")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let download = alice.get(&format!("{bucket}/download?key=hello.txt")).await;
+    assert_eq!(
+        download.status, 200,
+        "the bytes, not a redirect to the storage"
+    );
+    assert_eq!(download.body, "hello");
+    assert!(
+        download
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+
+    let page = alice.get(&format!("{bucket}/object?key=clip.mp4")).await;
+    assert!(
+        page.body
+            .contains(&format!("src=\"{bucket}/preview?key=clip.mp4\"")),
+        "{}",
+        page.body
+    );
+    let seek = alice
+        .client
+        .get(alice.url(&format!("{bucket}/preview?key=clip.mp4")))
+        .header("range", "bytes=2-5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seek.status(), 206);
+    assert_eq!(seek.headers()["content-range"], "bytes 2-5/10");
+    assert_eq!(seek.headers()["content-type"], "video/mp4");
+    assert_eq!(seek.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        seek.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(seek.text().await.unwrap(), "2345");
+    let whole = alice.get(&format!("{bucket}/preview?key=clip.mp4")).await;
+    assert_eq!((whole.status, whole.body.as_str()), (200, "0123456789"));
+    // only what a preview shows inline: not text, HTML or SVG
+    let refused = alice.get(&format!("{bucket}/preview?key=hello.txt")).await;
+    assert!(refused.status >= 400, "{}", refused.status);
+
+    // a revocable link's visit streams too
+    let made = alice
+        .post(&format!("{bucket}/links"), &[("keys", "hello.txt")])
+        .await;
+    let link_page = alice.get(made.location().unwrap()).await;
+    let start = link_page.body.find("/s/").unwrap();
+    let link = &link_page.body[start..start + 46];
+    let visit = app.browser().get(&format!("{link}/download")).await;
+    assert_eq!((visit.status, visit.body.as_str()), (200, "hello"));
+}

@@ -8,6 +8,7 @@ mod changes;
 mod details;
 mod highlight;
 mod object;
+mod preview;
 mod rendered;
 mod resumable;
 pub(crate) use object::delivery_response;
@@ -52,6 +53,8 @@ pub fn router() -> Router<AppState> {
 pub fn transfers() -> Router<AppState> {
     Router::new()
         .route("/w/{workspace}/b/{bucket}/upload", post(upload::upload))
+        // a video plays for as long as it plays
+        .route("/w/{workspace}/b/{bucket}/preview", get(preview::preview))
         .route(
             "/w/{workspace}/b/{bucket}/uploads",
             get(resumable::unfinished).post(resumable::start),

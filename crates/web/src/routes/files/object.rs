@@ -109,6 +109,10 @@ pub async fn show_object(
     };
     let (mut preview_url, mut preview_text, mut truncated) = (String::new(), None, false);
     match preview.inline_content_type(&name) {
+        // proxy mode: the preview streams through bucketdesk
+        Some(_) if bucket.proxy_downloads => {
+            preview_url = format!("{}/preview?key={}", super::bucket_path(bucket), q(key));
+        }
         Some(content_type) => {
             let disposition = content_disposition(Disposition::Inline, &name);
             // signed for where browsers reach the bucket
