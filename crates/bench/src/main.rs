@@ -21,7 +21,9 @@
 //!   photo, and the server's memory while one and eight at once are made;
 //! - P10: a 1 GiB upload a chunk at a time (8 MiB chunks, two at once), to
 //!   bucketdesk and through nginx with a 100 MB request limit, against a
-//!   direct multipart upload of the same part size, and the server's memory.
+//!   direct multipart upload of the same part size, and the server's memory;
+//! - P11: a folder of 1,000 files as one zip against the same files
+//!   downloaded one by one straight from S3, and the server's memory.
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
@@ -30,6 +32,7 @@
 
 mod measure;
 mod p10_chunked_upload;
+mod p11_zip;
 mod p1_listing;
 mod p2_share_links;
 mod p3_upload;
@@ -97,6 +100,7 @@ use p4_page_views::*;
 use p8_presign::*;
 use p9_thumbnails::*;
 use p10_chunked_upload::*;
+use p11_zip::*;
 use stack::*;
 
 #[tokio::main]
@@ -114,7 +118,7 @@ async fn main() -> Result<()> {
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
         .unwrap_or_else(|| {
-            ["p1", "p2", "p3", "p4", "p8", "p9", "p10"]
+            ["p1", "p2", "p3", "p4", "p8", "p9", "p10", "p11"]
                 .map(String::from)
                 .to_vec()
         });
@@ -156,6 +160,10 @@ async fn main() -> Result<()> {
     if options.wants("p10") {
         eprintln!("P10: 1 GiB upload a chunk at a time, direct and through nginx...");
         results["p10_chunked_upload"] = p10_chunked_upload(&stack, &options).await?;
+    }
+    if options.wants("p11") {
+        eprintln!("P11: a folder of 1,000 files as one zip...");
+        results["p11_zip"] = p11_zip(&stack, &options).await?;
     }
     if options.wants("p9") {
         eprintln!("P9: thumbnails of a 24-megapixel photo...");
@@ -323,6 +331,22 @@ fn table(r: &Value) -> String {
         ));
         t.push_str(&format!(
             "| P10 server memory rise during them (highest, over {} MiB before) | {} MiB | | | ≤ 64 MiB |\n",
+            p["server_memory_before_mib"],
+            p["server_memory_rise_mib"]["max"]
+        ));
+    }
+    let p = &r["p11_zip"];
+    if !p.is_null() {
+        t.push_str(&format!(
+            "| P11 {} files ({} MiB) as one zip, MiB/s (direct: GET one by one) | {} | {} | {} | ≥ 1 |\n",
+            p["files"],
+            p["total_mib"],
+            p["throughput_mib_s"]["app"]["median"],
+            p["throughput_mib_s"]["direct_one_by_one"]["median"],
+            p["ratio"]
+        ));
+        t.push_str(&format!(
+            "| P11 server memory rise while zipping (highest, over {} MiB before) | {} MiB | | | ≤ 64 MiB |\n",
             p["server_memory_before_mib"],
             p["server_memory_rise_mib"]["max"]
         ));

@@ -272,7 +272,22 @@ async fn write_zip(
 ) -> std::io::Result<()> {
     let buffer = Buffer::default();
     let mut zip = zip::ZipWriter::new_stream(buffer.clone());
-    for entry in plan.entries {
+    // the next files are asked for while one is written: each GET's wait
+    // (tens of milliseconds on S3) overlaps the one before
+    let mut opened = futures::stream::iter(plan.entries.into_iter().map(|entry| async move {
+        let body = if entry.name.ends_with('/') {
+            None
+        } else {
+            let (body, _) = objects::open(client, bucket, &entry.key, options)
+                .await
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", entry.key)))?;
+            Some(body)
+        };
+        Ok::<_, std::io::Error>((entry, body))
+    }))
+    .buffered(OPEN_AHEAD);
+    while let Some(next) = opened.next().await {
+        let (entry, body) = next?;
         let mut file_options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored)
             .large_file(entry.size >= u64::from(u32::MAX));
@@ -284,16 +299,13 @@ async fn write_zip(
         {
             file_options = file_options.last_modified_time(time);
         }
-        if entry.name.ends_with('/') {
+        let Some(body) = body else {
             zip.add_directory(entry.name.as_str(), file_options)
                 .map_err(std::io::Error::other)?;
             continue;
-        }
+        };
         zip.start_file(entry.name.as_str(), file_options)
             .map_err(std::io::Error::other)?;
-        let (body, _) = objects::open(client, bucket, &entry.key, options)
-            .await
-            .map_err(|e| std::io::Error::other(format!("{}: {e}", entry.key)))?;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
             zip.write_all(&chunk?)?;
@@ -305,6 +317,8 @@ async fn write_zip(
 }
 
 const PIECE: usize = 64 * 1024;
+/// Files whose GET is under way ahead of the one being written.
+const OPEN_AHEAD: usize = 4;
 
 /// What the zip writer wrote and the body has not taken yet.
 #[derive(Clone, Default)]

@@ -42,7 +42,7 @@ pub async fn open(
     key: &str,
     options: &StorageOptions,
 ) -> S3Result<(
-    impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static + use<>,
     Option<i64>,
 )> {
     let whole = open_range(client, bucket, key, None, options).await?;
@@ -67,7 +67,7 @@ pub async fn open_range(
     key: &str,
     range: Option<&str>,
     options: &StorageOptions,
-) -> S3Result<Ranged<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static>> {
+) -> S3Result<Ranged<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static + use<>>> {
     let output = client
         .get_object()
         .bucket(bucket)
