@@ -270,6 +270,7 @@ where
         upload_id: &upload.s3_upload_id,
         number: chunk.number as i32,
         length,
+        sha256: chunk.sha256.is_some(),
         options: s3.options(),
     };
     let sent = match chunk::send_part(&target, chunk.body, Some(uploads.stop_signal())).await {
@@ -280,7 +281,7 @@ where
         Err(UploadError::S3(problem)) => return Err(CoreError::Storage(problem)),
     };
     if let Some(announced) = chunk.sha256
-        && announced != sent.sha256
+        && Some(announced) != sent.sha256
     {
         return Err(CoreError::invalid(
             "body",

@@ -36,6 +36,8 @@ pub struct PartTarget<'a> {
     pub number: i32,
     /// The part's exact length: a body shorter or longer is refused.
     pub length: u64,
+    /// Whether to hash the bytes with SHA-256 too (the sender sent one to check).
+    pub sha256: bool,
     pub options: &'a StorageOptions,
 }
 
@@ -44,8 +46,8 @@ pub struct PartTarget<'a> {
 pub struct SentPart {
     /// S3's ETag for the part, without quotes.
     pub etag: String,
-    /// The SHA-256 of the bytes that arrived.
-    pub sha256: [u8; 32],
+    /// The SHA-256 of the bytes that arrived, when it was asked for.
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// Streams `body` (exactly `target.length` bytes) into S3 as one part. Its
@@ -93,11 +95,13 @@ where
         stop,
     };
     let mut md5 = Md5::new();
-    let mut sha256 = Sha256::new();
+    let mut sha256 = target.sha256.then(Sha256::new);
     let pumped = async {
         while let Some(chunk) = body.next().await? {
             md5.update(&chunk);
-            sha256.update(&chunk);
+            if let Some(sha256) = &mut sha256 {
+                sha256.update(&chunk);
+            }
             if chunks
                 .send(Ok(http_body::Frame::data(chunk)))
                 .await
@@ -147,7 +151,7 @@ where
     }
     Ok(SentPart {
         etag,
-        sha256: sha256.finalize().into(),
+        sha256: sha256.map(|sha256| sha256.finalize().into()),
     })
 }
 
