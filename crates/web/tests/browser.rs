@@ -7,7 +7,10 @@
 //!   revoked access, with screenshots of every page;
 //! - `screens.mjs`: every page on a phone and a wide screen, light and dark:
 //!   nothing wider than the window, the action columns in view, screenshots;
-//! - `keyboard.mjs`: sign-in to a copied share link with the keyboard alone.
+//! - `keyboard.mjs`: sign-in to a copied share link with the keyboard alone;
+//! - `transfers.mjs`: a 1 GiB upload through nginx with a 100 MB request
+//!   limit, a cut connection and a reload, each resumed;
+//! - `seek.mjs`: a recording in a proxy-mode bucket seeks through bucketdesk.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -725,4 +728,63 @@ async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_a
         .await
         .unwrap();
     assert_eq!(unfinished, 0);
+}
+
+/// A WAV file of `seconds` of a tone (44.1 kHz, 16-bit stereo: 176 KB a second).
+fn wav(seconds: u32) -> Vec<u8> {
+    let rate = 44_100u32;
+    let samples = rate * seconds;
+    let data_len = samples * 4;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&2u16.to_le_bytes()); // stereo
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 4).to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..samples {
+        let sample =
+            ((i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin() * 8000.0) as i16;
+        out.extend_from_slice(&sample.to_le_bytes());
+        out.extend_from_slice(&sample.to_le_bytes());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_recording_in_a_proxy_mode_bucket_plays_and_seeks_through_bucketdesk_in_chromium() {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("media").unwrap();
+    std::fs::write(app.s3.root.join("media/interview.wav"), wav(60)).unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let bucket_id = alice
+        .connect_bucket(&workspace, &app.s3, "Media", "media")
+        .await;
+    let bucket = format!("/w/{workspace}/b/{bucket_id}");
+    alice.get(&format!("{bucket}/settings")).await;
+    let saved = alice
+        .post(
+            &format!("{bucket}/settings"),
+            &[("display_name", "Media"), ("proxy_downloads", "on")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let artifacts = repo().join("test-artifacts/browser/seek");
+    let config = serde_json::json!({
+        "base": app.url,
+        "bucket": bucket,
+        "key": "interview.wav",
+        "editor_cookie": session_cookie(&alice),
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("seek.mjs", config, &artifacts).await;
 }
