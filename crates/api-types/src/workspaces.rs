@@ -65,6 +65,11 @@ pub struct ConnectBucket {
     pub access_key_id: String,
     /// Stored sealed; never shown again.
     pub secret_access_key: String,
+    /// Where browsers reach the service when it is not at `endpoint_url`
+    /// (a compose service name, a private network): presigned URLs are
+    /// signed for it. Empty: at `endpoint_url`.
+    #[serde(default)]
+    pub public_endpoint_url: String,
 }
 
 /// `POST .../buckets/{bucket}/settings`: a new name, and optionally a new

@@ -45,6 +45,8 @@ pub struct ConnectRequest {
     pub addressing: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// Where browsers reach the service, when not at `endpoint_url` (empty: there).
+    pub public_endpoint_url: String,
 }
 
 /// A bucket to connect, checked: its name in bucketdesk, how to reach it,
@@ -56,6 +58,8 @@ pub struct NewConnection {
     /// `path_style` is ignored: `addressing` decides it.
     pub connection: Connection,
     pub addressing: Addressing,
+    /// Where browsers reach the service, for presigned URLs.
+    pub public_endpoint: Option<String>,
 }
 
 impl ConnectRequest {
@@ -128,6 +132,10 @@ impl ConnectRequest {
                 None
             }
         };
+        let public_endpoint = check_public_endpoint(&self.public_endpoint_url)
+            .map_err(|message| check("public_endpoint_url", Err(message)))
+            .ok()
+            .flatten();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -143,6 +151,7 @@ impl ConnectRequest {
                 secret_access_key: SecretString::from(secret),
             },
             addressing: addressing.unwrap_or(Addressing::Auto),
+            public_endpoint,
         })
     }
 }
@@ -194,6 +203,7 @@ pub async fn connect(
         bucket_name: &c.bucket,
         region: &c.region,
         endpoint_url: c.endpoint.as_deref(),
+        public_endpoint_url: new.public_endpoint.as_deref(),
         path_style,
         access_key_id: &c.access_key_id,
         provider: new.provider.as_str(),
@@ -204,7 +214,8 @@ pub async fn connect(
         other => other?,
     }
     store(&mut tx, id, &sealed).await?;
-    let details = json!({ "bucket": c.bucket, "endpoint": c.endpoint, "region": c.region, "path_style": path_style });
+    let details = json!({ "bucket": c.bucket, "endpoint": c.endpoint, "region": c.region, "path_style": path_style,
+                          "public_endpoint": new.public_endpoint });
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
         bucket_id: Some(id),

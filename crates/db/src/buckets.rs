@@ -72,6 +72,7 @@ pub struct NewBucket<'a> {
     pub bucket_name: &'a str,
     pub region: &'a str,
     pub endpoint_url: Option<&'a str>,
+    pub public_endpoint_url: Option<&'a str>,
     pub path_style: bool,
     pub access_key_id: &'a str,
     pub provider: &'a str,
@@ -82,8 +83,8 @@ pub struct NewBucket<'a> {
 pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into buckets (id, workspace_id, display_name, bucket_name, region, endpoint_url, path_style,
-                              access_key_id, created_by, provider)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                              access_key_id, created_by, provider, public_endpoint_url)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(new.id.0)
     .bind(new.workspace_id.0)
@@ -95,6 +96,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::R
     .bind(new.access_key_id)
     .bind(new.created_by.0)
     .bind(new.provider)
+    .bind(new.public_endpoint_url)
     .execute(&mut *db)
     .await?;
     sqlx::query(

@@ -157,6 +157,8 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
         provider: bucketdesk_storage::Provider::Local,
         connection,
         addressing: Addressing::Auto,
+        // the local start's server is on this machine, as the browser is
+        public_endpoint: None,
     };
     match buckets_core::connect(
         &state.db,

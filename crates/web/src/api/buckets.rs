@@ -43,6 +43,7 @@ pub async fn connect(
         addressing: body.addressing,
         access_key_id: body.access_key_id,
         secret_access_key: body.secret_access_key,
+        public_endpoint_url: body.public_endpoint_url,
     };
     let new = request
         .check(state.settings.storage.allow_private_endpoints)

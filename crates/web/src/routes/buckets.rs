@@ -50,6 +50,7 @@ struct ConnectForm {
     addressing: String,
     access_key_id: String,
     secret_access_key: String,
+    public_endpoint_url: String,
 }
 
 impl ConnectForm {
@@ -66,6 +67,7 @@ impl ConnectForm {
             addressing: keep(&self.addressing, 10),
             access_key_id: keep(&self.access_key_id, 128),
             secret_access_key: String::new(),
+            public_endpoint_url: keep(&self.public_endpoint_url, 300),
         }
     }
 
@@ -81,6 +83,7 @@ impl ConnectForm {
             addressing: self.addressing.clone(),
             access_key_id: self.access_key_id.clone(),
             secret_access_key: self.secret_access_key.clone(),
+            public_endpoint_url: self.public_endpoint_url.clone(),
         }
     }
 }

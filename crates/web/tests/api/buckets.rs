@@ -694,3 +694,59 @@ async fn proxy_mode_streams_downloads_previews_and_link_visits_through_bucketdes
     let visit = app.browser().get(&format!("{link}/download")).await;
     assert_eq!((visit.status, visit.body.as_str()), (200, "hello"));
 }
+
+#[tokio::test]
+async fn a_bucket_connected_with_a_public_endpoint_signs_its_links_for_it_from_the_start() {
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("photos").unwrap();
+    std::fs::write(app.s3.root.join("photos/hello.txt"), b"hello").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    alice.get(&format!("/w/{workspace}/buckets/new")).await;
+    let endpoint = app.s3.endpoint();
+    let connect = |public: &'static str| {
+        let alice = &alice;
+        let (workspace, endpoint) = (workspace.clone(), endpoint.clone());
+        async move {
+            alice
+                .post(
+                    &format!("/w/{workspace}/buckets"),
+                    &[
+                        ("display_name", "Photos"),
+                        ("provider", "minio"),
+                        ("endpoint_url", &endpoint),
+                        ("bucket_name", "photos"),
+                        ("access_key_id", S3_ACCESS_KEY),
+                        ("secret_access_key", S3_SECRET_KEY),
+                        ("public_endpoint_url", public),
+                    ],
+                )
+                .await
+        }
+    };
+    let wrong = connect("localhost:9000/?x=1").await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .body
+            .contains("Type the address browsers reach the storage service at")
+    );
+    let connected = connect("http://localhost:9000/").await;
+    assert_eq!(connected.status, 303, "{}", connected.body);
+    let bucket = connected
+        .location()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let download = alice.get(&format!("{bucket}/download?key=hello.txt")).await;
+    assert!(
+        download
+            .location()
+            .unwrap()
+            .starts_with("http://localhost:9000/photos/hello.txt?"),
+        "{:?}",
+        download.location()
+    );
+}
