@@ -61,7 +61,6 @@ async fn a_folder_of_two_thousand_awkward_names_and_a_5_gib_file_zips_valid_with
     let out = tempfile::tempdir().unwrap();
     let zip_path = out.path().join("big.zip");
     let baseline = rss_mib();
-    let started = std::time::Instant::now();
     let response = t
         .alice
         .client
@@ -94,8 +93,6 @@ async fn a_folder_of_two_thousand_awkward_names_and_a_5_gib_file_zips_valid_with
     file.flush().unwrap();
     drop(file);
     assert!(received > 5 << 30, "{received}");
-    eprintln!("zipped 5 GiB in {:?}", started.elapsed());
-    let started = std::time::Instant::now();
     assert!(
         peak - baseline < 64.0,
         "memory rose {:.1} MiB while 5 GiB were zipped",
@@ -122,7 +119,6 @@ async fn a_folder_of_two_thousand_awkward_names_and_a_5_gib_file_zips_valid_with
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
-    eprintln!("python checked it in {:?}", started.elapsed());
     let names: BTreeSet<String> = serde_json::from_slice(&check.stdout).unwrap();
     assert_eq!(names, expected);
     let audited: i64 = sqlx::query_scalar(
