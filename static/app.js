@@ -451,8 +451,9 @@ document.addEventListener("submit", (event) => {
   const transient = (e) => e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500
     || /send it again|stopped before it was complete/.test(e.text || "");
   const sleep = (seconds) => new Promise((resolve) => window.setTimeout(resolve, seconds * 1000));
+  // refused (signed out, the server restarting) is not "none": the caller decides
   const unfinishedUploads = () => fetch(`${base}/uploads`, { headers: { Accept: "application/json" } })
-    .then((answer) => (answer.ok ? answer.json() : []));
+    .then((answer) => { if (!answer.ok) throw new Error(`the server answered ${answer.status}`); return answer.json(); });
   const sha256 = async (blob) => {
     if (!window.crypto || !window.crypto.subtle) return null; // only in secure contexts
     const digest = await window.crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
@@ -471,8 +472,9 @@ document.addEventListener("submit", (event) => {
     line.cancel.addEventListener("click", () => handle.abort());
     const fail = (e) => {
       running.delete(handle);
-      stopAll();
       if (cancelled) return;
+      cancelled = true; // the other chunk stops too; Retry starts afresh
+      stopAll();
       if (e.status === 401) { line.finish("Not uploaded: you were signed out", true); showSignedOut(); return; }
       line.finish(e.status === 0 ? "Stopped: the connection broke. Retry resumes where it stopped." : e.text || `Failed (${e.status})`, true);
     };
@@ -490,6 +492,7 @@ document.addEventListener("submit", (event) => {
           upload = JSON.parse((await post(`${base}/uploads`, new URLSearchParams({ ...started, overwrite: "1" }).toString())).responseText);
         }
       }
+      if (cancelled) { post(`${base}/uploads/${upload.id}/cancel`).catch(() => {}); return; }
       window.localStorage.setItem(unfinishedKey, "1");
       const landed = new Set(upload.landed);
       const moving = new Map(); // chunk number → bytes sent so far

@@ -21,6 +21,7 @@ use crate::buckets::file_system_backed;
 use crate::files::Delivery;
 use crate::s3_clients::S3Clients;
 use bucketdesk_db::audit;
+use bucketdesk_domain::link::numbered_name;
 use bucketdesk_domain::object::{
     Disposition, check_folder_path, check_readable_key, content_disposition, file_name,
     has_dot_segment,
@@ -85,32 +86,44 @@ pub async fn plan(
     let client = s3.client(holder).await?;
     let bucket = &holder.bucket().bucket_name;
     let mut entries: Vec<Entry> = Vec::new();
+    // a file picked with its folder (or two overlapping folders) goes in once
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |entries: &mut Vec<Entry>, entry: Entry| {
+        if seen.insert(entry.key.clone()) {
+            entries.push(entry);
+        }
+    };
     for key in keys {
-        if !key.starts_with(base) || key.len() == base.len() {
+        // a link to the whole bucket zips everything in it
+        let everything = key.is_empty() && base.is_empty();
+        if !everything && (!key.starts_with(base) || key.len() == base.len()) {
             return Err(CoreError::invalid(
                 "keys",
                 "outside",
                 format!("\"{key}\" is not in the folder the zip is made from."),
             ));
         }
-        if key.ends_with('/') {
+        if everything || key.ends_with('/') {
             check_folder_path(key).map_err(|m| CoreError::invalid("keys", "invalid", m))?;
             let left = limits.max_files.saturating_sub(entries.len());
             let found = objects::entries_up_to(&client, bucket, key, left, s3.options())
                 .await
                 .map_err(CoreError::Storage)?;
-            entries.extend(found);
+            for entry in found {
+                add(&mut entries, entry);
+            }
         } else {
             check_readable_key(key, fs_backed)
                 .map_err(|m| CoreError::invalid("keys", "invalid", m))?;
             let details = objects::details(&client, bucket, key, s3.options())
                 .await
                 .map_err(CoreError::Storage)?;
-            entries.push(Entry {
+            let entry = Entry {
                 key: key.clone(),
                 size: details.size,
                 last_modified: details.last_modified,
-            });
+            };
+            add(&mut entries, entry);
         }
         if entries.len() > limits.max_files {
             return Err(too_many(limits));
@@ -130,16 +143,26 @@ pub async fn plan(
             ),
         ));
     }
-    Ok(ZipPlan {
-        entries: entries
-            .into_iter()
-            .map(|entry| ZipEntry {
-                name: name_in_zip(&entry.key[base.len()..]),
+    // names that came out the same (`a\\b` and `a_b`) get a number
+    let mut names = std::collections::HashSet::new();
+    let entries = entries
+        .into_iter()
+        .map(|entry| {
+            let wanted = name_in_zip(&entry.key[base.len()..]);
+            let name = (0..)
+                .map(|n| numbered_name(&wanted, n))
+                .find(|name| names.insert(name.clone()))
+                .unwrap_or(wanted);
+            ZipEntry {
+                name,
                 key: entry.key,
                 size: entry.size.max(0) as u64,
                 modified: entry.last_modified,
-            })
-            .collect(),
+            }
+        })
+        .collect();
+    Ok(ZipPlan {
+        entries,
         total_bytes,
     })
 }

@@ -404,6 +404,17 @@ async fn move_objects(
         counts.push(objects.len());
         moves.extend(objects);
     }
+    // two of the moved things would land on one name: one would be lost
+    let mut targets = std::collections::HashSet::new();
+    if let Some(clash) = moves.iter().find(|m| !targets.insert(m.to.as_str())) {
+        return Err(CoreError::Conflict {
+            code: "exists",
+            message: format!(
+                "Two of the moved files would both become \"{}\". Move them separately, or rename one first.",
+                clash.to
+            ),
+        });
+    }
     // copy everything first, delete only once every copy is made
     let copies = futures::stream::iter(moves.iter().cloned().map(|object| {
         let (client, bucket, options) = (client.clone(), bucket.clone(), *options);

@@ -222,8 +222,8 @@ pub struct Chunk<S> {
 }
 
 /// Streams one chunk into its part. A part sent again replaces the first
-/// (the sender may not have heard that it landed). Returns the upload's
-/// state after it.
+/// (the sender may not have heard that it landed): it counts as not landed
+/// until the new one is checked. Returns the upload's state after it.
 #[allow(clippy::too_many_arguments)]
 pub async fn send_chunk<S, E>(
     s3: &S3Clients,
@@ -263,6 +263,8 @@ where
         ));
     }
     let client = s3.client(can).await?;
+    // a part sent again replaces the stored one in S3 as it arrives
+    db_uploads::forget_part(db, upload.id, chunk.number as i32).await?;
     let target = PartTarget {
         client: &client,
         bucket: &can.bucket().bucket_name,

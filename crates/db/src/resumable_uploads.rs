@@ -123,6 +123,18 @@ pub async fn part_landed(db: &sqlx::PgPool, id: Uuid, part: &Part) -> sqlx::Resu
     tx.commit().await
 }
 
+/// Forgets a part before it is sent again: S3 replaces the stored part as
+/// soon as the new one arrives, so until the new one is checked and
+/// written down, the part has not landed.
+pub async fn forget_part(db: impl PgExecutor<'_>, id: Uuid, number: i32) -> sqlx::Result<()> {
+    sqlx::query("delete from resumable_upload_parts where upload_id = $1 and number = $2")
+        .bind(id)
+        .bind(number)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Forgets an upload (completed or aborted) and its parts.
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("delete from resumable_uploads where id = $1")

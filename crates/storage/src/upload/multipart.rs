@@ -121,7 +121,8 @@ impl<'a> Multipart<'a> {
 }
 
 /// Aborts a multipart upload; false when S3 could not be told (it stays in
-/// the journal, to be aborted later).
+/// the journal, to be aborted later). One S3 no longer knows (completed,
+/// or removed by a lifecycle rule) counts as aborted.
 pub async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) -> bool {
     match client
         .abort_multipart_upload()
@@ -132,6 +133,13 @@ pub async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) ->
         .await
     {
         Ok(_) => true,
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_upload()) =>
+        {
+            true
+        }
         Err(error) => {
             tracing::warn!(error = %aws_smithy_types::error::display::DisplayErrorContext(&error), "could not abort a multipart upload");
             false

@@ -198,6 +198,24 @@ async fn a_chunk_of_the_wrong_length_or_damaged_on_the_way_is_refused_and_not_co
         json!([]),
         "nothing refused counts as landed"
     );
+    // a chunk that had landed and is sent again damaged no longer counts:
+    // S3 replaced it as the new bytes arrived
+    assert_eq!(up.chunk(id, 1, chunk_of(&bytes, 1)).await.0, 200);
+    let first = format!("{}/{id}/chunks/1", up.base);
+    let wrong = hex::encode(Sha256::digest(b"not these bytes"));
+    let (status, _) = up
+        .send(
+            up.client
+                .put(&first)
+                .header("x-chunk-sha256", wrong)
+                .body(chunk_of(&bytes, 1).to_vec()),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        up.start("checked.bin", bytes.len(), 1).await.1["landed"],
+        json!([])
+    );
     // completing before every chunk arrived says which are missing
     let right = hex::encode(Sha256::digest(&bytes[CHUNK..]));
     let (status, _) = up

@@ -1286,3 +1286,38 @@ async fn a_folder_of_300_objects_moves_with_one_copy_each_and_no_head_per_object
         "the target's other files stay"
     );
 }
+
+#[tokio::test]
+async fn moving_two_files_of_one_name_into_one_folder_is_refused_and_moves_nothing() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    for path in ["photos/a/x.txt", "photos/b/x.txt"] {
+        let path = app.s3.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, path.to_string_lossy().as_bytes()).unwrap();
+    }
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let moved = t
+        .alice
+        .post(
+            &format!("{base}/move"),
+            &[
+                ("path", ""),
+                ("keys", "a/x.txt"),
+                ("keys", "b/x.txt"),
+                ("folder", "c/"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 303);
+    let page = t.alice.get(moved.location().unwrap()).await;
+    assert!(
+        page.body.contains("would both become"),
+        "said beside the selection"
+    );
+    assert!(
+        app.s3.root.join("photos/a/x.txt").exists() && app.s3.root.join("photos/b/x.txt").exists()
+    );
+    assert!(!app.s3.root.join("photos/c/x.txt").exists());
+}

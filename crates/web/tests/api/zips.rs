@@ -155,10 +155,12 @@ async fn a_selection_zips_for_a_viewer_and_one_over_the_limit_is_refused_beside_
         .client
         .post(victor.url(&format!("{bucket}/zip")))
         .header("x-csrf-token", victor.csrf_token().await)
+        // more/c.txt is picked with its folder too: it goes in once
         .form(&[
             ("path", "docs/"),
             ("keys", "docs/a.txt"),
             ("keys", "docs/more/"),
+            ("keys", "docs/more/c.txt"),
         ])
         .send()
         .await
@@ -313,5 +315,48 @@ async fn a_folder_link_downloads_everything_as_one_zip_counted_once_with_each_fi
             "clients/acme/b.txt",
             "clients/acme/more/c.txt"
         ])
+    );
+}
+
+#[tokio::test]
+async fn a_link_to_the_whole_bucket_zips_everything_in_it() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    for name in ["top.txt", "deep/er.txt"] {
+        let path = app.s3.root.join("photos").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, name).unwrap();
+    }
+    let bucket = t.bucket_path(&t.photos);
+    t.alice.get(&format!("{bucket}/links/new?folder=")).await;
+    let made = t
+        .alice
+        .post(&format!("{bucket}/links"), &[("folder", "")])
+        .await;
+    let page = t.alice.get(made.location().unwrap()).await;
+    let start = page.body.find("/s/").unwrap();
+    let link = &page.body[start..start + 46];
+    let visitor = app.browser();
+    let zipped = visitor
+        .client
+        .get(visitor.url(&format!("{link}/zip")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.status(), 200);
+    let out = tempfile::tempdir().unwrap();
+    let zip_path = out.path().join("files.zip");
+    std::fs::write(&zip_path, zipped.bytes().await.unwrap()).unwrap();
+    let listed = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(sorted(z.namelist()))")
+        .arg(&zip_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).trim(),
+        "['deep/er.txt', 'top.txt']",
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
     );
 }

@@ -102,14 +102,22 @@ pub async fn show_object(
         .await
         .map_err(storage_error)?;
     let name = file_name(key).to_owned();
-    let preview = match Preview::of(details.content_type.as_deref(), &name) {
+    let mut preview = match Preview::of(details.content_type.as_deref(), &name) {
         // an inline link to such a key cannot work (see `download`)
         p if has_dot_segment(key) && p != Preview::Text => Preview::None,
         p => p,
     };
     let (mut preview_url, mut preview_text, mut truncated) = (String::new(), None, false);
     match preview.inline_content_type(&name) {
-        // proxy mode: the preview streams through bucketdesk
+        // proxy mode: the preview streams through bucketdesk, as the type its name says
+        Some(_)
+            if bucket.proxy_downloads
+                && Preview::of(None, &name)
+                    .inline_content_type(&name)
+                    .is_none() =>
+        {
+            preview = Preview::None;
+        }
         Some(_) if bucket.proxy_downloads => {
             preview_url = format!("{}/preview?key={}", super::bucket_path(bucket), q(key));
         }
