@@ -239,12 +239,23 @@ pub async fn download(
         )
     };
     audit.record(event).await?;
-    let client = s3.client(&can).await?;
-    let name = zip_name(base, keys, &bucket.bucket_name);
+    delivery(s3, &can, plan, &zip_name(base, keys, &bucket.bucket_name)).await
+}
+
+/// The zip of `plan` from the bucket `holder` reaches, handed over as the
+/// attachment `name`.
+pub async fn delivery(
+    s3: &S3Clients,
+    holder: &impl HoldsBucket,
+    plan: ZipPlan,
+    name: &str,
+) -> Result<Delivery, CoreError> {
+    let client = s3.client(holder).await?;
+    let bucket = holder.bucket().bucket_name.clone();
     Ok(Delivery::Bytes {
-        stream: stream(client, bucket.bucket_name.clone(), *s3.options(), plan).boxed(),
+        stream: stream(client, bucket, *s3.options(), plan).boxed(),
         length: None,
-        disposition: content_disposition(Disposition::Attachment, &name),
+        disposition: content_disposition(Disposition::Attachment, name),
     })
 }
 
@@ -261,7 +272,7 @@ pub fn zip_name(base: &str, keys: &[String], fallback: &str) -> String {
 
 /// The zip of `plan`, as a stream of bytes read from the bucket as it goes.
 /// Dropping the stream (the person cancelled) stops the reading.
-pub fn stream(
+fn stream(
     client: aws_sdk_s3::Client,
     bucket: String,
     options: StorageOptions,

@@ -17,14 +17,12 @@ use crate::{CoreError, links};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::link::{LinkState, numbered_name};
-use bucketdesk_domain::object::{
-    Disposition, check_name, check_new_key, content_disposition, parent,
-};
+use bucketdesk_domain::object::{check_name, check_new_key, parent};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Target, UploadError};
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde_json::json;
 use std::time::Duration;
 
@@ -202,14 +200,8 @@ pub async fn download_all(
         json!({ "link": link.id, "zip": true, "files": plan.entries.len(), "keys": files, "download": count })
     })
     .await?;
-    let client = s3.client(grant).await?;
     let name = archive::zip_name(&base, &keys, "files");
-    let bucket = grant.bucket().bucket_name.clone();
-    let delivery = Delivery::Bytes {
-        stream: archive::stream(client, bucket, *s3.options(), plan).boxed(),
-        length: None,
-        disposition: content_disposition(Disposition::Attachment, &name),
-    };
+    let delivery = archive::delivery(s3, grant, plan, &name).await?;
     Ok((delivery, count))
 }
 

@@ -63,13 +63,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let (chunks, receiver) =
-        mpsc::channel::<Result<http_body::Frame<Bytes>, std::io::Error>>(STREAM_CHUNKS);
-    let frames = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|frame| (frame, receiver))
-    })
-    // the HTTP client may ask again after the end
-    .fuse();
+    let (chunks, part_body) = part_body();
     let request = target
         .client
         .upload_part()
@@ -78,9 +72,7 @@ where
         .upload_id(target.upload_id)
         .part_number(target.number)
         .content_length(target.length as i64)
-        .body(ByteStream::from_body_1_x(http_body_util::StreamBody::new(
-            frames,
-        )));
+        .body(part_body);
     let (bucket, options) = (target.bucket.to_owned(), *target.options);
     let sending = tokio::spawn(async move {
         request

@@ -225,6 +225,23 @@ where
     }
 }
 
+/// Where a part's bytes go on their way to S3: a small channel whose other
+/// end is the request body (memory: a few body chunks, whatever the part size).
+type PartFrames = mpsc::Sender<Result<http_body::Frame<Bytes>, std::io::Error>>;
+
+fn part_body() -> (PartFrames, ByteStream) {
+    let (frames, receiver) = mpsc::channel(STREAM_CHUNKS);
+    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|frame| (frame, receiver))
+    })
+    // the HTTP client may ask again after the end
+    .fuse();
+    (
+        frames,
+        ByteStream::from_body_1_x(http_body_util::StreamBody::new(stream)),
+    )
+}
+
 /// The part size that lets `length` bytes fit in 10,000 parts (S3's limit).
 pub fn streamed_part_size(length: u64) -> u64 {
     length

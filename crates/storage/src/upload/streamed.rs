@@ -22,14 +22,7 @@ where
         while sent < length {
             number += 1;
             let size = part_size.min(length - sent);
-            let (chunks, receiver) =
-                mpsc::channel::<Result<http_body::Frame<Bytes>, std::io::Error>>(STREAM_CHUNKS);
-            let frames = futures::stream::unfold(receiver, |mut receiver| async move {
-                receiver.recv().await.map(|frame| (frame, receiver))
-            })
-            // the HTTP client may ask again after the end
-            .fuse();
-            let part_body = ByteStream::from_body_1_x(http_body_util::StreamBody::new(frames));
+            let (chunks, part_body) = part_body();
             upload.send(number, size, part_body, None);
             let mut left = size;
             while left > 0 {

@@ -4,7 +4,7 @@
 //! on success and short plain texts the script shows when refused, as for
 //! one-request uploads (`upload.rs`).
 
-use super::upload::refusal;
+use super::upload::{no_role, refusal};
 use crate::extract::{BucketAccess, ClientInfo};
 use crate::upload_headers::{body_length, chunk_sha256, chunked_upload};
 use crate::{AppState, Result};
@@ -16,14 +16,6 @@ use bucketdesk_core::access::Editor;
 use bucketdesk_core::resumable::{self, Chunk, NewUpload};
 use serde::Deserialize;
 use uuid::Uuid;
-
-fn no_role() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "Your role on this bucket does not allow uploads.",
-    )
-        .into_response()
-}
 
 /// `GET …/uploads`: the person's unfinished uploads in this bucket.
 pub async fn unfinished(State(state): State<AppState>, access: BucketAccess) -> Result<Response> {

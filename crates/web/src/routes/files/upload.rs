@@ -34,11 +34,7 @@ pub async fn upload(
     body: Body,
 ) -> Result<Response> {
     let Ok(can) = access.can::<Editor>() else {
-        return Ok((
-            StatusCode::FORBIDDEN,
-            "Your role on this bucket does not allow uploads.",
-        )
-            .into_response());
+        return Ok(no_role());
     };
     let overwrite = query.overwrite == "1";
     let done = if query.check == "1" {
@@ -71,6 +67,15 @@ pub async fn upload(
         Ok(response) => response,
         Err(refused) => refusal(refused)?,
     })
+}
+
+/// The answer to someone whose role does not allow uploads.
+pub(super) fn no_role() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "Your role on this bucket does not allow uploads.",
+    )
+        .into_response()
 }
 
 /// A refusal as a short plain text, for the browser script to show; other
