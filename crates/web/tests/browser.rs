@@ -507,6 +507,7 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
             &[],
         ),
         page("settings", &format!("{b}/settings"), &[]),
+        page("connect", &format!("{w}/buckets/new"), &[]),
         page("tokens", "/account/tokens", &[]),
         page("api-docs", "/api/docs", &[]),
         page(
