@@ -509,27 +509,46 @@ document.addEventListener("submit", (event) => {
       const queue = [];
       for (let n = 1; n <= upload.part_count; n += 1) if (!landed.has(n)) queue.push(n);
 
-      const sendChunk = (n) => new Promise((resolve, reject) => {
+      // the chunk's bytes go to bucketdesk, or (direct uploads) straight to
+      // the bucket with a presigned URL for that one part; a part the
+      // browser could not send directly goes through bucketdesk next time,
+      // and after two such failures the rest of the file does too
+      const throughServer = new Set();
+      let directFailures = 0;
+      const sendChunk = (n) => {
         const blob = file.slice((n - 1) * upload.part_size, (n - 1) * upload.part_size + lengthOf(n));
-        sha256(blob).then((digest) => {
+        const direct = upload.direct && directFailures < 2 && !throughServer.has(n);
+        const target = direct
+          ? post(`${base}/uploads/${upload.id}/chunks/${n}/url`).then((answer) => ({ url: JSON.parse(answer.responseText).url, digest: null }))
+          : sha256(blob).then((digest) => ({ url: `${base}/uploads/${upload.id}/chunks/${n}`, digest }));
+        return target.then(({ url, digest }) => new Promise((resolve, reject) => {
           if (cancelled) { reject({ status: -1 }); return; }
           const xhr = new XMLHttpRequest();
           requests.add(xhr);
+          const failed = (e) => {
+            if (direct) { directFailures += 1; throughServer.add(n); }
+            reject({ ...e, direct });
+          };
           xhr.upload.addEventListener("progress", (e) => { moving.set(n, e.loaded); progress(); });
           xhr.addEventListener("load", () => {
             requests.delete(xhr);
             moving.delete(n);
-            if (xhr.status === 200) { landed.add(n); progress(); resolve(); } else reject({ status: xhr.status, text: xhr.responseText });
+            if (xhr.status === 200) { landed.add(n); progress(); resolve(); }
+            else failed({ status: xhr.status, text: direct ? `The storage service refused chunk ${n} (${xhr.status}).` : xhr.responseText });
           });
-          xhr.addEventListener("error", () => { requests.delete(xhr); moving.delete(n); progress(); reject({ status: 0, text: "the connection broke" }); });
+          xhr.addEventListener("error", () => { requests.delete(xhr); moving.delete(n); progress(); failed({ status: 0, text: "the connection broke" }); });
           xhr.addEventListener("abort", () => { requests.delete(xhr); moving.delete(n); reject({ status: -1 }); });
-          xhr.open("POST", `${base}/uploads/${upload.id}/chunks/${n}`);
-          xhr.setRequestHeader("X-CSRF-Token", csrf);
-          xhr.setRequestHeader("Content-Type", "application/octet-stream");
-          if (digest) xhr.setRequestHeader("X-Chunk-Sha256", digest);
+          if (direct) {
+            xhr.open("PUT", url);
+          } else {
+            xhr.open("POST", url);
+            xhr.setRequestHeader("X-CSRF-Token", csrf);
+            xhr.setRequestHeader("Content-Type", "application/octet-stream");
+            if (digest) xhr.setRequestHeader("X-Chunk-Sha256", digest);
+          }
           xhr.send(blob);
-        }, reject);
-      });
+        }));
+      };
 
       // a chunk that fails for a passing reason is tried again after a
       // pause, unless the server says it landed after all (the answer was lost)
@@ -537,6 +556,7 @@ document.addEventListener("submit", (event) => {
         for (let attempt = 0; ; attempt += 1) {
           try { await sendChunk(n); line.status.textContent = ""; return; } catch (e) {
             if (cancelled || e.status === -1) throw { status: -1 };
+            if (e.direct) continue; // at once, through bucketdesk
             if (!transient(e) || attempt >= RETRY_DELAYS.length) throw e;
             line.status.textContent = `connection lost; trying again in ${RETRY_DELAYS[attempt]} s`;
             await sleep(RETRY_DELAYS[attempt]);

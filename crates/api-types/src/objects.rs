@@ -84,6 +84,24 @@ pub struct ChunkedUpload {
     pub landed: Vec<u32>,
     /// Their bytes.
     pub landed_bytes: u64,
+    /// The bucket takes the chunks directly: send each to the URL from
+    /// `POST .../uploads/{upload}/chunks/{n}/url` (a chunk sent to
+    /// bucketdesk instead still counts).
+    #[serde(default)]
+    pub direct: bool,
+}
+
+/// `POST .../uploads/{upload}/chunks/{number}/url`: where to `PUT` one
+/// chunk of a direct upload, straight to the bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartUrl {
+    /// A presigned `UploadPart` URL for exactly this chunk of this upload.
+    pub url: String,
+    /// The chunk's exact length in bytes.
+    pub length: u64,
+    /// Seconds the URL works for.
+    pub expires_in: u64,
 }
 
 /// `POST .../presign`.

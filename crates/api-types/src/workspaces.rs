@@ -92,3 +92,44 @@ pub struct BucketSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_downloads: Option<bool>,
 }
+
+/// One CORS rule of a bucket, in the JSON shape S3 consoles and the AWS CLI take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct CorsRule {
+    pub allowed_headers: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub expose_headers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_seconds: Option<i32>,
+}
+
+/// `GET .../buckets/{bucket}/direct-uploads`: whether browsers send upload
+/// parts straight to the bucket, and whether its CORS rules let them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DirectUploads {
+    /// Whether direct uploads are on.
+    pub direct_uploads: bool,
+    /// bucketdesk's origin, which browsers send the parts from.
+    pub origin: String,
+    /// Whether the bucket's CORS rules let browsers on `origin` send parts.
+    pub cors_allows: bool,
+    /// The bucket's CORS rules; absent when the service keeps none per
+    /// bucket (MinIO: its server-wide setting decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors_rules: Option<Vec<CorsRule>>,
+    /// The rules with the one bucketdesk needs added: what
+    /// `POST .../direct-uploads/cors` saves.
+    pub proposed_rules: Vec<CorsRule>,
+}
+
+/// `PUT .../buckets/{bucket}/direct-uploads`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetDirectUploads {
+    /// On is refused (`422 cors_blocks`) while the CORS rules would block browsers.
+    pub direct_uploads: bool,
+}

@@ -35,6 +35,7 @@ pub mod archive;
 pub mod audit_log;
 pub mod buckets;
 pub mod changes;
+pub mod direct_uploads;
 mod error;
 pub mod files;
 pub mod invitations;

@@ -14,6 +14,13 @@
 //! (its exact size, S3's ETag against the MD5 of the bytes, and the SHA-256
 //! the sender announced, when it did); the completed object's size and
 //! multipart ETag are checked against the parts.
+//!
+//! In a bucket with direct uploads on (its CORS rules allow bucketdesk's
+//! origin), the browser sends each part straight to S3 with a presigned
+//! URL made here for that one part ([`part_url`]), and which parts landed
+//! (their sizes and ETags) is asked of S3 with `ListParts`: bucketdesk only
+//! starts, lists and completes. A part the browser could not send directly
+//! may still come through [`send_chunk`]; S3 holds both kinds alike.
 
 use crate::CoreError;
 use crate::actor::{Actor, Origin};
@@ -40,6 +47,9 @@ pub const MAX_CHUNK: u64 = 64 * MIB;
 pub const MIN_CHUNK: u64 = 5 * MIB;
 /// S3 allows at most this many parts in one upload.
 const MAX_PARTS: u64 = 10_000;
+/// How long a presigned part URL works: long enough to send one 64 MiB
+/// part on a slow line, short enough that a leaked one is soon worthless.
+pub const PART_URL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// A file to upload in chunks.
 pub struct NewUpload<'a> {
@@ -68,6 +78,8 @@ pub struct UploadState {
     pub landed: Vec<u32>,
     /// Their bytes.
     pub landed_bytes: u64,
+    /// The parts go straight to the bucket, each with a URL from [`part_url`].
+    pub direct: bool,
 }
 
 impl UploadState {
@@ -82,8 +94,41 @@ impl UploadState {
             part_count: size.div_ceil(part_size) as u32,
             landed: parts.iter().map(|p| p.number as u32).collect(),
             landed_bytes: parts.iter().map(|p| p.size as u64).sum(),
+            direct: upload.direct,
         }
     }
+}
+
+/// The parts of `upload` that landed whole: for a direct upload, as S3
+/// lists them (bucketdesk does not see them arrive); else as recorded here.
+async fn landed_parts(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    upload: &ResumableUpload,
+) -> Result<Vec<Part>, CoreError> {
+    if !upload.direct {
+        return Ok(db_uploads::parts(db, upload.id).await?);
+    }
+    let client = s3.client(can).await?;
+    let stored = chunk::list_parts(
+        &client,
+        &can.bucket().bucket_name,
+        &upload.key,
+        &upload.s3_upload_id,
+        s3.options(),
+    )
+    .await
+    .map_err(CoreError::Storage)?;
+    Ok(stored
+        .into_iter()
+        .filter(|part| part_length(upload, part.number as u32) == Some(part.size))
+        .map(|part| Part {
+            number: part.number,
+            size: part.size as i64,
+            etag: part.etag,
+        })
+        .collect())
 }
 
 /// The part size for a file of `size` bytes: the configured chunk, raised
@@ -132,7 +177,7 @@ pub async fn start(
             && upload.size as u64 == new.size
             && upload.last_modified == new.last_modified
         {
-            let parts = db_uploads::parts(db, upload.id).await?;
+            let parts = landed_parts(s3, db, can, &upload).await?;
             return Ok(UploadState::of(&upload, &parts));
         }
     }
@@ -165,6 +210,7 @@ pub async fn start(
         part_size: part_size as i64,
         content_type: new.content_type.map(str::to_owned),
         overwrite: new.overwrite,
+        direct: can.bucket().direct_uploads,
         started_at: time::OffsetDateTime::now_utc(),
     };
     db_uploads::insert(db, &upload).await?;
@@ -173,6 +219,7 @@ pub async fn start(
 
 /// The actor's unfinished uploads in this bucket, oldest first.
 pub async fn unfinished(
+    s3: &S3Clients,
     db: &PgPool,
     can: &EditorOf<'_>,
     actor: &Actor,
@@ -180,7 +227,7 @@ pub async fn unfinished(
     can.may(Scope::Write)?;
     let mut states = Vec::new();
     for upload in db_uploads::of_user(db, can.bucket().bucket_id(), actor.user.id).await? {
-        let parts = db_uploads::parts(db, upload.id).await?;
+        let parts = landed_parts(s3, db, can, &upload).await?;
         states.push(UploadState::of(&upload, &parts));
     }
     Ok(states)
@@ -200,14 +247,74 @@ async fn find(
 
 /// Where upload `id` stands: which parts landed.
 pub async fn state(
+    s3: &S3Clients,
     db: &PgPool,
     can: &EditorOf<'_>,
     actor: &Actor,
     id: Uuid,
 ) -> Result<UploadState, CoreError> {
     let upload = find(db, can, actor, id).await?;
-    let parts = db_uploads::parts(db, upload.id).await?;
+    let parts = landed_parts(s3, db, can, &upload).await?;
     Ok(UploadState::of(&upload, &parts))
+}
+
+/// Where to send part `number` of a direct upload: a presigned `UploadPart`
+/// URL for exactly that part of that upload, working for
+/// [`PART_URL_LIFETIME`], made for the person who started it.
+#[derive(Debug, Clone)]
+pub struct PartUrl {
+    pub url: String,
+    /// The part's exact length.
+    pub length: u64,
+    pub expires_in: std::time::Duration,
+}
+
+/// A presigned URL to send part `number` of direct upload `id` straight to
+/// the bucket.
+pub async fn part_url(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    id: Uuid,
+    number: u32,
+) -> Result<PartUrl, CoreError> {
+    let upload = find(db, can, actor, id).await?;
+    if !upload.direct {
+        return Err(CoreError::invalid(
+            "upload",
+            "not_direct",
+            "This upload goes through bucketdesk: send its chunks there.",
+        ));
+    }
+    let length = part_length(&upload, number).ok_or_else(|| no_such_part(&upload, number))?;
+    let presigner = s3.presigner(can).await?;
+    let url = objects::presign_upload_part(
+        &presigner,
+        &can.bucket().bucket_name,
+        &upload.key,
+        &upload.s3_upload_id,
+        number as i32,
+        PART_URL_LIFETIME,
+    )
+    .await
+    .map_err(CoreError::Storage)?;
+    Ok(PartUrl {
+        url,
+        length,
+        expires_in: PART_URL_LIFETIME,
+    })
+}
+
+fn no_such_part(upload: &ResumableUpload, number: u32) -> CoreError {
+    CoreError::invalid(
+        "part",
+        "no_such_part",
+        format!(
+            "This upload has {} chunks; there is no chunk {number}.",
+            (upload.size as u64).div_ceil(upload.part_size as u64),
+        ),
+    )
 }
 
 /// One chunk that arrives.
@@ -240,15 +347,7 @@ where
 {
     let upload = find(db, can, actor, id).await?;
     let Some(length) = part_length(&upload, chunk.number) else {
-        return Err(CoreError::invalid(
-            "part",
-            "no_such_part",
-            format!(
-                "This upload has {} chunks; there is no chunk {}.",
-                (upload.size as u64).div_ceil(upload.part_size as u64),
-                chunk.number
-            ),
-        ));
+        return Err(no_such_part(&upload, chunk.number));
     };
     if let Some(declared) = chunk.declared_length
         && declared != length
@@ -300,7 +399,7 @@ where
         etag: sent.etag,
     };
     db_uploads::part_landed(db, upload.id, &part).await?;
-    let parts = db_uploads::parts(db, upload.id).await?;
+    let parts = landed_parts(s3, db, can, &upload).await?;
     Ok(UploadState::of(&upload, &parts))
 }
 
@@ -317,7 +416,7 @@ pub async fn complete(
     overwrite: bool,
 ) -> Result<Completed, CoreError> {
     let upload = find(db, can, actor, id).await?;
-    let parts = db_uploads::parts(db, upload.id).await?;
+    let parts = landed_parts(s3, db, can, &upload).await?;
     let count = (upload.size as u64).div_ceil(upload.part_size as u64) as u32;
     let missing: Vec<String> = (1..=count)
         .filter(|n| {

@@ -20,6 +20,8 @@ pub struct Bucket {
     pub public_endpoint_url: Option<String>,
     /// Downloads and previews stream through bucketdesk (no presigned URL).
     pub proxy_downloads: bool,
+    /// Browsers send upload parts straight to the bucket (its CORS rules allow it).
+    pub direct_uploads: bool,
     pub path_style: bool,
     pub access_key_id: String,
     /// The kind of service it was connected as (`aws`, `minio`, `local`…).
@@ -62,7 +64,7 @@ pub struct SealedSecret {
 
 /// A bucket's columns, for queries that name the table `buckets b`.
 pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
-                       b.region, b.endpoint_url, b.public_endpoint_url, b.proxy_downloads, b.path_style, b.access_key_id, b.provider, \
+                       b.region, b.endpoint_url, b.public_endpoint_url, b.proxy_downloads, b.direct_uploads, b.path_style, b.access_key_id, b.provider, \
                        b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
@@ -263,6 +265,20 @@ pub async fn set_proxy_downloads(
     sqlx::query("update buckets set proxy_downloads = $2, updated_at = now() where id = $1")
         .bind(bucket.0)
         .bind(proxy)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether browsers send upload parts straight to the bucket.
+pub async fn set_direct_uploads(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    direct: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("update buckets set direct_uploads = $2, updated_at = now() where id = $1")
+        .bind(bucket.0)
+        .bind(direct)
         .execute(db)
         .await?;
     Ok(())

@@ -20,6 +20,8 @@ pub struct ResumableUpload {
     pub part_size: i64,
     pub content_type: Option<String>,
     pub overwrite: bool,
+    /// The browser sends its parts straight to the bucket.
+    pub direct: bool,
     pub started_at: OffsetDateTime,
 }
 
@@ -32,14 +34,14 @@ pub struct Part {
 }
 
 const COLUMNS: &str = "id, bucket_id, user_id, key, s3_upload_id, size, last_modified, \
-                       part_size, content_type, overwrite, started_at";
+                       part_size, content_type, overwrite, direct, started_at";
 
 pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::Result<()> {
     sqlx::query(
         "insert into resumable_uploads
            (id, bucket_id, user_id, key, s3_upload_id, size, last_modified, part_size,
-            content_type, overwrite)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            content_type, overwrite, direct)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(upload.id)
     .bind(upload.bucket_id)
@@ -51,6 +53,7 @@ pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::
     .bind(upload.part_size)
     .bind(&upload.content_type)
     .bind(upload.overwrite)
+    .bind(upload.direct)
     .execute(db)
     .await?;
     Ok(())

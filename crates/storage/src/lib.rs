@@ -6,10 +6,13 @@
 //!   from the host's AWS credential chain, with explicit timeouts (R3).
 //! - [`probe`]: the one-key listing that tests a connection before it is
 //!   saved, with every failure explained in plain words.
+//! - [`cors`]: a bucket's CORS rules, which decide whether browsers may
+//!   send it parts directly.
 //! - [`providers`]: endpoint presets (AWS, R2, MinIO, B2, Wasabi, Spaces).
 //! - [`objects`] and [`upload`]: listing, reading, changing and uploading objects.
 
 pub mod client;
+pub mod cors;
 pub mod endpoint;
 pub mod objects;
 pub mod probe;

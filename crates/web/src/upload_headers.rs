@@ -48,5 +48,15 @@ pub(crate) fn chunked_upload(
         part_count: state.part_count,
         landed: state.landed,
         landed_bytes: state.landed_bytes,
+        direct: state.direct,
+    }
+}
+
+/// A direct upload's part URL, as the page script and the API send it.
+pub(crate) fn part_url(part: bucketdesk_core::resumable::PartUrl) -> bucketdesk_api_types::PartUrl {
+    bucketdesk_api_types::PartUrl {
+        url: part.url,
+        length: part.length,
+        expires_in: part.expires_in.as_secs(),
     }
 }

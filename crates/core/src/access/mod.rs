@@ -266,6 +266,7 @@ mod tests {
                 endpoint_url: None,
                 public_endpoint_url: None,
                 proxy_downloads: false,
+                direct_uploads: false,
                 path_style: false,
                 access_key_id: "AKIA".into(),
                 provider: "aws".into(),

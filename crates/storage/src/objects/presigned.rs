@@ -48,3 +48,28 @@ pub async fn presign_put(
         .map_err(|e| ConnectError::Other(e.to_string()))?;
     Ok(presigned.uri().to_owned())
 }
+
+/// A presigned `UploadPart` of part `number` of upload `upload_id`, valid
+/// for `expires`: whoever holds it may send that one part until then (and
+/// nothing else: not another part, not another upload, not a whole object).
+pub async fn presign_upload_part(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    number: i32,
+    expires: Duration,
+) -> S3Result<String> {
+    let config = PresigningConfig::expires_in(expires.min(Duration::from_secs(604_800)))
+        .map_err(|e| ConnectError::Other(e.to_string()))?;
+    let presigned = client
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(number)
+        .presigned(config)
+        .await
+        .map_err(|e| ConnectError::Other(e.to_string()))?;
+    Ok(presigned.uri().to_owned())
+}

@@ -165,6 +165,55 @@ pub fn multipart_etag<'a>(part_etags: impl ExactSizeIterator<Item = &'a str>) ->
     Some(format!("{}-{count}", hex::encode(md5.finalize())))
 }
 
+/// A part S3 holds: its number, size and ETag (without quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPart {
+    pub number: i32,
+    pub size: u64,
+    pub etag: String,
+}
+
+/// Every part S3 holds for the upload, in order (as many `ListParts` pages
+/// as it takes).
+pub async fn list_parts(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    options: &StorageOptions,
+) -> Result<Vec<StoredPart>, ConnectError> {
+    let mut parts = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_parts()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .set_part_number_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify(e, bucket, options))?;
+        parts.extend(page.parts().iter().map(|part| {
+            StoredPart {
+                number: part.part_number().unwrap_or_default(),
+                size: part.size().unwrap_or_default().max(0) as u64,
+                etag: part
+                    .e_tag()
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_owned(),
+            }
+        }));
+        marker = page.next_part_number_marker().map(str::to_owned);
+        if !page.is_truncated().unwrap_or(false) || marker.is_none() {
+            break;
+        }
+    }
+    parts.sort_by_key(|p| p.number);
+    Ok(parts)
+}
+
 /// Completes the upload from its parts (number, ETag), in order; returns the
 /// object's ETag.
 pub async fn complete(

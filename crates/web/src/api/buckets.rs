@@ -1,5 +1,6 @@
 //! Connected buckets through the API: connect one (tested first), change
-//! its name and key pair, disconnect it. Owners, with the `admin` scope;
+//! its name and key pair, disconnect it, and set up direct uploads (check
+//! the bucket's CORS rules, apply the one needed, turn them on or off). Owners, with the `admin` scope;
 //! the same core operations as the connect and settings pages.
 
 use super::auth::ApiUser;
@@ -16,6 +17,7 @@ use bucketdesk_api_types as api;
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access::{self, Owner};
 use bucketdesk_core::buckets::{self, BucketSettings, ConnectRequest};
+use bucketdesk_core::direct_uploads;
 use bucketdesk_domain::BucketId;
 use secrecy::SecretString;
 
@@ -138,4 +140,97 @@ pub async fn disconnect(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn cors_rules(rules: &[bucketdesk_storage::cors::CorsRule]) -> Vec<api::CorsRule> {
+    rules
+        .iter()
+        .map(|rule| api::CorsRule {
+            allowed_headers: rule.allowed_headers.clone(),
+            allowed_methods: rule.allowed_methods.clone(),
+            allowed_origins: rule.allowed_origins.clone(),
+            expose_headers: rule.expose_headers.clone(),
+            max_age_seconds: rule.max_age_seconds,
+        })
+        .collect()
+}
+
+fn direct_uploads_of(check: direct_uploads::CorsCheck) -> api::DirectUploads {
+    api::DirectUploads {
+        direct_uploads: check.direct_uploads,
+        cors_allows: check.allows,
+        cors_rules: check.rules.as_deref().map(cors_rules),
+        proposed_rules: cors_rules(&check.proposed),
+        origin: check.origin,
+    }
+}
+
+/// `GET /api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads`
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads", tag = "buckets",
+    summary = "Whether browsers send upload parts straight to the bucket, and whether its CORS rules let them (bucket Owners; scope admin)",
+    params(BucketPath),
+    responses((status = 200, body = api::DirectUploads), Refusals, StorageRefusals))]
+pub async fn direct_uploads(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<api::DirectUploads>> {
+    let bucket_grant = grant(&state, &user, ids).await?;
+    let can = bucket_grant.can::<Owner>()?;
+    let check = direct_uploads::check(&state.s3_clients, &can, &state.settings.origin()).await?;
+    Ok(Json(direct_uploads_of(check)))
+}
+
+/// `PUT /api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads`
+#[utoipa::path(put, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads", tag = "buckets",
+    summary = "Turns direct uploads on or off; on is refused while the bucket's CORS rules would block browsers (bucket Owners; scope admin)",
+    params(BucketPath), request_body = api::SetDirectUploads,
+    responses((status = 200, body = api::DirectUploads), Refusals, StorageRefusals))]
+pub async fn set_direct_uploads(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(String, String)>,
+    body: Result<Json<api::SetDirectUploads>, JsonRejection>,
+) -> ApiResult<Json<api::DirectUploads>> {
+    let Json(body) = body?;
+    let bucket_grant = grant(&state, &user, ids.clone()).await?;
+    let can = bucket_grant.can::<Owner>()?;
+    let origin = state.settings.origin();
+    direct_uploads::set(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &user.actor,
+        &user.origin,
+        &origin,
+        body.direct_uploads,
+    )
+    .await?;
+    let saved = grant(&state, &user, ids).await?;
+    let check = direct_uploads::check(&state.s3_clients, &saved.can::<Owner>()?, &origin).await?;
+    Ok(Json(direct_uploads_of(check)))
+}
+
+/// `POST /api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads/cors`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads/cors", tag = "buckets",
+    summary = "Adds the CORS rule direct uploads need to the bucket's rules, keeping the others (bucket Owners; scope admin; the key needs s3:PutBucketCORS)",
+    params(BucketPath),
+    responses((status = 200, body = api::DirectUploads), Refusals, StorageRefusals))]
+pub async fn apply_cors_rule(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(String, String)>,
+) -> ApiResult<Json<api::DirectUploads>> {
+    let bucket_grant = grant(&state, &user, ids).await?;
+    let can = bucket_grant.can::<Owner>()?;
+    let check = direct_uploads::apply_rule(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &user.actor,
+        &user.origin,
+        &state.settings.origin(),
+    )
+    .await?;
+    Ok(Json(direct_uploads_of(check)))
 }

@@ -66,6 +66,7 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(changes::upload))
         .routes(routes!(uploads::unfinished, uploads::start))
         .routes(routes!(uploads::chunk))
+        .routes(routes!(uploads::part_url))
         .routes(routes!(uploads::complete))
         .routes(routes!(uploads::cancel));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -78,6 +79,11 @@ fn documented(request_timeout: Duration) -> (Router<AppState>, utoipa::openapi::
         .routes(routes!(buckets::connect))
         .routes(routes!(buckets::settings))
         .routes(routes!(buckets::disconnect))
+        .routes(routes!(
+            buckets::direct_uploads,
+            buckets::set_direct_uploads
+        ))
+        .routes(routes!(buckets::apply_cors_rule))
         .routes(routes!(files::list, changes::delete))
         .routes(routes!(files::details))
         .routes(routes!(files::download))

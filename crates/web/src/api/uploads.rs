@@ -4,6 +4,8 @@
 //! last-modified time), `PUT .../uploads/{upload}/chunks/{n}` sends chunk
 //! `n`, `POST .../uploads/{upload}/complete` joins them into the file,
 //! `DELETE .../uploads/{upload}` discards it, `GET .../uploads` lists yours.
+//! In a bucket with direct uploads on, `POST .../uploads/{upload}/chunks/{n}/url`
+//! gives a presigned URL to `PUT` chunk `n` straight to the bucket.
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ApiResult};
@@ -68,7 +70,7 @@ pub async fn unfinished(
 ) -> ApiResult<Json<Vec<api::ChunkedUpload>>> {
     let grant = grant(&state, &user, ids).await?;
     let can = grant.can::<Editor>()?;
-    let uploads = resumable::unfinished(&state.db, &can, &user.actor).await?;
+    let uploads = resumable::unfinished(&state.s3_clients, &state.db, &can, &user.actor).await?;
     Ok(Json(uploads.into_iter().map(chunked_upload).collect()))
 }
 
@@ -143,6 +145,24 @@ pub async fn chunk(
     )
     .await?;
     Ok(Json(chunked_upload(upload)))
+}
+
+/// `POST .../uploads/{upload}/chunks/{number}/url`
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/chunks/{number}/url", tag = "files",
+    summary = "A presigned URL to PUT one chunk of a direct upload straight to the bucket, for 15 minutes (Editors, scope write)",
+    params(ChunkPath),
+    responses((status = 200, body = api::PartUrl), Refusals, StorageRefusals))]
+pub async fn part_url(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((workspace, bucket, upload, number)): Path<(String, String, String, u32)>,
+) -> ApiResult<Json<api::PartUrl>> {
+    let grant = grant(&state, &user, (workspace, bucket)).await?;
+    let can = grant.can::<Editor>()?;
+    let id = upload_id(&upload)?;
+    let part =
+        resumable::part_url(&state.s3_clients, &state.db, &can, &user.actor, id, number).await?;
+    Ok(Json(crate::upload_headers::part_url(part)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -27,6 +27,13 @@ pub fn content_security_policy(settings: &crate::Settings) -> String {
     }
 }
 
+/// `policy` letting the page's script also talk to `origin` (a bucket its
+/// browser sends upload parts to).
+pub fn connecting_to(policy: &HeaderValue, origin: &str) -> Option<HeaderValue> {
+    let policy = policy.to_str().ok()?;
+    HeaderValue::from_str(&format!("{policy}; connect-src 'self' {origin}")).ok()
+}
+
 const HEADERS: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),

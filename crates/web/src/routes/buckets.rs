@@ -1,5 +1,5 @@
 //! Connected buckets: the connect form, a bucket's page, its settings
-//! (rename, replace the key pair) and disconnecting it. Owners only, except
+//! (rename, replace the key pair, direct uploads) and disconnecting it. Owners only, except
 //! the bucket's page, which anyone with a role on the bucket sees.
 
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form, WorkspaceAccess};
@@ -8,12 +8,13 @@ use crate::{AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::access::Owner;
 use bucketdesk_core::buckets::{self as core_buckets, BucketSettings, ConnectRequest};
+use bucketdesk_core::direct_uploads::{self, CorsCheck};
 use bucketdesk_core::{CoreError, FieldError};
 use bucketdesk_db::buckets::Bucket;
 use bucketdesk_storage::Provider;
@@ -28,6 +29,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/w/{workspace}/b/{bucket}/settings",
             get(show_settings).post(save_settings),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/settings/direct-uploads",
+            get(show_direct_uploads).post(set_direct_uploads),
+        )
+        .route(
+            "/w/{workspace}/b/{bucket}/settings/direct-uploads/cors",
+            post(apply_cors_rule),
         )
         .route(
             "/w/{workspace}/b/{bucket}/disconnect",
@@ -309,4 +318,147 @@ async fn disconnect_bucket(
         "/w/{}?done=disconnected",
         access.bucket().workspace_id
     )))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "buckets/direct_uploads.html")]
+struct DirectUploadsPage {
+    csrf: String,
+    bucket: Bucket,
+    workspace_name: String,
+    origin: String,
+    /// What the bucket's CORS rules allow; none when they could not be read.
+    check: Option<CorsCheck>,
+    problem_title: &'static str,
+    problem: Option<String>,
+    notice: Option<&'static str>,
+}
+
+impl DirectUploadsPage {
+    async fn of(state: &AppState, access: &BucketAccess, csrf: String) -> Result<Self> {
+        let can = access.can::<Owner>()?;
+        let origin = state.settings.origin();
+        let (check, problem) = match direct_uploads::check(&state.s3_clients, &can, &origin).await {
+            Ok(check) => (Some(check), None),
+            Err(CoreError::Storage(problem)) => (None, Some(problem.to_string())),
+            Err(other) => return Err(other.into()),
+        };
+        Ok(DirectUploadsPage {
+            csrf,
+            bucket: access.bucket().clone(),
+            workspace_name: access.workspace_name().to_owned(),
+            origin,
+            check,
+            problem_title: "The bucket's CORS rules could not be read.",
+            problem,
+            notice: None,
+        })
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+/// `GET …/settings/direct-uploads`: the bucket's CORS rules, checked.
+async fn show_direct_uploads(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    CsrfToken(csrf): CsrfToken,
+    Query(query): Query<DoneQuery>,
+) -> Result<DirectUploadsPage> {
+    let mut page = DirectUploadsPage::of(&state, &access, csrf).await?;
+    page.notice = match query.done.as_str() {
+        "rules" => Some("The rules were saved to the bucket."),
+        "on" => Some("Direct uploads are on."),
+        "off" => Some("Direct uploads are off: uploads go through bucketdesk."),
+        _ => None,
+    };
+    Ok(page)
+}
+
+fn direct_uploads_page(bucket: &Bucket, done: &str) -> Redirect {
+    Redirect::to(&format!(
+        "/w/{}/b/{}/settings/direct-uploads?done={done}",
+        bucket.workspace_id, bucket.id
+    ))
+}
+
+/// `POST …/settings/direct-uploads/cors`: adds the rule bucketdesk needs.
+async fn apply_cors_rule(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response> {
+    let can = access.can::<Owner>()?;
+    let applied = direct_uploads::apply_rule(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &state.settings.origin(),
+    )
+    .await;
+    match applied {
+        Ok(_) => Ok(direct_uploads_page(access.bucket(), "rules").into_response()),
+        Err(CoreError::Storage(problem)) => {
+            let mut page = DirectUploadsPage::of(&state, &access, csrf).await?;
+            page.problem_title = "The rules were not saved.";
+            page.problem = Some(problem.to_string());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DirectUploadsForm {
+    /// `on` or `off`.
+    direct_uploads: String,
+}
+
+/// `POST …/settings/direct-uploads`: turns direct uploads on or off.
+async fn set_direct_uploads(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Form(form): Form<DirectUploadsForm>,
+) -> Result<Response> {
+    let can = access.can::<Owner>()?;
+    let on = form.direct_uploads == "on";
+    let set = direct_uploads::set(
+        &state.db,
+        &state.s3_clients,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        &state.settings.origin(),
+        on,
+    )
+    .await;
+    match set {
+        Ok(()) => {
+            Ok(direct_uploads_page(access.bucket(), if on { "on" } else { "off" }).into_response())
+        }
+        Err(refused @ (CoreError::Invalid(_) | CoreError::Storage(_))) => {
+            let mut page = DirectUploadsPage::of(&state, &access, csrf).await?;
+            page.problem_title = "Direct uploads were not turned on.";
+            page.problem = Some(match refused {
+                CoreError::Invalid(problems) => problems
+                    .into_iter()
+                    .map(|p| p.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            });
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

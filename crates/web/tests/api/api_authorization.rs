@@ -96,6 +96,7 @@ const ROWS: &[ApiRow] = &[
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads", "", r#"{"key":"big.bin","size":10000000}"#, Some("write"), [401, 404, 403, 200, 200, 200, 404]),
     // an upload id that is none of the caller's is not found
     api("PUT", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/chunks/{number}", "", "x", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/chunks/{number}/url", "", "", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}/complete", "", "", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
     api("DELETE", "/api/v1/workspaces/{workspace}/buckets/{bucket}/uploads/{upload}", "", "", Some("write"), [401, 404, 403, 404, 404, 404, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/links", "", r#"{"keys":["hello.txt"]}"#, Some("share"), [401, 404, 201, 201, 201, 201, 404]),
@@ -126,6 +127,9 @@ const ROWS: &[ApiRow] = &[
     api("POST", "/api/v1/workspaces/{workspace}/invitations/{invitation}/cancel", "", "", Some("admin"), [401, 404, 403, 403, 204, 409, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets", "", r#"{"display_name":"Third","provider":"minio","endpoint_url":"{endpoint}","bucket_name":"photos","access_key_id":"{access_key}","secret_access_key":"{secret_key}"}"#, Some("admin"), [401, 404, 403, 403, 403, 201, 404]),
     api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/settings", "", r#"{"display_name":"Photos"}"#, Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
+    api("GET", "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads", "", "", Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
+    api("POST", "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads/cors", "", "", Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
+    api("PUT", "/api/v1/workspaces/{workspace}/buckets/{bucket}/direct-uploads", "", r#"{"direct_uploads":false}"#, Some("admin"), [401, 404, 403, 403, 403, 200, 404]),
     // last, as they change the viewer's own roles: to editor, then off the
     // bucket, then out of the workspace (workspace Owners only)
     api("PUT", "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", "", r#"{"role":"editor"}"#, Some("admin"), [401, 404, 403, 403, 200, 200, 404]),

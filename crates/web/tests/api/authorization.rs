@@ -269,6 +269,11 @@ const READS: &[Row] = &[
     ),
     row(
         "GET",
+        "/w/{workspace}/b/{bucket}/settings/direct-uploads",
+        [303, 404, 403, 403, 403, 200, 404],
+    ),
+    row(
+        "GET",
         "/w/{workspace}/members",
         [303, 404, 403, 403, 200, 200, 404],
     ),
@@ -508,6 +513,17 @@ const WRITES: &[Row] = &[
         &[("display_name", "Renamed")],
         [303, 404, 403, 403, 403, 303, 404],
     ),
+    with_form(
+        "POST",
+        "/w/{workspace}/b/{bucket}/settings/direct-uploads",
+        &[("direct_uploads", "off")],
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/settings/direct-uploads/cors",
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
     row(
         "POST",
         "/w/{workspace}/b/{bucket}/disconnect",
@@ -635,6 +651,11 @@ const WRITES: &[Row] = &[
     row(
         "POST",
         "/w/{workspace}/b/{bucket}/uploads/{upload}/chunks/{number}",
+        [303, 404, 403, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/w/{workspace}/b/{bucket}/uploads/{upload}/chunks/{number}/url",
         [303, 404, 403, 404, 404, 404, 404],
     ),
     row(

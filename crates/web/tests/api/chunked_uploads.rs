@@ -2,7 +2,9 @@
 //! page's script uses the same core through `/w/…/uploads`): chunks in any
 //! order, again after a lost answer, resumed by the same file, checked as
 //! they land, completed once all arrived, only by the person who started
-//! them, discarded on cancel and aborted once abandoned.
+//! them, discarded on cancel and aborted once abandoned. In a bucket with
+//! direct uploads on, the parts go straight to the bucket with presigned
+//! part URLs, and the same completion makes the same file.
 
 use crate::team::{Team, grant, team};
 use bucketdesk_testkit::TestApp;
@@ -60,6 +62,11 @@ impl Uploader {
     async fn chunk(&self, id: &str, number: usize, bytes: &[u8]) -> (u16, Value) {
         let url = format!("{}/{id}/chunks/{number}", self.base);
         self.send(self.client.put(url).body(bytes.to_vec())).await
+    }
+
+    async fn part_url(&self, id: &str, number: usize) -> (u16, Value) {
+        let url = format!("{}/{id}/chunks/{number}/url", self.base);
+        self.send(self.client.post(url)).await
     }
 
     async fn complete(&self, id: &str) -> (u16, Value) {
@@ -318,4 +325,295 @@ async fn uploads_no_chunk_reached_for_the_configured_time_are_aborted() {
     let left = up.unfinished().await;
     assert_eq!(left.as_array().unwrap().len(), 1);
     assert_eq!(left[0]["id"], fresh["id"]);
+}
+
+/// The bucket's settings through the API, as its Owner (scope `admin`).
+struct DirectUploads {
+    url: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl DirectUploads {
+    async fn of(app: &TestApp, t: &Team, bucket: &str) -> DirectUploads {
+        DirectUploads {
+            url: format!(
+                "{}/api/v1/workspaces/{}/buckets/{bucket}/direct-uploads",
+                app.url, t.workspace
+            ),
+            token: t.alice.make_access_token("settings", &["admin"]).await,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.bearer_auth(&self.token).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn check(&self) -> (u16, Value) {
+        self.send(self.client.get(&self.url)).await
+    }
+
+    async fn apply_rule(&self) -> (u16, Value) {
+        self.send(self.client.post(format!("{}/cors", self.url)))
+            .await
+    }
+
+    async fn turn(&self, on: bool) -> (u16, Value) {
+        let body = json!({ "direct_uploads": on });
+        self.send(self.client.put(&self.url).json(&body)).await
+    }
+}
+
+fn intranet_rule() -> bucketdesk_s3_local::CorsRule {
+    bucketdesk_s3_local::CorsRule {
+        allowed_origins: vec!["https://intranet.example.com".into()],
+        allowed_methods: vec!["GET".into()],
+        allowed_headers: vec![],
+        expose_headers: vec![],
+        max_age_seconds: None,
+    }
+}
+
+/// What the S3 service answers a browser on `origin` asking to `PUT` there.
+async fn preflight(app: &TestApp, origin: &str) -> (u16, Option<String>) {
+    let answer = reqwest::Client::new()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/photos/some-key", app.s3.endpoint()),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    let allowed = answer
+        .headers()
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (answer.status().as_u16(), allowed)
+}
+
+#[tokio::test]
+async fn an_owner_checks_the_cors_rules_adds_the_one_needed_beside_the_others_and_only_then_turns_direct_uploads_on()
+ {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    app.s3
+        .set_cors("photos", Some(vec![intranet_rule()]))
+        .unwrap();
+    let origin = app.url.clone();
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+
+    let (status, check) = settings.check().await;
+    assert_eq!(status, 200, "{check}");
+    assert_eq!(check["direct_uploads"], false);
+    assert_eq!(check["origin"], origin);
+    assert_eq!(check["cors_allows"], false);
+    assert_eq!(
+        check["cors_rules"][0]["AllowedOrigins"],
+        json!(["https://intranet.example.com"])
+    );
+    assert_eq!(
+        check["proposed_rules"][1],
+        json!({ "AllowedHeaders": ["*"], "AllowedMethods": ["PUT"], "AllowedOrigins": [origin],
+                "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000 })
+    );
+    assert_eq!(
+        preflight(&app, &origin).await.0,
+        403,
+        "the bucket refuses this origin"
+    );
+
+    // while the rules would block browsers, direct uploads stay off
+    let (status, refused) = settings.turn(true).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["fields"][0]["code"], "cors_blocks");
+
+    let (status, applied) = settings.apply_rule().await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(applied["cors_allows"], true);
+    let stored = app.s3.cors("photos").unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        stored[0],
+        intranet_rule(),
+        "the bucket's other rule is kept"
+    );
+    assert_eq!(stored[1].allowed_origins, vec![origin.clone()]);
+    assert_eq!(
+        preflight(&app, &origin).await,
+        (200, Some(origin.clone())),
+        "the bucket now lets browsers on bucketdesk's origin send parts"
+    );
+    assert_eq!(
+        preflight(&app, "https://evil.example").await.0,
+        403,
+        "and no one else"
+    );
+
+    let (status, on) = settings.turn(true).await;
+    assert_eq!(status, 200, "{on}");
+    assert_eq!(on["direct_uploads"], true);
+    // applying again changes nothing
+    assert_eq!(settings.apply_rule().await.0, 200);
+    assert_eq!(app.s3.cors("photos").unwrap().len(), 2);
+    for (action, times) in [("bucket_cors_applied", 1), ("bucket_direct_uploads_set", 1)] {
+        let sql = format!("select count(*) from audit_events where action = '{action}'");
+        assert_eq!(count(&app, &sql).await, times, "{action}");
+    }
+    // the upload page lets its script reach the bucket, and only there
+    let page = t.alice.get(&t.bucket_path(&t.photos)).await;
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(
+        policy.ends_with(&format!("; connect-src 'self' {}", app.s3.endpoint())),
+        "{policy}"
+    );
+    let other = t.alice.get(&t.bucket_path(&t.reports)).await;
+    assert!(
+        !other
+            .header("content-security-policy")
+            .unwrap()
+            .contains("connect-src")
+    );
+}
+
+#[tokio::test]
+async fn parts_sent_straight_to_the_bucket_and_one_through_bucketdesk_make_the_exact_file_with_one_audit_event()
+ {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+    settings.apply_rule().await;
+    assert_eq!(settings.turn(true).await.0, 200);
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(2 * CHUNK + 1000);
+    let (status, started) = up.start("direct/video.bin", bytes.len(), 5).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["direct"], true);
+    let id = started["id"].as_str().unwrap();
+
+    let s3 = reqwest::Client::new();
+    let (from_browsers, _) = app.s3.bytes_received();
+    for number in [3, 1] {
+        let (status, part) = up.part_url(id, number).await;
+        assert_eq!(status, 200, "{part}");
+        assert_eq!(part["length"], chunk_of(&bytes, number).len());
+        assert_eq!(part["expires_in"], 900);
+        let url = part["url"].as_str().unwrap();
+        assert!(url.starts_with(&app.s3.endpoint()), "{url}");
+        // the URL is for this one part: another part number breaks the signature
+        let other = url.replace(&format!("partNumber={number}"), "partNumber=2");
+        let sent = s3.put(&other).body(b"x".to_vec()).send().await.unwrap();
+        assert_eq!(sent.status().as_u16(), 403);
+        let sent = s3
+            .put(url)
+            .header("origin", &app.url)
+            .body(chunk_of(&bytes, number).to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status().as_u16(), 200);
+    }
+    let (from_browsers_after, _) = app.s3.bytes_received();
+    assert_eq!(
+        from_browsers_after - from_browsers,
+        (CHUNK + 1000) as u64,
+        "parts 1 and 3 reached the bucket from the browser"
+    );
+    // bucketdesk did not see them: it asks the bucket which parts landed
+    let listed = up.unfinished().await;
+    assert_eq!(listed[0]["landed"], json!([1, 3]));
+    // a part the browser could not send directly may come through bucketdesk
+    assert_eq!(up.chunk(id, 2, chunk_of(&bytes, 2)).await.0, 200);
+    let (status, done) = up.complete(id).await;
+    assert_eq!(status, 201, "{done}");
+    let stored = std::fs::read(app.s3.root.join("photos/direct/video.bin")).unwrap();
+    assert!(
+        stored == bytes,
+        "the stored file is the file, byte for byte"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'file_uploaded'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "select count(*) from resumable_uploads").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_part_sent_short_is_not_counted_and_completing_waits_for_it() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+    settings.apply_rule().await;
+    settings.turn(true).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 10);
+    let (_, started) = up.start("short.bin", bytes.len(), 5).await;
+    let id = started["id"].as_str().unwrap();
+    let (_, part) = up.part_url(id, 1).await;
+    let sent = reqwest::Client::new()
+        .put(part["url"].as_str().unwrap())
+        .body(bytes[..CHUNK - 1].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status().as_u16(), 200, "S3 takes any length");
+    assert_eq!(up.unfinished().await[0]["landed"], json!([]));
+    let (status, refused) = up.complete(id).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 of 2 chunks have not arrived"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn part_urls_are_only_for_direct_uploads_and_only_for_the_person_who_started_them() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    grant(&app, &t, "edith@example.com", &t.photos, "editor").await;
+    grant(&app, &t, "victor@example.com", &t.photos, "viewer").await;
+    let edith = app.sign_in_as("edith@example.com").await;
+    let victor = app.sign_in_as("victor@example.com").await;
+    let alices = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 1);
+    // an upload started before direct uploads were on goes through bucketdesk
+    let (_, through) = alices.start("through.bin", bytes.len(), 1).await;
+    assert_eq!(through["direct"], false);
+    let (status, refused) = alices.part_url(through["id"].as_str().unwrap(), 1).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["fields"][0]["code"], "not_direct");
+
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+    settings.apply_rule().await;
+    settings.turn(true).await;
+    let (_, direct) = alices.start("direct.bin", bytes.len(), 1).await;
+    let id = direct["id"].as_str().unwrap();
+    assert_eq!(alices.part_url(id, 0).await.0, 422, "there is no chunk 0");
+    assert_eq!(alices.part_url(id, 3).await.0, 422, "nor chunk 3");
+    assert_eq!(
+        Uploader::of(&app, &t, &edith).await.part_url(id, 1).await.0,
+        404
+    );
+    assert_eq!(
+        Uploader::of(&app, &t, &victor)
+            .await
+            .part_url(id, 1)
+            .await
+            .0,
+        403
+    );
 }

@@ -262,6 +262,7 @@ pub async fn browse(
         "renamed" => Some("Renamed."),
         "deleted" => Some("Deleted."),
         "moved" => Some("Moved."),
+        "saved" => Some("The settings were saved."),
         _ => None,
     };
     let page = BrowsePage {
@@ -287,5 +288,16 @@ pub async fn browse(
         form_problem: crate::form_problem::take(&access.me.session).await?,
         sidebar: crate::sidebar::Sidebar::for_bucket(&state.db, &access).await?,
     };
-    Ok((status, page).into_response())
+    let mut response = (status, page).into_response();
+    // direct uploads: the script sends parts straight to the bucket
+    if access.allows(Role::Editor)
+        && let Some(origin) =
+            bucketdesk_core::direct_uploads::part_origin(&state.s3_clients, &access.grant).await?
+        && let Some(policy) = crate::middleware::headers::connecting_to(&state.csp, &origin)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(response)
 }

@@ -64,6 +64,10 @@ pub fn transfers() -> Router<AppState> {
             post(resumable::chunk),
         )
         .route(
+            "/w/{workspace}/b/{bucket}/uploads/{upload}/chunks/{number}/url",
+            post(resumable::part_url),
+        )
+        .route(
             "/w/{workspace}/b/{bucket}/uploads/{upload}/complete",
             post(resumable::complete),
         )

@@ -23,12 +23,14 @@ pub async fn unfinished(State(state): State<AppState>, access: BucketAccess) -> 
         return Ok(no_role());
     };
     let actor = access.me.actor();
-    Ok(match resumable::unfinished(&state.db, &can, &actor).await {
-        Ok(uploads) => {
-            Json(uploads.into_iter().map(chunked_upload).collect::<Vec<_>>()).into_response()
-        }
-        Err(refused) => refusal(refused)?,
-    })
+    Ok(
+        match resumable::unfinished(&state.s3_clients, &state.db, &can, &actor).await {
+            Ok(uploads) => {
+                Json(uploads.into_iter().map(chunked_upload).collect::<Vec<_>>()).into_response()
+            }
+            Err(refused) => refusal(refused)?,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -123,6 +125,32 @@ pub async fn chunk(
     .await;
     Ok(match sent {
         Ok(upload) => Json(chunked_upload(upload)).into_response(),
+        Err(refused) => refusal(refused)?,
+    })
+}
+
+/// `POST …/uploads/{upload}/chunks/{number}/url`: where to send one chunk
+/// of a direct upload, straight to the bucket.
+pub async fn part_url(
+    State(state): State<AppState>,
+    access: BucketAccess,
+    Path(path): Path<ChunkPath>,
+) -> Result<Response> {
+    let Ok(can) = access.can::<Editor>() else {
+        return Ok(no_role());
+    };
+    let actor = access.me.actor();
+    let signed = resumable::part_url(
+        &state.s3_clients,
+        &state.db,
+        &can,
+        &actor,
+        path.upload,
+        path.number,
+    )
+    .await;
+    Ok(match signed {
+        Ok(part) => Json(crate::upload_headers::part_url(part)).into_response(),
         Err(refused) => refusal(refused)?,
     })
 }

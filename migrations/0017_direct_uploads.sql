@@ -1,0 +1,8 @@
+-- Browsers send upload parts straight to the bucket, with a presigned URL
+-- per part, instead of through bucketdesk: turned on by an Owner once the
+-- bucket's CORS rules allow bucketdesk's origin.
+alter table buckets add column direct_uploads boolean not null default false;
+
+-- An upload whose parts go straight to the bucket: which parts landed is
+-- asked of S3 (ListParts), since bucketdesk does not see them arrive.
+alter table resumable_uploads add column direct boolean not null default false;
