@@ -10,7 +10,9 @@
 //! - `keyboard.mjs`: sign-in to a copied share link with the keyboard alone;
 //! - `transfers.mjs`: a 1 GiB upload through nginx with a 100 MB request
 //!   limit, a cut connection and a reload, each resumed;
-//! - `seek.mjs`: a recording in a proxy-mode bucket seeks through bucketdesk.
+//! - `seek.mjs`: a recording in a proxy-mode bucket seeks through bucketdesk;
+//! - `direct.mjs`: an Owner sets up direct uploads, and a file's parts go
+//!   from the browser straight to the S3 port, none through bucketdesk.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -507,6 +509,11 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
             &[],
         ),
         page("settings", &format!("{b}/settings"), &[]),
+        page(
+            "direct-uploads",
+            &format!("{b}/settings/direct-uploads"),
+            &["button:has-text('Save these rules to the bucket')"],
+        ),
         page("connect", &format!("{w}/buckets/new"), &[]),
         page("tokens", "/account/tokens", &[]),
         page("api-docs", "/api/docs", &[]),
@@ -798,4 +805,53 @@ async fn a_recording_in_a_proxy_mode_bucket_plays_and_seeks_through_bucketdesk_i
         "artifacts": artifacts,
     });
     run_script("seek.mjs", config, &artifacts).await;
+}
+
+#[tokio::test]
+async fn an_owner_sets_up_direct_uploads_and_the_browsers_parts_go_to_the_s3_port_in_chromium() {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    app.s3.create_bucket("media").unwrap();
+    let alice = app.sign_in_as("alice@example.com").await;
+    let workspace = alice.create_workspace("Team").await;
+    let bucket_id = alice
+        .connect_bucket(&workspace, &app.s3, "Media", "media")
+        .await;
+    let bucket = format!("/w/{workspace}/b/{bucket_id}");
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("direct.bin");
+    numbered_file(&file, 40, 4);
+    let size = std::fs::metadata(&file).unwrap().len();
+
+    let artifacts = repo().join("test-artifacts/browser/direct");
+    let config = serde_json::json!({
+        "base": app.url,
+        "bucket": bucket,
+        "s3": app.s3.endpoint(),
+        "owner_cookie": session_cookie(&alice),
+        "chromium": chromium,
+        "artifacts": artifacts,
+        "file": file,
+    });
+    let (from_browsers, from_bucketdesk) = app.s3.bytes_received();
+    run_script("direct.mjs", config, &artifacts).await;
+    let (from_browsers_after, from_bucketdesk_after) = app.s3.bytes_received();
+
+    let stored = app.s3.root.join("media/direct.bin");
+    assert_eq!(sha256_of(&stored), sha256_of(&file), "the file arrived exact");
+    // the S3 port received the file's bytes from the browser; bucketdesk
+    // sent it only its own small calls (start, list, complete)
+    assert_eq!(from_browsers_after - from_browsers, size);
+    assert!(
+        from_bucketdesk_after - from_bucketdesk < 64 * 1024,
+        "bucketdesk sent {} bytes to the bucket",
+        from_bucketdesk_after - from_bucketdesk
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'file_uploaded' and details->>'key' = 'direct.bin'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "the upload is audited as any other");
 }
