@@ -22,6 +22,8 @@
 //! - P10: a 1 GiB upload a chunk at a time (8 MiB chunks, two at once), to
 //!   bucketdesk and through nginx with a 100 MB request limit, against a
 //!   direct multipart upload of the same part size, and the server's memory;
+//!   and the server's CPU per GiB with the parts straight to S3 (direct
+//!   uploads) against through the server;
 //! - P11: a folder of 1,000 files as one zip against the same files
 //!   downloaded one by one straight from S3, and the server's memory.
 //!
@@ -328,6 +330,12 @@ fn table(r: &Value) -> String {
             p["throughput_mib_s"]["through_nginx"]["median"],
             p["throughput_mib_s"]["direct"]["median"],
             p["through_nginx_ratio"]
+        ));
+        t.push_str(&format!(
+            "| P10 server CPU per GiB: parts straight to S3 (direct uploads) vs through the server | {} s | {} s | {} | large drop |\n",
+            p["server_cpu_s_per_gib"]["direct_to_s3"]["median"],
+            p["server_cpu_s_per_gib"]["through_server"]["median"],
+            p["direct_to_s3_cpu_ratio"]
         ));
         t.push_str(&format!(
             "| P10 server memory rise during them (highest, over {} MiB before) | {} MiB | | | ≤ 64 MiB |\n",
