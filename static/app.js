@@ -53,6 +53,72 @@ document.addEventListener("submit", (event) => {
   }, 0);
 });
 
+// Renames and moves follow their progress: a folder of thousands of files
+// takes a while. The script sends the form itself and asks for progress
+// lines ({"total", "copied"}, then {"done": page} or {"problem": words});
+// anything else (signed out, refused) sends the form the plain way.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const submitter = event.submitter;
+  if (event.defaultPrevented || form.dataset.plain || form.method.toLowerCase() !== "post") return;
+  const action = new URL((submitter && submitter.getAttribute("formaction")) || form.action, window.location.href);
+  if (!/^\/w\/[^/]+\/b\/[^/]+\/(move|rename)$/.test(action.pathname) || !window.ReadableStream) return;
+  event.preventDefault();
+  const plainly = () => {
+    panel.remove();
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+    form.dataset.plain = "1";
+    if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+  };
+  const panel = document.createElement("div");
+  panel.className = "move-progress";
+  panel.setAttribute("role", "status");
+  const words = document.createElement("p");
+  words.textContent = "Moving: listing what moves…";
+  const bar = document.createElement("progress");
+  panel.append(words, bar);
+  document.body.appendChild(panel);
+  let answer;
+  try {
+    answer = await fetch(action, { method: "POST", body: new URLSearchParams(new FormData(form, submitter)),
+      headers: { Accept: "application/x-ndjson" } });
+  } catch (e) { plainly(); return; }
+  if (!(answer.headers.get("content-type") || "").includes("application/x-ndjson")) { plainly(); return; }
+  const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const stopped = (text) => {
+    panel.setAttribute("role", "alert");
+    panel.classList.add("error");
+    words.textContent = text;
+    bar.remove();
+    const close = document.createElement("button");
+    close.type = "button"; close.className = "secondary small"; close.textContent = "Close";
+    close.addEventListener("click", () => { panel.remove(); window.location.reload(); });
+    panel.appendChild(close);
+    close.focus();
+  };
+  for (;;) {
+    let chunk;
+    try { chunk = await reader.read(); } catch (e) { stopped("The connection broke while moving. The move goes on on the server: reload the page in a moment to see where things are."); return; }
+    if (chunk.done) break;
+    buffered += chunk.value;
+    const lines = buffered.split("\n");
+    buffered = lines.pop();
+    for (const line of lines.filter(Boolean)) {
+      const step = JSON.parse(line);
+      if (step.done) { window.location.assign(step.done); return; }
+      if (step.problem) { stopped(step.problem); return; }
+      if (step.total) {
+        bar.max = step.total; bar.value = step.copied;
+        words.textContent = step.copied < step.total
+          ? `Moving: ${step.copied.toLocaleString()} of ${step.total.toLocaleString()} files copied`
+          : `Moving: all ${step.total.toLocaleString()} files copied; removing them from the old place…`;
+      }
+    }
+  }
+  stopped("The server stopped answering while moving. Reload the page to see where things are.");
+});
+
 // The connect form shows the fields the chosen provider needs.
 (() => {
   const provider = document.getElementById("provider");
@@ -281,8 +347,7 @@ document.addEventListener("submit", (event) => {
       const folder = document.createElement("input");
       folder.type = "hidden"; folder.name = "folder"; folder.value = row.dataset.key;
       dropMove.appendChild(folder);
-      toast(`Moving ${keys.length === 1 ? keys[0] : `${keys.length} items`} to ${row.dataset.key}…`);
-      dropMove.submit();
+      dropMove.requestSubmit();
     });
   }
 

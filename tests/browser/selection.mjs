@@ -117,10 +117,31 @@ try {
   expect(await page.locator("tr[data-key='docs/a.txt']").count() === 0, "a.txt left the folder");
   await shot(page, "3-after-drag");
 
-  // the folder's Rename: its own form, then the list with the new name
+  // the folder's Rename: its own form, its progress while its 402 files
+  // move (every text the progress panel showed is recorded), then the list
+  // with the new name
+  const progressSeen = [];
+  await page.exposeFunction("reportMoveProgress", (text) => progressSeen.push(text));
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      const words = document.querySelector(".move-progress p");
+      if (words && words.textContent !== window.lastMoveWords) {
+        window.lastMoveWords = words.textContent;
+        window.reportMoveProgress(words.textContent);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await Promise.all([page.waitForNavigation(), page.click("tr[data-key='docs/archive/'] a:has-text('Rename')")]);
   await page.fill("#new_name", "old-stuff");
-  await Promise.all([page.waitForURL(/done=renamed/), page.click("button:has-text('Rename')")]);
+  await Promise.all([
+    page.waitForURL(/done=renamed/),
+    page.click("button:has-text('Rename')"),
+    page.waitForSelector(".move-progress progress[max]", { timeout: 5000 }).then(() => shot(page, "4-moving")).catch(() => {}),
+  ]);
+  console.log(`the rename's progress: ${JSON.stringify(progressSeen)}`);
+  expect(progressSeen[0] === "Moving: listing what moves…", `the progress shows at once: ${progressSeen}`);
+  expect(progressSeen.some((t) => t === "Moving: all 402 files copied; removing them from the old place…"),
+    `the progress counts every copy: ${progressSeen}`);
   await page.goto(folder);
   expect(await page.locator("tr[data-key='docs/old-stuff/']").count() === 1, "the folder has its new name");
 

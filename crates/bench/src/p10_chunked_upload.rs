@@ -83,7 +83,11 @@ async fn post_form(stack: &Stack, path: &str, form: &[(&str, &str)]) -> Result<(
         .send()
         .await?;
     if answer.status() != 303 {
-        bail!("{path} answered {}: {}", answer.status(), answer.text().await?);
+        bail!(
+            "{path} answered {}: {}",
+            answer.status(),
+            answer.text().await?
+        );
     }
     Ok(())
 }
@@ -98,7 +102,11 @@ async fn direct_chunked(stack: &Stack, key: &str, size: u64) -> Result<f64> {
         .post(&uploads)
         .header("cookie", &stack.cookie)
         .header("x-csrf-token", &stack.csrf)
-        .form(&[("key", key), ("size", &size.to_string()), ("last_modified", "1")])
+        .form(&[
+            ("key", key),
+            ("size", &size.to_string()),
+            ("last_modified", "1"),
+        ])
         .send()
         .await?
         .json()
@@ -143,7 +151,11 @@ async fn direct_chunked(stack: &Stack, key: &str, size: u64) -> Result<f64> {
         .send()
         .await?;
     if done.status() != 201 {
-        bail!("completing answered {}: {}", done.status(), done.text().await?);
+        bail!(
+            "completing answered {}: {}",
+            done.status(),
+            done.text().await?
+        );
     }
     let speed = size as f64 / (1 << 20) as f64 / at.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(stack.s3.root.join("bench").join(key));
@@ -151,7 +163,10 @@ async fn direct_chunked(stack: &Stack, key: &str, size: u64) -> Result<f64> {
 }
 
 /// The server's CPU seconds while `work` runs, with its result.
-async fn server_cpu_while<T>(stack: &Stack, work: impl std::future::Future<Output = T>) -> (T, f64) {
+async fn server_cpu_while<T>(
+    stack: &Stack,
+    work: impl std::future::Future<Output = T>,
+) -> (T, f64) {
     let before = CpuTimes::now(stack.server.id()).app;
     let result = work.await;
     (result, CpuTimes::now(stack.server.id()).app - before)
@@ -186,20 +201,36 @@ pub(crate) async fn p10_chunked_upload(stack: &Stack, options: &Options) -> Resu
     let gib = size as f64 / (1u64 << 30) as f64;
     let (mut through_cpu, mut direct_cpu, mut direct_speed) = (vec![], vec![], vec![]);
     for run in 0..runs {
-        let (speed, cpu) =
-            server_cpu_while(stack, chunked(stack, &stack.url, &format!("cpu-{run}.bin"), size)).await;
+        let (speed, cpu) = server_cpu_while(
+            stack,
+            chunked(stack, &stack.url, &format!("cpu-{run}.bin"), size),
+        )
+        .await;
         speed?;
         through_cpu.push(cpu / gib);
     }
     post_form(stack, "/settings/direct-uploads/cors", &[]).await?;
-    post_form(stack, "/settings/direct-uploads", &[("direct_uploads", "on")]).await?;
+    post_form(
+        stack,
+        "/settings/direct-uploads",
+        &[("direct_uploads", "on")],
+    )
+    .await?;
     for run in 0..runs {
-        let (speed, cpu) =
-            server_cpu_while(stack, direct_chunked(stack, &format!("to-s3-{run}.bin"), size)).await;
+        let (speed, cpu) = server_cpu_while(
+            stack,
+            direct_chunked(stack, &format!("to-s3-{run}.bin"), size),
+        )
+        .await;
         direct_speed.push(speed?);
         direct_cpu.push(cpu / gib);
     }
-    post_form(stack, "/settings/direct-uploads", &[("direct_uploads", "off")]).await?;
+    post_form(
+        stack,
+        "/settings/direct-uploads",
+        &[("direct_uploads", "off")],
+    )
+    .await?;
     Ok(json!({
         "server_cpu_s_per_gib": {
             "through_server": spread(through_cpu.clone()),

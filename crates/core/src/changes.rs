@@ -222,6 +222,7 @@ async fn objects_of(
 /// both end in `/`). Every copy is made before anything is deleted; a name
 /// that is taken is refused before anything is copied. Returns how many
 /// objects moved.
+#[allow(clippy::too_many_arguments)]
 pub async fn rename(
     s3: &S3Clients,
     db: &PgPool,
@@ -230,6 +231,7 @@ pub async fn rename(
     origin: &Origin,
     from: &str,
     to: &str,
+    progress: Option<&MoveWatch>,
 ) -> Result<usize, CoreError> {
     can.may(Scope::Write)?;
     // the old key is deleted: a write too (S19)
@@ -246,7 +248,7 @@ pub async fn rename(
         return Ok(0);
     }
     let pairs = [(from.to_owned(), to.to_owned())];
-    move_and_record(s3, db, can, actor, origin, &pairs).await
+    move_and_record(s3, db, can, actor, origin, &pairs, progress).await
 }
 
 /// The most files and folders one move or delete of a selection takes (a
@@ -278,6 +280,7 @@ fn check_selection(keys: &[String]) -> Result<(), CoreError> {
 /// the bucket), keeping their names. As with [`rename`], a name taken in
 /// the folder refuses the whole move before anything is copied. Each moved
 /// key is its own audit event. Returns how many objects moved.
+#[allow(clippy::too_many_arguments)]
 pub async fn move_into(
     s3: &S3Clients,
     db: &PgPool,
@@ -286,6 +289,7 @@ pub async fn move_into(
     origin: &Origin,
     keys: &[String],
     folder: &str,
+    progress: Option<&MoveWatch>,
 ) -> Result<usize, CoreError> {
     can.may(Scope::Write)?;
     check_selection(keys)?;
@@ -305,7 +309,7 @@ pub async fn move_into(
     if pairs.is_empty() {
         return Ok(0);
     }
-    move_and_record(s3, db, can, actor, origin, &pairs).await
+    move_and_record(s3, db, can, actor, origin, &pairs, progress).await
 }
 
 /// [`move_objects`], then one `object_renamed` event per pair. Returns how
@@ -317,8 +321,9 @@ async fn move_and_record(
     actor: &Actor,
     origin: &Origin,
     pairs: &[(String, String)],
+    progress: Option<&MoveWatch>,
 ) -> Result<usize, CoreError> {
-    let moved = move_objects(s3, can, pairs).await?;
+    let moved = move_objects(s3, can, pairs, progress).await?;
     for ((from, to), objects) in pairs.iter().zip(&moved) {
         record(
             db,
@@ -332,6 +337,18 @@ async fn move_and_record(
     }
     Ok(moved.iter().sum())
 }
+
+/// How far a rename or move is, for a page that shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MoveProgress {
+    /// Objects to copy in all (0 until the listings are done).
+    pub total: usize,
+    /// Copies made so far.
+    pub copied: usize,
+}
+
+/// Where a rename or move reports its progress as it goes.
+pub type MoveWatch = tokio::sync::watch::Sender<MoveProgress>;
 
 /// Copies made at once while moving.
 const COPIES_AT_ONCE: usize = 16;
@@ -360,6 +377,7 @@ async fn move_objects(
     s3: &S3Clients,
     can: &EditorOf<'_>,
     pairs: &[(String, String)],
+    progress: Option<&MoveWatch>,
 ) -> Result<Vec<usize>, CoreError> {
     let bucket = &can.bucket().bucket_name;
     let options = s3.options();
@@ -415,6 +433,12 @@ async fn move_objects(
             ),
         });
     }
+    if let Some(progress) = progress {
+        progress.send_replace(MoveProgress {
+            total: moves.len(),
+            copied: 0,
+        });
+    }
     // copy everything first, delete only once every copy is made
     let copies = futures::stream::iter(moves.iter().cloned().map(|object| {
         let (client, bucket, options) = (client.clone(), bucket.clone(), *options);
@@ -426,6 +450,11 @@ async fn move_objects(
         }
     }))
     .buffer_unordered(COPIES_AT_ONCE)
+    .inspect(|copy| {
+        if let (Some(progress), Ok(_)) = (progress, copy) {
+            progress.send_modify(|p| p.copied += 1);
+        }
+    })
     .collect::<Vec<_>>()
     .await;
     let (made, failed): (Vec<_>, Vec<_>) = copies.into_iter().partition(Result::is_ok);

@@ -176,9 +176,9 @@ mod tests {
             allowed_methods: vec!["GET".into()],
             ..upload_rule(origin)
         };
-        assert!(!allows_uploads(&[get_only.clone()], origin));
+        assert!(!allows_uploads(std::slice::from_ref(&get_only), origin));
         assert_eq!(
-            with_upload_rule(&[get_only.clone()], origin),
+            with_upload_rule(std::slice::from_ref(&get_only), origin),
             vec![get_only, upload_rule(origin)]
         );
         assert_eq!(with_upload_rule(&[upload_rule(origin)], origin).len(), 1);

@@ -264,6 +264,11 @@ async fn the_listing_selects_drags_onto_folders_shows_a_grid_and_sends_three_fil
     for name in ["a.txt", "b.txt", "c.txt", "archive/old.txt"] {
         std::fs::write(docs.join(name), name).unwrap();
     }
+    // enough files in the folder that is renamed for its progress to show
+    std::fs::create_dir_all(docs.join("archive/raw")).unwrap();
+    for n in 0..400 {
+        std::fs::write(docs.join(format!("archive/raw/{n:03}.dat")), n.to_string()).unwrap();
+    }
     std::fs::write(
         docs.join("main.rs"),
         "// greet\nfn main() {\n    println!(\"hello\");\n}\n",
@@ -293,6 +298,7 @@ async fn the_listing_selects_drags_onto_folders_shows_a_grid_and_sends_three_fil
         "a.txt",
         "dragged into archive/, which was then renamed"
     );
+    assert!(docs.join("old-stuff/raw/399.dat").exists());
     for n in 1..=5 {
         assert!(
             docs.join(format!("batch-{n}.txt")).exists(),
@@ -838,7 +844,11 @@ async fn an_owner_sets_up_direct_uploads_and_the_browsers_parts_go_to_the_s3_por
     let (from_browsers_after, from_bucketdesk_after) = app.s3.bytes_received();
 
     let stored = app.s3.root.join("media/direct.bin");
-    assert_eq!(sha256_of(&stored), sha256_of(&file), "the file arrived exact");
+    assert_eq!(
+        sha256_of(&stored),
+        sha256_of(&file),
+        "the file arrived exact"
+    );
     // the S3 port received the file's bytes from the browser; bucketdesk
     // sent it only its own small calls (start, list, complete)
     assert_eq!(from_browsers_after - from_browsers, size);

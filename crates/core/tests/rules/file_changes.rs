@@ -109,7 +109,7 @@ async fn an_editor_changes_files_and_nothing_is_replaced_or_moved_into_itself_by
     .unwrap();
     let here = origin();
     let rename = |from: &'static str, to: &'static str| {
-        changes::rename(s3, db, &can, &alice, &here, from, to)
+        changes::rename(s3, db, &can, &alice, &here, from, to, None)
     };
     assert_eq!(
         fields(rename("notes/", "notes/old/").await.unwrap_err()),
@@ -225,7 +225,7 @@ async fn a_selection_moves_into_a_folder_whole_or_not_at_all_and_is_deleted_in_o
     let here = origin();
     let move_into = |list: Vec<String>, folder: &'static str| {
         let (can, alice, here) = (&can, &alice, &here);
-        async move { changes::move_into(s3, db, can, alice, here, &list, folder).await }
+        async move { changes::move_into(s3, db, can, alice, here, &list, folder, None).await }
     };
 
     // b.txt is taken in archive/: nothing moves, a.txt included

@@ -65,6 +65,7 @@ pub async fn rename(
         &user.origin,
         &body.from,
         &body.to,
+        None,
     )
     .await?;
     Ok(Json(api::Moved {

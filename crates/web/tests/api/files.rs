@@ -1321,3 +1321,88 @@ async fn moving_two_files_of_one_name_into_one_folder_is_refused_and_moves_nothi
     );
     assert!(!app.s3.root.join("photos/c/x.txt").exists());
 }
+
+#[tokio::test]
+async fn a_folder_move_followed_by_the_page_reports_its_copies_then_the_page_to_open() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let folder = app.s3.root.join("photos/shoot");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..300 {
+        std::fs::write(folder.join(format!("img-{i:03}.jpg")), format!("{i}")).unwrap();
+    }
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&base).await;
+    let csrf = t.alice.csrf_token().await;
+    let followed = t
+        .alice
+        .post_raw(
+            &format!("{base}/rename"),
+            &[
+                ("csrf_token", &csrf),
+                ("key", "shoot/"),
+                ("new_name", "shoot"),
+                ("folder", "archive/"),
+            ],
+            &[("accept", "application/x-ndjson")],
+        )
+        .await;
+    assert_eq!(followed.status, 200, "{}", followed.body);
+    assert_eq!(
+        followed.header("content-type"),
+        Some("application/x-ndjson")
+    );
+    let lines: Vec<serde_json::Value> = followed
+        .body
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let (last, steps) = lines.split_last().unwrap();
+    assert!(!steps.is_empty(), "{lines:?}");
+    assert!(steps.iter().all(|s| s["total"] == 300), "{steps:?}");
+    let copied: Vec<u64> = steps
+        .iter()
+        .map(|s| s["copied"].as_u64().unwrap())
+        .collect();
+    assert!(copied.windows(2).all(|w| w[0] <= w[1]), "{copied:?}");
+    assert_eq!(copied.last(), Some(&300), "the last step counts every copy");
+    assert_eq!(
+        last["done"],
+        format!("{base}?path=archive%2F&done=renamed"),
+        "then the page to open"
+    );
+    assert!(
+        app.s3
+            .root
+            .join("photos/archive/shoot/img-299.jpg")
+            .exists()
+    );
+    assert!(!app.s3.root.join("photos/shoot/img-000.jpg").exists());
+
+    // a move refused before anything moved leads back to the folder, which says why
+    std::fs::write(app.s3.root.join("photos/img-001.jpg"), b"taken").unwrap();
+    let refused = t
+        .alice
+        .post_raw(
+            &format!("{base}/move"),
+            &[
+                ("csrf_token", &csrf),
+                ("path", "archive/"),
+                ("keys", "archive/shoot/img-001.jpg"),
+                ("folder", ""),
+            ],
+            &[("accept", "application/x-ndjson")],
+        )
+        .await;
+    let line: serde_json::Value =
+        serde_json::from_str(refused.body.lines().last().unwrap()).unwrap();
+    let back = line["done"].as_str().unwrap();
+    assert_eq!(back, format!("{base}?path=archive%2F"));
+    assert!(t.alice.get(back).await.body.contains("exists already"));
+    assert!(
+        app.s3
+            .root
+            .join("photos/archive/shoot/img-001.jpg")
+            .exists()
+    );
+}

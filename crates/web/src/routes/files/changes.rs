@@ -5,17 +5,18 @@
 
 use super::browse::{Crumb, crumbs};
 use super::object::KeyQuery;
-use super::{bucket_path, q};
+use super::{bucket_path, move_progress, q};
 use crate::extract::{BucketAccess, ClientInfo, CsrfToken, Form};
 use crate::form_problem;
 use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, RawForm, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use bucketdesk_core::CoreError;
 use bucketdesk_core::access::Editor;
-use bucketdesk_core::changes;
+use bucketdesk_core::changes::{self, MoveWatch};
 use bucketdesk_domain::object::{check_folder_path, check_name, check_new_key, file_name, parent};
 use bucketdesk_domain::text::plural;
 use serde::Deserialize;
@@ -98,14 +99,35 @@ pub struct RenameForm {
 }
 
 /// Renames or moves a file (or a folder); a mistake (a bad name, a name that
-/// is taken) goes back to the file's page, said beside the field.
+/// is taken) goes back to the file's page, said beside the field. The page's
+/// script may ask to follow the progress (`move_progress`).
 pub async fn rename(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
+    headers: HeaderMap,
     Form(form): Form<RenameForm>,
+) -> Result<Response> {
+    if move_progress::wanted(&headers) {
+        return Ok(move_progress::answer(move |progress| async move {
+            let next = rename_and_go(&state, &access, &client, &form, Some(&progress)).await;
+            move_progress::keep_session(&access).await?;
+            next
+        }));
+    }
+    Ok(rename_and_go(&state, &access, &client, &form, None)
+        .await?
+        .into_response())
+}
+
+async fn rename_and_go(
+    state: &AppState,
+    access: &BucketAccess,
+    client: &ClientInfo,
+    form: &RenameForm,
+    progress: Option<&MoveWatch>,
 ) -> Result<Redirect> {
-    match rename_as_asked(&state, &access, &client, &form).await? {
+    match rename_as_asked(state, access, client, form, progress).await? {
         Ok(redirect) => Ok(redirect),
         Err(message) => {
             let typed = form.new_name.trim();
@@ -167,6 +189,7 @@ async fn rename_as_asked(
     access: &BucketAccess,
     client: &ClientInfo,
     form: &RenameForm,
+    progress: Option<&MoveWatch>,
 ) -> Result<std::result::Result<Redirect, String>> {
     let can = access.can::<Editor>()?;
     // the key comes from the page, not from the person: a bad one is refused
@@ -199,6 +222,7 @@ async fn rename_as_asked(
         &client.origin(),
         &form.key,
         &new_key,
+        progress,
     )
     .await;
     match renamed {
@@ -340,13 +364,33 @@ pub async fn move_selected(
     State(state): State<AppState>,
     access: BucketAccess,
     client: ClientInfo,
+    headers: HeaderMap,
     RawForm(body): RawForm,
+) -> Result<Response> {
+    if move_progress::wanted(&headers) {
+        return Ok(move_progress::answer(move |progress| async move {
+            let next = move_and_go(&state, &access, &client, &body, Some(&progress)).await;
+            move_progress::keep_session(&access).await?;
+            next
+        }));
+    }
+    Ok(move_and_go(&state, &access, &client, &body, None)
+        .await?
+        .into_response())
+}
+
+async fn move_and_go(
+    state: &AppState,
+    access: &BucketAccess,
+    client: &ClientInfo,
+    body: &[u8],
+    progress: Option<&MoveWatch>,
 ) -> Result<Redirect> {
     let can = access.can::<Editor>()?;
-    let keys = all_of(&body, "keys");
-    let here = one_of(&body, "path");
+    let keys = all_of(body, "keys");
+    let here = one_of(body, "path");
     check_folder_path(&here).map_err(AppError::BadRequest)?;
-    let mut folder = one_of(&body, "folder")
+    let mut folder = one_of(body, "folder")
         .trim()
         .trim_start_matches('/')
         .to_owned();
@@ -361,10 +405,11 @@ pub async fn move_selected(
         &client.origin(),
         &keys,
         &folder,
+        progress,
     )
     .await;
     match moved {
-        Ok(_) => Ok(back_to(&access, &here, "moved")),
-        Err(error) => selection_problem(&access, &here, fixable(error)?).await,
+        Ok(_) => Ok(back_to(access, &here, "moved")),
+        Err(error) => selection_problem(access, &here, fixable(error)?).await,
     }
 }

@@ -7,6 +7,7 @@ mod browse;
 mod changes;
 mod details;
 mod highlight;
+mod move_progress;
 mod object;
 mod preview;
 mod rendered;
