@@ -259,7 +259,7 @@ pub async fn state(
 }
 
 /// Where to send part `number` of a direct upload: a presigned `UploadPart`
-/// URL for exactly that part of that upload, working for
+/// URL for exactly that part of that upload and its exact length, working for
 /// [`PART_URL_LIFETIME`], made for the person who started it.
 #[derive(Debug, Clone)]
 pub struct PartUrl {
@@ -295,6 +295,7 @@ pub async fn part_url(
         &upload.key,
         &upload.s3_upload_id,
         number as i32,
+        length,
         PART_URL_LIFETIME,
     )
     .await

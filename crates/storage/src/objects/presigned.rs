@@ -49,15 +49,17 @@ pub async fn presign_put(
     Ok(presigned.uri().to_owned())
 }
 
-/// A presigned `UploadPart` of part `number` of upload `upload_id`, valid
-/// for `expires`: whoever holds it may send that one part until then (and
-/// nothing else: not another part, not another upload, not a whole object).
+/// A presigned `UploadPart` of part `number` of upload `upload_id`, exactly
+/// `length` bytes long (the length is signed), valid for `expires`: whoever
+/// holds it may send that one part until then, and nothing else (not
+/// another part, another upload, another length, or a whole object).
 pub async fn presign_upload_part(
     client: &Client,
     bucket: &str,
     key: &str,
     upload_id: &str,
     number: i32,
+    length: u64,
     expires: Duration,
 ) -> S3Result<String> {
     let config = PresigningConfig::expires_in(expires.min(Duration::from_secs(604_800)))
@@ -68,6 +70,7 @@ pub async fn presign_upload_part(
         .key(key)
         .upload_id(upload_id)
         .part_number(number)
+        .content_length(length as i64)
         .presigned(config)
         .await
         .map_err(|e| ConnectError::Other(e.to_string()))?;

@@ -550,7 +550,7 @@ async fn parts_sent_straight_to_the_bucket_and_one_through_bucketdesk_make_the_e
 }
 
 #[tokio::test]
-async fn a_part_sent_short_is_not_counted_and_completing_waits_for_it() {
+async fn a_part_url_takes_exactly_its_length_and_completing_waits_for_every_part() {
     let app = TestApp::spawn().await;
     let t = team(&app).await;
     let settings = DirectUploads::of(&app, &t, &t.photos).await;
@@ -561,13 +561,21 @@ async fn a_part_sent_short_is_not_counted_and_completing_waits_for_it() {
     let (_, started) = up.start("short.bin", bytes.len(), 5).await;
     let id = started["id"].as_str().unwrap();
     let (_, part) = up.part_url(id, 1).await;
-    let sent = reqwest::Client::new()
-        .put(part["url"].as_str().unwrap())
-        .body(bytes[..CHUNK - 1].to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status().as_u16(), 200, "S3 takes any length");
+    let s3 = reqwest::Client::new();
+    for wrong in [&bytes[..CHUNK - 1], &bytes[..CHUNK + 1]] {
+        let sent = s3
+            .put(part["url"].as_str().unwrap())
+            .body(wrong.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sent.status().as_u16(),
+            403,
+            "the length is signed: {} bytes are refused",
+            wrong.len()
+        );
+    }
     assert_eq!(up.unfinished().await[0]["landed"], json!([]));
     let (status, refused) = up.complete(id).await;
     assert_eq!(status, 422, "{refused}");
