@@ -99,6 +99,26 @@ impl Client {
         Ok(self.send(request).await?.json().await?)
     }
 
+    /// A PUT of bytes straight to the bucket, at a presigned URL the server
+    /// made (a direct upload's part). No token goes with it: the URL is the
+    /// permission.
+    pub async fn put_presigned(&self, url: &str, body: bytes::Bytes) -> Result<(), Failure> {
+        let response = self
+            .http
+            .put(url)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Failure::error(format!("cannot send the chunk to the bucket: {e}")))?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        Err(Failure::error(format!(
+            "the bucket refused the chunk ({})",
+            response.status()
+        )))
+    }
+
     /// A POST answered as text in the given media type (CSV).
     pub async fn post_for_text<B: Serialize>(
         &self,

@@ -530,6 +530,45 @@ async fn cp_sends_a_large_file_in_chunks_and_a_second_run_resumes_an_interrupted
 }
 
 #[tokio::test]
+async fn cp_sends_the_chunks_straight_to_the_bucket_when_it_has_direct_uploads_on() {
+    let (app, bdk, alice) = signed_in(&["read", "write"]).await;
+    let bucket: uuid::Uuid = sqlx::query_scalar("select id from buckets")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let workspace: uuid::Uuid = sqlx::query_scalar("select id from workspaces")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let settings = format!("/w/{workspace}/b/{bucket}/settings/direct-uploads");
+    alice.get(&settings).await;
+    assert_eq!(
+        alice.post(&format!("{settings}/cors"), &[]).await.status,
+        303
+    );
+    let on = alice.post(&settings, &[("direct_uploads", "on")]).await;
+    assert_eq!(on.location(), Some(format!("{settings}?done=on").as_str()));
+
+    let big: Vec<u8> = (0..20 * 1024 * 1024 + 5)
+        .map(|i| ((i * 11) % 251) as u8)
+        .collect();
+    let here = tempfile::tempdir().unwrap();
+    let local = here.path().join("film.bin");
+    std::fs::write(&local, &big).unwrap();
+    let before = app.s3.bytes_received_presigned();
+    let up = bdk
+        .run(&["cp", local.to_str().unwrap(), "s3://photos/direct/"])
+        .await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert!(std::fs::read(app.s3.root.join("photos/direct/film.bin")).unwrap() == big);
+    assert_eq!(
+        app.s3.bytes_received_presigned() - before,
+        big.len() as u64,
+        "every chunk went to a presigned part URL, none through bucketdesk"
+    );
+}
+
+#[tokio::test]
 async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_show_extend_and_revoke_manage()
  {
     let (app, bdk, _alice) = signed_in(&["read", "share"]).await;

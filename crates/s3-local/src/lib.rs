@@ -240,6 +240,11 @@ impl LocalS3 {
         )
     }
 
+    /// Request body bytes received at presigned URLs (from anyone).
+    pub fn bytes_received_presigned(&self) -> u64 {
+        self.bytes.presigned.load(Ordering::Relaxed)
+    }
+
     /// How many HTTP requests the server has answered (for tests that count S3 calls).
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -251,6 +256,8 @@ impl LocalS3 {
 struct Received {
     from_browsers: AtomicU64,
     from_others: AtomicU64,
+    /// Of either, those sent to presigned URLs (signed in the query).
+    presigned: AtomicU64,
 }
 
 impl Received {
@@ -266,6 +273,13 @@ impl Received {
             &self.from_others
         };
         counter.fetch_add(length, Ordering::Relaxed);
+        if request
+            .uri()
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature="))
+        {
+            self.presigned.fetch_add(length, Ordering::Relaxed);
+        }
     }
 }
 

@@ -5,6 +5,9 @@
 //! `bdk cp` again after an interruption resumes the upload, because the
 //! server recognises the same file (key, size and modification time) and
 //! says which chunks it already has. Memory: two chunks (at most 64 MiB each).
+//! In a bucket with direct uploads on, each chunk goes straight to the
+//! bucket at a presigned URL the server makes for it; a chunk the bucket
+//! refused goes through the server on its next try.
 
 use crate::client::Client;
 use crate::error::{ERROR, Failure, RATE_LIMITED};
@@ -102,12 +105,20 @@ async fn send_chunk(
     let bytes = bytes::Bytes::from(bytes); // each try shares these bytes
     let path = format!("{uploads}/{}/chunks/{number}", upload.id);
     let mut delays = RETRY_DELAYS.iter();
+    let mut direct = upload.direct;
     loop {
-        match client
-            .put_bytes::<api::ChunkedUpload>(&path, bytes.clone(), &sha256)
-            .await
-        {
-            Ok(_) => return Ok(length),
+        let sent = if direct {
+            // once refused by the bucket, through the server
+            direct = false;
+            send_direct(client, &path, bytes.clone()).await
+        } else {
+            client
+                .put_bytes::<api::ChunkedUpload>(&path, bytes.clone(), &sha256)
+                .await
+                .map(|_| ())
+        };
+        match sent {
+            Ok(()) => return Ok(length),
             Err(failure) if failure.code == ERROR || failure.code == RATE_LIMITED => {
                 let Some(delay) = delays.next() else {
                     return Err(Failure::error(format!(
@@ -125,4 +136,12 @@ async fn send_chunk(
             Err(failure) => return Err(failure),
         }
     }
+}
+
+/// Sends a chunk straight to the bucket at the URL the server makes for it.
+async fn send_direct(client: &Client, chunk: &str, bytes: bytes::Bytes) -> Result<(), Failure> {
+    let part: api::PartUrl = client
+        .post(&format!("{chunk}/url"), &serde_json::json!({}))
+        .await?;
+    client.put_presigned(&part.url, bytes).await
 }
