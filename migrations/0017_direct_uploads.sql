@@ -6,3 +6,8 @@ alter table buckets add column direct_uploads boolean not null default false;
 -- An upload whose parts go straight to the bucket: which parts landed is
 -- asked of S3 (ListParts), since bucketdesk does not see them arrive.
 alter table resumable_uploads add column direct boolean not null default false;
+
+-- A completed upload is kept (without its parts) for a while, so a repeated
+-- "complete" whose first answer was lost answers the same instead of "not
+-- found"; the hourly clean-up forgets it after an hour.
+alter table resumable_uploads add column completed_at timestamptz;

@@ -522,11 +522,17 @@ async fn cp_sends_a_large_file_in_chunks_and_a_second_run_resumes_an_interrupted
         stderr(&up)
     );
     assert!(std::fs::read(app.s3.root.join("photos/big/film.bin")).unwrap() == big);
-    let left: i64 = sqlx::query_scalar("select count(*) from resumable_uploads")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(left, 0, "the upload was completed, not started anew");
+    let (all, unfinished): (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where completed_at is null) from resumable_uploads",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (all, unfinished),
+        (1, 0),
+        "the upload was completed, not started anew"
+    );
 }
 
 #[tokio::test]

@@ -212,6 +212,7 @@ pub async fn start(
         overwrite: new.overwrite,
         direct: can.bucket().direct_uploads,
         started_at: time::OffsetDateTime::now_utc(),
+        completed_at: None,
     };
     db_uploads::insert(db, &upload).await?;
     Ok(UploadState::of(&upload, &[]))
@@ -233,16 +234,28 @@ pub async fn unfinished(
     Ok(states)
 }
 
+/// The actor's upload `id` under way (a completed one is not).
 async fn find(
     db: &PgPool,
     can: &EditorOf<'_>,
     actor: &Actor,
     id: Uuid,
 ) -> Result<ResumableUpload, CoreError> {
-    can.may(Scope::Write)?;
-    db_uploads::find(db, can.bucket().bucket_id(), actor.user.id, id)
+    find_any(db, can, actor, id)
         .await?
+        .filter(|upload| upload.completed_at.is_none())
         .ok_or(CoreError::NotFound)
+}
+
+/// The actor's upload `id`, completed or not.
+async fn find_any(
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<ResumableUpload>, CoreError> {
+    can.may(Scope::Write)?;
+    Ok(db_uploads::find(db, can.bucket().bucket_id(), actor.user.id, id).await?)
 }
 
 /// Where upload `id` stands: which parts landed.
@@ -407,6 +420,8 @@ where
 /// Completes upload `id` once every chunk landed: the parts are joined into
 /// the object, checked (size, multipart ETag) and recorded as
 /// `file_uploaded`. `overwrite` replaces a file that appeared meanwhile.
+/// Completing again (the first answer was lost) answers the same, for an
+/// hour, without joining or recording anything again.
 pub async fn complete(
     s3: &S3Clients,
     db: &PgPool,
@@ -416,7 +431,15 @@ pub async fn complete(
     id: Uuid,
     overwrite: bool,
 ) -> Result<Completed, CoreError> {
-    let upload = find(db, can, actor, id).await?;
+    let upload = find_any(db, can, actor, id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if upload.completed_at.is_some() {
+        return Ok(Completed {
+            key: upload.key,
+            size: upload.size as u64,
+        });
+    }
     let parts = landed_parts(s3, db, can, &upload).await?;
     let count = (upload.size as u64).div_ceil(upload.part_size as u64) as u32;
     let missing: Vec<String> = (1..=count)
@@ -458,7 +481,6 @@ pub async fn complete(
     )
     .await
     .map_err(CoreError::Storage)?;
-    db_uploads::delete(db, upload.id).await?;
     let stored = objects::details(&client, bucket_name, &upload.key, s3.options())
         .await
         .map_err(CoreError::Storage)?;
@@ -475,6 +497,7 @@ pub async fn complete(
         )));
     }
     record_upload(db, can, actor, origin, &upload.key, upload.size as u64).await?;
+    db_uploads::completed(db, upload.id).await?;
     Ok(Completed {
         key: upload.key,
         size: upload.size as u64,

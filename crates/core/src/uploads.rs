@@ -103,6 +103,8 @@ pub async fn abort_abandoned(
     resumable_idle: Duration,
 ) -> Result<usize, CoreError> {
     let mut aborted = 0;
+    // a completed upload is kept an hour for a repeated "complete"
+    resumable_uploads::forget_completed(db, Duration::from_secs(3600)).await?;
     for upload in resumable_uploads::abandoned(db, resumable_idle, 1000).await? {
         if let Some(bucket) = buckets::find(db, BucketId(upload.bucket_id)).await? {
             let bucket = SystemGrant { bucket };

@@ -23,6 +23,9 @@ pub struct ResumableUpload {
     /// The browser sends its parts straight to the bucket.
     pub direct: bool,
     pub started_at: OffsetDateTime,
+    /// When its parts were joined into the file (kept a while, so a
+    /// repeated "complete" gets the same answer).
+    pub completed_at: Option<OffsetDateTime>,
 }
 
 /// A part that landed.
@@ -34,7 +37,7 @@ pub struct Part {
 }
 
 const COLUMNS: &str = "id, bucket_id, user_id, key, s3_upload_id, size, last_modified, \
-                       part_size, content_type, overwrite, direct, started_at";
+                       part_size, content_type, overwrite, direct, started_at, completed_at";
 
 pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::Result<()> {
     sqlx::query(
@@ -59,7 +62,7 @@ pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::
     Ok(())
 }
 
-/// `user`'s upload `id` in `bucket`; none for anyone else's.
+/// `user`'s upload `id` in `bucket` (completed or not); none for anyone else's.
 pub async fn find(
     db: impl PgExecutor<'_>,
     bucket: BucketId,
@@ -85,7 +88,8 @@ pub async fn of_user(
 ) -> sqlx::Result<Vec<ResumableUpload>> {
     sqlx::query_as(&format!(
         "select {COLUMNS} from resumable_uploads
-         where bucket_id = $1 and user_id = $2 order by started_at limit 100"
+         where bucket_id = $1 and user_id = $2 and completed_at is null
+         order by started_at limit 100"
     ))
     .bind(bucket.0)
     .bind(user)
@@ -138,7 +142,31 @@ pub async fn forget_part(db: impl PgExecutor<'_>, id: Uuid, number: i32) -> sqlx
     Ok(())
 }
 
-/// Forgets an upload (completed or aborted) and its parts.
+/// Writes down that the upload's parts were joined into the file: its
+/// parts are forgotten, the upload itself is kept for an hour.
+pub async fn completed(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "with forgotten as (delete from resumable_upload_parts where upload_id = $1)
+         update resumable_uploads set completed_at = now() where id = $1",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets uploads completed more than `after` ago.
+pub async fn forget_completed(db: impl PgExecutor<'_>, after: Duration) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "delete from resumable_uploads where completed_at < now() - make_interval(secs => $1)",
+    )
+    .bind(after.as_secs_f64())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets an upload (aborted) and its parts.
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("delete from resumable_uploads where id = $1")
         .bind(id)
@@ -155,7 +183,7 @@ pub async fn abandoned(
 ) -> sqlx::Result<Vec<ResumableUpload>> {
     sqlx::query_as(&format!(
         "select {COLUMNS} from resumable_uploads
-         where touched_at < now() - make_interval(secs => $1)
+         where completed_at is null and touched_at < now() - make_interval(secs => $1)
          order by touched_at limit $2"
     ))
     .bind(idle.as_secs_f64())

@@ -209,9 +209,15 @@ pub async fn enable(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<bool> {
 }
 
 /// Deletes the account; its memberships, sessions and codes go with it.
-/// Audit events keep the address (`actor_email`), not the id.
+/// Audit events keep the address (`actor_email`), not the id. Its
+/// unfinished chunked uploads go to the multipart journal first, so the
+/// hourly clean-up aborts them in S3 (their rows go with the account).
 pub async fn delete(db: &mut sqlx::PgConnection, id: UserId, email: &str) -> sqlx::Result<()> {
     for sql in [
+        "insert into multipart_uploads (upload_id, bucket_id, key, started_at)
+         select s3_upload_id, bucket_id, key, started_at from resumable_uploads
+         where user_id = $1 and completed_at is null
+         on conflict (upload_id) do nothing",
         "delete from login_codes where email = $2",
         "delete from login_failures where email = $2",
         "delete from login_lockouts where email = $2",

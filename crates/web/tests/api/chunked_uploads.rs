@@ -122,7 +122,11 @@ async fn chunks_sent_in_any_order_and_one_twice_make_the_exact_file_with_one_aud
         1
     );
     assert_eq!(
-        count(&app, "select count(*) from resumable_uploads").await,
+        count(
+            &app,
+            "select count(*) from resumable_uploads where completed_at is null"
+        )
+        .await,
         0
     );
     assert_eq!(
@@ -544,7 +548,11 @@ async fn parts_sent_straight_to_the_bucket_and_one_through_bucketdesk_make_the_e
         1
     );
     assert_eq!(
-        count(&app, "select count(*) from resumable_uploads").await,
+        count(
+            &app,
+            "select count(*) from resumable_uploads where completed_at is null"
+        )
+        .await,
         0
     );
 }
@@ -623,5 +631,103 @@ async fn part_urls_are_only_for_direct_uploads_and_only_for_the_person_who_start
             .await
             .0,
         403
+    );
+}
+
+#[tokio::test]
+async fn completing_again_after_a_lost_answer_answers_the_same_and_records_once() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 3);
+    let (_, started) = up.start("twice.bin", bytes.len(), 9).await;
+    let id = started["id"].as_str().unwrap();
+    for number in [1, 2] {
+        up.chunk(id, number, chunk_of(&bytes, number)).await;
+    }
+    let (first_status, first) = up.complete(id).await;
+    assert_eq!(first_status, 201, "{first}");
+    // the answer was lost on the way: the script asks again
+    let (again_status, again) = up.complete(id).await;
+    assert_eq!((again_status, &again), (201, &first));
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'file_uploaded'"
+        )
+        .await,
+        1,
+        "the file was recorded once"
+    );
+    // it is done: no more chunks, no longer listed as unfinished
+    assert_eq!(up.chunk(id, 1, chunk_of(&bytes, 1)).await.0, 404);
+    assert_eq!(up.unfinished().await, json!([]));
+    assert_eq!(
+        count(&app, "select count(*) from resumable_upload_parts").await,
+        0,
+        "its parts are forgotten"
+    );
+    // an hour later the clean-up forgets it too
+    sqlx::query("update resumable_uploads set completed_at = now() - interval '61 minutes'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let aborted = bucketdesk_core::uploads::abort_abandoned(
+        &app.db,
+        &app.state.s3_clients,
+        Duration::from_secs(24 * 60 * 60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(aborted, 0, "nothing to abort: it was completed");
+    assert_eq!(
+        count(&app, "select count(*) from resumable_uploads").await,
+        0
+    );
+    assert_eq!(up.complete(id).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_unfinished_uploads_are_handed_to_the_clean_up_that_aborts_them() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    grant(&app, &t, "edith@example.com", &t.photos, "editor").await;
+    let edith = app.sign_in_as("edith@example.com").await;
+    let ediths = Uploader::of(&app, &t, &edith).await;
+    let bytes = file_bytes(CHUNK + 1);
+    let (_, started) = ediths.start("left.bin", bytes.len(), 1).await;
+    ediths
+        .chunk(started["id"].as_str().unwrap(), 1, chunk_of(&bytes, 1))
+        .await;
+    let upload_id: String = sqlx::query_scalar("select s3_upload_id from resumable_uploads")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("update users set is_admin = true where email = 'alice@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let id = crate::team::user_id(&app, "edith@example.com").await;
+    t.alice.get(&format!("/admin/users/{id}/delete")).await;
+    let deleted = t
+        .alice
+        .post(
+            &format!("/admin/users/{id}/delete"),
+            &[("confirm", "edith@example.com")],
+        )
+        .await;
+    assert_eq!(deleted.location(), Some("/admin/users?done=deleted"));
+    assert_eq!(
+        count(&app, "select count(*) from resumable_uploads").await,
+        0
+    );
+    let journaled: Vec<String> = sqlx::query_scalar("select upload_id from multipart_uploads")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        journaled,
+        vec![upload_id],
+        "the S3 upload is left for the clean-up to abort"
     );
 }
