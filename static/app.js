@@ -60,15 +60,16 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   const submitter = event.submitter;
-  if (event.defaultPrevented || form.dataset.plain || form.method.toLowerCase() !== "post") return;
+  if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
   const action = new URL((submitter && submitter.getAttribute("formaction")) || form.action, window.location.href);
-  if (!/^\/w\/[^/]+\/b\/[^/]+\/(move|rename)$/.test(action.pathname) || !window.ReadableStream) return;
+  if (!/^\/w\/[^/]+\/b\/[^/]+\/(move|rename)$/.test(action.pathname) || !window.TextDecoderStream) return;
   event.preventDefault();
+  // refused before it began (signed out, another tab's token): the plain
+  // form shows the server's own page about it (no submit event, no question)
   const plainly = () => {
     panel.remove();
-    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
-    form.dataset.plain = "1";
-    if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    form.action = action.href;
+    form.submit();
   };
   const panel = document.createElement("div");
   panel.className = "move-progress";
@@ -78,14 +79,6 @@ document.addEventListener("submit", async (event) => {
   const bar = document.createElement("progress");
   panel.append(words, bar);
   document.body.appendChild(panel);
-  let answer;
-  try {
-    answer = await fetch(action, { method: "POST", body: new URLSearchParams(new FormData(form, submitter)),
-      headers: { Accept: "application/x-ndjson" } });
-  } catch (e) { plainly(); return; }
-  if (!(answer.headers.get("content-type") || "").includes("application/x-ndjson")) { plainly(); return; }
-  const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
   const stopped = (text) => {
     panel.setAttribute("role", "alert");
     panel.classList.add("error");
@@ -97,6 +90,18 @@ document.addEventListener("submit", async (event) => {
     panel.appendChild(close);
     close.focus();
   };
+  let answer;
+  try {
+    answer = await fetch(action, { method: "POST", body: new URLSearchParams(new FormData(form, submitter)),
+      headers: { Accept: "application/x-ndjson" } });
+  } catch (e) {
+    // it may have reached the server: not sent again
+    stopped("The connection broke while moving. Reload the page in a moment to see where things are.");
+    return;
+  }
+  if (!(answer.headers.get("content-type") || "").includes("application/x-ndjson")) { plainly(); return; }
+  const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
   for (;;) {
     let chunk;
     try { chunk = await reader.read(); } catch (e) { stopped("The connection broke while moving. The move goes on on the server: reload the page in a moment to see where things are."); return; }
@@ -105,7 +110,8 @@ document.addEventListener("submit", async (event) => {
     const lines = buffered.split("\n");
     buffered = lines.pop();
     for (const line of lines.filter(Boolean)) {
-      const step = JSON.parse(line);
+      let step;
+      try { step = JSON.parse(line); } catch (e) { stopped("The server's answer was garbled. Reload the page to see where things are."); return; }
       if (step.done) { window.location.assign(step.done); return; }
       if (step.problem) { stopped(step.problem); return; }
       if (step.total) {
@@ -583,8 +589,10 @@ document.addEventListener("submit", async (event) => {
       const sendChunk = (n) => {
         const blob = file.slice((n - 1) * upload.part_size, (n - 1) * upload.part_size + lengthOf(n));
         const direct = upload.direct && directFailures < 2 && !throughServer.has(n);
+        // a part URL refused (direct uploads turned off since) also sends the part through bucketdesk
         const target = direct
-          ? post(`${base}/uploads/${upload.id}/chunks/${n}/url`).then((answer) => ({ url: JSON.parse(answer.responseText).url, digest: null }))
+          ? post(`${base}/uploads/${upload.id}/chunks/${n}/url`).then((answer) => ({ url: JSON.parse(answer.responseText).url, digest: null }),
+            (e) => { directFailures += 1; throughServer.add(n); throw { ...e, direct: true }; })
           : sha256(blob).then((digest) => ({ url: `${base}/uploads/${upload.id}/chunks/${n}`, digest }));
         return target.then(({ url, digest }) => new Promise((resolve, reject) => {
           if (cancelled) { reject({ status: -1 }); return; }
@@ -599,7 +607,7 @@ document.addEventListener("submit", async (event) => {
             requests.delete(xhr);
             moving.delete(n);
             if (xhr.status === 200) { landed.add(n); progress(); resolve(); }
-            else failed({ status: xhr.status, text: direct ? `The storage service refused chunk ${n} (${xhr.status}).` : xhr.responseText });
+            else { progress(); failed({ status: xhr.status, text: direct ? `The storage service refused chunk ${n} (${xhr.status}).` : xhr.responseText }); }
           });
           xhr.addEventListener("error", () => { requests.delete(xhr); moving.delete(n); progress(); failed({ status: 0, text: "the connection broke" }); });
           xhr.addEventListener("abort", () => { requests.delete(xhr); moving.delete(n); reject({ status: -1 }); });
@@ -621,7 +629,7 @@ document.addEventListener("submit", async (event) => {
         for (let attempt = 0; ; attempt += 1) {
           try { await sendChunk(n); line.status.textContent = ""; return; } catch (e) {
             if (cancelled || e.status === -1) throw { status: -1 };
-            if (e.direct) continue; // at once, through bucketdesk
+            if (e.direct) { attempt -= 1; continue; } // at once, through bucketdesk (not counted as a try)
             if (!transient(e) || attempt >= RETRY_DELAYS.length) throw e;
             line.status.textContent = `connection lost; trying again in ${RETRY_DELAYS[attempt]} s`;
             await sleep(RETRY_DELAYS[attempt]);

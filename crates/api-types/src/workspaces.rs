@@ -98,9 +98,12 @@ pub struct BucketSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct CorsRule {
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub allowed_headers: Vec<String>,
     pub allowed_methods: Vec<String>,
     pub allowed_origins: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expose_headers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_seconds: Option<i32>,

@@ -31,6 +31,8 @@ pub struct CorsCheck {
     pub proposed: Vec<CorsRule>,
     /// Whether direct uploads are on for the bucket.
     pub direct_uploads: bool,
+    /// The bucket is in proxy mode: browsers cannot reach its storage.
+    pub proxy_mode: bool,
 }
 
 impl CorsCheck {
@@ -44,12 +46,12 @@ impl CorsCheck {
         serde_json::to_string_pretty(&self.proposed).unwrap_or_default()
     }
 
-    /// Whether direct uploads may be turned on: the rules allow them, or
-    /// the service keeps no rules per bucket (then its own, service-wide
-    /// setting decides, and a browser whose part is refused sends it
-    /// through bucketdesk instead).
+    /// Whether direct uploads may be turned on: not in proxy mode, and the
+    /// rules allow them or the service keeps no rules per bucket (then its
+    /// own, service-wide setting decides, and a browser whose part is
+    /// refused sends it through bucketdesk instead).
     pub fn may_turn_on(&self) -> bool {
-        self.allows || self.rules.is_none()
+        !self.proxy_mode && (self.allows || self.rules.is_none())
     }
 }
 
@@ -77,6 +79,7 @@ pub async fn check(
         proposed: cors::with_upload_rule(current, origin),
         rules,
         direct_uploads: bucket.direct_uploads,
+        proxy_mode: bucket.proxy_downloads,
     })
 }
 
@@ -127,6 +130,13 @@ pub async fn set(
 ) -> Result<(), CoreError> {
     can.may(Scope::Admin)?;
     let bucket = can.bucket();
+    if on && bucket.proxy_downloads {
+        return Err(CoreError::invalid(
+            "direct_uploads",
+            "proxy_mode",
+            "This bucket is in proxy mode: browsers cannot reach its storage, so they cannot send it files either.",
+        ));
+    }
     if on && !check(s3, can, origin).await?.may_turn_on() {
         return Err(CoreError::invalid(
             "direct_uploads",

@@ -101,14 +101,16 @@ impl UploadState {
 
 /// The parts of `upload` that landed whole: for a direct upload, as S3
 /// lists them (bucketdesk does not see them arrive); else as recorded here.
+/// An upload S3 no longer knows (a lifecycle rule or someone aborted it) is
+/// forgotten here too: `None`.
 async fn landed_parts(
     s3: &S3Clients,
     db: &PgPool,
     can: &EditorOf<'_>,
     upload: &ResumableUpload,
-) -> Result<Vec<Part>, CoreError> {
+) -> Result<Option<Vec<Part>>, CoreError> {
     if !upload.direct {
-        return Ok(db_uploads::parts(db, upload.id).await?);
+        return Ok(Some(db_uploads::parts(db, upload.id).await?));
     }
     let client = s3.client(can).await?;
     let stored = chunk::list_parts(
@@ -120,15 +122,37 @@ async fn landed_parts(
     )
     .await
     .map_err(CoreError::Storage)?;
-    Ok(stored
-        .into_iter()
-        .filter(|part| part_length(upload, part.number as u32) == Some(part.size))
-        .map(|part| Part {
-            number: part.number,
-            size: part.size as i64,
-            etag: part.etag,
-        })
-        .collect())
+    let Some(stored) = stored else {
+        db_uploads::delete(db, upload.id).await?;
+        return Ok(None);
+    };
+    Ok(Some(
+        stored
+            .into_iter()
+            .filter(|part| part_length(upload, part.number as u32) == Some(part.size))
+            .map(|part| Part {
+                number: part.number,
+                size: part.size as i64,
+                etag: part.etag,
+            })
+            .collect(),
+    ))
+}
+
+/// The parts of an upload that must still be under way.
+async fn parts_still_under_way(
+    s3: &S3Clients,
+    db: &PgPool,
+    can: &EditorOf<'_>,
+    upload: &ResumableUpload,
+) -> Result<Vec<Part>, CoreError> {
+    landed_parts(s3, db, can, upload).await?.ok_or_else(|| {
+        CoreError::invalid(
+            "upload",
+            "gone",
+            "The storage service discarded this upload (a lifecycle rule, or someone aborted it): start it again.",
+        )
+    })
 }
 
 /// The part size for a file of `size` bytes: the configured chunk, raised
@@ -176,8 +200,9 @@ pub async fn start(
         if upload.key == new.key
             && upload.size as u64 == new.size
             && upload.last_modified == new.last_modified
+            // one S3 discarded is forgotten: this file starts afresh
+            && let Some(parts) = landed_parts(s3, db, can, &upload).await?
         {
-            let parts = landed_parts(s3, db, can, &upload).await?;
             return Ok(UploadState::of(&upload, &parts));
         }
     }
@@ -228,8 +253,10 @@ pub async fn unfinished(
     can.may(Scope::Write)?;
     let mut states = Vec::new();
     for upload in db_uploads::of_user(db, can.bucket().bucket_id(), actor.user.id).await? {
-        let parts = landed_parts(s3, db, can, &upload).await?;
-        states.push(UploadState::of(&upload, &parts));
+        // one S3 discarded is forgotten, not listed
+        if let Some(parts) = landed_parts(s3, db, can, &upload).await? {
+            states.push(UploadState::of(&upload, &parts));
+        }
     }
     Ok(states)
 }
@@ -267,7 +294,7 @@ pub async fn state(
     id: Uuid,
 ) -> Result<UploadState, CoreError> {
     let upload = find(db, can, actor, id).await?;
-    let parts = landed_parts(s3, db, can, &upload).await?;
+    let parts = parts_still_under_way(s3, db, can, &upload).await?;
     Ok(UploadState::of(&upload, &parts))
 }
 
@@ -293,7 +320,8 @@ pub async fn part_url(
     number: u32,
 ) -> Result<PartUrl, CoreError> {
     let upload = find(db, can, actor, id).await?;
-    if !upload.direct {
+    // direct uploads turned off since it started: the rest goes through bucketdesk
+    if !upload.direct || !can.bucket().direct_uploads {
         return Err(CoreError::invalid(
             "upload",
             "not_direct",
@@ -301,6 +329,8 @@ pub async fn part_url(
         ));
     }
     let length = part_length(&upload, number).ok_or_else(|| no_such_part(&upload, number))?;
+    // the parts arrive where bucketdesk does not see them: the upload is alive
+    db_uploads::touch(db, upload.id).await?;
     let presigner = s3.presigner(can).await?;
     let url = objects::presign_upload_part(
         &presigner,
@@ -413,7 +443,7 @@ where
         etag: sent.etag,
     };
     db_uploads::part_landed(db, upload.id, &part).await?;
-    let parts = landed_parts(s3, db, can, &upload).await?;
+    let parts = parts_still_under_way(s3, db, can, &upload).await?;
     Ok(UploadState::of(&upload, &parts))
 }
 
@@ -440,7 +470,7 @@ pub async fn complete(
             size: upload.size as u64,
         });
     }
-    let parts = landed_parts(s3, db, can, &upload).await?;
+    let parts = parts_still_under_way(s3, db, can, &upload).await?;
     let count = (upload.size as u64).div_ceil(upload.part_size as u64) as u32;
     let missing: Vec<String> = (1..=count)
         .filter(|n| {

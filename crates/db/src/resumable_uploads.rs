@@ -130,6 +130,15 @@ pub async fn part_landed(db: &sqlx::PgPool, id: Uuid, part: &Part) -> sqlx::Resu
     tx.commit().await
 }
 
+/// Writes down that the upload is alive (a part URL was made for it).
+pub async fn touch(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update resumable_uploads set touched_at = now() where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Forgets a part before it is sent again: S3 replaces the stored part as
 /// soon as the new one arrives, so until the new one is checked and
 /// written down, the part has not landed.

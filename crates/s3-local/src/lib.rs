@@ -99,6 +99,7 @@ impl LocalS3 {
             fs,
             root: root.to_owned(),
             cors: cors.clone(),
+            part_etags: Default::default(),
         });
         builder.set_auth(SimpleAuth::from_single(access_key, secret_key));
         let s3 = builder.build();
@@ -332,7 +333,13 @@ fn answer_preflight<B>(
 
 fn allow_origin(answer: &mut hyper::HeaderMap, origin: &str, rule: &CorsRule) {
     let value = |text: &str| hyper::header::HeaderValue::from_str(text).ok();
-    if let Some(v) = value(origin) {
+    // S3 answers `*` for a rule that allows any origin, else the origin
+    let allowed = if rule.allowed_origins.iter().any(|o| o == "*") {
+        "*"
+    } else {
+        origin
+    };
+    if let Some(v) = value(allowed) {
         answer.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
     }
     if !rule.expose_headers.is_empty()

@@ -8,15 +8,23 @@ use md5::{Digest, Md5};
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub struct Store {
     pub fs: FileSystem,
     pub root: PathBuf,
     pub cors: Arc<BucketCors>,
+    /// Each stored part's ETag, by its file's name, as `UploadPart` answered it.
+    pub part_etags: Mutex<HashMap<String, String>>,
+}
+
+/// The file s3s-fs keeps part `number` of upload `upload_id` in, under the root.
+fn part_file(upload_id: &str, number: i32) -> String {
+    format!(".upload_id-{upload_id}.part-{number}")
 }
 
 impl Store {
@@ -65,10 +73,23 @@ impl S3 for Store {
         list_objects_v2: ListObjectsV2Input => ListObjectsV2Output,
         put_object: PutObjectInput => PutObjectOutput,
         create_multipart_upload: CreateMultipartUploadInput => CreateMultipartUploadOutput,
-        upload_part: UploadPartInput => UploadPartOutput,
         upload_part_copy: UploadPartCopyInput => UploadPartCopyOutput,
         complete_multipart_upload: CompleteMultipartUploadInput => CompleteMultipartUploadOutput,
         abort_multipart_upload: AbortMultipartUploadInput => AbortMultipartUploadOutput,
+    }
+
+    /// Remembers each part's ETag, for `ListParts`.
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        let file = part_file(&req.input.upload_id, req.input.part_number);
+        let sent = self.fs.upload_part(req).await?;
+        if let Some(etag) = &sent.output.e_tag {
+            let mut etags = self.part_etags.lock().unwrap_or_else(|e| e.into_inner());
+            etags.insert(file, etag.value().to_owned());
+        }
+        Ok(sent)
     }
 
     /// s3s-fs lists parts without their ETags; S3 gives each one's (the
@@ -78,18 +99,30 @@ impl S3 for Store {
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
         let upload_id = req.input.upload_id.clone();
+        // s3s-fs lists an unknown upload as empty; S3 says it does not exist
+        if !self.root.join(format!(".upload-{upload_id}.json")).exists() {
+            return Err(s3_error!(NoSuchUpload));
+        }
         let mut listed = self.fs.list_parts(req).await?;
         if let Some(parts) = &mut listed.output.parts {
             parts.sort_by_key(|p| p.part_number);
             for part in parts.iter_mut() {
-                let number = part.part_number.unwrap_or_default();
-                let file = self
-                    .root
-                    .join(format!(".upload_id-{upload_id}.part-{number}"));
-                let bytes = tokio::fs::read(&file)
-                    .await
-                    .map_err(|e| s3_error!(InternalError, "reading part {number}: {e}"))?;
-                part.e_tag = Some(ETag::Strong(hex(&Md5::digest(&bytes))));
+                let file = part_file(&upload_id, part.part_number.unwrap_or_default());
+                let known = {
+                    let etags = self.part_etags.lock().unwrap_or_else(|e| e.into_inner());
+                    etags.get(&file).cloned()
+                };
+                let etag = match known {
+                    Some(etag) => etag,
+                    // stored before this process started
+                    None => {
+                        let bytes = tokio::fs::read(self.root.join(&file))
+                            .await
+                            .map_err(|e| s3_error!(InternalError, "reading {file}: {e}"))?;
+                        hex::encode(Md5::digest(&bytes))
+                    }
+                };
+                part.e_tag = Some(ETag::Strong(etag));
             }
         }
         Ok(listed)
@@ -162,8 +195,4 @@ impl S3 for Store {
             .map_err(|e| s3_error!(InternalError, "deleting CORS rules: {e}"))?;
         Ok(S3Response::new(DeleteBucketCorsOutput::default()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,8 +1,8 @@
 //! A bucket's CORS rules, which decide whether browsers may send it parts
 //! directly (with presigned part URLs) instead of through bucketdesk. The
-//! rule bucketdesk needs lets its own origin `PUT` and read the `ETag` of
-//! what it sent; it is added beside the bucket's other rules, never in
-//! their place.
+//! rule bucketdesk needs lets its own origin `PUT` (bucketdesk learns each
+//! part's ETag from `ListParts`, so the browser need not read it); it is
+//! added beside the bucket's other rules, never in their place.
 
 use crate::StorageOptions;
 use crate::probe::{ConnectError, classify};
@@ -15,9 +15,12 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CorsRule {
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub allowed_headers: Vec<String>,
     pub allowed_methods: Vec<String>,
     pub allowed_origins: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expose_headers: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age_seconds: Option<i32>,
@@ -36,24 +39,21 @@ pub enum BucketCors {
 /// The rule that lets browsers on `origin` send parts to the bucket.
 pub fn upload_rule(origin: &str) -> CorsRule {
     CorsRule {
+        id: None,
         allowed_headers: vec!["*".into()],
         allowed_methods: vec!["PUT".into()],
         allowed_origins: vec![origin.to_owned()],
-        expose_headers: vec!["ETag".into()],
+        expose_headers: vec![],
         max_age_seconds: Some(3000),
     }
 }
 
-/// Whether one of `rules` lets a browser on `origin` send a part (`PUT`)
-/// and read its `ETag`.
+/// Whether one of `rules` lets a browser on `origin` send a part (`PUT`,
+/// with no header beyond those browsers add themselves).
 pub fn allows_uploads(rules: &[CorsRule], origin: &str) -> bool {
     rules.iter().any(|rule| {
         rule.allowed_origins.iter().any(|o| wildcard(o, origin))
             && rule.allowed_methods.iter().any(|m| m == "PUT")
-            && rule
-                .expose_headers
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case("etag"))
     })
 }
 
@@ -90,6 +90,7 @@ pub async fn rules(
                 .cors_rules()
                 .iter()
                 .map(|rule| CorsRule {
+                    id: rule.id().map(str::to_owned),
                     allowed_headers: rule.allowed_headers().to_vec(),
                     allowed_methods: rule.allowed_methods().to_vec(),
                     allowed_origins: rule.allowed_origins().to_vec(),
@@ -120,6 +121,7 @@ pub async fn set_rules(
         .iter()
         .map(|rule| {
             SdkRule::builder()
+                .set_id(rule.id.clone())
                 .set_allowed_headers(Some(rule.allowed_headers.clone()))
                 .set_allowed_methods(Some(rule.allowed_methods.clone()))
                 .set_allowed_origins(Some(rule.allowed_origins.clone()))
@@ -158,28 +160,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uploads_need_put_and_the_etag_from_the_origin() {
+    fn uploads_need_put_from_the_origin() {
         let origin = "https://files.example.com";
         assert!(allows_uploads(&[upload_rule(origin)], origin));
         assert!(!allows_uploads(
             &[upload_rule(origin)],
             "https://other.example.com"
         ));
-        let mut any = upload_rule("*");
-        assert!(allows_uploads(&[any.clone()], origin));
-        any.expose_headers.clear();
-        assert!(
-            !allows_uploads(&[any.clone()], origin),
-            "without ETag the parts cannot be joined"
-        );
+        assert!(allows_uploads(&[upload_rule("*")], origin));
+        assert!(allows_uploads(
+            &[upload_rule("https://*.example.com")],
+            origin
+        ));
         let get_only = CorsRule {
             allowed_methods: vec!["GET".into()],
+            id: Some("downloads".into()),
             ..upload_rule(origin)
         };
         assert!(!allows_uploads(std::slice::from_ref(&get_only), origin));
         assert_eq!(
             with_upload_rule(std::slice::from_ref(&get_only), origin),
-            vec![get_only, upload_rule(origin)]
+            vec![get_only, upload_rule(origin)],
+            "the other rules are kept, with their IDs"
         );
         assert_eq!(with_upload_rule(&[upload_rule(origin)], origin).len(), 1);
     }
@@ -189,7 +191,7 @@ mod tests {
         let json = serde_json::to_string(&[upload_rule("https://a.example")]).unwrap();
         assert_eq!(
             json,
-            r#"[{"AllowedHeaders":["*"],"AllowedMethods":["PUT"],"AllowedOrigins":["https://a.example"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":3000}]"#
+            r#"[{"AllowedHeaders":["*"],"AllowedMethods":["PUT"],"AllowedOrigins":["https://a.example"],"MaxAgeSeconds":3000}]"#
         );
     }
 }

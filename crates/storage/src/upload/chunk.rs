@@ -174,26 +174,38 @@ pub struct StoredPart {
 }
 
 /// Every part S3 holds for the upload, in order (as many `ListParts` pages
-/// as it takes).
+/// as it takes); `None` when S3 no longer knows the upload (aborted, by a
+/// lifecycle rule or by hand).
 pub async fn list_parts(
     client: &Client,
     bucket: &str,
     key: &str,
     upload_id: &str,
     options: &StorageOptions,
-) -> Result<Vec<StoredPart>, ConnectError> {
+) -> Result<Option<Vec<StoredPart>>, ConnectError> {
     let mut parts = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = client
+        let listed = client
             .list_parts()
             .bucket(bucket)
             .key(key)
             .upload_id(upload_id)
             .set_part_number_marker(marker.clone())
             .send()
-            .await
-            .map_err(|e| classify(e, bucket, options))?;
+            .await;
+        let page = match listed {
+            Ok(page) => page,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .and_then(aws_sdk_s3::error::ProvideErrorMetadata::code)
+                    == Some("NoSuchUpload") =>
+            {
+                return Ok(None);
+            }
+            Err(error) => return Err(classify(error, bucket, options)),
+        };
         parts.extend(page.parts().iter().map(|part| {
             StoredPart {
                 number: part.part_number().unwrap_or_default(),
@@ -211,7 +223,7 @@ pub async fn list_parts(
         }
     }
     parts.sort_by_key(|p| p.number);
-    Ok(parts)
+    Ok(Some(parts))
 }
 
 /// Completes the upload from its parts (number, ETag), in order; returns the

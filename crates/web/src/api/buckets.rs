@@ -146,6 +146,7 @@ fn cors_rules(rules: &[bucketdesk_storage::cors::CorsRule]) -> Vec<api::CorsRule
     rules
         .iter()
         .map(|rule| api::CorsRule {
+            id: rule.id.clone(),
             allowed_headers: rule.allowed_headers.clone(),
             allowed_methods: rule.allowed_methods.clone(),
             allowed_origins: rule.allowed_origins.clone(),

@@ -423,7 +423,7 @@ async fn an_owner_checks_the_cors_rules_adds_the_one_needed_beside_the_others_an
     assert_eq!(
         check["proposed_rules"][1],
         json!({ "AllowedHeaders": ["*"], "AllowedMethods": ["PUT"], "AllowedOrigins": [origin],
-                "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000 })
+                "MaxAgeSeconds": 3000 })
     );
     assert_eq!(
         preflight(&app, &origin).await.0,
@@ -510,7 +510,12 @@ async fn parts_sent_straight_to_the_bucket_and_one_through_bucketdesk_make_the_e
         assert!(url.starts_with(&app.s3.endpoint()), "{url}");
         // the URL is for this one part: another part number breaks the signature
         let other = url.replace(&format!("partNumber={number}"), "partNumber=2");
-        let sent = s3.put(&other).body(b"x".to_vec()).send().await.unwrap();
+        let sent = s3
+            .put(&other)
+            .body(chunk_of(&bytes, number).to_vec())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(sent.status().as_u16(), 403);
         let sent = s3
             .put(url)
@@ -730,4 +735,107 @@ async fn a_deleted_accounts_unfinished_uploads_are_handed_to_the_clean_up_that_a
         vec![upload_id],
         "the S3 upload is left for the clean-up to abort"
     );
+}
+
+/// Alice's bucket Photos with direct uploads on.
+async fn direct_team(app: &TestApp) -> Team {
+    let t = team(app).await;
+    let settings = DirectUploads::of(app, &t, &t.photos).await;
+    assert_eq!(settings.apply_rule().await.0, 200);
+    assert_eq!(settings.turn(true).await.0, 200);
+    t
+}
+
+#[tokio::test]
+async fn a_direct_upload_that_keeps_getting_part_urls_is_not_taken_for_abandoned() {
+    let app = TestApp::spawn().await;
+    let t = direct_team(&app).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(2 * CHUNK);
+    let (_, started) = up.start("slow.bin", bytes.len(), 1).await;
+    let id = started["id"].as_str().unwrap();
+    sqlx::query("update resumable_uploads set touched_at = now() - interval '25 hours'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // a day later the browser asks for the next part's URL: the upload is alive
+    assert_eq!(up.part_url(id, 2).await.0, 200);
+    let aborted = bucketdesk_core::uploads::abort_abandoned(
+        &app.db,
+        &app.state.s3_clients,
+        Duration::from_secs(24 * 60 * 60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(aborted, 0);
+    assert_eq!(up.unfinished().await.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_direct_upload_the_storage_discarded_is_forgotten_and_the_same_file_starts_afresh() {
+    let app = TestApp::spawn().await;
+    let t = direct_team(&app).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 1);
+    let (_, first) = up.start("discarded.bin", bytes.len(), 1).await;
+    let (_, other) = up.start("kept.bin", bytes.len(), 1).await;
+    let first_id = first["id"].as_str().unwrap();
+    // a lifecycle rule aborts it in the bucket
+    let s3_id: String =
+        sqlx::query_scalar("select s3_upload_id from resumable_uploads where id = $1::uuid")
+            .bind(first_id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    std::fs::remove_file(app.s3.root.join(format!(".upload-{s3_id}.json"))).unwrap();
+    // the list of unfinished uploads still loads, without it
+    let listed = up.unfinished().await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["id"], other["id"]);
+    // the same file picked again starts a new upload
+    let (status, again) = up.start("discarded.bin", bytes.len(), 1).await;
+    assert_eq!(status, 200, "{again}");
+    assert_ne!(again["id"], first["id"]);
+    assert_eq!(up.complete(first_id).await.0, 404);
+}
+
+#[tokio::test]
+async fn turning_direct_uploads_off_sends_the_rest_of_an_upload_through_bucketdesk() {
+    let app = TestApp::spawn().await;
+    let t = direct_team(&app).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 1);
+    let (_, started) = up.start("switch.bin", bytes.len(), 1).await;
+    let id = started["id"].as_str().unwrap();
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+    assert_eq!(settings.turn(false).await.0, 200);
+    let (status, refused) = up.part_url(id, 1).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["fields"][0]["code"], "not_direct");
+    for number in [1, 2] {
+        assert_eq!(up.chunk(id, number, chunk_of(&bytes, number)).await.0, 200);
+    }
+    assert_eq!(up.complete(id).await.0, 201);
+    assert!(std::fs::read(app.s3.root.join("photos/switch.bin")).unwrap() == bytes);
+}
+
+#[tokio::test]
+async fn a_proxy_mode_bucket_cannot_have_direct_uploads() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let base = t.bucket_path(&t.photos);
+    t.alice.get(&format!("{base}/settings")).await;
+    let saved = t
+        .alice
+        .post(
+            &format!("{base}/settings"),
+            &[("display_name", "Photos"), ("proxy_downloads", "on")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let settings = DirectUploads::of(&app, &t, &t.photos).await;
+    assert_eq!(settings.apply_rule().await.0, 200);
+    let (status, refused) = settings.turn(true).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["fields"][0]["code"], "proxy_mode");
 }

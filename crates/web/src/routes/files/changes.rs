@@ -111,7 +111,7 @@ pub async fn rename(
     if move_progress::wanted(&headers) {
         return Ok(move_progress::answer(move |progress| async move {
             let next = rename_and_go(&state, &access, &client, &form, Some(&progress)).await;
-            move_progress::keep_session(&access).await?;
+            move_progress::keep_session(&access).await;
             next
         }));
     }
@@ -370,7 +370,7 @@ pub async fn move_selected(
     if move_progress::wanted(&headers) {
         return Ok(move_progress::answer(move |progress| async move {
             let next = move_and_go(&state, &access, &client, &body, Some(&progress)).await;
-            move_progress::keep_session(&access).await?;
+            move_progress::keep_session(&access).await;
             next
         }));
     }

@@ -63,10 +63,11 @@ where
 
 /// Saves what the change kept in the session (a mistake for the next page
 /// to show): the answer went out before the change ended, so the session
-/// layer has saved it already.
-pub async fn keep_session(access: &crate::extract::BucketAccess) -> Result<()> {
-    access.me.session.save().await?;
-    Ok(())
+/// layer cannot. A failure loses only that message, not the change's outcome.
+pub async fn keep_session(access: &crate::extract::BucketAccess) {
+    if let Err(error) = access.me.session.save().await {
+        tracing::warn!(%error, "could not keep a move's message in the session");
+    }
 }
 
 fn last_line(finished: std::result::Result<Result<Redirect>, tokio::task::JoinError>) -> String {
