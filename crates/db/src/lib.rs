@@ -11,6 +11,7 @@ pub mod login;
 pub mod members;
 pub mod resumable_uploads;
 pub mod sessions;
+pub mod sso;
 pub mod tokens;
 pub mod uploads;
 pub mod users;

@@ -55,6 +55,8 @@ pub struct TestAppBuilder {
     max_upload_bytes: Option<u64>,
     s3_timeout: Option<Duration>,
     github: Option<bucketdesk_web::github_oauth::GithubSettings>,
+    sso: Vec<bucketdesk_web::oidc::SsoSettings>,
+    port: Option<u16>,
     configure: Vec<SettingsChange>,
 }
 
@@ -121,6 +123,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// Offer single sign-on with this provider.
+    pub fn sso(mut self, provider: bucketdesk_web::oidc::SsoSettings) -> Self {
+        self.sso.push(provider);
+        self
+    }
+
+    /// Listen on this port (`free_port()`), so a provider started before
+    /// the app can know its address.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// Changes any setting before the app starts, e.g.
     /// `.configure(|s| s.hsts_include_subdomains = false)`.
     pub fn configure(mut self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
@@ -162,7 +177,7 @@ impl TestAppBuilder {
         };
         let app_db = bucketdesk_db::pool(app_options, 5);
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port.unwrap_or(0)))
             .await
             .expect("bind app");
         let addr = listener.local_addr().expect("app address");
@@ -212,6 +227,8 @@ impl TestAppBuilder {
                 .unwrap_or(Settings::DEFAULT_MAX_UPLOAD_BYTES),
             link_max_lifetime: Settings::DEFAULT_LINK_MAX_LIFETIME,
             github: self.github,
+            sso: self.sso,
+            sso_only: false,
             hsts_include_subdomains: true,
             workspace_creators: Default::default(),
             upload_buffer_bytes: Settings::DEFAULT_UPLOAD_BUFFER_BYTES,

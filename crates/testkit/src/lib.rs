@@ -14,6 +14,7 @@ mod database;
 mod db_proxy;
 mod github;
 mod nginx;
+mod oidc;
 mod smtp;
 
 pub use app::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp, TestAppBuilder};
@@ -24,6 +25,7 @@ pub use database::{
 pub use db_proxy::DbProxy;
 pub use github::{CLIENT_SECRET as FAKE_GITHUB_SECRET, FakeGithub, GithubMode, GithubPerson};
 pub use nginx::{Nginx, free_port, nginx_binary};
+pub use oidc::{IdpAccount, OidcProvider};
 pub use smtp::{MailSink, ReceivedMail};
 
 /// The instance key tests use, so no test waits for RSA-4096 key generation.

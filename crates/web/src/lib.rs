@@ -14,6 +14,7 @@ pub mod github_oauth;
 mod invite_mail;
 pub mod links;
 mod middleware;
+pub mod oidc;
 mod pages;
 mod routes;
 mod server;

@@ -34,6 +34,10 @@ pub struct Settings {
     pub link_max_lifetime: Duration,
     /// The GitHub OAuth app for "Sign in with GitHub"; none hides it.
     pub github: Option<crate::github_oauth::GithubSettings>,
+    /// The OpenID Connect providers of single sign-on, one button each.
+    pub sso: Vec<crate::oidc::SsoSettings>,
+    /// Single sign-on is the only way in: no email codes, no GitHub.
+    pub sso_only: bool,
     /// HSTS covers subdomains too (`includeSubDomains`); off for hosts that
     /// share a parent domain with plain-http sites.
     pub hsts_include_subdomains: bool,
@@ -125,8 +129,10 @@ pub struct Inner {
     pub s3_clients: bucketdesk_core::s3_clients::S3Clients,
     /// Seals the tokens of revocable links, so they can be copied again.
     pub link_tokens: TokenBox,
-    /// "Sign in with GitHub", when it is set up.
+    /// "Sign in with GitHub", when it is set up (and SSO is not the only way in).
     pub github: Option<crate::github_oauth::Github>,
+    /// The single sign-on providers, in the order of their buttons.
+    pub sso: Vec<Arc<crate::oidc::SsoProvider>>,
     /// Writes audit events that stand on their own, in batches.
     pub audit: bucketdesk_core::audit_log::AuditLog,
     /// Whether the database is reachable, checked every second (R4).
@@ -164,13 +170,31 @@ impl AppState {
         instance_key: Arc<InstanceKey>,
     ) -> Self {
         let callback = settings.link("/auth/github/callback");
-        let github = settings.github.as_ref().and_then(|github| {
-            crate::github_oauth::Github::new(github, &callback)
-                .inspect_err(|error| tracing::error!(%error, "sign-in with GitHub is off"))
-                .ok()
-        });
+        let github = settings
+            .github
+            .as_ref()
+            .filter(|_| !settings.sso_only)
+            .and_then(|github| {
+                crate::github_oauth::Github::new(github, &callback)
+                    .inspect_err(|error| tracing::error!(%error, "sign-in with GitHub is off"))
+                    .ok()
+            });
+        let sso = settings
+            .sso
+            .iter()
+            .filter_map(|provider| {
+                let callback = settings.link(&format!("/auth/sso/{}/callback", provider.name));
+                crate::oidc::SsoProvider::new(provider.clone(), &callback)
+                    .inspect_err(|error| {
+                        tracing::error!(%error, provider = %provider.name, "this single sign-on is off")
+                    })
+                    .ok()
+                    .map(Arc::new)
+            })
+            .collect();
         Self(Arc::new(Inner {
             github,
+            sso,
             audit: bucketdesk_core::audit_log::AuditLog::start(db.clone()),
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
             uploads: bucketdesk_core::uploads::Uploads::new(

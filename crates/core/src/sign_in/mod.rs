@@ -1,17 +1,20 @@
 //! Signing in (DESIGN.md S1-S5, S18): one-time codes mailed to an address
 //! ([`request_code`], [`verify_code`]) and GitHub identities matched to
-//! accounts ([`github_sign_in`], [`link_github`], [`unlink_github`]). The
+//! accounts ([`github_sign_in`], [`link_github`], [`unlink_github`]), and
+//! single sign-on identities ([`sso_sign_in`]). The
 //! faces keep what only a browser has (the session cookie, the OAuth
 //! redirect) and send the mails; every rule and every audit event is here.
 
 mod codes;
 mod github;
+mod sso;
 
 pub use codes::{
     CodeMail, Entry, Purpose, RequestOutcome, VerifyOutcome, email_of_link, request_code,
     verify_code,
 };
 pub use github::{GithubIdentity, GithubRefusal, github_sign_in, link_github, unlink_github};
+pub use sso::{SsoIdentity, SsoRefusal, SsoSignedIn, sso_links, sso_sign_in};
 
 use bucketdesk_domain::SignupPolicy;
 

@@ -12,6 +12,7 @@ use bucketdesk_mail::{Mailbox, Mailer};
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_web::Settings;
 use bucketdesk_web::github_oauth::GithubSettings;
+use bucketdesk_web::oidc::SsoSettings;
 use ipnet::IpNet;
 use parse::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -59,6 +60,11 @@ pub struct Config {
     /// `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_URL`,
     /// `GITHUB_API_URL`: "Sign in with GitHub", when the first two are set.
     pub github: Option<GithubSettings>,
+    /// `BUCKETDESK_SSO_PROVIDERS` and `BUCKETDESK_SSO_<NAME>_*`: single
+    /// sign-on with OpenID Connect providers.
+    pub sso: Vec<SsoSettings>,
+    /// `BUCKETDESK_SSO_ONLY`: single sign-on is the only way in.
+    pub sso_only: bool,
     /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
@@ -326,7 +332,18 @@ impl Config {
             get("GITHUB_API_URL"),
         )?;
 
+        let sso = parse_sso(&get)?;
+        let sso_only = parse_bool(get("BUCKETDESK_SSO_ONLY"), "BUCKETDESK_SSO_ONLY", false)?;
+        if sso_only && sso.is_empty() {
+            return Err(bad(
+                "BUCKETDESK_SSO_ONLY",
+                "is on, but no single sign-on provider is set up (BUCKETDESK_SSO_PROVIDERS): nobody could sign in",
+            ));
+        }
+
         Ok(Config {
+            sso,
+            sso_only,
             upload_buffer_mb,
             upload_chunk_mb,
             upload_abandon_hours,
@@ -391,6 +408,8 @@ impl Config {
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             link_max_lifetime: Duration::from_secs(self.link_max_days * 24 * 60 * 60),
             github: self.github.clone(),
+            sso: self.sso.clone(),
+            sso_only: self.sso_only,
             hsts_include_subdomains: self.hsts_include_subdomains,
             workspace_creators: self.workspace_creators,
             upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,

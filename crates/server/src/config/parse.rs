@@ -49,6 +49,128 @@ pub(super) fn parse_github(
     }))
 }
 
+/// A variable name made at start-up, kept for the process's life (a
+/// configuration error names it).
+fn var_name(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+/// The single sign-on providers: `BUCKETDESK_SSO_PROVIDERS` names them
+/// (`keycloak,google`), and each has `BUCKETDESK_SSO_<NAME>_ISSUER`,
+/// `_CLIENT_ID`, `_CLIENT_SECRET`, and optionally `_NAME` (the button's
+/// words), `_SCOPES`, `_ALLOWED_DOMAINS` and `_ADMIN_CLAIM` (`claim=value`).
+/// `_PRESET` (`google`, `microsoft`) fills in what the provider needs.
+pub(super) fn parse_sso(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<SsoSettings>, ConfigError> {
+    let Some(names) = get("BUCKETDESK_SSO_PROVIDERS") else {
+        return Ok(Vec::new());
+    };
+    let mut providers: Vec<SsoSettings> = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let name = name.to_ascii_lowercase();
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || providers.iter().any(|p| p.name == name)
+        {
+            return Err(bad(
+                "BUCKETDESK_SSO_PROVIDERS",
+                format!("`{name}`: name each provider once, with letters, digits and _ only"),
+            ));
+        }
+        let prefix = format!("BUCKETDESK_SSO_{}_", name.to_ascii_uppercase());
+        let var = |suffix: &str| var_name(format!("{prefix}{suffix}"));
+        let value = |suffix: &str| get(&format!("{prefix}{suffix}"));
+        let preset = value("PRESET");
+        let (default_issuer, default_display) = match preset.as_deref() {
+            None => (None, None),
+            Some("google") => (
+                Some("https://accounts.google.com".to_owned()),
+                Some("Google"),
+            ),
+            Some("microsoft") => (None, Some("Microsoft")),
+            Some(other) => {
+                return Err(bad(
+                    var("PRESET"),
+                    format!(
+                        "`{other}` is not a preset: use google or microsoft, or set the issuer alone"
+                    ),
+                ));
+            }
+        };
+        let issuer_text = value("ISSUER").or(default_issuer).ok_or_else(|| {
+            bad(
+                var("ISSUER"),
+                if preset.as_deref() == Some("microsoft") {
+                    "is not set: for Microsoft Entra ID it is https://login.microsoftonline.com/<your tenant id>/v2.0"
+                } else {
+                    "is not set: the provider's issuer URL, e.g. https://sso.example.com/realms/staff"
+                },
+            )
+        })?;
+        let issuer = match Url::parse(&issuer_text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+            _ => {
+                return Err(bad(
+                    var("ISSUER"),
+                    format!("`{issuer_text}` is not an http(s) address"),
+                ));
+            }
+        };
+        let client_id = value("CLIENT_ID").ok_or_else(|| {
+            bad(
+                var("CLIENT_ID"),
+                "is not set: the client id the provider gave bucketdesk",
+            )
+        })?;
+        let client_secret = value("CLIENT_SECRET").ok_or_else(|| {
+            bad(
+                var("CLIENT_SECRET"),
+                "is not set: the client secret the provider gave bucketdesk",
+            )
+        })?;
+        let scopes = value("SCOPES").unwrap_or_else(|| "email profile".into());
+        let admin_claim = match value("ADMIN_CLAIM") {
+            None => None,
+            Some(text) => match text.split_once('=') {
+                Some((claim, wanted)) if !claim.trim().is_empty() && !wanted.trim().is_empty() => {
+                    Some((claim.trim().to_owned(), wanted.trim().to_owned()))
+                }
+                _ => {
+                    return Err(bad(
+                        var("ADMIN_CLAIM"),
+                        format!("`{text}` is not claim=value, e.g. groups=bucketdesk-admins"),
+                    ));
+                }
+            },
+        };
+        providers.push(SsoSettings {
+            display_name: value("NAME")
+                .or(default_display.map(str::to_owned))
+                .unwrap_or_else(|| name.clone()),
+            issuer,
+            client_id,
+            client_secret: SecretString::from(client_secret),
+            scopes: scopes
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "openid")
+                .map(str::to_owned)
+                .collect(),
+            allowed_domains: value("ALLOWED_DOMAINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            admin_claim,
+            name,
+        });
+    }
+    Ok(providers)
+}
+
 pub(super) fn default_public_url(bind: SocketAddr) -> Url {
     let host = match bind.ip() {
         ip if ip.is_unspecified() => "localhost".to_owned(),

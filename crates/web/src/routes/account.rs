@@ -171,6 +171,8 @@ async fn sign_out(
     client: ClientInfo,
 ) -> Result<Redirect> {
     let (actor, origin) = (me.actor(), client.origin());
+    // a single sign-on session: the sign-in page offers to sign out there too
+    let provider: Option<String> = me.session.get(super::sso::SIGNED_IN_WITH).await?;
     session::sign_out(
         &state.db,
         &actor,
@@ -180,7 +182,10 @@ async fn sign_out(
         &state.settings,
     )
     .await?;
-    Ok(Redirect::to("/login?signed_out=1"))
+    Ok(Redirect::to(&match provider {
+        Some(name) => format!("/login?signed_out=1&sso={name}"),
+        None => "/login?signed_out=1".to_owned(),
+    }))
 }
 
 async fn sign_out_everywhere(

@@ -176,12 +176,17 @@ async fn confirm(
 
 /// Mails the owner about a change to how they sign in, in the background.
 pub(crate) fn tell_owner(state: &AppState, me: &CurrentUser, client: &ClientInfo, what: String) {
-    let Ok(to) = Email::parse(&me.user.email) else {
+    tell_account_owner(state, &me.user.email, client, what);
+}
+
+/// [`tell_owner`] for an account known by its address (one signing in).
+pub(crate) fn tell_account_owner(state: &AppState, email: &str, client: &ClientInfo, what: String) {
+    let Ok(to) = Email::parse(email) else {
         return;
     };
     let mailer = state.mailer.clone();
     let account_link = state.settings.link("/");
-    let email = me.user.email.clone();
+    let email = email.to_owned();
     let ip = client.ip_str().to_owned();
     let user_agent = client
         .user_agent

@@ -13,6 +13,7 @@ mod links;
 mod members;
 mod public_links;
 mod sign_in;
+mod sso;
 mod tokens;
 mod workspaces;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(sign_in::router())
         .merge(github::router())
+        .merge(sso::router())
         .merge(account::router())
         .merge(account_security::router())
         .merge(tokens::router())

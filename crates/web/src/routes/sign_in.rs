@@ -35,11 +35,38 @@ pub fn router() -> Router<AppState> {
 struct EmailPage {
     csrf: String,
     github: bool,
+    /// The single sign-on buttons: (provider's name, words on the button).
+    sso: Vec<(String, String)>,
+    /// Whether email codes sign in here (not when SSO is the only way in).
+    codes: bool,
     /// Where to go after signing in, carried through the form.
     next: String,
     email: String,
     error: Option<String>,
     notice: Option<&'static str>,
+    /// After signing out of a single sign-on session: the provider's name
+    /// and where to sign out of it too.
+    sso_sign_out: Option<(String, String)>,
+}
+
+impl EmailPage {
+    fn new(state: &AppState, csrf: String, next: String) -> EmailPage {
+        EmailPage {
+            csrf,
+            github: state.github.is_some(),
+            sso: state
+                .sso
+                .iter()
+                .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
+                .collect(),
+            codes: !state.settings.sso_only,
+            next,
+            email: String::new(),
+            error: None,
+            notice: None,
+            sso_sign_out: None,
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -69,6 +96,9 @@ struct NoticeQuery {
     signed_out: Option<String>,
     #[serde(default)]
     next: String,
+    /// The single sign-on provider the session that just ended used.
+    #[serde(default)]
+    sso: String,
 }
 
 /// `next` when it is a path on this site, else nothing.
@@ -86,16 +116,20 @@ async fn show_email_form(
     if user.is_some() {
         return Redirect::to(if next.is_empty() { "/" } else { &next }).into_response();
     }
-    let notice = q.signed_out.map(|_| "You are signed out.");
-    EmailPage {
-        csrf,
-        github: state.github.is_some(),
-        next,
-        email: String::new(),
-        error: None,
-        notice,
+    let mut page = EmailPage::new(&state, csrf, next);
+    page.notice = q
+        .signed_out
+        .as_ref()
+        .map(|_| "You are signed out of bucketdesk.");
+    if q.signed_out.is_some()
+        && let Some(provider) = super::sso::provider(&state, &q.sso)
+        && let Some(url) = provider
+            .end_session_url(&state.settings.link("/login?signed_out=1"))
+            .await
+    {
+        page.sso_sign_out = Some((provider.settings.display_name.clone(), url.to_string()));
     }
-    .into_response()
+    page.into_response()
 }
 
 #[derive(Deserialize)]
@@ -115,16 +149,16 @@ async fn request_code(
 ) -> Result<Response> {
     let next = next_path(&form.next);
     let again = |error: &str| {
-        let email = form.email.chars().take(300).collect();
-        EmailPage {
-            csrf: csrf.clone(),
-            github: state.github.is_some(),
-            next: next.clone(),
-            email,
-            error: Some(error.to_owned()),
-            notice: None,
-        }
+        let mut page = EmailPage::new(&state, csrf.clone(), next.clone());
+        page.email = form.email.chars().take(300).collect();
+        page.error = Some(error.to_owned());
+        page
     };
+    if state.settings.sso_only {
+        let page =
+            again("Email codes are off here: sign in with your organization's single sign-on.");
+        return Ok((StatusCode::FORBIDDEN, page).into_response());
+    }
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
         Err(e) => {
@@ -224,22 +258,13 @@ async fn submit_code(
 ) -> Result<Response> {
     let Some(pending) = session::pending_login(&session).await? else {
         // S4: a code only works in the browser that asked for it
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            EmailPage {
-                csrf,
-                github: state.github.is_some(),
-                next: String::new(),
-                email: String::new(),
-                error: Some(
-                    "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser, \
-                     or open the sign-in link in the code's email."
-                        .into(),
-                ),
-                notice: None,
-            },
-        )
-            .into_response());
+        let mut page = EmailPage::new(&state, csrf, String::new());
+        page.error = Some(
+            "This browser did not ask for a sign-in code, or it already used it. Enter your email here to get a code in this browser, \
+             or open the sign-in link in the code's email."
+                .into(),
+        );
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
     };
     let again = |(status, error): (StatusCode, String)| {
         (

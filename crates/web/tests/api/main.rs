@@ -21,6 +21,7 @@ mod roles;
 mod sessions;
 mod sign_in;
 mod sign_in_limits;
+mod sso;
 mod team;
 mod tokens;
 mod workspaces;

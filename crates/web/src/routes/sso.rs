@@ -1,0 +1,181 @@
+//! Single sign-on with OpenID Connect providers (issue 17): one "Sign in
+//! with ..." button per configured provider. Which account an identity
+//! signs in to is the core's rule (`bucketdesk_core::sign_in::sso_sign_in`);
+//! here are the round trip, the session, and the words for each refusal.
+
+use super::account_security::tell_account_owner;
+use crate::extract::{ClientInfo, MaybeUser};
+use crate::oidc::{PendingSso, SsoError, SsoProvider};
+use crate::pages::ErrorPage;
+use crate::{AppError, AppState, Result, session};
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use bucketdesk_core::sign_in::{self, SsoRefusal};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+/// The session key of a sign-in under way.
+const PENDING: &str = "sso_flow";
+/// The session key of the provider a session signed in with (for signing
+/// out of it too).
+pub const SIGNED_IN_WITH: &str = "sso_provider";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/auth/sso/{provider}",
+            get(start_sso_sign_in).head(super::head_without_effects),
+        )
+        .route(
+            "/auth/sso/{provider}/callback",
+            get(finish_sso_sign_in).head(super::head_without_effects),
+        )
+}
+
+/// The provider of that name.
+pub fn provider<'a>(state: &'a AppState, name: &str) -> Option<&'a SsoProvider> {
+    state
+        .sso
+        .iter()
+        .find(|p| p.settings.name == name)
+        .map(|p| p.as_ref())
+}
+
+/// A failed sign-in: its page, no session.
+fn failed(status: StatusCode, why: &str) -> Response {
+    ErrorPage::response(status, "Single sign-on did not work", why)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StartQuery {
+    next: String,
+}
+
+async fn start_sso_sign_in(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    session: Session,
+    Path(name): Path<String>,
+    Query(query): Query<StartQuery>,
+) -> Result<Response> {
+    let provider = provider(&state, &name).ok_or(AppError::NotFound)?;
+    let next = session::local_path(&query.next);
+    if user.is_some() {
+        return Ok(Redirect::to(next.as_deref().unwrap_or("/")).into_response());
+    }
+    match provider.begin(next).await {
+        Ok((url, pending)) => {
+            session.insert(PENDING, pending).await?;
+            Ok(Redirect::to(url.as_str()).into_response())
+        }
+        Err(problem) => {
+            tracing::warn!(provider = %name, error = %problem, "single sign-on could not start");
+            Ok(failed(StatusCode::BAD_GATEWAY, &problem.to_string()))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CallbackQuery {
+    code: String,
+    state: String,
+    error: String,
+}
+
+async fn finish_sso_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    Path(name): Path<String>,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response> {
+    let provider = provider(&state, &name).ok_or(AppError::NotFound)?;
+    // used once, whatever happens next
+    let Some(pending) = session.remove::<PendingSso>(PENDING).await? else {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "This sign-in was not started in this browser, or it was already used. Start again from the sign-in page.",
+        ));
+    };
+    let state_matches: bool = pending
+        .state
+        .as_bytes()
+        .ct_eq(query.state.as_bytes())
+        .into();
+    if pending.provider != name || !state_matches {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "The answer from the sign-in service does not belong to the sign-in this browser started, so it was refused. Start again from the sign-in page.",
+        ));
+    }
+    if SsoProvider::expired(pending.started_at) {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "This sign-in took longer than 10 minutes, so it was stopped. Start again from the sign-in page.",
+        ));
+    }
+    if query.error == "access_denied" {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "The sign-in service did not let you in, so you are not signed in. Start again from the sign-in page.",
+        ));
+    }
+    if !query.error.is_empty() || query.code.is_empty() {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "The sign-in service sent no sign-in code back. Start again from the sign-in page.",
+        ));
+    }
+    let identity = match provider.identity(&query.code, &pending).await {
+        Ok(identity) => identity,
+        Err(problem @ SsoError::Refused(_)) => {
+            tracing::warn!(provider = %name, error = %problem, "a single sign-on was refused");
+            return Ok(failed(StatusCode::BAD_REQUEST, &problem.to_string()));
+        }
+        Err(problem @ SsoError::Unreachable(_)) => {
+            tracing::warn!(provider = %name, error = %problem, "single sign-on failed");
+            return Ok(failed(StatusCode::BAD_GATEWAY, &problem.to_string()));
+        }
+    };
+    let origin = client.origin();
+    let signed_in =
+        match sign_in::sso_sign_in(&state.db, state.sign_in_rules(), &identity, &origin).await? {
+            Ok(signed_in) => signed_in,
+            Err(refusal) => {
+                let why = refusal_message(&refusal, &provider.settings.display_name);
+                return Ok(failed(StatusCode::FORBIDDEN, &why));
+            }
+        };
+    session::sign_in(&state.db, &session, &signed_in.user, &origin, "sso").await?;
+    session.insert(SIGNED_IN_WITH, name.clone()).await?;
+    if signed_in.linked_now {
+        let what = format!(
+            "single sign-on with {} was linked to your account",
+            provider.settings.display_name
+        );
+        tell_account_owner(&state, &signed_in.user.email, &client, what);
+    }
+    Ok(Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response())
+}
+
+/// The words for a refused single sign-on.
+fn refusal_message(refusal: &SsoRefusal, provider: &str) -> String {
+    match refusal {
+        SsoRefusal::Disabled => "This bucketdesk account is disabled. Ask an admin of this instance if you should have access.".into(),
+        SsoRefusal::NoEmail => format!(
+            "{provider} did not tell bucketdesk your email address, so it cannot tell who you are. Ask the person who runs bucketdesk to let it read the email scope."
+        ),
+        SsoRefusal::UnverifiedEmail { email } => format!(
+            "{provider} does not vouch that {email} is yours (it is not verified there), so you are not signed in. Verify it with {provider}, then try again."
+        ),
+        SsoRefusal::NoAccount { email } => format!(
+            "No bucketdesk account uses {email}, and this instance does not make one for it. Ask to be invited."
+        ),
+    }
+}

@@ -1,0 +1,301 @@
+//! Single sign-on against a real OpenID Connect provider (the certified
+//! `oidc-provider` package, run by Node): the full code flow with PKCE, the
+//! account matched by a verified address and then by the provider's subject,
+//! and every answer that must be refused (a tampered, misaddressed, expired
+//! or foreign-signed ID token, a replayed `state` or `nonce`, an unverified
+//! address) refused with a clear page and no session.
+
+use bucketdesk_domain::SignupPolicy;
+use bucketdesk_testkit::{Browser, IdpAccount, OidcProvider, TestApp, free_port};
+
+const ACCOUNTS: &[IdpAccount] = &[
+    IdpAccount {
+        id: "ana",
+        email: "ana@example.com",
+        email_verified: true,
+        groups: &["staff"],
+    },
+    IdpAccount {
+        id: "uma",
+        email: "uma@example.com",
+        email_verified: false,
+        groups: &[],
+    },
+    IdpAccount {
+        id: "boss",
+        email: "boss@corp.example",
+        email_verified: true,
+        groups: &["staff", "bucketdesk-admins"],
+    },
+];
+
+/// A bucketdesk with the provider `idp` set up, as `change` adjusts it.
+async fn with_provider(
+    change: impl FnOnce(&mut bucketdesk_web::oidc::SsoSettings),
+    signup: SignupPolicy,
+) -> (TestApp, OidcProvider) {
+    let port = free_port();
+    let idp = OidcProvider::start(&format!("http://127.0.0.1:{port}"), "idp", ACCOUNTS);
+    let mut settings = idp.settings("idp");
+    change(&mut settings);
+    let app = TestApp::builder()
+        .port(port)
+        .signup(signup)
+        .sso(settings)
+        .spawn()
+        .await;
+    (app, idp)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+}
+
+async fn signed_in(browser: &Browser) -> bool {
+    browser.get("/").await.status == 200
+}
+
+#[tokio::test]
+async fn a_verified_address_signs_in_to_its_account_and_later_by_the_providers_subject() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Invite).await;
+    app.create_user("ana@example.com").await;
+    let login = Browser::new(&app.url).get("/login").await;
+    assert!(
+        login
+            .body
+            .contains(r#"href="/auth/sso/idp">Sign in with Test IdP</a>"#)
+    );
+
+    let browser = Browser::new(&app.url);
+    idp.next_account("ana").await;
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    assert!(signed_in(&browser).await);
+    assert_eq!(
+        count(&app, "select count(*) from sso_identities where subject = 'ana' and email = 'ana@example.com'").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'sso_linked'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "select count(*) from audit_events where action = 'sign_in' and details->>'method' = 'sso'").await,
+        1
+    );
+    let mail = app.last_email_to("ana@example.com").await;
+    assert!(
+        mail.text
+            .contains("single sign-on with Test IdP was linked"),
+        "{}",
+        mail.text
+    );
+
+    // the second time the subject decides, and nothing is linked again
+    let again = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&again, "idp").await;
+    assert_eq!(answer.location(), Some("/"));
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'sso_linked'"
+        )
+        .await,
+        1
+    );
+
+    // signing out offers the provider's own sign-out
+    let page = again.get("/").await;
+    let out = again.post("/logout", &[]).await;
+    assert_eq!(
+        out.location(),
+        Some("/login?signed_out=1&sso=idp"),
+        "{page:?}"
+    );
+    let login = again.get("/login?signed_out=1&sso=idp").await;
+    assert!(
+        login.body.contains("Also sign out of Test IdP"),
+        "{}",
+        login.body
+    );
+    assert!(
+        login
+            .body
+            .contains(&format!("{}/session/end?client_id=bucketdesk", idp.issuer))
+    );
+}
+
+#[tokio::test]
+async fn every_answer_that_cannot_be_trusted_is_refused_with_a_clear_page_and_no_session() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Open).await;
+    idp.next_account("ana").await;
+    // a first sign-in, so `replay` has an earlier ID token to send again
+    let (first, callback) = idp.sign_in(&Browser::new(&app.url), "idp").await;
+    assert_eq!(first.location(), Some("/"));
+
+    for (mode, words) in [
+        ("tamper", "signature does not check out"),
+        ("wrong_aud", "meant for another application"),
+        ("expired", "has expired"),
+        ("unknown_key", "signature does not check out"),
+        ("replay", "belongs to another sign-in"),
+    ] {
+        idp.mode(mode).await;
+        let browser = Browser::new(&app.url);
+        let (answer, _) = idp.sign_in(&browser, "idp").await;
+        assert_eq!(answer.status, 400, "{mode}: {}", answer.body);
+        assert!(answer.body.contains(words), "{mode}: {}", answer.body);
+        assert!(!signed_in(&browser).await, "{mode}: no session");
+    }
+    idp.mode("normal").await;
+
+    // the first sign-in's answer, brought back again: its state was used
+    let replayed = Browser::new(&app.url).get(&callback).await;
+    assert_eq!(replayed.status, 400);
+    assert!(
+        replayed
+            .body
+            .contains("not started in this browser, or it was already used")
+    );
+
+    // an address the provider does not vouch for
+    idp.next_account("uma").await;
+    let browser = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.status, 403);
+    assert!(
+        answer
+            .body
+            .contains("uma@example.com is yours (it is not verified there)")
+    );
+    assert!(!signed_in(&browser).await);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from users where email = 'uma@example.com'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'sso_sign_in_refused'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_provider_that_rotates_its_signing_key_is_followed() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Open).await;
+    idp.next_account("ana").await;
+    let (first, _) = idp.sign_in(&Browser::new(&app.url), "idp").await;
+    assert_eq!(first.location(), Some("/"));
+    // bucketdesk holds the first key; the provider now signs with a second
+    idp.mode("rotate").await;
+    let browser = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    assert!(signed_in(&browser).await);
+}
+
+#[tokio::test]
+async fn closed_signup_admits_only_the_providers_allowed_domains_and_a_claim_makes_admins() {
+    let (app, idp) = with_provider(
+        |settings| {
+            settings.allowed_domains = vec!["corp.example".into()];
+            settings.admin_claim = Some(("groups".into(), "bucketdesk-admins".into()));
+        },
+        SignupPolicy::Invite,
+    )
+    .await;
+    // no account and not an allowed domain: refused
+    idp.next_account("ana").await;
+    let browser = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.status, 403);
+    assert!(
+        answer
+            .body
+            .contains("No bucketdesk account uses ana@example.com")
+    );
+    // an allowed domain gets an account, and the claim makes it an admin
+    idp.next_account("boss").await;
+    let boss = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&boss, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    assert_eq!(boss.get("/admin/users").await.status, 200);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from users where email = 'boss@corp.example' and is_admin"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'admin_granted_by_sso'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn with_single_sign_on_the_only_way_in_email_codes_and_github_are_off() {
+    let port = free_port();
+    let idp = OidcProvider::start(&format!("http://127.0.0.1:{port}"), "idp", ACCOUNTS);
+    let app = TestApp::builder()
+        .port(port)
+        .sso(idp.settings("idp"))
+        .configure(|settings| settings.sso_only = true)
+        .spawn()
+        .await;
+    let login = Browser::new(&app.url).get("/login").await;
+    assert!(login.body.contains("Sign in with Test IdP"));
+    assert!(!login.body.contains("Email me a code"));
+
+    // Ana signs in with the provider and shares a file behind a password
+    app.create_user("ana@example.com").await;
+    idp.next_account("ana").await;
+    let ana = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&ana, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    app.s3.create_bucket("photos").unwrap();
+    std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
+    let workspace = ana.create_workspace("Team").await;
+    let bucket = ana
+        .connect_bucket(&workspace, &app.s3, "Photos", "photos")
+        .await;
+    let base = format!("/w/{workspace}/b/{bucket}");
+    ana.get(&format!("{base}/links/new")).await;
+    let link = crate::links::made_link_path(
+        &ana,
+        &format!("{base}/links"),
+        &[("keys", "a.txt"), ("password", "a password")],
+    )
+    .await;
+    // its visitor holds a page's token, yet cannot ask for a code
+    let visitor = Browser::new(&app.url);
+    assert_eq!(visitor.get(&link).await.status, 200);
+    let asked = visitor
+        .post("/login", &[("email", "ana@example.com")])
+        .await;
+    assert_eq!(asked.status, 403, "{}", asked.body);
+    assert!(asked.body.contains("Email codes are off here"));
+    let codes = app
+        .mail
+        .all()
+        .into_iter()
+        .filter(|m| m.subject.contains("sign-in code"))
+        .count();
+    assert_eq!(codes, 0, "no code was mailed");
+}
