@@ -12,7 +12,9 @@
 //!   limit, a cut connection and a reload, each resumed;
 //! - `seek.mjs`: a recording in a proxy-mode bucket seeks through bucketdesk;
 //! - `direct.mjs`: an Owner sets up direct uploads, and a file's parts go
-//!   from the browser straight to the S3 port, none through bucketdesk.
+//!   from the browser straight to the S3 port, none through bucketdesk;
+//! - `sso.mjs`: single sign-on through a real OpenID Connect provider, and
+//!   signing out of both.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -865,4 +867,41 @@ async fn an_owner_sets_up_direct_uploads_and_the_browsers_parts_go_to_the_s3_por
     .await
     .unwrap();
     assert_eq!(audited, 1, "the upload is audited as any other");
+}
+
+#[tokio::test]
+async fn single_sign_on_through_a_real_openid_provider_and_out_of_both_in_chromium() {
+    let chromium = chromium();
+    let port = bucketdesk_testkit::free_port();
+    let idp = bucketdesk_testkit::OidcProvider::start(
+        &format!("http://127.0.0.1:{port}"),
+        "idp",
+        &[bucketdesk_testkit::IdpAccount {
+            id: "ana",
+            email: "ana@example.com",
+            email_verified: true,
+            groups: &[],
+        }],
+    );
+    let app = TestApp::builder()
+        .port(port)
+        .sso(idp.settings("idp"))
+        .spawn()
+        .await;
+    app.create_user("ana@example.com").await;
+    let artifacts = repo().join("test-artifacts/browser/sso");
+    let config = serde_json::json!({
+        "base": app.url,
+        "email": "ana@example.com",
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("sso.mjs", config, &artifacts).await;
+    let signed_in: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'sign_in' and details->>'method' = 'sso'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(signed_in, 1);
 }

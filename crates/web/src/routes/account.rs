@@ -66,6 +66,8 @@ struct HomePage {
     github_enabled: bool,
     /// The linked GitHub login, if any.
     github_login: Option<String>,
+    /// The single sign-on identities tied to the account: (provider, address).
+    sso_links: Vec<(String, String)>,
     notice: Option<&'static str>,
 }
 
@@ -126,6 +128,7 @@ async fn show_home(
             ip: s.ip.unwrap_or_default(),
             how: match s.method.as_str() {
                 "github" => "GitHub",
+                "sso" => "single sign-on",
                 "email_link" => "the link in a code email",
                 _ => "an email code",
             },
@@ -152,6 +155,15 @@ async fn show_home(
         sessions,
         github_enabled: state.github.is_some(),
         github_login: me.user.github_login.clone(),
+        sso_links: bucketdesk_core::sign_in::sso_links(&state.db, &me.actor())
+            .await?
+            .into_iter()
+            .map(|link| {
+                let provider = super::sso::provider(&state, &link.provider)
+                    .map_or(link.provider, |p| p.settings.display_name.clone());
+                (provider, link.email)
+            })
+            .collect(),
         notice: match query.done.as_str() {
             "github_linked" => Some("GitHub is linked: you can sign in with it from now on."),
             "github_unlinked" => {

@@ -39,6 +39,10 @@ struct InvitePage {
     viewer: Viewer,
     /// Sign-in with GitHub is set up: offer it too.
     github: bool,
+    /// The single sign-on buttons: (provider's name, its name on the button).
+    sso: Vec<(String, String)>,
+    /// Whether email codes sign in here.
+    codes: bool,
 }
 
 /// Why a link does not work, on a page of its own.
@@ -116,6 +120,12 @@ async fn show_invite(
         inviter: invite.invited_by_email,
         buckets,
         github: state.github.is_some(),
+        sso: state
+            .sso
+            .iter()
+            .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
+            .collect(),
+        codes: !state.settings.sso_only,
         viewer,
     }
     .into_response())
