@@ -28,8 +28,8 @@ pub struct OidcProvider {
     http: reqwest::Client,
 }
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser/oidc-provider.mjs")
+fn scripts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
 }
 
 impl OidcProvider {
@@ -56,13 +56,9 @@ impl OidcProvider {
             "post_logout_redirect_uris": [format!("{app_url}/login?signed_out=1")],
             "accounts": accounts,
         });
-        let script = script();
+        let script = scripts().join("oidc-provider.mjs");
         assert!(
-            script
-                .parent()
-                .unwrap()
-                .join("node_modules/oidc-provider")
-                .exists(),
+            scripts().join("node_modules/oidc-provider").exists(),
             "oidc-provider is missing: run `npm ci --prefix tests/browser` (scripts/test does)"
         );
         let mut child = Command::new("node")

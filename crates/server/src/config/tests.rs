@@ -153,3 +153,85 @@ fn debug_output_hides_secrets() {
         "{debug}"
     );
 }
+
+#[test]
+fn single_sign_on_providers_are_named_in_a_list_and_each_needs_its_issuer_and_client() {
+    assert!(config(&[]).unwrap().sso.is_empty());
+    let c = config(&[
+        ("BUCKETDESK_SSO_PROVIDERS", "Keycloak, google"),
+        (
+            "BUCKETDESK_SSO_KEYCLOAK_ISSUER",
+            "https://sso.example.com/realms/staff",
+        ),
+        ("BUCKETDESK_SSO_KEYCLOAK_CLIENT_ID", "bucketdesk"),
+        ("BUCKETDESK_SSO_KEYCLOAK_CLIENT_SECRET", "kc-secret-xyz"),
+        ("BUCKETDESK_SSO_KEYCLOAK_NAME", "Staff account"),
+        (
+            "BUCKETDESK_SSO_KEYCLOAK_ALLOWED_DOMAINS",
+            "Example.com, @corp.example",
+        ),
+        (
+            "BUCKETDESK_SSO_KEYCLOAK_ADMIN_CLAIM",
+            "groups=bucketdesk-admins",
+        ),
+        ("BUCKETDESK_SSO_GOOGLE_PRESET", "google"),
+        (
+            "BUCKETDESK_SSO_GOOGLE_CLIENT_ID",
+            "123.apps.googleusercontent.com",
+        ),
+        ("BUCKETDESK_SSO_GOOGLE_CLIENT_SECRET", "g-secret"),
+    ])
+    .unwrap();
+    let sso = c.web_settings().sso;
+    assert_eq!(sso.len(), 2);
+    assert_eq!(sso[0].name, "keycloak");
+    assert_eq!(sso[0].display_name, "Staff account");
+    assert_eq!(sso[0].allowed_domains, vec!["example.com", "corp.example"]);
+    assert_eq!(
+        sso[0].admin_claim,
+        Some(("groups".to_owned(), "bucketdesk-admins".to_owned()))
+    );
+    assert_eq!(sso[0].scopes, vec!["email", "profile"]);
+    assert_eq!(sso[1].issuer.as_str(), "https://accounts.google.com/");
+    assert_eq!(sso[1].display_name, "Google");
+    assert!(
+        !format!("{c:?}").contains("kc-secret-xyz"),
+        "the secret stays out of Debug"
+    );
+
+    for (vars, var) in [
+        (
+            vec![("BUCKETDESK_SSO_PROVIDERS", "okta")],
+            "BUCKETDESK_SSO_OKTA_ISSUER",
+        ),
+        (
+            vec![
+                ("BUCKETDESK_SSO_PROVIDERS", "okta"),
+                ("BUCKETDESK_SSO_OKTA_ISSUER", "https://example.okta.com"),
+                ("BUCKETDESK_SSO_OKTA_CLIENT_ID", "id"),
+            ],
+            "BUCKETDESK_SSO_OKTA_CLIENT_SECRET",
+        ),
+        (
+            vec![
+                ("BUCKETDESK_SSO_PROVIDERS", "ms"),
+                ("BUCKETDESK_SSO_MS_PRESET", "microsoft"),
+            ],
+            "BUCKETDESK_SSO_MS_ISSUER",
+        ),
+        (
+            vec![("BUCKETDESK_SSO_PROVIDERS", "a-b")],
+            "BUCKETDESK_SSO_PROVIDERS",
+        ),
+        (vec![("BUCKETDESK_SSO_ONLY", "true")], "BUCKETDESK_SSO_ONLY"),
+    ] {
+        let err = config(&vars).unwrap_err();
+        assert_eq!(err.var, var, "{err}");
+    }
+    let err = config(&[
+        ("BUCKETDESK_SSO_PROVIDERS", "ms"),
+        ("BUCKETDESK_SSO_MS_PRESET", "microsoft"),
+    ])
+    .unwrap_err();
+    assert!(err.problem.contains("login.microsoftonline.com"), "{err}");
+}
