@@ -69,6 +69,15 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
+// the test app listens on a port chosen after this provider started: its
+// callback and sign-out pages are allowed on any loopback port, as the
+// client's own (exact) addresses would be
+const loopback = (path) => new RegExp(`^http://127\\.0\\.0\\.1:\\d+${path}$`);
+for (const [method, path] of [["redirectUriAllowed", "/auth/sso/[a-z0-9_]+/callback"], ["postLogoutRedirectUriAllowed", "/login\\?signed_out=1"]]) {
+  const exact = provider.Client.prototype[method];
+  provider.Client.prototype[method] = function (uri) { return loopback(path).test(uri) || exact.call(this, uri); };
+}
+
 const payloadOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
 const signed = (payload, key) => new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: key.jwk.kid, typ: "JWT" }).sign(key.privateKey);
 

@@ -56,7 +56,6 @@ pub struct TestAppBuilder {
     s3_timeout: Option<Duration>,
     github: Option<bucketdesk_web::github_oauth::GithubSettings>,
     sso: Vec<bucketdesk_web::oidc::SsoSettings>,
-    port: Option<u16>,
     configure: Vec<SettingsChange>,
 }
 
@@ -129,13 +128,6 @@ impl TestAppBuilder {
         self
     }
 
-    /// Listen on this port (`free_port()`), so a provider started before
-    /// the app can know its address.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = Some(port);
-        self
-    }
-
     /// Changes any setting before the app starts, e.g.
     /// `.configure(|s| s.hsts_include_subdomains = false)`.
     pub fn configure(mut self, change: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
@@ -177,7 +169,7 @@ impl TestAppBuilder {
         };
         let app_db = bucketdesk_db::pool(app_options, 5);
 
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port.unwrap_or(0)))
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind app");
         let addr = listener.local_addr().expect("app address");

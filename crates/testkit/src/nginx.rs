@@ -115,6 +115,19 @@ http {{
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        // something answers: nginx, unless another process took its port
+        // while it was stopped (nginx then exits at once)
+        std::thread::sleep(Duration::from_millis(100));
+        let exited = self
+            .child
+            .as_mut()
+            .and_then(|child| child.try_wait().ok().flatten());
+        assert!(
+            exited.is_none(),
+            "nginx exited ({exited:?}), another process holds {}: {}",
+            self.addr,
+            self.error_log()
+        );
     }
 
     /// `METHOD path status request-length` per request.

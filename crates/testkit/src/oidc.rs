@@ -33,9 +33,10 @@ fn scripts() -> PathBuf {
 }
 
 impl OidcProvider {
-    /// Starts the provider for a bucketdesk reached at `app_url`, whose
-    /// provider is named `name` (its callback is `/auth/sso/{name}/callback`).
-    pub fn start(app_url: &str, name: &str, accounts: &[IdpAccount]) -> OidcProvider {
+    /// Starts the provider with these accounts. bucketdesk's callback
+    /// (`/auth/sso/{name}/callback`) is allowed on any loopback port: the
+    /// app starts after the provider, on a port of its own choosing.
+    pub fn start(accounts: &[IdpAccount]) -> OidcProvider {
         let accounts: serde_json::Map<String, serde_json::Value> = accounts
             .iter()
             .map(|a| {
@@ -52,8 +53,8 @@ impl OidcProvider {
         let config = serde_json::json!({
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
-            "redirect_uris": [format!("{app_url}/auth/sso/{name}/callback")],
-            "post_logout_redirect_uris": [format!("{app_url}/login?signed_out=1")],
+            "redirect_uris": ["http://127.0.0.1/auth/sso/idp/callback"],
+            "post_logout_redirect_uris": ["http://127.0.0.1/login?signed_out=1"],
             "accounts": accounts,
         });
         let script = scripts().join("oidc-provider.mjs");

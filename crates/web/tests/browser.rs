@@ -872,22 +872,13 @@ async fn an_owner_sets_up_direct_uploads_and_the_browsers_parts_go_to_the_s3_por
 #[tokio::test]
 async fn single_sign_on_through_a_real_openid_provider_and_out_of_both_in_chromium() {
     let chromium = chromium();
-    let port = bucketdesk_testkit::free_port();
-    let idp = bucketdesk_testkit::OidcProvider::start(
-        &format!("http://127.0.0.1:{port}"),
-        "idp",
-        &[bucketdesk_testkit::IdpAccount {
-            id: "ana",
-            email: "ana@example.com",
-            email_verified: true,
-            groups: &[],
-        }],
-    );
-    let app = TestApp::builder()
-        .port(port)
-        .sso(idp.settings("idp"))
-        .spawn()
-        .await;
+    let idp = bucketdesk_testkit::OidcProvider::start(&[bucketdesk_testkit::IdpAccount {
+        id: "ana",
+        email: "ana@example.com",
+        email_verified: true,
+        groups: &[],
+    }]);
+    let app = TestApp::builder().sso(idp.settings("idp")).spawn().await;
     app.create_user("ana@example.com").await;
     let artifacts = repo().join("test-artifacts/browser/sso");
     let config = serde_json::json!({

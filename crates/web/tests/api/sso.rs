@@ -6,7 +6,7 @@
 //! address) refused with a clear page and no session.
 
 use bucketdesk_domain::SignupPolicy;
-use bucketdesk_testkit::{Browser, IdpAccount, OidcProvider, TestApp, free_port};
+use bucketdesk_testkit::{Browser, IdpAccount, OidcProvider, TestApp};
 
 const ACCOUNTS: &[IdpAccount] = &[
     IdpAccount {
@@ -34,12 +34,10 @@ async fn with_provider(
     change: impl FnOnce(&mut bucketdesk_web::oidc::SsoSettings),
     signup: SignupPolicy,
 ) -> (TestApp, OidcProvider) {
-    let port = free_port();
-    let idp = OidcProvider::start(&format!("http://127.0.0.1:{port}"), "idp", ACCOUNTS);
+    let idp = OidcProvider::start(ACCOUNTS);
     let mut settings = idp.settings("idp");
     change(&mut settings);
     let app = TestApp::builder()
-        .port(port)
         .signup(signup)
         .sso(settings)
         .spawn()
@@ -251,10 +249,8 @@ async fn closed_signup_admits_only_the_providers_allowed_domains_and_a_claim_mak
 
 #[tokio::test]
 async fn with_single_sign_on_the_only_way_in_email_codes_and_github_are_off() {
-    let port = free_port();
-    let idp = OidcProvider::start(&format!("http://127.0.0.1:{port}"), "idp", ACCOUNTS);
+    let idp = OidcProvider::start(ACCOUNTS);
     let app = TestApp::builder()
-        .port(port)
         .sso(idp.settings("idp"))
         .configure(|settings| settings.sso_only = true)
         .spawn()
