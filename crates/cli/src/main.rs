@@ -164,6 +164,32 @@ enum Command {
     /// Lists, shows, extends and revokes your revocable links.
     #[command(subcommand)]
     Links(LinksCommand),
+    /// Connects a bucket with the access key of an AWS profile (workspace
+    /// Owners; a token with the admin scope):
+    /// `bdk connect s3://photos --from-profile work --workspace Team`.
+    Connect {
+        /// The S3 bucket: s3://NAME.
+        bucket: String,
+        /// The profile of your AWS config files whose access key (and
+        /// region) to use, as `aws configure` wrote it.
+        #[arg(long)]
+        from_profile: String,
+        /// Its name in bucketdesk (the bucket's own name by default).
+        #[arg(long)]
+        name: Option<String>,
+        /// aws (default), r2, minio, b2, wasabi, spaces, gcs or other.
+        #[arg(long)]
+        provider: Option<String>,
+        /// The S3 endpoint, for a service other than AWS (e.g. http://localhost:9000).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// The bucket's region, instead of the profile's.
+        #[arg(long)]
+        region: Option<String>,
+        /// The workspace (by name or id); the only one you own by default.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
     /// Reads a presigned S3 URL offline (signed, expires, time left, VALID or
     /// EXPIRED), or asks bucketdesk whether one of its /s/ or /u/ links works.
     Inspect { url: String },
@@ -350,6 +376,26 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 }
                 Command::Links(LinksCommand::Revoke { id }) => {
                     commands::links::revoke(&client, &id, cli.output).await
+                }
+                Command::Connect {
+                    bucket,
+                    from_profile,
+                    name,
+                    provider,
+                    endpoint,
+                    region,
+                    workspace,
+                } => {
+                    let asked = commands::connect::Connect {
+                        bucket: &bucket,
+                        from_profile: &from_profile,
+                        name: name.as_deref(),
+                        provider: provider.as_deref(),
+                        endpoint: endpoint.as_deref(),
+                        region: region.as_deref(),
+                        workspace: workspace.as_deref(),
+                    };
+                    commands::connect::connect(&client, &asked, cli.output).await
                 }
                 Command::Login { .. } | Command::Inspect { .. } => Ok(0),
             }

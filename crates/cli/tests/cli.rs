@@ -41,6 +41,20 @@ impl Bdk {
         self.command(args).output().await.unwrap()
     }
 
+    /// Runs bdk with these AWS config files (instead of `~/.aws`).
+    async fn run_with_aws_files(&self, args: &[&str], files: &std::path::Path) -> Output {
+        self.command(args)
+            .env("AWS_SHARED_CREDENTIALS_FILE", files.join("credentials"))
+            .env("AWS_CONFIG_FILE", files.join("config"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_REGION")
+            .output()
+            .await
+            .unwrap()
+    }
+
     async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
         let mut child = self
             .command(args)
@@ -572,6 +586,85 @@ async fn cp_sends_the_chunks_straight_to_the_bucket_when_it_has_direct_uploads_o
         big.len() as u64,
         "every chunk went to a presigned part URL, none through bucketdesk"
     );
+}
+
+#[tokio::test]
+async fn connect_uses_the_key_and_region_of_an_aws_profile_and_refuses_temporary_credentials() {
+    let (app, bdk, _alice) = signed_in(&["read", "admin"]).await;
+    app.s3.create_bucket("archive").unwrap();
+    std::fs::write(app.s3.root.join("archive/old.txt"), b"old").unwrap();
+    let aws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        aws.path().join("credentials"),
+        format!(
+            "[work]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n\
+             [temporary]\naws_access_key_id = ASIATEMPORARY\naws_secret_access_key = secret\naws_session_token = a-session\n",
+            bucketdesk_testkit::S3_ACCESS_KEY,
+            bucketdesk_testkit::S3_SECRET_KEY
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        aws.path().join("config"),
+        "[profile work]\nregion = eu-west-3\n",
+    )
+    .unwrap();
+
+    let endpoint = app.s3.endpoint();
+    let connect = |profile: &'static str| {
+        vec![
+            "connect".to_owned(),
+            "s3://archive".to_owned(),
+            "--from-profile".to_owned(),
+            profile.to_owned(),
+            "--provider".to_owned(),
+            "minio".to_owned(),
+            "--endpoint".to_owned(),
+            endpoint.clone(),
+            "--name".to_owned(),
+            "Archive".to_owned(),
+        ]
+    };
+    let args = connect("temporary");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let refused = bdk.run_with_aws_files(&args, aws.path()).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("temporary credentials"),
+        "{}",
+        stderr(&refused)
+    );
+    let args = connect("nobody");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let missing = bdk.run_with_aws_files(&args, aws.path()).await;
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("The AWS profile \"nobody\" gives no access key"));
+
+    let args = connect("work");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let connected = bdk.run_with_aws_files(&args, aws.path()).await;
+    assert!(connected.status.success(), "{}", stderr(&connected));
+    assert!(stdout(&connected).contains("Connected s3://archive as \"Archive\" in Team"));
+    let (key_id, region): (String, String) =
+        sqlx::query_as("select access_key_id, region from buckets where bucket_name = 'archive'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(key_id, bucketdesk_testkit::S3_ACCESS_KEY);
+    assert_eq!(region, "eu-west-3", "the profile's region");
+    let sealed: Vec<u8> = sqlx::query_scalar(
+        "select s.ciphertext from bucket_secrets s join buckets b on b.id = s.bucket_id where b.bucket_name = 'archive'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let secret = bucketdesk_testkit::S3_SECRET_KEY.as_bytes();
+    assert!(
+        !sealed.windows(secret.len()).any(|w| w == secret),
+        "the secret is stored sealed"
+    );
+    let listed = bdk.run(&["ls", "s3://archive/"]).await;
+    assert!(stdout(&listed).contains("old.txt"), "{}", stderr(&listed));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 pub mod account;
 mod chunked;
+pub mod connect;
 pub mod copy;
 pub mod files;
 pub mod inspect;
