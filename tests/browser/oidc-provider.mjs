@@ -47,6 +47,9 @@ const provider = new Provider(issuer, {
   cookies: { keys: ["a-test-cookie-key"] },
   pkce: { methods: ["S256"], required: () => true },
   claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },
+  // the scopes' claims go in the ID token too (as Google, Keycloak and
+  // Entra ID put them), except for accounts marked `userinfo_only`
+  conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(ctx, id) {
@@ -54,7 +57,8 @@ const provider = new Provider(issuer, {
     if (!account) return undefined;
     return {
       accountId: id,
-      async claims() {
+      async claims(use) {
+        if (use === "id_token" && account.userinfo_only) return { sub: id };
         return { sub: id, email: account.email, email_verified: account.email_verified, name: account.name || id, groups: account.groups || [] };
       },
     };

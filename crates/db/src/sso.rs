@@ -73,12 +73,16 @@ pub async fn of_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<
 }
 
 /// Makes the account an instance admin or not, as the provider's claim
-/// says; true when that changed something.
+/// says (never taking it from the last admin); true when that changed
+/// something.
 pub async fn set_admin(db: impl PgExecutor<'_>, user: UserId, admin: bool) -> sqlx::Result<bool> {
-    let done = sqlx::query("update users set is_admin = $2 where id = $1 and is_admin <> $2")
-        .bind(user.0)
-        .bind(admin)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(
+        "update users set is_admin = $2 where id = $1 and is_admin <> $2
+           and ($2 or (select count(*) from users where is_admin) > 1)",
+    )
+    .bind(user.0)
+    .bind(admin)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -20,6 +20,8 @@ pub struct IdpAccount {
     pub email: &'static str,
     pub email_verified: bool,
     pub groups: &'static [&'static str],
+    /// Its claims come from the user-info endpoint only, not in the ID token.
+    pub userinfo_only: bool,
 }
 
 pub struct OidcProvider {
@@ -46,6 +48,7 @@ impl OidcProvider {
                         "email": a.email,
                         "email_verified": a.email_verified,
                         "groups": a.groups,
+                        "userinfo_only": a.userinfo_only,
                     }),
                 )
             })
@@ -94,12 +97,13 @@ impl OidcProvider {
         SsoSettings {
             name: name.to_owned(),
             display_name: "Test IdP".to_owned(),
-            issuer: self.issuer.parse().expect("the issuer URL"),
+            issuer: self.issuer.clone(),
             client_id: CLIENT_ID.to_owned(),
             client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
             scopes: vec!["email".into(), "profile".into()],
             allowed_domains: Vec::new(),
             admin_claim: None,
+            trust_email: false,
         }
     }
 

@@ -33,7 +33,9 @@ pub struct SsoSettings {
     pub name: String,
     /// On the sign-in button: "Sign in with {display_name}".
     pub display_name: String,
-    pub issuer: Url,
+    /// The issuer exactly as the provider writes it (a trailing `/` matters:
+    /// ID tokens must name the same string).
+    pub issuer: String,
     pub client_id: String,
     pub client_secret: SecretString,
     /// Asked for besides `openid` (default `email profile`).
@@ -44,6 +46,12 @@ pub struct SsoSettings {
     /// A claim and a value that make the person an instance admin
     /// (`groups` and `bucketdesk-admins`); checked at every sign-in.
     pub admin_claim: Option<(String, String)>,
+    /// The provider's addresses are its people's own (a company
+    /// directory): an address it sends without `email_verified` counts as
+    /// verified, and an account that signed in before is linked on its
+    /// first single sign-on. Off: only verified addresses, and only
+    /// accounts never used yet (or new ones) are linked.
+    pub trust_email: bool,
 }
 
 impl SsoSettings {
@@ -149,22 +157,13 @@ impl SsoProvider {
                 return Ok(found.clone());
             }
         }
-        let issuer = IssuerUrl::new(
-            self.settings
-                .issuer
-                .as_str()
-                .trim_end_matches('/')
-                .to_owned(),
-        )
-        .map_err(|e| SsoError::Refused(format!("the issuer address is not valid: {e}")))?;
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|e| SsoError::Refused(format!("the issuer address is not valid: {e}")))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| {
-                SsoError::Unreachable(format!(
-                    "its configuration at {}/.well-known/openid-configuration could not be read: {}",
-                    self.settings.issuer.as_str().trim_end_matches('/'),
-                    error_chain(&e)
-                ))
+                tracing::warn!(provider = %self.settings.name, error = %error_chain(&e), "its configuration could not be read");
+                SsoError::Unreachable("its configuration could not be read".into())
             })?;
         let end_session = metadata
             .additional_metadata()
@@ -261,7 +260,10 @@ impl SsoProvider {
                         answer.error()
                     ))
                 }
-                other => SsoError::Unreachable(error_chain(&other)),
+                other => {
+                    tracing::warn!(provider = %self.settings.name, error = %error_chain(&other), "the code could not be exchanged");
+                    SsoError::Unreachable("its token endpoint did not answer as it should".into())
+                }
             })?;
         let Some(id_token) = tokens.id_token() else {
             return Err(SsoError::Refused(
@@ -283,11 +285,17 @@ impl SsoProvider {
             }
             Err(other) => return Err(refused_token(other)),
         };
-        let mut identity = identity_of(&self.settings, &claims);
+        // the other claims of the same, checked, token (admin claim, Google's `hd`)
+        let token_claims = payload_of(&id_token.to_string());
+        let mut identity = identity_of(&self.settings, &claims, &token_claims);
+        let admin_in_token = self
+            .settings
+            .admin_claim
+            .as_ref()
+            .and_then(|(claim, value)| holds(token_claims.get(claim), value));
         let wants_user_info = identity.email.is_none()
-            || identity.email_verified.is_none()
-            || self.settings.admin_claim.is_some();
-        if wants_user_info && let Some(url) = discovered.client.user_info_url() {
+            || (self.settings.admin_claim.is_some() && admin_in_token.is_none());
+        if wants_user_info && discovered.client.user_info_url().is_some() {
             let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = discovered
                 .client
                 .user_info(
@@ -297,25 +305,59 @@ impl SsoProvider {
                 .map_err(|e| SsoError::Refused(e.to_string()))?
                 .request_async(&self.http)
                 .await
-                .map_err(|e| {
-                    SsoError::Unreachable(format!("its user info at {url}: {}", error_chain(&e)))
+                .map_err(|e| match e {
+                    openidconnect::UserInfoError::ClaimsVerification(_) => SsoError::Refused(
+                        "its user info is about someone else than its ID token".into(),
+                    ),
+                    other => {
+                        tracing::warn!(provider = %self.settings.name, error = %error_chain(&other), "its user info could not be read");
+                        SsoError::Unreachable("its user info could not be read".into())
+                    }
                 })?;
+            // the address and whether it is verified come from one place
             if identity.email.is_none() {
                 identity.email = info.email().map(|e| e.as_str().to_owned());
-            }
-            if identity.email_verified.is_none() {
                 identity.email_verified = info.email_verified();
             }
-            if let Some((claim, value)) = &self.settings.admin_claim {
-                identity.admin = Some(holds(info.additional_claims().claims.get(claim), value));
+            if admin_in_token.is_none()
+                && let Some((claim, value)) = &self.settings.admin_claim
+            {
+                identity.admin = holds(info.additional_claims().claims.get(claim), value);
             }
+        } else {
+            identity.admin = admin_in_token;
+        }
+        if identity.email_verified.is_none() && self.settings.trust_email {
+            identity.email_verified = Some(true);
         }
         Ok(identity)
     }
 }
 
+/// Every claim of a JWT's payload (read only once its signature and claims
+/// were checked).
+fn payload_of(jwt: &str) -> HashMap<String, serde_json::Value> {
+    use base64::Engine;
+    jwt.split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or_default()
+}
+
 /// Who the ID token says signed in.
-fn identity_of(settings: &SsoSettings, claims: &CoreIdTokenClaims) -> SsoIdentity {
+fn identity_of(
+    settings: &SsoSettings,
+    claims: &CoreIdTokenClaims,
+    token_claims: &HashMap<String, serde_json::Value>,
+) -> SsoIdentity {
+    // Google: an address in a Workspace domain is vouched for by `hd`, not
+    // by the address itself (anyone can have a verified @example.com account)
+    let google = settings.issuer.trim_end_matches('/') == "https://accounts.google.com";
     SsoIdentity {
         provider: settings.name.clone(),
         issuer: claims.issuer().as_str().to_owned(),
@@ -324,15 +366,28 @@ fn identity_of(settings: &SsoSettings, claims: &CoreIdTokenClaims) -> SsoIdentit
         email_verified: claims.email_verified(),
         admin: None,
         allowed_domains: settings.allowed_domains.clone(),
+        domain: if google {
+            Some(
+                token_claims
+                    .get("hd")
+                    .and_then(|hd| hd.as_str())
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+            )
+        } else {
+            None
+        },
+        trust_email: settings.trust_email,
     }
 }
 
-/// Whether a claim is `value` or a list holding it.
-fn holds(claim: Option<&serde_json::Value>, value: &str) -> bool {
-    match claim {
-        Some(serde_json::Value::String(one)) => one == value,
-        Some(serde_json::Value::Array(many)) => many.iter().any(|v| v.as_str() == Some(value)),
-        _ => false,
+/// Whether a claim is `value` or a list holding it; `None` when the claim
+/// is not there at all (then nothing changes).
+fn holds(claim: Option<&serde_json::Value>, value: &str) -> Option<bool> {
+    match claim? {
+        serde_json::Value::String(one) => Some(one == value),
+        serde_json::Value::Array(many) => Some(many.iter().any(|v| v.as_str() == Some(value))),
+        _ => Some(false),
     }
 }
 
@@ -377,9 +432,12 @@ mod tests {
     #[test]
     fn an_admin_claim_is_a_value_or_a_list_holding_it() {
         let list = serde_json::json!(["staff", "bucketdesk-admins"]);
-        assert!(holds(Some(&list), "bucketdesk-admins"));
-        assert!(!holds(Some(&list), "admins"));
-        assert!(holds(Some(&serde_json::json!("admins")), "admins"));
-        assert!(!holds(None, "admins"));
+        assert_eq!(holds(Some(&list), "bucketdesk-admins"), Some(true));
+        assert_eq!(holds(Some(&list), "admins"), Some(false));
+        assert_eq!(
+            holds(Some(&serde_json::json!("admins")), "admins"),
+            Some(true)
+        );
+        assert_eq!(holds(None, "admins"), None, "no claim: nothing changes");
     }
 }

@@ -4,12 +4,16 @@
 //! rules here decide which account that is.
 //!
 //! An identity is matched by its provider's (issuer, subject). The first
-//! time, only an address the provider says is verified counts: it signs in
-//! to the account of that address, or gets a new account when signup is
-//! open or the address is in one of the provider's allowed domains. The
-//! provider is the instance admin's choice, so its verified addresses are
-//! trusted as much as an emailed code. When the provider is set to grant
-//! instance admin by a claim, each sign-in sets it (or takes it away).
+//! time, only an address the provider says is verified counts. It links to
+//! the account of that address when that account was never used (an
+//! invitation or an admin made it), or to any account when the provider is
+//! trusted for its addresses (`trust_email`, a company directory): an
+//! account someone already uses is never taken over by a provider that
+//! merely says an address is verified. Without an account, one is made
+//! when signup is open or the address is in one of the provider's allowed
+//! domains (for Google, its `hd`, the Workspace domain). When the provider
+//! grants instance admin by a claim, each sign-in sets it or takes it away,
+//! never from the last admin.
 
 use super::SignInRules;
 use crate::{Actor, CoreError, Origin, Via};
@@ -32,6 +36,12 @@ pub struct SsoIdentity {
     pub admin: Option<bool>,
     /// Verified addresses in these domains get an account by signing in.
     pub allowed_domains: Vec<String>,
+    /// The domain that vouches for the address, when the provider says it
+    /// apart from the address (Google's `hd`); `None`: the address's own.
+    pub domain: Option<String>,
+    /// The provider's addresses are its people's own: an account that
+    /// signed in before may be linked.
+    pub trust_email: bool,
 }
 
 /// Why an identity does not sign in.
@@ -46,6 +56,9 @@ pub enum SsoRefusal {
     /// No account uses the address, signup is closed and its domain is not
     /// one of the provider's.
     NoAccount { email: String },
+    /// The account of the address is in use and not linked to this
+    /// identity (and the provider is not trusted to link it).
+    NotLinked { email: String },
 }
 
 impl SsoRefusal {
@@ -55,6 +68,7 @@ impl SsoRefusal {
             SsoRefusal::NoEmail => "no_email",
             SsoRefusal::UnverifiedEmail { .. } => "unverified_email",
             SsoRefusal::NoAccount { .. } => "no_account",
+            SsoRefusal::NotLinked { .. } => "not_linked",
         }
     }
 }
@@ -97,9 +111,11 @@ pub async fn sso_sign_in(
         let details = json!({ "provider": identity.provider, "email": identity.email });
         audit::record(&mut *tx, actor.event(origin, "sso_linked", details)).await?;
     }
+    let mut admin_now = actor.user.is_admin;
     if let Some(admin) = identity.admin
         && sso::set_admin(&mut *tx, actor.user.user_id(), admin).await?
     {
+        admin_now = admin;
         let action = if admin {
             "admin_granted_by_sso"
         } else {
@@ -112,9 +128,7 @@ pub async fn sso_sign_in(
     audit::record(&mut *tx, actor.event(origin, "sign_in", details)).await?;
     tx.commit().await?;
     let mut user = actor.user;
-    if let Some(admin) = identity.admin {
-        user.is_admin = admin;
-    }
+    user.is_admin = admin_now;
     Ok(Ok(SsoSignedIn { user, linked_now }))
 }
 
@@ -146,10 +160,14 @@ async fn account_for(
     }
     let user = match users::find_by_email(db, &email).await? {
         Some(user) if user.is_disabled() => return Ok(Err(SsoRefusal::Disabled)),
+        // an account in use is linked only when the provider is trusted for it
+        Some(user) if user.last_sign_in_at.is_some() && !identity.trust_email => {
+            return Ok(Err(SsoRefusal::NotLinked {
+                email: email.to_string(),
+            }));
+        }
         Some(user) => user,
-        None if signup == SignupPolicy::Open
-            || domain_allowed(&email, &identity.allowed_domains) =>
-        {
+        None if signup == SignupPolicy::Open || domain_allowed(identity, &email) => {
             users::find_or_create(db, &email).await?
         }
         None => {
@@ -158,7 +176,7 @@ async fn account_for(
             }));
         }
     };
-    let linked = sso::link(
+    if sso::link(
         db,
         user.user_id(),
         &identity.provider,
@@ -166,19 +184,35 @@ async fn account_for(
         &identity.subject,
         email.as_str(),
     )
-    .await?;
-    Ok(Ok((user, linked)))
+    .await?
+    {
+        return Ok(Ok((user, true)));
+    }
+    // linked a moment ago by a sign-in alongside: whatever it linked decides
+    match sso::account_of(db, &identity.issuer, &identity.subject, email.as_str()).await? {
+        Some(linked) if linked.id == user.id => Ok(Ok((linked, false))),
+        _ => Ok(Err(SsoRefusal::NotLinked {
+            email: email.to_string(),
+        })),
+    }
 }
 
-fn domain_allowed(email: &Email, domains: &[String]) -> bool {
-    let domain = email
-        .as_str()
-        .rsplit_once('@')
-        .map(|(_, domain)| domain.to_ascii_lowercase())
-        .unwrap_or_default();
-    domains
-        .iter()
-        .any(|allowed| allowed.eq_ignore_ascii_case(&domain))
+/// Whether the identity's domain is one of the provider's: Google's `hd`
+/// when it gives one, else the address's.
+fn domain_allowed(identity: &SsoIdentity, email: &Email) -> bool {
+    let domain = match &identity.domain {
+        Some(vouched) => vouched.clone(),
+        None => email
+            .as_str()
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.to_ascii_lowercase())
+            .unwrap_or_default(),
+    };
+    !domain.is_empty()
+        && identity
+            .allowed_domains
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(&domain))
 }
 
 /// The SSO identities tied to the actor's account, for the account page.
@@ -190,11 +224,28 @@ pub async fn sso_links(db: &PgPool, actor: &Actor) -> Result<Vec<sso::SsoLink>, 
 mod tests {
     use super::*;
 
+    fn identity(domain: Option<&str>) -> SsoIdentity {
+        SsoIdentity {
+            provider: "p".into(),
+            issuer: "https://issuer".into(),
+            subject: "s".into(),
+            email: None,
+            email_verified: Some(true),
+            admin: None,
+            allowed_domains: vec!["example.com".into()],
+            domain: domain.map(str::to_owned),
+            trust_email: false,
+        }
+    }
+
     #[test]
-    fn allowed_domains_match_the_whole_domain_in_any_case() {
+    fn allowed_domains_match_the_whole_domain_and_google_vouches_with_hd() {
         let email = Email::parse("ana@Example.COM").unwrap();
-        assert!(domain_allowed(&email, &["example.com".into()]));
-        assert!(!domain_allowed(&email, &["ample.com".into()]));
-        assert!(!domain_allowed(&email, &[]));
+        assert!(domain_allowed(&identity(None), &email));
+        let other = Email::parse("ana@ample.com").unwrap();
+        assert!(!domain_allowed(&identity(None), &other));
+        // a personal Google account with a verified @example.com address: no `hd`
+        assert!(!domain_allowed(&identity(Some("")), &email));
+        assert!(domain_allowed(&identity(Some("example.com")), &email));
     }
 }

@@ -58,7 +58,8 @@ fn var_name(name: String) -> &'static str {
 /// The single sign-on providers: `BUCKETDESK_SSO_PROVIDERS` names them
 /// (`keycloak,google`), and each has `BUCKETDESK_SSO_<NAME>_ISSUER`,
 /// `_CLIENT_ID`, `_CLIENT_SECRET`, and optionally `_NAME` (the button's
-/// words), `_SCOPES`, `_ALLOWED_DOMAINS` and `_ADMIN_CLAIM` (`claim=value`).
+/// words), `_SCOPES`, `_ALLOWED_DOMAINS`, `_ADMIN_CLAIM` (`claim=value`)
+/// and `_TRUST_EMAIL`.
 /// `_PRESET` (`google`, `microsoft`) fills in what the provider needs.
 pub(super) fn parse_sso(
     get: &impl Fn(&str) -> Option<String>,
@@ -109,15 +110,28 @@ pub(super) fn parse_sso(
                 },
             )
         })?;
-        let issuer = match Url::parse(&issuer_text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+        let loopback =
+            |url: &Url| matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        match Url::parse(&issuer_text) {
+            Ok(url) if url.scheme() == "https" && url.host().is_some() => {}
+            // a provider on this machine (tests, trying it out) may speak plain http
+            Ok(url) if url.scheme() == "http" && loopback(&url) => {}
             _ => {
                 return Err(bad(
                     var("ISSUER"),
-                    format!("`{issuer_text}` is not an http(s) address"),
+                    format!(
+                        "`{issuer_text}` is not an https address (its settings and signing keys must not travel in the clear)"
+                    ),
                 ));
             }
-        };
+        }
+        if providers.iter().any(|p| p.issuer == issuer_text) {
+            return Err(bad(
+                var("ISSUER"),
+                format!("`{issuer_text}` is the issuer of another provider too: set each up once"),
+            ));
+        }
+        let trust_email = parse_bool(value("TRUST_EMAIL"), var("TRUST_EMAIL"), false)?;
         let client_id = value("CLIENT_ID").ok_or_else(|| {
             bad(
                 var("CLIENT_ID"),
@@ -149,7 +163,7 @@ pub(super) fn parse_sso(
             display_name: value("NAME")
                 .or(default_display.map(str::to_owned))
                 .unwrap_or_else(|| name.clone()),
-            issuer,
+            issuer: issuer_text,
             client_id,
             client_secret: SecretString::from(client_secret),
             scopes: scopes
@@ -165,6 +179,7 @@ pub(super) fn parse_sso(
                 .filter(|d| !d.is_empty())
                 .collect(),
             admin_claim,
+            trust_email,
             name,
         });
     }

@@ -192,7 +192,10 @@ fn single_sign_on_providers_are_named_in_a_list_and_each_needs_its_issuer_and_cl
         Some(("groups".to_owned(), "bucketdesk-admins".to_owned()))
     );
     assert_eq!(sso[0].scopes, vec!["email", "profile"]);
-    assert_eq!(sso[1].issuer.as_str(), "https://accounts.google.com/");
+    assert_eq!(
+        sso[1].issuer, "https://accounts.google.com",
+        "as written: issuers compare exactly"
+    );
     assert_eq!(sso[1].display_name, "Google");
     assert!(
         !format!("{c:?}").contains("kc-secret-xyz"),

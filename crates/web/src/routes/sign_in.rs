@@ -101,6 +101,14 @@ struct NoticeQuery {
     sso: String,
 }
 
+/// The sign-in page saying codes are off (single sign-on is the only way in).
+fn codes_off(state: &AppState, csrf: String) -> Response {
+    let mut page = EmailPage::new(state, csrf, String::new());
+    page.error =
+        Some("Email codes are off here: sign in with your organization's single sign-on.".into());
+    (StatusCode::FORBIDDEN, page).into_response()
+}
+
 /// `next` when it is a path on this site, else nothing.
 fn next_path(next: &str) -> String {
     session::local_path(next).unwrap_or_default()
@@ -256,6 +264,9 @@ async fn submit_code(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
+    if state.settings.sso_only {
+        return Ok(codes_off(&state, csrf));
+    }
     let Some(pending) = session::pending_login(&session).await? else {
         // S4: a code only works in the browser that asked for it
         let mut page = EmailPage::new(&state, csrf, String::new());
@@ -340,6 +351,9 @@ async fn submit_link_code(
     Path(token): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
+    if state.settings.sso_only {
+        return Ok(codes_off(&state, csrf));
+    }
     let mut page = link_page(&state, &token, csrf).await?;
     if page.email.is_none() {
         return Ok((StatusCode::GONE, page).into_response());

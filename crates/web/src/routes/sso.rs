@@ -177,5 +177,8 @@ fn refusal_message(refusal: &SsoRefusal, provider: &str) -> String {
         SsoRefusal::NoAccount { email } => format!(
             "No bucketdesk account uses {email}, and this instance does not make one for it. Ask to be invited."
         ),
+        SsoRefusal::NotLinked { email } => format!(
+            "The bucketdesk account of {email} is already in use and is not linked to {provider}, so {provider} cannot sign in to it. Sign in as before (with an email code); an admin of this instance can let {provider} link existing accounts."
+        ),
     }
 }

@@ -14,18 +14,29 @@ const ACCOUNTS: &[IdpAccount] = &[
         email: "ana@example.com",
         email_verified: true,
         groups: &["staff"],
+        userinfo_only: false,
     },
     IdpAccount {
         id: "uma",
         email: "uma@example.com",
         email_verified: false,
         groups: &[],
+        userinfo_only: false,
     },
     IdpAccount {
         id: "boss",
         email: "boss@corp.example",
         email_verified: true,
         groups: &["staff", "bucketdesk-admins"],
+        userinfo_only: false,
+    },
+    // a provider that keeps the address out of the ID token (user info only)
+    IdpAccount {
+        id: "ines",
+        email: "ines@corp.example",
+        email_verified: true,
+        groups: &["bucketdesk-admins"],
+        userinfo_only: true,
     },
 ];
 
@@ -132,7 +143,8 @@ async fn every_answer_that_cannot_be_trusted_is_refused_with_a_clear_page_and_no
     let (app, idp) = with_provider(|_| {}, SignupPolicy::Open).await;
     idp.next_account("ana").await;
     // a first sign-in, so `replay` has an earlier ID token to send again
-    let (first, callback) = idp.sign_in(&Browser::new(&app.url), "idp").await;
+    let first_browser = Browser::new(&app.url);
+    let (first, callback) = idp.sign_in(&first_browser, "idp").await;
     assert_eq!(first.location(), Some("/"));
 
     for (mode, words) in [
@@ -151,16 +163,31 @@ async fn every_answer_that_cannot_be_trusted_is_refused_with_a_clear_page_and_no
     }
     idp.mode("normal").await;
 
-    // the first sign-in's answer, brought back again: its state was used
-    let replayed = Browser::new(&app.url).get(&callback).await;
+    // the first sign-in's answer, brought back again in the same browser: its state was used
+    let replayed = first_browser.get(&callback).await;
     assert_eq!(replayed.status, 400);
     assert!(
         replayed
             .body
             .contains("not started in this browser, or it was already used")
     );
+    // an answer to another sign-in than the one this browser started
+    let browser = Browser::new(&app.url);
+    browser.get("/auth/sso/idp").await;
+    let wrong = browser
+        .get("/auth/sso/idp/callback?code=abc&state=not-the-one")
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong
+            .body
+            .contains("does not belong to the sign-in this browser started")
+    );
+    assert!(!signed_in(&browser).await);
 
-    // an address the provider does not vouch for
+    // an address the provider does not vouch for: not even an existing
+    // account of that address is reached
+    app.create_user("uma@example.com").await;
     idp.next_account("uma").await;
     let browser = Browser::new(&app.url);
     let (answer, _) = idp.sign_in(&browser, "idp").await;
@@ -174,7 +201,7 @@ async fn every_answer_that_cannot_be_trusted_is_refused_with_a_clear_page_and_no
     assert_eq!(
         count(
             &app,
-            "select count(*) from users where email = 'uma@example.com'"
+            "select count(*) from sso_identities where subject = 'uma'"
         )
         .await,
         0
@@ -183,6 +210,39 @@ async fn every_answer_that_cannot_be_trusted_is_refused_with_a_clear_page_and_no
         count(
             &app,
             "select count(*) from audit_events where action = 'sso_sign_in_refused'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_account_in_use_is_linked_only_when_the_provider_is_trusted_for_its_addresses() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Invite).await;
+    // Ana has signed in with codes before: the provider cannot take her account
+    app.sign_in_as("ana@example.com").await;
+    idp.next_account("ana").await;
+    let browser = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("already in use and is not linked to Test IdP")
+    );
+    assert!(!signed_in(&browser).await);
+
+    // a provider trusted for its addresses (a company directory) links it
+    let (app, idp) = with_provider(|s| s.trust_email = true, SignupPolicy::Invite).await;
+    app.sign_in_as("ana@example.com").await;
+    idp.next_account("ana").await;
+    let browser = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&browser, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'sso_linked'"
         )
         .await,
         1
@@ -245,6 +305,38 @@ async fn closed_signup_admits_only_the_providers_allowed_domains_and_a_claim_mak
         .await,
         1
     );
+    // from user info when the ID token lacks them: address and admin claim
+    idp.next_account("ines").await;
+    let ines = Browser::new(&app.url);
+    let (answer, _) = idp.sign_in(&ines, "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    assert_eq!(ines.get("/admin/users").await.status, 200);
+    // a claim that no longer holds takes admin away, but never from the last admin
+    let make_admins = |emails: &'static [&'static str]| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query("update users set is_admin = (email = any($1))")
+                .bind(emails)
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+    };
+    app.create_user("ana@example.com").await;
+    make_admins(&["ana@example.com", "boss@corp.example"]).await;
+    idp.next_account("ana").await;
+    let (answer, _) = idp.sign_in(&Browser::new(&app.url), "idp").await;
+    assert_eq!(answer.location(), Some("/"), "{}", answer.body);
+    let admin = "select count(*) from users where email = 'ana@example.com' and is_admin";
+    assert_eq!(
+        count(&app, admin).await,
+        0,
+        "ana is not in the admins' group"
+    );
+    make_admins(&["ana@example.com"]).await;
+    let (answer, _) = idp.sign_in(&Browser::new(&app.url), "idp").await;
+    assert_eq!(answer.location(), Some("/"));
+    assert_eq!(count(&app, admin).await, 1, "the last admin stays one");
 }
 
 #[tokio::test]
@@ -287,6 +379,8 @@ async fn with_single_sign_on_the_only_way_in_email_codes_and_github_are_off() {
         .await;
     assert_eq!(asked.status, 403, "{}", asked.body);
     assert!(asked.body.contains("Email codes are off here"));
+    let typed = visitor.post("/login/code", &[("code", "123456")]).await;
+    assert_eq!(typed.status, 403, "no code is taken either");
     let codes = app
         .mail
         .all()
