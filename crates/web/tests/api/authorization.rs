@@ -245,6 +245,9 @@ const READS: &[Row] = &[
     // this world has no GitHub app set up: sign-in with GitHub is not there
     row("GET", "/auth/github", [404; 7]),
     row("GET", "/auth/github/callback", [404; 7]),
+    // no single sign-on provider is set up in this world (sso.rs has its own)
+    row("GET", "/auth/sso/{provider}", [404; 7]),
+    row("GET", "/auth/sso/{provider}/callback", [404; 7]),
     row("GET", "/", [303, 200, 200, 200, 200, 200, 200]),
     row(
         "GET",
