@@ -158,7 +158,7 @@ async fn signing_out_ends_the_session_on_the_server() {
             .get("/login?signed_out=1")
             .await
             .body
-            .contains("You are signed out.")
+            .contains("You are signed out of bucketdesk.")
     );
     assert_eq!(browser.get("/").await.status, 303);
     assert_eq!(
