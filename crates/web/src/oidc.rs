@@ -61,6 +61,8 @@ impl SsoSettings {
     /// How long the provider's configuration and keys are used before
     /// they are fetched again.
     pub const METADATA_LIFETIME: Duration = Duration::from_secs(60 * 60);
+    /// How long a failure to read it is answered from memory.
+    pub const FAILURE_LIFETIME: Duration = Duration::from_secs(30);
 }
 
 /// What the browser carries from the start of a sign-in to its end (kept in
@@ -126,6 +128,10 @@ pub struct SsoProvider {
     callback: RedirectUrl,
     http: reqwest::Client,
     discovered: Mutex<Option<std::sync::Arc<Discovered>>>,
+    /// When reading its configuration last failed: for a little while no
+    /// request makes bucketdesk ask again (a crafted `?sso=` on the sign-in
+    /// page, a burst of sign-ins while the provider is down).
+    failed_at: Mutex<Option<Instant>>,
 }
 
 impl SsoProvider {
@@ -143,6 +149,7 @@ impl SsoProvider {
             settings,
             http,
             discovered: Mutex::new(None),
+            failed_at: Mutex::new(None),
         })
     }
 
@@ -157,13 +164,23 @@ impl SsoProvider {
                 return Ok(found.clone());
             }
         }
+        let unreachable = || SsoError::Unreachable("its configuration could not be read".into());
+        let failed_lately = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < SsoSettings::FAILURE_LIFETIME);
+        if failed_lately {
+            return Err(unreachable());
+        }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| SsoError::Refused(format!("the issuer address is not valid: {e}")))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| {
                 tracing::warn!(provider = %self.settings.name, error = %error_chain(&e), "its configuration could not be read");
-                SsoError::Unreachable("its configuration could not be read".into())
+                *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                unreachable()
             })?;
         let end_session = metadata
             .additional_metadata()

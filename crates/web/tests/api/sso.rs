@@ -389,3 +389,46 @@ async fn with_single_sign_on_the_only_way_in_email_codes_and_github_are_off() {
         .count();
     assert_eq!(codes, 0, "no code was mailed");
 }
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_read_is_asked_again_only_after_a_pause() {
+    // a "provider" that answers every request with an error, counting them
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = [0u8; 2048];
+            let _ = stream.read(&mut request).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let idp = OidcProvider::start(ACCOUNTS);
+    let mut settings = idp.settings("down");
+    settings.issuer = issuer;
+    let app = TestApp::builder().sso(settings).spawn().await;
+    let browser = Browser::new(&app.url);
+    for _ in 0..5 {
+        let start = browser.get("/auth/sso/down").await;
+        assert_eq!(start.status, 502);
+        assert!(
+            start.body.contains("could not be reached just now"),
+            "{}",
+            start.body
+        );
+        assert!(!start.body.contains("127.0.0.1"), "no address on the page");
+        let login = browser.get("/login?signed_out=1&sso=down").await;
+        assert_eq!(login.status, 200);
+        assert!(!login.body.contains("Also sign out"));
+    }
+    assert_eq!(
+        asked.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one failure is remembered for a while"
+    );
+}
