@@ -11,3 +11,10 @@ alter table resumable_uploads add column direct boolean not null default false;
 -- "complete" whose first answer was lost answers the same instead of "not
 -- found"; the hourly clean-up forgets it after an hour.
 alter table resumable_uploads add column completed_at timestamptz;
+
+-- One upload under way per file (person, bucket, key, size and modified
+-- time): two tabs or a double click starting the same file at once resume
+-- one upload instead of racing two.
+create unique index resumable_uploads_same_file
+    on resumable_uploads (bucket_id, user_id, key, size, last_modified)
+    where completed_at is null;

@@ -239,7 +239,33 @@ pub async fn start(
         started_at: time::OffsetDateTime::now_utc(),
         completed_at: None,
     };
-    db_uploads::insert(db, &upload).await?;
+    if !db_uploads::insert(db, &upload).await? {
+        // the same file was started alongside (another tab, a double click):
+        // this S3 upload goes, and both resume the one written down
+        let aborted = bucketdesk_storage::upload::abort(
+            &client,
+            &can.bucket().bucket_name,
+            new.key,
+            &upload.s3_upload_id,
+        )
+        .await;
+        if !aborted {
+            // the hourly clean-up tries again
+            bucketdesk_db::uploads::started(db, bucket, new.key, &upload.s3_upload_id).await?;
+        }
+        for other in db_uploads::of_user(db, bucket, actor.user.id).await? {
+            if other.key == new.key
+                && other.size as u64 == new.size
+                && other.last_modified == new.last_modified
+            {
+                let parts = parts_still_under_way(s3, db, can, &other).await?;
+                return Ok(UploadState::of(&other, &parts));
+            }
+        }
+        return Err(CoreError::Internal(
+            "an upload of the same file was under way, then was not".into(),
+        ));
+    }
     Ok(UploadState::of(&upload, &[]))
 }
 

@@ -39,12 +39,16 @@ pub struct Part {
 const COLUMNS: &str = "id, bucket_id, user_id, key, s3_upload_id, size, last_modified, \
                        part_size, content_type, overwrite, direct, started_at, completed_at";
 
-pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::Result<()> {
-    sqlx::query(
+/// Writes the upload down; false when an upload of the same file (person,
+/// bucket, key, size, modified time) is under way already.
+pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::Result<bool> {
+    let done = sqlx::query(
         "insert into resumable_uploads
            (id, bucket_id, user_id, key, s3_upload_id, size, last_modified, part_size,
             content_type, overwrite, direct)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         on conflict (bucket_id, user_id, key, size, last_modified) where completed_at is null
+         do nothing",
     )
     .bind(upload.id)
     .bind(upload.bucket_id)
@@ -59,7 +63,7 @@ pub async fn insert(db: impl PgExecutor<'_>, upload: &ResumableUpload) -> sqlx::
     .bind(upload.direct)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// `user`'s upload `id` in `bucket` (completed or not); none for anyone else's.

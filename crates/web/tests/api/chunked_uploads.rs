@@ -839,3 +839,32 @@ async fn a_proxy_mode_bucket_cannot_have_direct_uploads() {
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["error"]["fields"][0]["code"], "proxy_mode");
 }
+
+#[tokio::test]
+async fn the_same_file_started_many_times_at_once_is_one_upload() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let up = Uploader::of(&app, &t, &t.alice).await;
+    let bytes = file_bytes(CHUNK + 1);
+    let starts = (0..8).map(|_| up.start("twice-clicked.bin", bytes.len(), 77));
+    let answers = futures::future::join_all(starts).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, upload)| {
+            assert_eq!(*status, 200, "{upload}");
+            upload["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every start resumes the one upload: {ids:?}");
+    assert_eq!(
+        count(&app, "select count(*) from resumable_uploads").await,
+        1
+    );
+    // the S3 uploads started alongside were aborted: one is left
+    let in_s3 = std::fs::read_dir(&app.s3.root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".upload-"))
+        .count();
+    assert_eq!(in_s3, 1);
+}
