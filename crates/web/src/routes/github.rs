@@ -7,6 +7,7 @@
 //! session, and the words for each refusal.
 
 use super::account_security::{Change, confirm_first, tell_owner};
+use super::oauth_callback::{Answer, refusal};
 use crate::extract::{ClientInfo, CsrfToken, CurrentUser, MaybeUser};
 use crate::github_oauth::{Github, GithubError, PendingFlow};
 use crate::pages::ErrorPage;
@@ -19,7 +20,6 @@ use axum::routing::{get, post};
 use bucketdesk_core::CoreError;
 use bucketdesk_core::sign_in::{self, GithubIdentity, GithubRefusal};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 /// The session key of a sign-in under way.
@@ -122,34 +122,20 @@ async fn finish_github_sign_in(
             "This sign-in was not started in this browser, or it was already used. Start again from the sign-in page.",
         ));
     };
-    let state_matches: bool = pending
-        .state
-        .as_bytes()
-        .ct_eq(query.state.as_bytes())
-        .into();
-    if !state_matches {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "The answer from GitHub does not belong to the sign-in this browser started, so it was refused. Start again from the sign-in page.",
-        ));
-    }
-    if github.expired(pending.started_at) {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "This sign-in took longer than 10 minutes, so it was stopped. Start again from the sign-in page.",
-        ));
-    }
-    if query.error == "access_denied" {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "You did not allow bucketdesk to see your GitHub account, so you are not signed in. Sign in with an email code instead, or start again.",
-        ));
-    }
-    if !query.error.is_empty() || query.code.is_empty() {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "GitHub sent no sign-in code back. Start again from the sign-in page.",
-        ));
+    let answer = Answer {
+        state: &query.state,
+        error: &query.error,
+        code: &query.code,
+    };
+    let refused = refusal(
+        "GitHub",
+        "You did not allow bucketdesk to see your GitHub account, so you are not signed in. Sign in with an email code instead, or start again.",
+        &pending.state,
+        github.expired(pending.started_at),
+        &answer,
+    );
+    if let Some(why) = refused {
+        return Ok(failed(StatusCode::BAD_REQUEST, &why));
     }
     let identity = match github.identity(&query.code, &pending.verifier).await {
         Ok(identity) => identity,

@@ -11,6 +11,7 @@ mod health;
 mod invites;
 mod links;
 mod members;
+mod oauth_callback;
 mod public_links;
 mod sign_in;
 mod sso;

@@ -4,6 +4,7 @@
 //! here are the round trip, the session, and the words for each refusal.
 
 use super::account_security::tell_account_owner;
+use super::oauth_callback::{Answer, refusal};
 use crate::extract::{ClientInfo, MaybeUser};
 use crate::oidc::{PendingSso, SsoError, SsoProvider};
 use crate::pages::ErrorPage;
@@ -15,7 +16,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use bucketdesk_core::sign_in::{self, SsoRefusal};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 /// The session key of a sign-in under way.
@@ -103,34 +103,26 @@ async fn finish_sso_sign_in(
             "This sign-in was not started in this browser, or it was already used. Start again from the sign-in page.",
         ));
     };
-    let state_matches: bool = pending
-        .state
-        .as_bytes()
-        .ct_eq(query.state.as_bytes())
-        .into();
-    if pending.provider != name || !state_matches {
+    if pending.provider != name {
         return Ok(failed(
             StatusCode::BAD_REQUEST,
             "The answer from the sign-in service does not belong to the sign-in this browser started, so it was refused. Start again from the sign-in page.",
         ));
     }
-    if SsoProvider::expired(pending.started_at) {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "This sign-in took longer than 10 minutes, so it was stopped. Start again from the sign-in page.",
-        ));
-    }
-    if query.error == "access_denied" {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "The sign-in service did not let you in, so you are not signed in. Start again from the sign-in page.",
-        ));
-    }
-    if !query.error.is_empty() || query.code.is_empty() {
-        return Ok(failed(
-            StatusCode::BAD_REQUEST,
-            "The sign-in service sent no sign-in code back. Start again from the sign-in page.",
-        ));
+    let answer = Answer {
+        state: &query.state,
+        error: &query.error,
+        code: &query.code,
+    };
+    let refused = refusal(
+        "the sign-in service",
+        "The sign-in service did not let you in, so you are not signed in. Start again from the sign-in page.",
+        &pending.state,
+        SsoProvider::expired(pending.started_at),
+        &answer,
+    );
+    if let Some(why) = refused {
+        return Ok(failed(StatusCode::BAD_REQUEST, &why));
     }
     let identity = match provider.identity(&query.code, &pending).await {
         Ok(identity) => identity,
