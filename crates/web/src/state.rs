@@ -158,6 +158,7 @@ impl AppState {
         bucketdesk_core::sign_in::SignInRules {
             code_key: self.code_hash_key.as_ref(),
             signup: self.settings.signup,
+            codes_sign_in: !self.settings.sso_only,
         }
     }
 

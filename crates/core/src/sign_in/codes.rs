@@ -41,6 +41,8 @@ pub enum RequestOutcome {
     /// The address was sent many codes in the last hour, from any client.
     TooManyForEmailEverywhere,
     TooManyForIp,
+    /// Codes do not sign anyone in here (single sign-on is the only way in).
+    CodesOff,
 }
 
 /// A code to mail.
@@ -83,6 +85,8 @@ pub enum VerifyOutcome {
     /// Too many wrong codes: codes typed here do not work for the address
     /// until then (`everywhere`: from any client), but through the mail's link.
     Locked(Lockout),
+    /// Codes do not sign anyone in here (single sign-on is the only way in).
+    CodesOff,
 }
 
 /// How a code is entered.
@@ -107,6 +111,9 @@ pub async fn request_code(
     origin: &Origin,
     purpose: Purpose,
 ) -> Result<RequestOutcome, CoreError> {
+    if purpose == Purpose::SignIn && !rules.codes_sign_in {
+        return Ok(RequestOutcome::CodesOff);
+    }
     let client_key = rules::rate_limit_key(origin.ip);
     // Every check and write happens in one transaction holding a lock on the
     // address and one on the client, so parallel requests are counted one
@@ -191,6 +198,9 @@ pub async fn verify_code(
     origin: &Origin,
     purpose: Purpose,
 ) -> Result<VerifyOutcome, CoreError> {
+    if purpose == Purpose::SignIn && !rules.codes_sign_in {
+        return Ok(VerifyOutcome::CodesOff);
+    }
     let client_key = rules::rate_limit_key(origin.ip);
     let mut tx = db.begin().await?;
     let (code_id, email, method) = match entry {

@@ -26,4 +26,7 @@ pub struct SignInRules<'a> {
     pub code_key: &'a [u8],
     /// Whether an address without an account gets one by signing in.
     pub signup: SignupPolicy,
+    /// Whether emailed codes sign people in (off when single sign-on is
+    /// the only way in; codes that confirm a change still work).
+    pub codes_sign_in: bool,
 }

@@ -21,10 +21,12 @@ const KEY: &[u8] = b"a test key for the codes' hashes";
 const CLOSED: SignInRules<'static> = SignInRules {
     code_key: KEY,
     signup: SignupPolicy::Invite,
+    codes_sign_in: true,
 };
 const OPEN: SignInRules<'static> = SignInRules {
     code_key: KEY,
     signup: SignupPolicy::Open,
+    codes_sign_in: true,
 };
 const LIFETIMES: Lifetimes = Lifetimes {
     idle: Duration::from_secs(30 * 60),
@@ -438,4 +440,42 @@ async fn a_person_lists_and_ends_their_own_sessions_only() {
         listed(sessions::list(&db, &bob, LIFETIMES).await.unwrap()),
         vec![bobs]
     );
+}
+
+#[tokio::test]
+async fn with_single_sign_on_the_only_way_in_codes_sign_nobody_in_but_still_confirm_changes() {
+    let (_database, db) = database().await;
+    account(&db, "ana@example.com").await;
+    let origin = from("192.0.2.7");
+    // a code asked for before the switch
+    let (code_id, mail, _) = ask(&db, CLOSED, "ana@example.com", &origin).await;
+    let code = mail.unwrap().code;
+    let sso_only = SignInRules {
+        codes_sign_in: false,
+        ..CLOSED
+    };
+    let asked = sign_in::request_code(
+        &db,
+        sso_only,
+        &email("ana@example.com"),
+        &origin,
+        Purpose::SignIn,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(asked, RequestOutcome::CodesOff));
+    let entry = Entry::Browser {
+        code_id,
+        email: email("ana@example.com"),
+    };
+    let typed = sign_in::verify_code(&db, sso_only, entry, &code, &origin, Purpose::SignIn)
+        .await
+        .unwrap();
+    assert!(matches!(typed, VerifyOutcome::CodesOff), "{typed:?}");
+    // confirming a change (S18) is not signing in: its codes still work
+    let confirm = Purpose::Confirm { what: "a test" };
+    let asked = sign_in::request_code(&db, sso_only, &email("ana@example.com"), &origin, confirm)
+        .await
+        .unwrap();
+    assert!(matches!(asked, RequestOutcome::Sent { .. }));
 }

@@ -59,7 +59,7 @@ impl EmailPage {
                 .iter()
                 .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
                 .collect(),
-            codes: !state.settings.sso_only,
+            codes: state.sign_in_rules().codes_sign_in,
             next,
             email: String::new(),
             error: None,
@@ -101,11 +101,14 @@ struct NoticeQuery {
     sso: String,
 }
 
-/// The sign-in page saying codes are off (single sign-on is the only way in).
+/// Codes do not sign anyone in here (single sign-on is the only way in).
+const CODES_OFF: &str =
+    "Email codes are off here: sign in with your organization's single sign-on.";
+
+/// The sign-in page saying codes are off.
 fn codes_off(state: &AppState, csrf: String) -> Response {
     let mut page = EmailPage::new(state, csrf, String::new());
-    page.error =
-        Some("Email codes are off here: sign in with your organization's single sign-on.".into());
+    page.error = Some(CODES_OFF.into());
     (StatusCode::FORBIDDEN, page).into_response()
 }
 
@@ -162,11 +165,6 @@ async fn request_code(
         page.error = Some(error.to_owned());
         page
     };
-    if state.settings.sso_only {
-        let page =
-            again("Email codes are off here: sign in with your organization's single sign-on.");
-        return Ok((StatusCode::FORBIDDEN, page).into_response());
-    }
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
         Err(e) => {
@@ -205,6 +203,7 @@ async fn request_code(
         RequestOutcome::TooManyForIp => {
             "Too many codes were asked for from your network in the last hour. Wait a while and try again."
         }
+        RequestOutcome::CodesOff => return Ok(codes_off(&state, csrf.clone())),
     };
     Ok((StatusCode::TOO_MANY_REQUESTS, again(too_many)).into_response())
 }
@@ -254,6 +253,7 @@ fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
             dead("This code no longer works: it was already used, or a newer code replaced it.")
         }
         VerifyOutcome::Locked(lockout) => (StatusCode::TOO_MANY_REQUESTS, locked_message(lockout)),
+        VerifyOutcome::CodesOff => (StatusCode::FORBIDDEN, CODES_OFF.into()),
     }
 }
 
@@ -264,7 +264,8 @@ async fn submit_code(
     CsrfToken(csrf): CsrfToken,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
-    if state.settings.sso_only {
+    // (the core refuses such codes too; this spares the lookups first)
+    if !state.sign_in_rules().codes_sign_in {
         return Ok(codes_off(&state, csrf));
     }
     let Some(pending) = session::pending_login(&session).await? else {
@@ -351,7 +352,8 @@ async fn submit_link_code(
     Path(token): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
-    if state.settings.sso_only {
+    // (the core refuses such codes too; this spares the lookups first)
+    if !state.sign_in_rules().codes_sign_in {
         return Ok(codes_off(&state, csrf));
     }
     let mut page = link_page(&state, &token, csrf).await?;
