@@ -20,7 +20,11 @@ const browser = await chromium.launch({
 let page;
 try {
   // the sign-in page on a phone in the dark, and on a desktop in the light
-  for (const [name, viewport, scheme] of [["phone-dark", { width: 390, height: 844 }, "dark"], ["desktop-light", { width: 1440, height: 900 }, "light"]]) {
+  const looks = [];
+  for (const [size, viewport] of [["phone", { width: 390, height: 844 }], ["desktop", { width: 1440, height: 900 }]]) {
+    for (const scheme of ["light", "dark"]) looks.push([`${size}-${scheme}`, viewport, scheme]);
+  }
+  for (const [name, viewport, scheme] of looks) {
     const context = await browser.newContext({ viewport, colorScheme: scheme });
     const look = await context.newPage();
     await look.goto(`${config.base}/login`);
@@ -41,6 +45,13 @@ try {
   expect(account.includes(config.email), `signed in as ${config.email}: ${account}`);
   expect(account.includes("Test IdP, as"), `the account lists its single sign-on: ${account}`);
   await shot(page, "signed-in");
+  // the account page with its single sign-on, on a phone in the dark
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, "signed-in-phone-dark");
+  expect(!(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)), "the account page fits a phone");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: "light" });
 
   await Promise.all([page.waitForURL(/\/login\?signed_out=1&sso=idp/), page.getByRole("button", { name: "Sign out", exact: true }).first().click()]);
   const out = page.getByRole("link", { name: "Also sign out of Test IdP" });
