@@ -18,21 +18,53 @@ pub struct Actor {
 
 #[derive(Debug, Clone)]
 pub enum Via {
-    /// A signed-in browser: everything the person's roles allow.
-    Session,
+    /// A signed-in browser: everything the person's roles allow. `strong`:
+    /// the sign-in passed a second factor or single sign-on.
+    Session { strong: bool },
     /// A personal access token: the person's roles, within its scopes.
+    /// `strong`: the session that made it was.
     Token {
         id: Uuid,
         name: String,
         scopes: Scopes,
+        strong: bool,
     },
 }
 
 impl Actor {
+    /// A person in a browser session (its sign-in `strong` or not).
+    pub fn session(user: User, strong: bool) -> Actor {
+        Actor {
+            user,
+            via: Via::Session { strong },
+        }
+    }
+
+    /// Whether the actor proved more than one factor: the account has a
+    /// second factor (so every sign-in to it asks for one), or the way in
+    /// passed single sign-on. What "members must use a second factor or
+    /// single sign-on" asks for.
+    pub fn strong(&self) -> bool {
+        self.user.second_factor
+            || match self.via {
+                Via::Session { strong } | Via::Token { strong, .. } => strong,
+            }
+    }
+
+    /// `Ok` unless `required` and the actor is not [`Self::strong`]:
+    /// [`Denied::SecondFactor`] then.
+    pub fn require_second_factor(&self, required: bool) -> Result<(), CoreError> {
+        if required && !self.strong() {
+            Err(CoreError::Forbidden(Denied::SecondFactor))
+        } else {
+            Ok(())
+        }
+    }
+
     /// The scopes the actor acts within (all of them for a session).
     pub fn scopes(&self) -> Scopes {
         match &self.via {
-            Via::Session => Scopes::all(),
+            Via::Session { .. } => Scopes::all(),
             Via::Token { scopes, .. } => *scopes,
         }
     }
@@ -46,7 +78,7 @@ impl Actor {
     /// token (which cannot make tokens or change how its owner signs in).
     pub fn require_session(&self) -> Result<(), CoreError> {
         match self.via {
-            Via::Session => Ok(()),
+            Via::Session { .. } => Ok(()),
             Via::Token { .. } => Err(CoreError::Forbidden(Denied::SessionOnly)),
         }
     }

@@ -68,6 +68,9 @@ pub enum Denied {
     /// Only the instance's admins may do this (create workspaces, when the
     /// instance says so).
     InstanceAdmin,
+    /// The workspace (or the instance) asks its members for a second factor
+    /// or single sign-on, and this sign-in or token has neither.
+    SecondFactor,
 }
 
 impl From<sqlx::Error> for CoreError {

@@ -12,7 +12,9 @@
 //! - [`Actor`] and [`Origin`]: who acts (a person through a session or a
 //!   token, with its scopes) and from where, for every operation's audit event.
 //! - [`sign_in`]: one-time codes by mail and GitHub identities matched to
-//!   accounts; [`sessions`]: a person's signed-in browsers, listed and ended.
+//!   accounts; [`sessions`]: a person's signed-in browsers, listed and ended;
+//!   [`second_factor`]: authenticator apps, recovery codes and the
+//!   workspace rule that asks for them.
 //! - [`tokens`]: personal access tokens for the API and the command-line client.
 //! - [`files`]: reading a bucket's files (listing, details, a download URL),
 //!   [`presign`]: presigned links (one, or a batch), and [`changes`]: an
@@ -45,6 +47,7 @@ pub mod presign;
 pub mod random_token;
 pub mod resumable;
 pub mod s3_clients;
+pub mod second_factor;
 pub mod sessions;
 pub mod sign_in;
 pub mod thumbnails;

@@ -94,6 +94,7 @@ pub async fn create(
             prefix: &secret[..SHOWN],
             scopes: &scopes,
             expires_at: OffsetDateTime::now_utc() + lifetime,
+            strong: actor.strong(),
         },
     )
     .await?;
@@ -159,6 +160,7 @@ pub async fn authenticate(
             id: token.id,
             name: token.name.clone(),
             scopes,
+            strong: token.strong,
         },
     };
     Ok((actor, token))

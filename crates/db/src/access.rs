@@ -24,7 +24,7 @@ pub async fn user_and_bucket(
     bucket: BucketId,
 ) -> sqlx::Result<Option<(User, Option<BucketWithRole>)>> {
     let row = sqlx::query(&format!(
-        "select {}, {}, m.role, w.name as workspace_name
+        "select {}, {}, m.role, w.name as workspace_name, w.require_second_factor
          from users u
          left join (buckets b join bucket_members m on m.bucket_id = b.id
                     join workspaces w on w.id = b.workspace_id)

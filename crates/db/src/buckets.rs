@@ -44,6 +44,8 @@ pub struct BucketWithRole {
     pub bucket: Bucket,
     pub role: String,
     pub workspace_name: String,
+    /// The workspace's members must use a second factor or single sign-on.
+    pub require_second_factor: bool,
 }
 
 impl BucketWithRole {
@@ -179,7 +181,7 @@ pub async fn list_for_user(
     user: UserId,
 ) -> sqlx::Result<Vec<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role, w.name as workspace_name
+        "select {COLUMNS}, m.role, w.name as workspace_name, w.require_second_factor
          from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
          where b.workspace_id = $1 and m.user_id = $2
          order by lower(b.display_name)"
@@ -231,7 +233,7 @@ pub async fn find_for_user(
     user: UserId,
 ) -> sqlx::Result<Option<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role, w.name as workspace_name
+        "select {COLUMNS}, m.role, w.name as workspace_name, w.require_second_factor
          from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
          where b.id = $1 and b.workspace_id = $2 and m.user_id = $3"
     ))

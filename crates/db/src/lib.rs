@@ -10,6 +10,7 @@ pub mod links;
 pub mod login;
 pub mod members;
 pub mod resumable_uploads;
+pub mod second_factor;
 pub mod sessions;
 pub mod sso;
 pub mod tokens;

@@ -23,12 +23,14 @@ pub struct AccessToken {
     pub last_used_at: Option<OffsetDateTime>,
     pub last_used_ip: Option<String>,
     pub revoked_at: Option<OffsetDateTime>,
+    /// Made in a session that passed a second factor or single sign-on.
+    pub strong: bool,
 }
 
 /// A token's columns, for queries that name the table `access_tokens t`.
 const COLUMNS: &str = "t.id as token_id, t.user_id, t.name, t.prefix, t.scopes, \
                        t.created_at as token_created_at, t.expires_at, t.last_used_at, \
-                       t.last_used_ip, t.revoked_at";
+                       t.last_used_ip, t.revoked_at, t.strong";
 
 pub struct NewToken<'a> {
     pub id: Uuid,
@@ -38,12 +40,13 @@ pub struct NewToken<'a> {
     pub prefix: &'a str,
     pub scopes: &'a [String],
     pub expires_at: OffsetDateTime,
+    pub strong: bool,
 }
 
 pub async fn create(db: impl PgExecutor<'_>, token: &NewToken<'_>) -> sqlx::Result<AccessToken> {
     sqlx::query_as(&format!(
-        "insert into access_tokens as t (id, user_id, name, token_hash, prefix, scopes, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7)
+        "insert into access_tokens as t (id, user_id, name, token_hash, prefix, scopes, expires_at, strong)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
          returning {COLUMNS}"
     ))
     .bind(token.id)
@@ -53,6 +56,7 @@ pub async fn create(db: impl PgExecutor<'_>, token: &NewToken<'_>) -> sqlx::Resu
     .bind(token.prefix)
     .bind(token.scopes)
     .bind(token.expires_at)
+    .bind(token.strong)
     .fetch_one(db)
     .await
 }

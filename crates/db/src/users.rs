@@ -18,6 +18,8 @@ pub struct User {
     pub github_login: Option<String>,
     /// Set while an instance admin has disabled the account (S16).
     pub disabled_at: Option<OffsetDateTime>,
+    /// The account has a second factor (an authenticator app).
+    pub second_factor: bool,
 }
 
 impl User {
@@ -32,7 +34,8 @@ impl User {
 
 /// A user's columns, for queries that name the table `users u`.
 pub(crate) const COLUMNS: &str = "u.id, u.email, u.is_admin, u.session_epoch, u.created_at, \
-                                  u.last_sign_in_at, u.github_id, u.github_login, u.disabled_at";
+                                  u.last_sign_in_at, u.github_id, u.github_login, u.disabled_at, \
+                                  u.second_factor";
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!("select {COLUMNS} from users u where id = $1"))

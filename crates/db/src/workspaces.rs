@@ -29,6 +29,8 @@ pub struct Membership {
     pub created_at: OffsetDateTime,
     pub role: String,
     pub bucket_count: i64,
+    /// Members must use a second factor or single sign-on.
+    pub require_second_factor: bool,
 }
 
 impl Membership {
@@ -92,7 +94,7 @@ pub async fn delete(db: &mut sqlx::PgConnection, id: WorkspaceId) -> sqlx::Resul
 /// A workspace as one of its members sees it, for queries that name the
 /// tables `workspace_members m` and `workspaces w`.
 pub(crate) const MEMBERSHIP_COLUMNS: &str = "w.id as workspace_id, w.name, \
-        w.created_at as workspace_created_at, m.role,
+        w.created_at as workspace_created_at, m.role, w.require_second_factor,
         (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
          where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count";
 

@@ -135,7 +135,7 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
     );
     let actor = Actor {
         user: user.clone(),
-        via: Via::Session,
+        via: Via::Session { strong: false },
     };
     let workspace = core_workspaces::create(
         &state.db,

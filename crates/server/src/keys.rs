@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use anyhow::{Context, bail};
-use bucketdesk_db::{PgPool, buckets, links};
+use bucketdesk_db::{PgPool, buckets, links, second_factor};
 use bucketdesk_vault::{InstanceKey, KeyFileOutcome, TokenBox};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,6 +155,23 @@ pub async fn rotate(config: &Config, pool: &PgPool) -> anyhow::Result<()> {
         // one that does not open (sealed before an earlier rotation) stays as it is
         if let Some(token) = old_box.open(&sealed, id.as_bytes()) {
             links::set_sealed_token(&mut *tx, id, &next_box.seal(&token, id.as_bytes())).await?;
+        }
+    }
+    // and the secrets of authenticator apps
+    let (old_box, next_box) = (
+        TokenBox::for_second_factors(&old),
+        TokenBox::for_second_factors(&next),
+    );
+    for (user, sealed) in second_factor::lock_all_sealed(&mut *tx).await? {
+        match old_box.open(&sealed, user.as_bytes()) {
+            Some(secret) => {
+                let sealed = next_box.seal(&secret, user.as_bytes());
+                second_factor::set_sealed(&mut *tx, user, &sealed).await?;
+            }
+            // its owner signs in with a recovery code and adds the app again
+            None => println!(
+                "The authenticator app of user {user} was not sealed with this key; it stays as it is."
+            ),
         }
     }
     tx.commit()

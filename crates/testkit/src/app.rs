@@ -221,6 +221,7 @@ impl TestAppBuilder {
             github: self.github,
             sso: self.sso,
             sso_only: false,
+            require_second_factor: false,
             hsts_include_subdomains: true,
             workspace_creators: Default::default(),
             upload_buffer_bytes: Settings::DEFAULT_UPLOAD_BUFFER_BYTES,

@@ -25,6 +25,12 @@ impl TokenBox {
         TokenBox::new(instance.derive_secret("link token box v1"))
     }
 
+    /// The box for second factors' secrets (authenticator apps), keyed from
+    /// the instance key.
+    pub fn for_second_factors(instance: &crate::InstanceKey) -> Self {
+        TokenBox::new(instance.derive_secret("second factor box v1"))
+    }
+
     pub fn seal(&self, plain: &[u8], context: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);

@@ -9,6 +9,15 @@ const ACTIONS: &[(&str, &str)] = &[
     ("github_unlinked", "Unlinked GitHub"),
     ("github_sign_in_refused", "Refused a GitHub sign-in"),
     ("sso_linked", "Linked single sign-on"),
+    ("second_factor_added", "Added an authenticator app"),
+    ("second_factor_removed", "Removed the authenticator app"),
+    ("second_factor_failed", "Wrong second-factor code entered"),
+    ("recovery_codes_renewed", "Made new recovery codes"),
+    ("recovery_code_used", "Used a recovery code"),
+    (
+        "workspace_second_factor_rule_set",
+        "Changed whether members need a second factor",
+    ),
     ("sso_sign_in_refused", "Refused a single sign-on"),
     (
         "admin_granted_by_sso",

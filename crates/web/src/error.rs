@@ -37,6 +37,10 @@ pub enum AppError {
     /// The database (or another service we need) cannot be reached right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The workspace (or the instance) asks for a second factor or single
+    /// sign-on, and this sign-in has neither: the page that helps add one.
+    #[error("a second factor is required")]
+    SecondFactorRequired,
     /// A bug or an unexpected failure: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -84,6 +88,7 @@ impl From<bucketdesk_core::CoreError> for AppError {
             CoreError::Forbidden(Denied::InstanceAdmin) => {
                 AppError::Forbidden("Only the instance's admins may do this.")
             }
+            CoreError::Forbidden(Denied::SecondFactor) => AppError::SecondFactorRequired,
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }
@@ -134,6 +139,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message): (StatusCode, &str, String) = match self {
             AppError::Unauthorized => return Redirect::to("/login").into_response(),
+            AppError::SecondFactorRequired => {
+                return Redirect::to(crate::routes::second_factor::REQUIRED_PAGE).into_response();
+            }
             AppError::Forbidden(why) => (StatusCode::FORBIDDEN, "Not allowed", why.to_owned()),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,

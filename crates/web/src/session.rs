@@ -22,6 +22,7 @@ pub const SECURE_COOKIE: &str = "__Host-bucketdesk_session";
 
 const SIGNED_IN: &str = "signed_in";
 const PENDING_LOGIN: &str = "pending_login";
+const SECOND_STEP: &str = "second_step";
 
 /// How stale `seen_at` may get before a request refreshes it (and with it the
 /// idle expiry). Refreshing on every request would write to Postgres on every
@@ -60,6 +61,9 @@ pub struct SignedIn {
     /// (S18: needed before changing how they sign in).
     #[serde(default)]
     pub reauthenticated_at: Option<i64>,
+    /// The sign-in passed a second factor or single sign-on.
+    #[serde(default)]
+    pub strong: bool,
 }
 
 /// How long a fresh proof of identity lets someone change how they sign in.
@@ -87,6 +91,22 @@ pub struct PendingLogin {
     #[serde(default)]
     pub link_only: bool,
 }
+
+/// A browser whose person passed the first factor (an email code or
+/// GitHub) of an account with a second factor, and must now type it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondStep {
+    pub user_id: UserId,
+    /// How the first factor was passed (`email_code`, `email_link`, `github`).
+    pub method: String,
+    pub next: Option<String>,
+    /// When the first factor was passed: the second step must follow
+    /// within [`SECOND_STEP_LIFETIME_SECS`].
+    pub at: i64,
+}
+
+/// How long a passed first factor waits for the second.
+pub const SECOND_STEP_LIFETIME_SECS: i64 = 10 * 60;
 
 /// `path` when it is a path on this site (`/invites/…`, `/w/…?path=x`), so
 /// "come back here after signing in" can never send anyone elsewhere: it
@@ -132,17 +152,20 @@ pub async fn touch(
 /// Signs the browser in: a new session id (so an id planted or seen before
 /// sign-in is worthless, S6) and the user, and lists the sign-in among the
 /// user's sessions. CSRF tokens are bound to the sign-in, so those of pages
-/// shown before stop working. `method`: `email_code`, `email_link`, `github`.
+/// shown before stop working. `method`: `email_code`, `email_link`, `github`,
+/// `sso`; `strong`: it passed a second factor or single sign-on.
 pub async fn sign_in(
     db: &bucketdesk_db::PgPool,
     session: &Session,
     user: &User,
     origin: &Origin,
     method: &str,
+    strong: bool,
 ) -> Result<(), crate::AppError> {
     let id = sessions::start(db, user, origin, method).await?;
     session.cycle_id().await?;
     session.remove_value(PENDING_LOGIN).await?;
+    session.remove_value(SECOND_STEP).await?;
     let at = now();
     let signed_in = SignedIn {
         id,
@@ -151,6 +174,7 @@ pub async fn sign_in(
         signed_in_at: at,
         seen_at: at,
         reauthenticated_at: None,
+        strong,
     };
     session.insert(SIGNED_IN, signed_in).await?;
     Ok(())
@@ -194,6 +218,29 @@ pub async fn sign_out(
     sessions::sign_out(db, actor, origin, signed_in.id, signed_in_at, lifetimes).await?;
     discard(session).await?;
     Ok(())
+}
+
+/// Asks the browser for the account's second factor next (the first one
+/// was passed): a new session id, and nobody signed in yet.
+pub async fn start_second_step(
+    session: &Session,
+    step: SecondStep,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.remove_value(PENDING_LOGIN).await?;
+    session.insert(SECOND_STEP, step).await
+}
+
+/// The second step waiting in this browser, while it is young enough.
+pub async fn second_step(
+    session: &Session,
+) -> Result<Option<SecondStep>, tower_sessions::session::Error> {
+    let step: Option<SecondStep> = session.get(SECOND_STEP).await?;
+    Ok(step.filter(|step| now() - step.at < SECOND_STEP_LIFETIME_SECS))
+}
+
+pub async fn clear_second_step(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.remove_value(SECOND_STEP).await.map(|_| ())
 }
 
 pub async fn pending_login(

@@ -38,6 +38,9 @@ pub struct Settings {
     pub sso: Vec<crate::oidc::SsoSettings>,
     /// Single sign-on is the only way in: no email codes, no GitHub.
     pub sso_only: bool,
+    /// Everyone must use a second factor or single sign-on, in every
+    /// workspace (`BUCKETDESK_REQUIRE_SECOND_FACTOR`).
+    pub require_second_factor: bool,
     /// HSTS covers subdomains too (`includeSubDomains`); off for hosts that
     /// share a parent domain with plain-http sites.
     pub hsts_include_subdomains: bool,
@@ -129,6 +132,8 @@ pub struct Inner {
     pub s3_clients: bucketdesk_core::s3_clients::S3Clients,
     /// Seals the tokens of revocable links, so they can be copied again.
     pub link_tokens: TokenBox,
+    /// Seals the secrets of authenticator apps (second factors).
+    pub second_factors: TokenBox,
     /// "Sign in with GitHub", when it is set up (and SSO is not the only way in).
     pub github: Option<crate::github_oauth::Github>,
     /// The single sign-on providers, in the order of their buttons.
@@ -221,6 +226,7 @@ impl AppState {
             code_hash_key: instance_key.derive_secret("login code hash v1"),
             csrf_key: instance_key.derive_secret("csrf token v1"),
             link_tokens: TokenBox::for_link_tokens(&instance_key),
+            second_factors: TokenBox::for_second_factors(&instance_key),
             instance_key,
         }))
     }

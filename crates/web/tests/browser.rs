@@ -426,7 +426,7 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
     .unwrap();
     let actor = Actor {
         user,
-        via: Via::Session,
+        via: Via::Session { strong: false },
     };
     let origin = Origin::new("127.0.0.1".parse().unwrap(), None);
     let (workspace_id, bucket_id) = (

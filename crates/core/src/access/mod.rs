@@ -57,18 +57,26 @@ pub(crate) struct SystemGrant {
 /// The signed-in user of a session and, when they hold one, their grant on
 /// a bucket of a workspace, in one query. `None` when the account is gone
 /// or disabled or the session was signed out.
+/// `strong`: the session's sign-in passed a second factor or single sign-on;
+/// a workspace that asks for one refuses the grant otherwise
+/// ([`Denied::SecondFactor`]).
 pub async fn session_bucket(
     db: impl PgExecutor<'_>,
     user: UserId,
     session: Uuid,
+    strong: bool,
     workspace: WorkspaceId,
     bucket: BucketId,
 ) -> Result<Option<(User, Option<BucketGrant>)>, CoreError> {
-    let found = access::user_and_bucket(db, user, session, workspace, bucket).await?;
-    Ok(found.map(|(user, bucket)| {
-        let grant = bucket.map(|found| BucketGrant::of(found, Scopes::all()));
-        (user, grant)
-    }))
+    let Some((user, found)) = access::user_and_bucket(db, user, session, workspace, bucket).await?
+    else {
+        return Ok(None);
+    };
+    if let Some(found) = &found {
+        Actor::session(user.clone(), strong).require_second_factor(found.require_second_factor)?;
+    }
+    let grant = found.map(|found| BucketGrant::of(found, Scopes::all()));
+    Ok(Some((user, grant)))
 }
 
 /// The signed-in user of a session and, when they are a member, their grant
@@ -77,13 +85,19 @@ pub async fn session_workspace(
     db: impl PgExecutor<'_>,
     user: UserId,
     session: Uuid,
+    strong: bool,
     workspace: WorkspaceId,
 ) -> Result<Option<(User, Option<WorkspaceGrant>)>, CoreError> {
-    let found = access::user_and_workspace(db, user, session, workspace).await?;
-    Ok(found.map(|(user, membership)| {
-        let grant = membership.map(|membership| WorkspaceGrant::of(membership, Scopes::all()));
-        (user, grant)
-    }))
+    let Some((user, membership)) = access::user_and_workspace(db, user, session, workspace).await?
+    else {
+        return Ok(None);
+    };
+    if let Some(membership) = &membership {
+        Actor::session(user.clone(), strong)
+            .require_second_factor(membership.require_second_factor)?;
+    }
+    let grant = membership.map(|membership| WorkspaceGrant::of(membership, Scopes::all()));
+    Ok(Some((user, grant)))
 }
 
 /// The actor's grant on a bucket of a workspace; [`CoreError::NoAccess`]
@@ -97,10 +111,12 @@ pub async fn bucket(
     let found = buckets::find_for_user(db, workspace, bucket, actor.user.user_id())
         .await?
         .ok_or(CoreError::NoAccess)?;
+    actor.require_second_factor(found.require_second_factor)?;
     Ok(BucketGrant::of(found, actor.scopes()))
 }
 
-/// The actor's grants in every workspace they belong to, by name.
+/// The actor's grants in every workspace they belong to and may use now
+/// (not those that ask for a second factor the actor lacks), by name.
 pub async fn workspaces(
     db: impl PgExecutor<'_>,
     actor: &Actor,
@@ -108,6 +124,11 @@ pub async fn workspaces(
     let found = workspaces::list_for_user(db, actor.user.user_id()).await?;
     Ok(found
         .into_iter()
+        .filter(|membership| {
+            actor
+                .require_second_factor(membership.require_second_factor)
+                .is_ok()
+        })
         .map(|membership| WorkspaceGrant::of(membership, actor.scopes()))
         .collect())
 }
@@ -119,11 +140,13 @@ pub async fn workspace(
     actor: &Actor,
     id: WorkspaceId,
 ) -> Result<WorkspaceGrant, CoreError> {
-    workspaces(db, actor)
+    let membership = workspaces::list_for_user(db, actor.user.user_id())
         .await?
         .into_iter()
-        .find(|grant| grant.id() == id)
-        .ok_or(CoreError::NoAccess)
+        .find(|membership| membership.id == id.0)
+        .ok_or(CoreError::NoAccess)?;
+    actor.require_second_factor(membership.require_second_factor)?;
+    Ok(WorkspaceGrant::of(membership, actor.scopes()))
 }
 
 /// The actor's grants on the buckets of one of their workspaces, by name.

@@ -57,7 +57,7 @@ pub async fn github_sign_in(
     };
     let actor = Actor {
         user,
-        via: Via::Session,
+        via: Via::Session { strong: false },
     };
     let mut tx = db.begin().await?;
     users::record_sign_in(&mut *tx, actor.user.user_id()).await?;

@@ -103,7 +103,7 @@ pub async fn sso_sign_in(
     };
     let actor = Actor {
         user,
-        via: Via::Session,
+        via: Via::Session { strong: true },
     };
     let mut tx = db.begin().await?;
     users::record_sign_in(&mut *tx, actor.user.user_id()).await?;

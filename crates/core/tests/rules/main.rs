@@ -67,7 +67,7 @@ async fn world() -> World {
 fn session(user: &User) -> Actor {
     Actor {
         user: user.clone(),
-        via: Via::Session,
+        via: Via::Session { strong: false },
     }
 }
 
@@ -78,6 +78,7 @@ fn token(user: &User, scopes: &[Scope]) -> Actor {
             id: uuid::Uuid::new_v4(),
             name: "script".into(),
             scopes: Scopes::parse(scopes.iter().map(|s| s.as_str())).unwrap(),
+            strong: false,
         },
     }
 }

@@ -266,7 +266,7 @@ fn identity(id: i64, login: &str, emails: &[&str]) -> GithubIdentity {
 fn in_browser(user: User) -> Actor {
     Actor {
         user,
-        via: Via::Session,
+        via: Via::Session { strong: false },
     }
 }
 
@@ -357,6 +357,7 @@ async fn github_is_linked_and_unlinked_only_from_a_browser_and_never_twice() {
             id: Uuid::new_v4(),
             name: "script".into(),
             scopes: Scopes::all(),
+            strong: false,
         },
     };
     let refused = sign_in::link_github(&db, &script, &alice_gh, &here).await;

@@ -65,6 +65,9 @@ pub struct Config {
     pub sso: Vec<SsoSettings>,
     /// `BUCKETDESK_SSO_ONLY`: single sign-on is the only way in.
     pub sso_only: bool,
+    /// `BUCKETDESK_REQUIRE_SECOND_FACTOR`: everyone must use a second factor
+    /// or single sign-on.
+    pub require_second_factor: bool,
     /// `BUCKETDESK_DEMO_OWNER`: when set, the demo bucket of the local start.
     pub demo_owner: Option<Email>,
     /// `BUCKETDESK_DEMO_S3_BIND`: where the demo S3 server listens.
@@ -341,9 +344,16 @@ impl Config {
             ));
         }
 
+        let require_second_factor = parse_bool(
+            get("BUCKETDESK_REQUIRE_SECOND_FACTOR"),
+            "BUCKETDESK_REQUIRE_SECOND_FACTOR",
+            false,
+        )?;
+
         Ok(Config {
             sso,
             sso_only,
+            require_second_factor,
             upload_buffer_mb,
             upload_chunk_mb,
             upload_abandon_hours,
@@ -410,6 +420,7 @@ impl Config {
             github: self.github.clone(),
             sso: self.sso.clone(),
             sso_only: self.sso_only,
+            require_second_factor: self.require_second_factor,
             hsts_include_subdomains: self.hsts_include_subdomains,
             workspace_creators: self.workspace_creators,
             upload_buffer_bytes: self.upload_buffer_mb * 1024 * 1024,

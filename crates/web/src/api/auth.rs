@@ -44,6 +44,8 @@ impl FromRequestParts<AppState> for ApiUser {
         let origin = Origin::new(client.ip, client.user_agent);
         let (actor, token) = tokens::authenticate(&state.db, bearer, &origin).await?;
         RequestUser::note(&parts.extensions, actor.user.user_id());
+        // the instance asks everyone for a second factor or single sign-on
+        actor.require_second_factor(state.settings.require_second_factor)?;
         Ok(ApiUser {
             actor,
             origin,

@@ -159,6 +159,12 @@ impl IntoResponse for ApiError {
                 "On this instance only its admins do this.",
                 vec![],
             ),
+            CoreError::Forbidden(Denied::SecondFactor) => body(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "This workspace asks its members for a second factor or single sign-on. Add an authenticator app on your account page (or sign in with single sign-on), then make a new token.",
+                vec![],
+            ),
             CoreError::Forbidden(Denied::SessionOnly) => body(
                 StatusCode::FORBIDDEN,
                 "session_only",

@@ -94,11 +94,12 @@ impl FromRequestParts<AppState> for WorkspaceAccess {
             &state.db,
             signed_in.user_id,
             signed_in.id,
+            signed_in.strong,
             WorkspaceId(workspace),
         )
         .await?;
         let (user, grant) = found.unzip();
-        let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        let me = CurrentUser::accept(state, parts, session, signed_in, user).await?;
         RequestUser::note(&parts.extensions, me.user.user_id());
         let grant = grant.flatten().ok_or(AppError::NoAccess)?;
         Ok(WorkspaceAccess { me, grant })
@@ -118,12 +119,13 @@ impl FromRequestParts<AppState> for BucketAccess {
             &state.db,
             signed_in.user_id,
             signed_in.id,
+            signed_in.strong,
             WorkspaceId(workspace),
             BucketId(bucket),
         )
         .await?;
         let (user, grant) = found.unzip();
-        let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        let me = CurrentUser::accept(state, parts, session, signed_in, user).await?;
         RequestUser::note(&parts.extensions, me.user.user_id());
         let grant = grant.flatten().ok_or(AppError::NoAccess)?;
         Ok(BucketAccess { me, grant })

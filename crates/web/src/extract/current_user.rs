@@ -20,10 +20,7 @@ pub type MaybeUser = Option<CurrentUser>;
 impl CurrentUser {
     /// The person as the core's operations know them: through a browser session.
     pub fn actor(&self) -> bucketdesk_core::Actor {
-        bucketdesk_core::Actor {
-            user: self.user.clone(),
-            via: bucketdesk_core::Via::Session,
-        }
+        bucketdesk_core::Actor::session(self.user.clone(), self.signed_in.strong)
     }
 
     /// The browser's sign-in, when it has one that is neither past its
@@ -54,8 +51,14 @@ impl CurrentUser {
     /// The signed-in person, given what the database holds for the session:
     /// `None` (the account is gone or the session was signed out) or an
     /// account whose sessions were all ended since sign-in ends the session.
+    ///
+    /// When the instance asks everyone for a second factor or single
+    /// sign-on (`BUCKETDESK_REQUIRE_SECOND_FACTOR`), a sign-in without one
+    /// reaches only the account page, the pages that add a second factor,
+    /// and signing out; elsewhere it is led to add one.
     pub(crate) async fn accept(
         state: &AppState,
+        parts: &Parts,
         session: Session,
         signed_in: session::SignedIn,
         user: Option<User>,
@@ -68,12 +71,26 @@ impl CurrentUser {
             }
         };
         session::touch(&state.db, &session, &signed_in).await?;
-        Ok(CurrentUser {
+        let me = CurrentUser {
             user,
             session,
             signed_in,
-        })
+        };
+        if !reachable_without_second_factor(parts.uri.path()) {
+            me.actor()
+                .require_second_factor(state.settings.require_second_factor)?;
+        }
+        Ok(me)
     }
+}
+
+/// The pages someone who must add a second factor still reaches: their
+/// account page, adding one (with its confirmation) and signing out.
+fn reachable_without_second_factor(path: &str) -> bool {
+    path == "/"
+        || path == "/account/confirm"
+        || path.starts_with("/account/second-factor")
+        || path.starts_with("/logout")
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -85,7 +102,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     ) -> Result<Self, Self::Rejection> {
         let (session, signed_in) = CurrentUser::session_of(parts, state).await?;
         let user = users::find_for_session(&state.db, signed_in.user_id, signed_in.id).await?;
-        let me = CurrentUser::accept(state, session, signed_in, user).await?;
+        let me = CurrentUser::accept(state, parts, session, signed_in, user).await?;
         RequestUser::note(&parts.extensions, me.user.user_id());
         Ok(me)
     }

@@ -39,7 +39,7 @@ pub async fn return_after_sign_in(request: Request, next: Next) -> Response {
     let wanted = uri
         .path_and_query()
         .map(|p| p.as_str())
-        .filter(|path| is_get && *path != "/")
+        .filter(|path| is_get && *path != "/" && !path.starts_with("/login"))
         .and_then(session::local_path);
     if let Some(path) = wanted {
         let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();

@@ -26,6 +26,8 @@ struct WorkspaceRow {
     id: uuid::Uuid,
     name: String,
     role: &'static str,
+    /// The workspace asks for a second factor this sign-in lacks.
+    needs_second_factor: bool,
     /// (bucket id, name, my role)
     buckets: Vec<(uuid::Uuid, String, &'static str)>,
 }
@@ -68,6 +70,8 @@ struct HomePage {
     github_login: Option<String>,
     /// The single sign-on identities tied to the account: (provider, address).
     sso_links: Vec<(String, String)>,
+    /// The account has an authenticator app.
+    second_factor: bool,
     notice: Option<&'static str>,
 }
 
@@ -92,6 +96,12 @@ async fn show_home(
                 .map(|b| (b.bucket.id, b.bucket.display_name.clone(), b.role().label()))
                 .collect();
         workspaces.push(WorkspaceRow {
+            needs_second_factor: me
+                .actor()
+                .require_second_factor(
+                    w.require_second_factor || state.settings.require_second_factor,
+                )
+                .is_err(),
             id: w.id,
             role: w.role().label(),
             name: w.name.clone(),
@@ -155,6 +165,7 @@ async fn show_home(
         sessions,
         github_enabled: state.github.is_some(),
         github_login: me.user.github_login.clone(),
+        second_factor: me.user.second_factor,
         sso_links: bucketdesk_core::sign_in::sso_links(&state.db, &me.actor())
             .await?
             .into_iter()

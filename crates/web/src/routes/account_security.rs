@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
 pub enum Change {
     LinkGithub,
     UnlinkGithub,
+    AddAuthenticator,
+    RenewRecoveryCodes,
+    RemoveSecondFactor,
 }
 
 impl Change {
@@ -40,6 +43,9 @@ impl Change {
         match self {
             Change::LinkGithub => "linking GitHub to your account",
             Change::UnlinkGithub => "unlinking GitHub from your account",
+            Change::AddAuthenticator => "adding an authenticator app to your account",
+            Change::RenewRecoveryCodes => "making new recovery codes",
+            Change::RemoveSecondFactor => "removing your authenticator app",
         }
     }
 }
@@ -171,6 +177,11 @@ async fn confirm(
     match pending.change {
         Change::LinkGithub => super::github::start_link(&state, &me).await,
         Change::UnlinkGithub => super::github::unlink_now(&state, &me, &client).await,
+        Change::AddAuthenticator => super::second_factor::show_new_authenticator(&me, csrf).await,
+        Change::RenewRecoveryCodes => {
+            super::second_factor::renew_codes_now(&state, &me, &client).await
+        }
+        Change::RemoveSecondFactor => super::second_factor::remove_now(&state, &me, &client).await,
     }
 }
 

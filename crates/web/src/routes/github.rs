@@ -189,8 +189,8 @@ async fn sign_in(
             Ok(user) => user,
             Err(refusal) => return Ok(failed(StatusCode::FORBIDDEN, &refusal_message(&refusal))),
         };
-    session::sign_in(&state.db, session, &user, &origin, "github").await?;
-    Ok(Redirect::to(next.unwrap_or("/")).into_response())
+    let next = next.map(str::to_owned);
+    super::second_factor::after_first_factor(state, session, &user, &origin, "github", next).await
 }
 
 async fn link(

@@ -13,6 +13,7 @@ mod links;
 mod members;
 mod oauth_callback;
 mod public_links;
+pub(crate) mod second_factor;
 mod sign_in;
 mod sso;
 mod tokens;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(sso::router())
         .merge(account::router())
         .merge(account_security::router())
+        .merge(second_factor::router())
         .merge(tokens::router())
         .merge(workspaces::router())
         .merge(buckets::router())

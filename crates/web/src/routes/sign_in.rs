@@ -306,8 +306,15 @@ async fn submit_code(
         // the code is spent now; should saving the session fail (database
         // gone in between), the person asks for a new code
         VerifyOutcome::Verified { user, method } => {
-            session::sign_in(&state.db, &session, &user, &origin, method).await?;
-            Ok(Redirect::to(pending.next.as_deref().unwrap_or("/")).into_response())
+            super::second_factor::after_first_factor(
+                &state,
+                &session,
+                &user,
+                &origin,
+                method,
+                pending.next,
+            )
+            .await
         }
         other => Ok(again(refusal(&other))),
     }
@@ -371,8 +378,8 @@ async fn submit_link_code(
     let entry = Entry::MailLink { token };
     match sign_in::verify_code(&state.db, rules, entry, &code, &origin, Purpose::SignIn).await? {
         VerifyOutcome::Verified { user, method } => {
-            session::sign_in(&state.db, &session, &user, &origin, method).await?;
-            Ok(Redirect::to("/").into_response())
+            super::second_factor::after_first_factor(&state, &session, &user, &origin, method, None)
+                .await
         }
         other => {
             let (status, error) = refusal(&other);

@@ -144,11 +144,12 @@ async fn finish_sso_sign_in(
                 return Ok(failed(StatusCode::FORBIDDEN, &why));
             }
         };
-    session::sign_in(&state.db, &session, &signed_in.user, &origin, "sso").await?;
+    // the provider asks for its own second factor: the sign-in is strong
+    session::sign_in(&state.db, &session, &signed_in.user, &origin, "sso", true).await?;
     session.insert(SIGNED_IN_WITH, name.clone()).await?;
     if signed_in.linked_now {
         let what = format!(
-            "single sign-on with {} was linked to your account",
+            "Single sign-on with {} was linked",
             provider.settings.display_name
         );
         tell_account_owner(&state, &signed_in.user.email, &client, what);

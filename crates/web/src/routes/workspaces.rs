@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/w/{workspace}", get(show_workspace))
         .route("/w/{workspace}/rename", post(rename_workspace))
         .route(
+            "/w/{workspace}/second-factor-rule",
+            post(set_second_factor_rule),
+        )
+        .route(
             "/w/{workspace}/delete",
             get(confirm_delete_workspace).post(delete_workspace),
         )
@@ -135,6 +139,9 @@ struct WorkspacePage {
     notice: Option<&'static str>,
     rename_value: String,
     rename_error: Option<String>,
+    /// The Owner looking has a second factor or came through single
+    /// sign-on: they may turn the rule on.
+    me_strong: bool,
     sidebar: crate::sidebar::Sidebar,
 }
 
@@ -172,6 +179,7 @@ async fn workspace_page(
         notice: None,
         rename_value,
         rename_error,
+        me_strong: access.me.actor().strong(),
     })
 }
 
@@ -191,6 +199,12 @@ async fn show_workspace(
     page.notice = match q.done.as_deref() {
         Some("renamed") => Some("The workspace was renamed."),
         Some("disconnected") => Some("The bucket was disconnected and its stored secret deleted."),
+        Some("second_factor_rule_on") => Some(
+            "Members must now use a second factor or single sign-on here. Those without one are led to add one on their next click.",
+        ),
+        Some("second_factor_rule_off") => {
+            Some("Members no longer need a second factor or single sign-on here.")
+        }
         _ => None,
     };
     Ok(page)
@@ -226,6 +240,38 @@ async fn rename_workspace(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    required: Option<String>,
+}
+
+/// Turns "members must use a second factor or single sign-on" on or off.
+async fn set_second_factor_rule(
+    State(state): State<AppState>,
+    access: WorkspaceAccess,
+    client: ClientInfo,
+    Form(form): Form<RuleForm>,
+) -> Result<Response> {
+    let can = access.can::<Owner>()?;
+    let required = form.required.is_some();
+    bucketdesk_core::second_factor::set_workspace_rule(
+        &state.db,
+        &can,
+        &access.me.actor(),
+        &client.origin(),
+        required,
+    )
+    .await?;
+    let done = if required { "on" } else { "off" };
+    Ok(Redirect::to(&format!(
+        "/w/{}?done=second_factor_rule_{done}",
+        access.id()
+    ))
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]

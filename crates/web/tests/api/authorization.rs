@@ -251,6 +251,13 @@ const READS: &[Row] = &[
     row("GET", "/", [303, 200, 200, 200, 200, 200, 200]),
     row(
         "GET",
+        "/account/second-factor",
+        [303, 200, 200, 200, 200, 200, 200],
+    ),
+    // no first factor was passed in these browsers
+    row("GET", "/login/second-factor", [303; 7]),
+    row(
+        "GET",
         "/workspaces/new",
         [303, 200, 200, 200, 200, 200, 200],
     ),
@@ -475,6 +482,35 @@ const WRITES: &[Row] = &[
         [303, 404, 404, 404, 404, 404, 404],
     ),
     row("POST", "/account/github/unlink", [303; 7]),
+    // a confirmation code is mailed first (no fresh proof yet)
+    row(
+        "POST",
+        "/account/second-factor/authenticator",
+        [303, 200, 200, 200, 200, 200, 200],
+    ),
+    // no new app waits in the session: back to the page
+    with_form(
+        "POST",
+        "/account/second-factor/authenticator/confirm",
+        &[("code", "123456")],
+        [303; 7],
+    ),
+    // nobody here has an app: nothing to renew or remove
+    row("POST", "/account/second-factor/recovery-codes", [303; 7]),
+    row("POST", "/account/second-factor/remove", [303; 7]),
+    // no first factor was passed in these browsers: back to the sign-in page
+    with_form(
+        "POST",
+        "/login/second-factor",
+        &[("code", "123456")],
+        [303; 7],
+    ),
+    // turning the rule off (Alice may; turning it on needs her own factor)
+    row(
+        "POST",
+        "/w/{workspace}/second-factor-rule",
+        [303, 404, 403, 403, 403, 303, 404],
+    ),
     with_form(
         "POST",
         "/account/tokens",

@@ -37,7 +37,7 @@ async fn sign_in_with_github_at(github: &FakeGithub, browser: &Browser, start: &
 
 /// Answers the "confirm it is you" page that linking or unlinking GitHub
 /// shows first (S18) with the code from the mail; returns what follows.
-async fn confirm_with_mailed_code(
+pub(crate) async fn confirm_with_mailed_code(
     app: &TestApp,
     browser: &Browser,
     asked: Page,

@@ -18,6 +18,7 @@ mod invites;
 mod links;
 mod pages;
 mod roles;
+mod second_factor;
 mod sessions;
 mod sign_in;
 mod sign_in_limits;

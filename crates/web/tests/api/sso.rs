@@ -99,7 +99,7 @@ async fn a_verified_address_signs_in_to_its_account_and_later_by_the_providers_s
     let mail = app.last_email_to("ana@example.com").await;
     assert!(
         mail.text
-            .contains("single sign-on with Test IdP was linked"),
+            .contains("Single sign-on with Test IdP was linked on your bucketdesk account"),
         "{}",
         mail.text
     );

@@ -99,6 +99,9 @@ fn in_words(error: AppError) -> String {
         | AppError::TooMany(message) => message,
         AppError::Forbidden(message) => message.to_owned(),
         AppError::Unauthorized => "You were signed out: sign in again, then try again.".into(),
+        AppError::SecondFactorRequired => {
+            "This workspace now asks for a second factor: add one on your account page.".into()
+        }
         AppError::NotFound | AppError::NoSuchLink | AppError::NoAccess => {
             "You no longer have access to this bucket.".into()
         }
