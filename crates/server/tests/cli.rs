@@ -758,9 +758,43 @@ mod keys {
         .execute(&pool)
         .await
         .unwrap();
+        // and an authenticator app's secret
+        let user: uuid::Uuid = sqlx::query_scalar("select id from users limit 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let app_secret = b"twenty bytes secret!";
+        let sealed =
+            bucketdesk_vault::TokenBox::for_second_factors(&old).seal(app_secret, user.as_bytes());
+        sqlx::query("insert into totp_factors (user_id, secret_sealed) values ($1, $2)")
+            .bind(user)
+            .bind(&sealed)
+            .execute(&pool)
+            .await
+            .unwrap();
         let path = key_file(&dir, &old);
         let rotate = keys_command(&dir, &url, &path, "rotate");
         assert_eq!(output(rotate).0, 0);
+        let new = bucketdesk_vault::InstanceKey::load(&path).unwrap();
+        let resealed: Vec<u8> =
+            sqlx::query_scalar("select secret_sealed from totp_factors where user_id = $1")
+                .bind(user)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            bucketdesk_vault::TokenBox::for_second_factors(&new)
+                .open(&resealed, user.as_bytes())
+                .unwrap()
+                .as_slice(),
+            app_secret,
+            "the app's secret moved to the new key"
+        );
+        assert!(
+            bucketdesk_vault::TokenBox::for_second_factors(&old)
+                .open(&resealed, user.as_bytes())
+                .is_none()
+        );
 
         let sink = MailSink::start().await;
         let server = Server::start_with_key_file(

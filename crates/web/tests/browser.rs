@@ -14,7 +14,9 @@
 //! - `direct.mjs`: an Owner sets up direct uploads, and a file's parts go
 //!   from the browser straight to the S3 port, none through bucketdesk;
 //! - `sso.mjs`: single sign-on through a real OpenID Connect provider, and
-//!   signing out of both.
+//!   signing out of both;
+//! - `second_factor.mjs`: an authenticator app added and asked for at
+//!   sign-in, and a workspace rule leading a member to add one.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -901,4 +903,50 @@ async fn single_sign_on_through_a_real_openid_provider_and_out_of_both_in_chromi
     .await
     .unwrap();
     assert_eq!(signed_in, 1);
+}
+
+#[tokio::test]
+async fn a_second_factor_is_added_asked_for_and_required_in_chromium() {
+    let chromium = chromium();
+    let app = TestApp::spawn().await;
+    // (from another address: the script's own sign-ins and confirmation
+    // use up the three codes an address gets in 15 minutes)
+    let ana = app.browser_from("198.51.100.7");
+    app.create_user("ana@example.com").await;
+    app.sign_in(&ana, "ana@example.com").await;
+    let workspace = ana.create_workspace("Corp").await;
+    app.create_user("bob@example.com").await;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select $1::uuid, id, 'viewer' from users where email = 'bob@example.com'",
+    )
+    .bind(&workspace)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let artifacts = repo().join("test-artifacts/browser/second-factor");
+    let config = serde_json::json!({
+        "base": app.url,
+        "mail": mail_window(app.mail.clone()).await,
+        "workspace": workspace,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("second_factor.mjs", config, &artifacts).await;
+    let events: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events
+         where action in ('second_factor_added', 'second_factor_failed', 'workspace_second_factor_rule_set')
+         order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            "second_factor_added",
+            "second_factor_failed",
+            "workspace_second_factor_rule_set"
+        ]
+    );
 }

@@ -238,3 +238,13 @@ fn single_sign_on_providers_are_named_in_a_list_and_each_needs_its_issuer_and_cl
     .unwrap_err();
     assert!(err.problem.contains("login.microsoftonline.com"), "{err}");
 }
+
+#[test]
+fn the_instance_wide_second_factor_rule_is_off_unless_asked_for() {
+    assert!(!config(&[]).unwrap().require_second_factor);
+    let on = config(&[("BUCKETDESK_REQUIRE_SECOND_FACTOR", "true")]).unwrap();
+    assert!(on.require_second_factor);
+    assert!(on.web_settings().require_second_factor);
+    let err = config(&[("BUCKETDESK_REQUIRE_SECOND_FACTOR", "sometimes")]).unwrap_err();
+    assert_eq!(err.var, "BUCKETDESK_REQUIRE_SECOND_FACTOR");
+}

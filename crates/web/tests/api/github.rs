@@ -643,3 +643,32 @@ async fn a_disabled_account_cannot_sign_in_with_github() {
     );
     assert_eq!(signed_in_as(&browser).await, None);
 }
+
+#[tokio::test]
+async fn an_account_with_an_authenticator_app_is_asked_for_it_after_github_too() {
+    let (app, github) = app_with_github().await;
+    linked_user(&app, "dave@example.com", 77).await;
+    let with_code = app.sign_in_as("dave@example.com").await;
+    let added = crate::second_factor::add_app(&app, &with_code, "dave@example.com").await;
+
+    github.sign_in_as(GithubPerson::verified(77, "dave-gh", "dave@example.com"));
+    let browser = app.browser();
+    let answer = sign_in_with_github(&github, &browser).await;
+    assert_eq!(
+        answer.location(),
+        Some("/login/second-factor"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        signed_in_as(&browser).await,
+        None,
+        "not before the second factor"
+    );
+    let passed = crate::second_factor::second_factor(&browser, &added.code_in(30)).await;
+    assert_eq!(passed.location(), Some("/"), "{}", passed.body);
+    assert_eq!(
+        signed_in_as(&browser).await.as_deref(),
+        Some("dave@example.com")
+    );
+}

@@ -12,14 +12,14 @@ use time::{Duration, OffsetDateTime};
 
 /// What adding an app leaves the test: its secret (to play the app) and
 /// the recovery codes shown once.
-struct AddedApp {
+pub(crate) struct AddedApp {
     secret: String,
     recovery_codes: Vec<String>,
 }
 
 impl AddedApp {
     /// The code the app shows `seconds` from now.
-    fn code_in(&self, seconds: i64) -> String {
+    pub(crate) fn code_in(&self, seconds: i64) -> String {
         code_at(
             &self.secret,
             OffsetDateTime::now_utc() + Duration::seconds(seconds),
@@ -38,7 +38,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
 /// Adds an authenticator app to the account signed in in `browser`, as a
 /// person would: the button, the mailed confirmation code, the secret off
 /// the page, a code from the "app".
-async fn add_app(app: &TestApp, browser: &Browser, email: &str) -> AddedApp {
+pub(crate) async fn add_app(app: &TestApp, browser: &Browser, email: &str) -> AddedApp {
     browser.get("/account/second-factor").await;
     let asked = browser
         .post("/account/second-factor/authenticator", &[])
@@ -89,7 +89,7 @@ async fn first_factor(app: &TestApp, email: &str) -> (Browser, Page) {
     (browser, page)
 }
 
-async fn second_factor(browser: &Browser, code: &str) -> Page {
+pub(crate) async fn second_factor(browser: &Browser, code: &str) -> Page {
     browser.get("/login/second-factor").await;
     browser
         .post("/login/second-factor", &[("code", code)])

@@ -432,3 +432,31 @@ async fn a_provider_that_cannot_be_read_is_asked_again_only_after_a_pause() {
         "one failure is remembered for a while"
     );
 }
+
+#[tokio::test]
+async fn single_sign_on_counts_as_a_second_factor_where_a_workspace_asks_for_one() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Invite).await;
+    app.create_user("ana@example.com").await;
+    let through_sso = Browser::new(&app.url);
+    idp.next_account("ana").await;
+    idp.sign_in(&through_sso, "idp").await;
+    let workspace = through_sso.create_workspace("Corp").await;
+    let path = format!("/w/{workspace}");
+    through_sso.get(&path).await;
+    let on = through_sso
+        .post(&format!("{path}/second-factor-rule"), &[("required", "on")])
+        .await;
+    assert_eq!(
+        on.location(),
+        Some(format!("{path}?done=second_factor_rule_on").as_str()),
+        "an Owner signed in with single sign-on may turn the rule on"
+    );
+    assert_eq!(through_sso.get(&path).await.status, 200);
+
+    // the same person with only an email code is led to add a second factor
+    let with_code = app.sign_in_as("ana@example.com").await;
+    assert_eq!(
+        with_code.get(&path).await.location(),
+        Some("/account/second-factor?required=1")
+    );
+}
