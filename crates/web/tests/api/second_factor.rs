@@ -333,12 +333,8 @@ async fn a_workspace_that_asks_for_a_second_factor_leads_a_member_without_one_to
     // and his token is refused there, with a reason programs can read
     let api = reqwest::Client::new()
         .get(format!(
-            "{}{}",
-            app.url,
-            format!(
-                "/api/v1/workspaces/{}/buckets/{}/objects",
-                team.workspace, team.photos
-            )
+            "{}/api/v1/workspaces/{}/buckets/{}/objects",
+            app.url, team.workspace, team.photos
         ))
         .bearer_auth(&token)
         .send()
