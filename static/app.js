@@ -1125,3 +1125,77 @@ document.addEventListener("click", (event) => {
   back.hidden = false;
   back.addEventListener("click", () => window.history.back());
 })();
+
+// Passkeys: a button with data-passkey="add" adds one to the account,
+// "sign-in" signs in with one alone, "second-factor" uses one as the
+// second step. The server sends WebAuthn options as JSON (bytes in
+// base64url) and takes the browser's answer back the same way.
+(() => {
+  const buttons = document.querySelectorAll("[data-passkey]");
+  if (buttons.length === 0) return;
+  const text = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const bytes = (value) => {
+    const base64 = value.replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+  };
+  const ids = (list) => (list || []).map((c) => ({ ...c, id: bytes(c.id) }));
+  const forCreate = (o) => ({ ...o, challenge: bytes(o.challenge), user: { ...o.user, id: bytes(o.user.id) },
+    excludeCredentials: ids(o.excludeCredentials) });
+  const forGet = (o) => ({ ...o, challenge: bytes(o.challenge), allowCredentials: ids(o.allowCredentials) });
+  const answer = (credential) => {
+    const r = credential.response;
+    const response = {};
+    for (const name of ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"]) {
+      if (r[name]) response[name] = text(r[name]);
+    }
+    return { id: credential.id, rawId: text(credential.rawId), type: credential.type, response,
+      extensions: credential.getClientExtensionResults() };
+  };
+  const post = async (url, csrf, body = {}) => {
+    const reply = await fetch(url, { method: "POST", body: JSON.stringify(body),
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json", "Accept": "application/json" } });
+    let data = {};
+    try { data = await reply.json(); } catch { /* an error page */ }
+    if (!reply.ok) throw new Error(data.error || `bucketdesk answered ${reply.status}. Reload the page and try again.`);
+    return data;
+  };
+  for (const button of buttons) {
+    const status = document.getElementById(button.dataset.status);
+    if (!window.PublicKeyCredential || !navigator.credentials) {
+      button.disabled = true;
+      if (status) status.textContent = "This browser cannot use passkeys.";
+      continue;
+    }
+    button.hidden = false;
+    button.addEventListener("click", async (event) => {
+      event.preventDefault();
+      const { passkey: kind, csrf } = button.dataset;
+      if (status) status.textContent = "";
+      button.disabled = true;
+      try {
+        let done;
+        if (kind === "add") {
+          const name = document.getElementById("passkey-name").value.trim();
+          if (!name) throw new Error("Name the passkey first, for example \u201cWork laptop\u201d.");
+          const options = await post("/account/passkeys/options", csrf);
+          const credential = await navigator.credentials.create({ publicKey: forCreate(options.publicKey) });
+          done = await post("/account/passkeys", csrf, { name, credential: answer(credential) });
+        } else {
+          const base = kind === "sign-in" ? "/login/passkey" : "/login/second-factor/passkey";
+          const options = await post(`${base}/options`, csrf);
+          const credential = await navigator.credentials.get({ publicKey: forGet(options.publicKey) });
+          done = await post(base, csrf, { credential: answer(credential), next: button.dataset.next || "" });
+        }
+        window.location.assign(done.next);
+      } catch (error) {
+        if (status) {
+          status.textContent = error.name === "NotAllowedError"
+            ? "No passkey was used (it was cancelled, or timed out). Try again."
+            : error.message;
+        }
+        button.disabled = false;
+      }
+    });
+  }
+})();

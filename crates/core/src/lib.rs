@@ -43,6 +43,7 @@ pub mod files;
 pub mod invitations;
 pub mod links;
 pub mod members;
+pub mod passkeys;
 pub mod presign;
 pub mod random_token;
 pub mod resumable;

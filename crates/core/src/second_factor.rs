@@ -129,10 +129,9 @@ pub async fn add_authenticator(
     };
     let user = actor.user.user_id();
     let sealed = sealer.seal(secret.as_ref(), user.0.as_bytes());
-    let (codes, hashes) = new_recovery_codes(actor);
     let mut tx = db.begin().await?;
     db::save_totp(&mut tx, user, &sealed, step).await?;
-    db::replace_recovery_codes(&mut tx, user, &hashes).await?;
+    let codes = replace_recovery_codes(&mut tx, actor).await?;
     audit::record(
         &mut *tx,
         actor.event(
@@ -179,17 +178,29 @@ pub async fn renew_recovery_codes(
     actor.require_session()?;
     let user = actor.user.user_id();
     let mut tx = db.begin().await?;
-    if db::totp_of(&mut *tx, user).await?.is_none() {
+    if !db::update_flag(&mut tx, user).await? {
         return Err(CoreError::NotFound);
     }
-    let (codes, hashes) = new_recovery_codes(actor);
-    db::replace_recovery_codes(&mut tx, user, &hashes).await?;
+    let codes = replace_recovery_codes(&mut tx, actor).await?;
     audit::record(
         &mut *tx,
         actor.event(origin, "recovery_codes_renewed", json!({})),
     )
     .await?;
     tx.commit().await?;
+    Ok(codes)
+}
+
+/// Recovery codes, to show once.
+pub type RecoveryCodes = Vec<String>;
+
+/// New recovery codes for the actor's account in place of any it had.
+pub(crate) async fn replace_recovery_codes(
+    tx: &mut sqlx::PgConnection,
+    actor: &Actor,
+) -> Result<RecoveryCodes, CoreError> {
+    let (codes, hashes) = new_recovery_codes(actor);
+    db::replace_recovery_codes(tx, actor.user.user_id(), &hashes).await?;
     Ok(codes)
 }
 
@@ -253,7 +264,7 @@ pub async fn check(
     at: OffsetDateTime,
 ) -> Result<Check, CoreError> {
     let id = user.user_id();
-    if db::recent_failures(db, id).await? >= MAX_FAILURES_PER_HOUR {
+    if locked(db, user).await? {
         return Ok(Check::Locked);
     }
     let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
@@ -284,15 +295,30 @@ pub async fn check(
     if let Some(passed) = passed {
         return Ok(passed);
     }
+    record_failure(db, user, origin).await?;
+    Ok(Check::Wrong)
+}
+
+/// Whether the account had too many wrong second factors in the last hour.
+pub(crate) async fn locked(db: &PgPool, user: &User) -> Result<bool, CoreError> {
+    Ok(db::recent_failures(db, user.user_id()).await? >= MAX_FAILURES_PER_HOUR)
+}
+
+/// Counts and audits a wrong second factor of `user`.
+pub(crate) async fn record_failure(
+    db: &PgPool,
+    user: &User,
+    origin: &Origin,
+) -> Result<(), CoreError> {
     let mut tx = db.begin().await?;
-    db::record_failure(&mut tx, id).await?;
+    db::record_failure(&mut tx, user.user_id()).await?;
     audit::record(
         &mut *tx,
         user_event(user, origin, "second_factor_failed", json!({})),
     )
     .await?;
     tx.commit().await?;
-    Ok(Check::Wrong)
+    Ok(())
 }
 
 /// An event by `user` (not yet signed in) from `origin`.

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod links;
 pub mod login;
 pub mod members;
+pub mod passkeys;
 pub mod resumable_uploads;
 pub mod second_factor;
 pub mod sessions;

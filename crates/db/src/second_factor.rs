@@ -40,11 +40,22 @@ pub async fn save_totp(
     .bind(step)
     .execute(&mut *db)
     .await?;
-    sqlx::query("update users set second_factor = true where id = $1")
-        .bind(user.0)
-        .execute(&mut *db)
-        .await?;
+    update_flag(&mut *db, user).await?;
     Ok(())
+}
+
+/// Sets `users.second_factor` from what the account has (an authenticator
+/// app or a passkey); returns it.
+pub async fn update_flag(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "update users set second_factor =
+           exists (select 1 from totp_factors where user_id = $1)
+           or exists (select 1 from passkeys where user_id = $1)
+         where id = $1 returning second_factor",
+    )
+    .bind(user.0)
+    .fetch_one(&mut *db)
+    .await
 }
 
 /// Spends the code of `step`: true when no code of this step or a later one
@@ -62,23 +73,30 @@ pub async fn spend_step(db: impl PgExecutor<'_>, user: UserId, step: i64) -> sql
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes the authenticator app and the recovery codes; the account has
-/// no second factor any more. False when it had none.
+/// Removes the authenticator app, and the recovery codes when no passkey
+/// is left either. False when there was no app.
 pub async fn remove(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<bool> {
     let removed = sqlx::query("delete from totp_factors where user_id = $1")
         .bind(user.0)
         .execute(&mut *db)
         .await?
         .rows_affected();
-    sqlx::query("delete from recovery_codes where user_id = $1")
-        .bind(user.0)
-        .execute(&mut *db)
-        .await?;
-    sqlx::query("update users set second_factor = false where id = $1")
-        .bind(user.0)
-        .execute(&mut *db)
-        .await?;
+    forget_recovery_codes_without_factor(db, user).await?;
     Ok(removed == 1)
+}
+
+/// Deletes the recovery codes of an account left without a second factor.
+pub async fn forget_recovery_codes_without_factor(
+    db: &mut sqlx::PgConnection,
+    user: UserId,
+) -> sqlx::Result<()> {
+    if !update_flag(&mut *db, user).await? {
+        sqlx::query("delete from recovery_codes where user_id = $1")
+            .bind(user.0)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Replaces the account's recovery codes with these hashes.

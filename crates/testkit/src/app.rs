@@ -47,6 +47,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     signup: Option<SignupPolicy>,
     public_url: Option<String>,
+    localhost: bool,
     session_idle: Option<Duration>,
     session_absolute: Option<Duration>,
     request_timeout: Option<Duration>,
@@ -71,6 +72,13 @@ impl TestAppBuilder {
     /// Pretend the app is reached at this URL (e.g. https, for cookie flags).
     pub fn public_url(mut self, url: &str) -> Self {
         self.public_url = Some(url.to_owned());
+        self
+    }
+
+    /// Reach the app as `http://localhost:PORT` (its public URL too):
+    /// passkeys need a domain name, and browsers take `localhost` as one.
+    pub fn on_localhost(mut self) -> Self {
+        self.localhost = true;
         self
     }
 
@@ -173,7 +181,11 @@ impl TestAppBuilder {
             .await
             .expect("bind app");
         let addr = listener.local_addr().expect("app address");
-        let url = format!("http://{addr}");
+        let url = if self.localhost {
+            format!("http://localhost:{}", addr.port())
+        } else {
+            format!("http://{addr}")
+        };
         let public_url =
             Url::parse(self.public_url.as_deref().unwrap_or(&url)).expect("public URL");
 

@@ -10,6 +10,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("github_sign_in_refused", "Refused a GitHub sign-in"),
     ("sso_linked", "Linked single sign-on"),
     ("second_factor_added", "Added an authenticator app"),
+    ("passkey_added", "Added a passkey"),
+    ("passkey_removed", "Removed a passkey"),
     ("second_factor_removed", "Removed the authenticator app"),
     ("second_factor_failed", "Wrong second-factor code entered"),
     ("recovery_codes_renewed", "Made new recovery codes"),

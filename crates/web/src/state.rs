@@ -134,6 +134,9 @@ pub struct Inner {
     pub link_tokens: TokenBox,
     /// Seals the secrets of authenticator apps (second factors).
     pub second_factors: TokenBox,
+    /// Passkeys, when the public URL's host can be a WebAuthn relying party
+    /// (a domain name or `localhost`, not an IP address).
+    pub passkeys: Option<bucketdesk_core::passkeys::Passkeys>,
     /// "Sign in with GitHub", when it is set up (and SSO is not the only way in).
     pub github: Option<crate::github_oauth::Github>,
     /// The single sign-on providers, in the order of their buttons.
@@ -175,6 +178,10 @@ impl AppState {
         mailer: Mailer,
         instance_key: Arc<InstanceKey>,
     ) -> Self {
+        // (with single sign-on the only way in, there are no passkeys either)
+        let passkeys = Some(&settings.public_url)
+            .filter(|_| !settings.sso_only)
+            .and_then(bucketdesk_core::passkeys::Passkeys::new);
         let callback = settings.link("/auth/github/callback");
         let github = settings
             .github
@@ -227,6 +234,7 @@ impl AppState {
             csrf_key: instance_key.derive_secret("csrf token v1"),
             link_tokens: TokenBox::for_link_tokens(&instance_key),
             second_factors: TokenBox::for_second_factors(&instance_key),
+            passkeys,
             instance_key,
         }))
     }

@@ -16,7 +16,10 @@
 //! - `sso.mjs`: single sign-on through a real OpenID Connect provider, and
 //!   signing out of both;
 //! - `second_factor.mjs`: an authenticator app added and asked for at
-//!   sign-in, and a workspace rule leading a member to add one.
+//!   sign-in, and a workspace rule leading a member to add one;
+//! - `passkeys.mjs`: a passkey added with Chromium's virtual authenticator,
+//!   signing in alone and as the second step; another origin's answer and a
+//!   removed passkey refused.
 //!
 //! Needs Chromium (`/usr/bin/chromium` or `CHROMIUM`) and
 //! `npm ci --prefix tests/browser`; `scripts/test` and `.ci/run` provide both.
@@ -949,4 +952,47 @@ async fn a_second_factor_is_added_asked_for_and_required_in_chromium() {
             "workspace_second_factor_rule_set"
         ]
     );
+}
+
+#[tokio::test]
+async fn passkeys_sign_in_alone_and_as_the_second_step_in_chromium() {
+    let chromium = chromium();
+    // passkeys need a domain name: browsers take localhost as one
+    let app = TestApp::builder().on_localhost().spawn().await;
+    app.create_user("ana@example.com").await;
+    let mail = mail_window(app.mail.clone()).await;
+    // a page on another origin (the mail window, by name), whose answers
+    // carry that origin
+    let other_origin = format!(
+        "{}/count?to=nobody&subject=x",
+        mail.replace("127.0.0.1", "localhost")
+    );
+    let artifacts = repo().join("test-artifacts/browser/passkeys");
+    let config = serde_json::json!({
+        "base": app.url,
+        "mail": mail,
+        "otherOrigin": other_origin,
+        "chromium": chromium,
+        "artifacts": artifacts,
+    });
+    run_script("passkeys.mjs", config, &artifacts).await;
+    let events: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where action like 'passkey%' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(events, ["passkey_added", "passkey_removed"]);
+    let passkey_sign_ins: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where action = 'sign_in' and details->>'method' = 'passkey'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(passkey_sign_ins, 1, "one sign-in with the passkey alone");
+    let left: i64 = sqlx::query_scalar("select count(*) from passkeys")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }

@@ -139,6 +139,7 @@ async fn show_home(
             how: match s.method.as_str() {
                 "github" => "GitHub",
                 "sso" => "single sign-on",
+                "passkey" => "a passkey",
                 "email_link" => "the link in a code email",
                 _ => "an email code",
             },

@@ -35,6 +35,8 @@ pub enum Change {
     AddAuthenticator,
     RenewRecoveryCodes,
     RemoveSecondFactor,
+    AddPasskey,
+    RemovePasskey(Uuid),
 }
 
 impl Change {
@@ -46,6 +48,8 @@ impl Change {
             Change::AddAuthenticator => "adding an authenticator app to your account",
             Change::RenewRecoveryCodes => "making new recovery codes",
             Change::RemoveSecondFactor => "removing your authenticator app",
+            Change::AddPasskey => "adding a passkey to your account",
+            Change::RemovePasskey(_) => "removing a passkey from your account",
         }
     }
 }
@@ -182,6 +186,8 @@ async fn confirm(
             super::second_factor::renew_codes_now(&state, &me, &client).await
         }
         Change::RemoveSecondFactor => super::second_factor::remove_now(&state, &me, &client).await,
+        Change::AddPasskey => Ok(super::passkeys::after_confirmation()),
+        Change::RemovePasskey(id) => super::passkeys::remove_now(&state, &me, &client, id).await,
     }
 }
 

@@ -12,6 +12,7 @@ mod invites;
 mod links;
 mod members;
 mod oauth_callback;
+mod passkeys;
 mod public_links;
 pub(crate) mod second_factor;
 mod sign_in;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(account_security::router())
         .merge(second_factor::router())
+        .merge(passkeys::router())
         .merge(tokens::router())
         .merge(workspaces::router())
         .merge(buckets::router())

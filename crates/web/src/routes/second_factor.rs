@@ -23,6 +23,15 @@ use tower_sessions::Session;
 /// Where someone who must add a second factor is sent.
 pub const REQUIRED_PAGE: &str = "/account/second-factor?required=1";
 
+/// The page that shows recovery codes made with a passkey, once.
+pub(super) const NEW_CODES_PAGE: &str = "/account/second-factor/new-codes";
+
+/// The session key of recovery codes waiting to be shown once.
+const CODES_TO_SHOW: &str = "recovery_codes_to_show";
+
+/// The words for an account whose second step is locked.
+pub(super) const LOCKED: &str = "Too many wrong second factors for this account in the last hour: none is accepted for now. Wait an hour, then sign in again.";
+
 /// The session key of an authenticator app being added: its secret, until
 /// a code proves the app has it.
 const NEW_AUTHENTICATOR: &str = "new_authenticator";
@@ -40,10 +49,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/account/second-factor/recovery-codes", post(renew_codes))
         .route("/account/second-factor/remove", post(remove))
+        .route("/account/second-factor/new-codes", get(show_new_codes))
         .route(
             "/login/second-factor",
             get(show_second_step).post(submit_second_step),
         )
+}
+
+/// One of my passkeys, on the page.
+struct PasskeyRow {
+    id: uuid::Uuid,
+    name: String,
+    added: String,
+    last_used: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -51,6 +69,9 @@ pub fn router() -> Router<AppState> {
 struct SecondFactorPage {
     csrf: String,
     authenticator: bool,
+    /// Passkeys work on this instance (its address is a domain name).
+    passkeys_on: bool,
+    passkeys: Vec<PasskeyRow>,
     recovery_codes_left: i64,
     /// Signed in with single sign-on: that counts where a workspace asks.
     single_sign_on: bool,
@@ -73,9 +94,23 @@ async fn show(
     Query(query): Query<PageQuery>,
 ) -> Result<SecondFactorPage> {
     let status = second_factor::status(&state.db, &me.actor()).await?;
+    let passkeys = bucketdesk_core::passkeys::list(&state.db, &me.actor())
+        .await?
+        .into_iter()
+        .map(|p| PasskeyRow {
+            id: p.id,
+            name: p.name,
+            added: crate::pages::utc_minutes(p.created_at),
+            last_used: p
+                .last_used_at
+                .map_or_else(|| "never".to_owned(), crate::pages::utc_minutes),
+        })
+        .collect();
     Ok(SecondFactorPage {
         csrf,
         authenticator: status.authenticator,
+        passkeys_on: state.passkeys.is_some(),
+        passkeys,
         recovery_codes_left: status.recovery_codes_left,
         single_sign_on: me.signed_in.strong && !me.user.second_factor,
         required: query.required.is_some() && !me.actor().strong(),
@@ -86,6 +121,9 @@ async fn show(
             "recovery_code_used" => Some(
                 "You signed in with a recovery code, which now works no more. Make new codes below if few are left.",
             ),
+            "passkey_added" => Some("The passkey is added: sign in with it from the sign-in page."),
+            "passkey_renamed" => Some("The passkey is renamed."),
+            "passkey_removed" => Some("The passkey is removed: it signs nobody in any more."),
             _ => None,
         },
     })
@@ -139,8 +177,28 @@ impl AuthenticatorPage {
 #[template(path = "account/recovery_codes.html")]
 struct RecoveryCodesPage {
     codes: Vec<String>,
-    /// The codes came with a new authenticator app (not renewed).
-    with_new_app: bool,
+    /// What the codes came with ("app", "passkey"); none when renewed.
+    added: Option<&'static str>,
+}
+
+/// Keeps recovery codes made with a passkey for [`show_new_codes`].
+pub(super) async fn keep_codes_to_show(
+    session: &Session,
+    codes: Vec<String>,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(CODES_TO_SHOW, codes).await
+}
+
+/// The recovery codes made with the account's first passkey, once.
+async fn show_new_codes(me: CurrentUser) -> Result<Response> {
+    match me.session.remove::<Vec<String>>(CODES_TO_SHOW).await? {
+        Some(codes) => Ok(RecoveryCodesPage {
+            codes,
+            added: Some("passkey"),
+        }
+        .into_response()),
+        None => Ok(Redirect::to("/account/second-factor").into_response()),
+    }
 }
 
 /// Starts adding an authenticator app: after a fresh proof of identity,
@@ -211,7 +269,7 @@ async fn confirm_authenticator(
             );
             Ok(RecoveryCodesPage {
                 codes: recovery_codes,
-                with_new_app: true,
+                added: Some("app"),
             }
             .into_response())
         }
@@ -260,11 +318,7 @@ pub(super) async fn renew_codes_now(
         client,
         "New recovery codes were made (the old ones no longer work)".into(),
     );
-    Ok(RecoveryCodesPage {
-        codes,
-        with_new_app: false,
-    }
-    .into_response())
+    Ok(RecoveryCodesPage { codes, added: None }.into_response())
 }
 
 async fn remove(
@@ -328,12 +382,43 @@ pub(super) async fn after_first_factor(
 struct SecondStepPage {
     csrf: String,
     email: String,
+    /// The account has a passkey to use here.
+    passkey: bool,
+    /// The account has an authenticator app.
+    authenticator: bool,
     error: Option<String>,
+}
+
+impl SecondStepPage {
+    async fn of(state: &AppState, csrf: String, user: &User) -> Result<SecondStepPage> {
+        let passkeys = bucketdesk_db::passkeys::of_user(&state.db, user.user_id()).await?;
+        let authenticator = bucketdesk_db::second_factor::totp_of(&state.db, user.user_id())
+            .await?
+            .is_some();
+        Ok(SecondStepPage {
+            csrf,
+            email: user.email.clone(),
+            passkey: state.passkeys.is_some() && !passkeys.is_empty(),
+            authenticator,
+            error: None,
+        })
+    }
+}
+
+/// Mails the owner of `user` that a wrong second factor was tried.
+pub(super) fn tell_of_wrong_factor(state: &AppState, user: &User, client: &ClientInfo) {
+    tell_account_owner(
+        state,
+        &user.email,
+        client,
+        "A wrong second factor was tried after a sign-in passed its first step (an email code or GitHub)"
+            .into(),
+    );
 }
 
 /// The person of the second step waiting in this browser, if any (and
 /// their account is still enabled).
-async fn waiting(
+pub(super) async fn waiting(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<(session::SecondStep, User)>> {
@@ -352,12 +437,9 @@ async fn show_second_step(
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Response> {
     match waiting(&state, &session).await? {
-        Some((_, user)) => Ok(SecondStepPage {
-            csrf,
-            email: user.email,
-            error: None,
-        }
-        .into_response()),
+        Some((_, user)) => Ok(SecondStepPage::of(&state, csrf, &user)
+            .await?
+            .into_response()),
         None => Ok(Redirect::to("/login").into_response()),
     }
 }
@@ -374,12 +456,9 @@ async fn submit_second_step(
         return Ok(Redirect::to("/login").into_response());
     };
     let origin = client.origin();
+    let mut page = SecondStepPage::of(&state, csrf, &user).await?;
     let again = |status: StatusCode, error: &str| {
-        let page = SecondStepPage {
-            csrf: csrf.clone(),
-            email: user.email.clone(),
-            error: Some(error.to_owned()),
-        };
+        page.error = Some(error.to_owned());
         Ok((status, page).into_response())
     };
     if form.code.trim().is_empty() {
@@ -412,13 +491,7 @@ async fn submit_second_step(
             Ok(Redirect::to("/account/second-factor?done=recovery_code_used").into_response())
         }
         Check::Wrong => {
-            tell_account_owner(
-                &state,
-                &user.email,
-                &client,
-                "A wrong second-factor code was typed after a sign-in passed its first step (an email code or GitHub)"
-                    .into(),
-            );
+            tell_of_wrong_factor(&state, &user, &client);
             again(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "That code is not right, or it was used already. Type the code the app shows now, or a recovery code.",
@@ -426,10 +499,7 @@ async fn submit_second_step(
         }
         Check::Locked => {
             session::clear_second_step(&session).await?;
-            again(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many wrong codes for this account in the last hour: second-factor codes are not accepted for now. Wait an hour, then sign in again.",
-            )
+            again(StatusCode::TOO_MANY_REQUESTS, LOCKED)
         }
     }
 }

@@ -39,6 +39,8 @@ struct EmailPage {
     sso: Vec<(String, String)>,
     /// Whether email codes sign in here (not when SSO is the only way in).
     codes: bool,
+    /// "Sign in with a passkey" (the public URL is a domain name).
+    passkeys: bool,
     /// Where to go after signing in, carried through the form.
     next: String,
     email: String,
@@ -60,6 +62,7 @@ impl EmailPage {
                 .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
                 .collect(),
             codes: state.sign_in_rules().codes_sign_in,
+            passkeys: state.passkeys.is_some(),
             next,
             email: String::new(),
             error: None,

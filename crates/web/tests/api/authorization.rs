@@ -131,6 +131,7 @@ pub(super) async fn world() -> World {
     ids.insert("share_token", share_token);
     ids.insert("upload_token", upload_token);
     ids.insert("session", uuid::Uuid::new_v4().to_string());
+    ids.insert("passkey", uuid::Uuid::new_v4().to_string());
     ids.insert("access_token", uuid::Uuid::new_v4().to_string());
     ids.insert("upload", uuid::Uuid::new_v4().to_string());
     ids.insert("number", "1".to_owned());
@@ -256,6 +257,14 @@ const READS: &[Row] = &[
     ),
     // no first factor was passed in these browsers
     row("GET", "/login/second-factor", [303; 7]),
+    // this world is reached by IP address: no passkeys (passkeys.mjs has them)
+    row(
+        "GET",
+        "/account/passkeys/new",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    // no recovery codes wait to be shown
+    row("GET", "/account/second-factor/new-codes", [303; 7]),
     row(
         "GET",
         "/workspaces/new",
@@ -505,6 +514,38 @@ const WRITES: &[Row] = &[
         &[("code", "123456")],
         [303; 7],
     ),
+    // this world is reached by IP address: no passkeys; the answers are JSON
+    row(
+        "POST",
+        "/account/passkeys/new",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/account/passkeys/options",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/account/passkeys",
+        [303, 415, 415, 415, 415, 415, 415],
+    ),
+    // a passkey that is nobody's here
+    with_form(
+        "POST",
+        "/account/passkeys/{passkey}/rename",
+        &[("name", "Laptop")],
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    row(
+        "POST",
+        "/account/passkeys/{passkey}/remove",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
+    row("POST", "/login/passkey/options", [404; 7]),
+    row("POST", "/login/passkey", [415; 7]),
+    row("POST", "/login/second-factor/passkey/options", [404; 7]),
+    row("POST", "/login/second-factor/passkey", [415; 7]),
     // turning the rule off (Alice may; turning it on needs her own factor)
     row(
         "POST",
@@ -815,6 +856,7 @@ fn path(world: &World, row: &Row) -> String {
         "user",
         "link",
         "session",
+        "passkey",
         "access_token",
         "upload",
         "number",

@@ -148,12 +148,7 @@ async fn an_account_with_an_authenticator_app_is_asked_for_its_code_after_the_em
         wrong.body
     );
     assert_eq!(browser.get("/").await.location(), Some("/login"));
-    mail_about(
-        &app,
-        "ana@example.com",
-        "A wrong second-factor code was typed",
-    )
-    .await;
+    mail_about(&app, "ana@example.com", "A wrong second factor was tried").await;
 
     // the code of now was spent adding the app: the next step's is accepted
     let next_code = added.code_in(30);
@@ -237,7 +232,7 @@ async fn many_wrong_codes_in_an_hour_stop_second_factor_codes_for_the_account() 
     let locked = second_factor(&browser, &added.code_in(30)).await;
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert!(
-        locked.body.contains("Too many wrong codes"),
+        locked.body.contains("Too many wrong second factors"),
         "{}",
         locked.body
     );
