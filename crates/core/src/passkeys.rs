@@ -219,6 +219,7 @@ impl Passkeys {
         db: &PgPool,
         user: &User,
         origin: &Origin,
+        method: &str,
         answer: &PublicKeyCredential,
         state: &PasskeyAuthentication,
     ) -> Result<second_factor::Check, CoreError> {
@@ -239,6 +240,7 @@ impl Passkeys {
         match found {
             Some((row, passkey)) => {
                 note_use(db, &row, &passkey).await?;
+                second_factor::record_sign_in(db, user, origin, method, "passkey").await?;
                 Ok(second_factor::Check::Passed)
             }
             None => {

@@ -253,13 +253,17 @@ pub enum Check {
 }
 
 /// Checks `input`, an authenticator app's code or a recovery code, for
-/// `user` at `at`. A code is accepted once; every wrong one is counted and
-/// audited; after [`MAX_FAILURES_PER_HOUR`] nothing is accepted for a while.
+/// `user` at `at`, after the first factor `method` (`email_code`,
+/// `email_link`, `github`). A code is accepted once; every wrong one is
+/// counted and audited; after [`MAX_FAILURES_PER_HOUR`] nothing is
+/// accepted for a while. A pass records the sign-in.
+#[allow(clippy::too_many_arguments)] // what a sign-in step is: who, how, what they typed, when
 pub async fn check(
     db: &PgPool,
     sealer: &TokenBox,
     user: &User,
     origin: &Origin,
+    method: &str,
     input: &str,
     at: OffsetDateTime,
 ) -> Result<Check, CoreError> {
@@ -276,7 +280,10 @@ pub async fn check(
             None => None,
         };
         match step {
-            Some(step) if db::spend_step(db, id, step).await? => Some(Check::Passed),
+            Some(step) if db::spend_step(db, id, step).await? => {
+                record_sign_in(db, user, origin, method, "authenticator").await?;
+                Some(Check::Passed)
+            }
             _ => None,
         }
     } else if normalized(input).len() == 12
@@ -288,6 +295,7 @@ pub async fn check(
             user_event(user, origin, "recovery_code_used", json!({ "left": left })),
         )
         .await?;
+        record_sign_in(db, user, origin, method, "recovery_code").await?;
         Some(Check::PassedWithRecoveryCode { left })
     } else {
         None
@@ -297,6 +305,19 @@ pub async fn check(
     }
     record_failure(db, user, origin).await?;
     Ok(Check::Wrong)
+}
+
+/// Records the sign-in of `user` that passed its second factor `kind`.
+pub(crate) async fn record_sign_in(
+    db: &PgPool,
+    user: &User,
+    origin: &Origin,
+    method: &str,
+    kind: &str,
+) -> Result<(), CoreError> {
+    let details = json!({ "method": method, "second_factor": kind });
+    audit::record(db, user_event(user, origin, "sign_in", details)).await?;
+    Ok(())
 }
 
 /// Whether the account had too many wrong second factors in the last hour.

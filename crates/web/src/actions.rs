@@ -3,6 +3,7 @@
 /// Every action the audit trail records, with its words.
 const ACTIONS: &[(&str, &str)] = &[
     ("sign_in", "Signed in"),
+    ("first_factor_passed", "Passed the first sign-in step"),
     ("sign_in_failed", "Wrong sign-in code entered"),
     ("sign_out", "Signed out"),
     ("github_linked", "Linked GitHub"),

@@ -298,7 +298,13 @@ pub async fn verify_code(
     let (action, details) = match purpose {
         Purpose::SignIn => {
             users::record_sign_in(&mut *tx, user.user_id()).await?;
-            ("sign_in", json!({ "method": method }))
+            // with a second factor, the sign-in is recorded once that passes
+            let action = if user.second_factor {
+                "first_factor_passed"
+            } else {
+                "sign_in"
+            };
+            (action, json!({ "method": method }))
         }
         Purpose::Confirm { what } => ("identity_confirmed", json!({ "for": what })),
     };

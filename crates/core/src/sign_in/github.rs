@@ -66,7 +66,13 @@ pub async fn github_sign_in(
         audit::record(&mut *tx, actor.event(origin, "github_linked", details)).await?;
     }
     let details = json!({ "method": "github", "github_login": identity.login });
-    audit::record(&mut *tx, actor.event(origin, "sign_in", details)).await?;
+    // with a second factor, the sign-in is recorded once that passes
+    let action = if actor.user.second_factor {
+        "first_factor_passed"
+    } else {
+        "sign_in"
+    };
+    audit::record(&mut *tx, actor.event(origin, action, details)).await?;
     tx.commit().await?;
     Ok(Ok(actor.user))
 }

@@ -302,7 +302,14 @@ async fn second_step(
     };
     let origin = client.origin();
     let checked = passkeys
-        .finish_second_step(&state.db, &user, &origin, &answer.credential, &ceremony)
+        .finish_second_step(
+            &state.db,
+            &user,
+            &origin,
+            &step.method,
+            &answer.credential,
+            &ceremony,
+        )
         .await?;
     match checked {
         Check::Passed | Check::PassedWithRecoveryCode { .. } => {

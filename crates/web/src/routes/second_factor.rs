@@ -472,6 +472,7 @@ async fn submit_second_step(
         &state.second_factors,
         &user,
         &origin,
+        &step.method,
         &form.code,
         OffsetDateTime::now_utc(),
     )

@@ -177,6 +177,19 @@ async fn an_account_with_an_authenticator_app_is_asked_for_its_code_after_the_em
         .await,
         1
     );
+    // the sign-in is recorded once its second factor passed, not before
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from audit_events where action = 'first_factor_passed'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&app, "select count(*) from audit_events where action = 'sign_in' and details->>'second_factor' = 'authenticator'").await,
+        1
+    );
 }
 
 #[tokio::test]
