@@ -17,6 +17,10 @@ pub struct Workspace {
     pub name: String,
     /// `viewer`, `editor`, `admin` or `owner`.
     pub role: String,
+    /// Members must use a second factor or single sign-on here (tokens
+    /// made without one are refused with `second_factor_required`).
+    #[serde(default)]
+    pub require_second_factor: bool,
     pub buckets: Vec<Bucket>,
 }
 

@@ -56,6 +56,7 @@ pub async fn workspaces(
             id: workspace.id().0.to_string(),
             name: workspace.workspace().name.clone(),
             role: workspace.role().as_str().to_owned(),
+            require_second_factor: workspace.workspace().require_second_factor,
             buckets,
         });
     }
@@ -136,6 +137,7 @@ pub async fn create_workspace(
             id: workspace.id.to_string(),
             name: workspace.name,
             role: "owner".into(),
+            require_second_factor: false,
             buckets: Vec::new(),
         }),
     ))
