@@ -5,54 +5,8 @@
 // uses it as the second step after an email code. An answer made on another
 // origin is refused; so is the passkey once she removes it.
 // Run by crates/web/tests/browser.rs (BUCKETDESK_BROWSER_TEST, JSON).
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { codeIn, config, errors, expect, launch, mailCount, nthMail, shoot, shotCount, signInWithCode, watch } from "./lib.mjs";
 
-const config = JSON.parse(process.env.BUCKETDESK_BROWSER_TEST);
-mkdirSync(config.artifacts, { recursive: true });
-const expect = (condition, message) => { if (!condition) throw new Error(message); };
-const errors = [];
-const watch = (page) => {
-  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
-  page.on("dialog", (d) => d.accept());
-  return page;
-};
-const mailCount = async (to, subject) =>
-  Number(await (await fetch(`${config.mail}/count?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}`)).text());
-const nthMail = async (to, subject, n) =>
-  (await fetch(`${config.mail}/mail?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}&n=${n}`)).text();
-const codeIn = (text) => text.match(/\b(\d{6})\b/)[1];
-
-let shots = 0;
-const sizes = [["desktop", 1440, 900], ["phone", 390, 844]];
-const shoot = async (page, name) => {
-  shots++;
-  for (const [size, width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    for (const scheme of ["light", "dark"]) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({
-        path: join(config.artifacts, `${String(shots).padStart(2, "0")}-${name}-${size}-${scheme}.png`),
-        fullPage: true,
-      });
-    }
-    if (size === "phone") {
-      const wide = await page.evaluate(() => document.scrollingElement.scrollWidth);
-      expect(wide <= width, `${name} is ${wide}px wide on a ${width}px phone`);
-    }
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
-};
-
-const signInWithCode = async (page, email) => {
-  const seen = await mailCount(email, "sign-in code");
-  await page.goto(config.base + "/login");
-  await page.fill("#email", email);
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Email me a code')")]);
-  await page.fill("#code", codeIn(await nthMail(email, "sign-in code", seen + 1)));
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Sign in')")]);
-};
 // clicks `button`, which asks for a confirmation code, and enters the code
 const confirmWithCode = async (page, email, button) => {
   const seen = await mailCount(email, "confirmation code");
@@ -66,11 +20,7 @@ const signOut = async (page) => {
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Sign out')")]);
 };
 
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const ana = watch(await context.newPage());
@@ -159,7 +109,7 @@ try {
   expect(ana.url().startsWith(config.base + "/login"), "still signed out");
 
   expect(errors.length === 0, `console errors: ${errors.join("\n")}`);
-  console.log(`passkeys: passed (${shots} pages shot)`);
+  console.log(`passkeys: passed (${shotCount()} pages shot)`);
 } finally {
   await browser.close();
 }

@@ -4,25 +4,8 @@
 // (a wrong code first); then turns on her workspace's rule, and Bob, a
 // member with only an email code, is led to add an app of his own.
 // Run by crates/web/tests/browser.rs (BUCKETDESK_BROWSER_TEST, JSON).
-import { chromium } from "playwright-core";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-
-const config = JSON.parse(process.env.BUCKETDESK_BROWSER_TEST);
-mkdirSync(config.artifacts, { recursive: true });
-const expect = (condition, message) => { if (!condition) throw new Error(message); };
-const errors = [];
-const watch = (page) => {
-  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
-  page.on("dialog", (d) => d.accept());
-  return page;
-};
-const mailCount = async (to, subject) =>
-  Number(await (await fetch(`${config.mail}/count?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}`)).text());
-const nthMail = async (to, subject, n) =>
-  (await fetch(`${config.mail}/mail?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}&n=${n}`)).text();
-const codeIn = (text) => text.match(/\b(\d{6})\b/)[1];
+import { codeIn, config, errors, expect, launch, mailCount, nthMail, shoot, shotCount, signInWithCode, watch } from "./lib.mjs";
 
 // the authenticator app: RFC 6238 with SHA-1, 6 digits, 30 seconds
 const base32 = (text) => {
@@ -43,41 +26,7 @@ const totp = (secret, offsetSeconds = 0) => {
   return String(number % 1_000_000).padStart(6, "0");
 };
 
-let shots = 0;
-const sizes = [["desktop", 1440, 900], ["phone", 390, 844]];
-const shoot = async (page, name) => {
-  shots++;
-  for (const [size, width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    for (const scheme of ["light", "dark"]) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({
-        path: join(config.artifacts, `${String(shots).padStart(2, "0")}-${name}-${size}-${scheme}.png`),
-        fullPage: true,
-      });
-    }
-    if (size === "phone") {
-      const wide = await page.evaluate(() => document.scrollingElement.scrollWidth);
-      expect(wide <= width, `${name} is ${wide}px wide on a ${width}px phone`);
-    }
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
-};
-
-const signInWithCode = async (page, email) => {
-  const seen = await mailCount(email, "sign-in code");
-  await page.goto(config.base + "/login");
-  await page.fill("#email", email);
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Email me a code')")]);
-  await page.fill("#code", codeIn(await nthMail(email, "sign-in code", seen + 1)));
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Sign in')")]);
-};
-
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const ana = watch(await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage());
   await signInWithCode(ana, "ana@example.com");
@@ -142,7 +91,7 @@ try {
   await shoot(bob, "second-factor-required");
 
   expect(errors.length === 0, `console errors: ${errors.join("\n")}`);
-  console.log(`second factor: passed (${shots} pages shot)`);
+  console.log(`second factor: passed (${shotCount()} pages shot)`);
 } finally {
   await browser.close();
 }
