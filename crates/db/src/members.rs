@@ -9,6 +9,8 @@ pub struct Member {
     pub user_id: Uuid,
     pub email: String,
     pub workspace_role: String,
+    /// The account has a second factor (an authenticator app or a passkey).
+    pub second_factor: bool,
 }
 
 impl Member {
@@ -35,7 +37,8 @@ pub async fn in_workspace(
     workspace: WorkspaceId,
 ) -> sqlx::Result<Vec<Member>> {
     sqlx::query_as(
-        "select m.user_id, u.email, m.role as workspace_role from workspace_members m join users u on u.id = m.user_id
+        "select m.user_id, u.email, m.role as workspace_role, u.second_factor
+         from workspace_members m join users u on u.id = m.user_id
          where m.workspace_id = $1 order by (m.role = 'owner') desc, u.email",
     )
     .bind(workspace.0)
@@ -49,7 +52,8 @@ pub async fn find(
     user: UserId,
 ) -> sqlx::Result<Option<Member>> {
     sqlx::query_as(
-        "select m.user_id, u.email, m.role as workspace_role from workspace_members m join users u on u.id = m.user_id
+        "select m.user_id, u.email, m.role as workspace_role, u.second_factor
+         from workspace_members m join users u on u.id = m.user_id
          where m.workspace_id = $1 and m.user_id = $2",
     )
     .bind(workspace.0)

@@ -321,6 +321,15 @@ async fn a_workspace_that_asks_for_a_second_factor_leads_a_member_without_one_to
         Some(format!("{workspace}?done=second_factor_rule_on").as_str())
     );
 
+    // the Members page shows who lacks one
+    let members = team.alice.get(&team.members_path()).await;
+    let row_of = |page: &str, email: &str| {
+        let start = page.find(&format!("<td>{email}")).unwrap();
+        page[start..start + page[start..].find("</td>").unwrap()].to_owned()
+    };
+    assert!(row_of(&members.body, "bob@example.com").contains("no second factor"));
+    assert!(row_of(&members.body, "alice@example.com").contains(">second factor<"));
+
     // Bob's next click is led to add one
     let bucket = team.bucket_path(&team.photos);
     for path in [workspace.as_str(), bucket.as_str()] {
@@ -354,6 +363,8 @@ async fn a_workspace_that_asks_for_a_second_factor_leads_a_member_without_one_to
 
     // with an app, the workspace opens again
     add_app(&app, &bob, "bob@example.com").await;
+    let members = team.alice.get(&team.members_path()).await;
+    assert!(!row_of(&members.body, "bob@example.com").contains("no second factor"));
     assert_eq!(bob.get(&workspace).await.status, 200);
     assert_eq!(bob.get(&bucket).await.status, 200);
     assert_eq!(

@@ -90,6 +90,8 @@ struct MemberRow {
     email: String,
     is_workspace_owner: bool,
     is_me: bool,
+    /// The account has an authenticator app or a passkey.
+    second_factor: bool,
     cells: Vec<Cell>,
 }
 
@@ -110,6 +112,8 @@ struct MembersPage {
     workspace_name: String,
     buckets: Vec<ManagedBucket>,
     members: Vec<MemberRow>,
+    /// Members must use a second factor or single sign-on here.
+    require_second_factor: bool,
     invites: Vec<InviteRow>,
     can_remove_members: bool,
     invite_email: String,
@@ -153,6 +157,7 @@ async fn members_page(
                 .collect(),
             is_workspace_owner: m.is_owner(),
             is_me: m.user_id == me,
+            second_factor: m.second_factor,
             user_id: m.user_id,
             email: m.email,
         })
@@ -173,6 +178,7 @@ async fn members_page(
         })
         .collect();
     Ok(MembersPage {
+        require_second_factor: access.workspace().require_second_factor,
         sidebar: crate::sidebar::Sidebar::for_workspace(&state.db, access).await?,
         csrf,
         workspace_id: access.workspace().id,
