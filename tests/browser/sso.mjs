@@ -53,9 +53,10 @@ try {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.emulateMedia({ colorScheme: "light" });
 
-  await Promise.all([page.waitForURL(/\/login\?signed_out=1&sso=idp/), page.getByRole("button", { name: "Sign out", exact: true }).first().click()]);
+  await Promise.all([page.waitForURL(/\/login\?signed_out=1$/), page.getByRole("button", { name: "Sign out", exact: true }).first().click()]);
   const out = page.getByRole("link", { name: "Also sign out of Test IdP" });
   expect(await out.count() === 1, "the sign-in page offers to sign out of the provider");
+  expect((await out.getAttribute("href")).includes("id_token_hint="), "with the sign-in's ID token as the hint");
   await shot(page, "signed-out");
   await out.click();
   // the provider asks to confirm, then sends the browser back here

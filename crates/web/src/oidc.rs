@@ -235,23 +235,32 @@ impl SsoProvider {
     }
 
     /// Where the provider signs people out, when it says (RP-initiated
-    /// logout), with bucketdesk's sign-in page to come back to.
-    pub async fn end_session_url(&self, come_back_to: &str) -> Option<Url> {
+    /// logout), with bucketdesk's sign-in page to come back to, and the ID
+    /// token of the sign-in as `id_token_hint` when it is known (Okta
+    /// requires it; others then skip their "sign out?" question).
+    pub async fn end_session_url(&self, come_back_to: &str, id_token: Option<&str>) -> Option<Url> {
         let discovered = self.discovered(false).await.ok()?;
         let mut url = discovered.end_session.clone()?;
-        url.query_pairs_mut()
-            .append_pair("client_id", &self.settings.client_id)
-            .append_pair("post_logout_redirect_uri", come_back_to);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("client_id", &self.settings.client_id)
+                .append_pair("post_logout_redirect_uri", come_back_to);
+            if let Some(token) = id_token {
+                query.append_pair("id_token_hint", token);
+            }
+        }
         Some(url)
     }
 
     /// Trades the code the browser brought back (with the PKCE verifier)
-    /// for tokens, checks the ID token, and says who signed in.
+    /// for tokens, checks the ID token, and says who signed in (with the ID
+    /// token as it came, for signing out there later).
     pub async fn identity(
         &self,
         code: &str,
         pending: &PendingSso,
-    ) -> Result<SsoIdentity, SsoError> {
+    ) -> Result<(SsoIdentity, String), SsoError> {
         tokio::time::timeout(3 * SsoSettings::TIMEOUT, self.ask_identity(code, pending))
             .await
             .unwrap_or_else(|_| Err(SsoError::Unreachable("it did not answer in time".into())))
@@ -261,7 +270,7 @@ impl SsoProvider {
         &self,
         code: &str,
         pending: &PendingSso,
-    ) -> Result<SsoIdentity, SsoError> {
+    ) -> Result<(SsoIdentity, String), SsoError> {
         let discovered = self.discovered(false).await?;
         let tokens: CoreTokenResponse = discovered
             .client
@@ -347,7 +356,7 @@ impl SsoProvider {
         if identity.email_verified.is_none() && self.settings.trust_email {
             identity.email_verified = Some(true);
         }
-        Ok(identity)
+        Ok((identity, id_token.to_string()))
     }
 }
 

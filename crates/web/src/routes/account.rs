@@ -196,7 +196,19 @@ async fn sign_out(
 ) -> Result<Redirect> {
     let (actor, origin) = (me.actor(), client.origin());
     // a single sign-on session: the sign-in page offers to sign out there too
-    let provider: Option<String> = me.session.get(super::sso::SIGNED_IN_WITH).await?;
+    let name: Option<String> = me.session.get(super::sso::SIGNED_IN_WITH).await?;
+    let id_token: Option<String> = me.session.get(super::sso::ID_TOKEN).await?;
+    let mut sign_out_there = None;
+    if let Some(provider) = name.and_then(|name| super::sso::provider(&state, &name))
+        && let Some(url) = provider
+            .end_session_url(
+                &state.settings.link("/login?signed_out=1"),
+                id_token.as_deref(),
+            )
+            .await
+    {
+        sign_out_there = Some((provider.settings.display_name.clone(), url.to_string()));
+    }
     session::sign_out(
         &state.db,
         &actor,
@@ -206,10 +218,11 @@ async fn sign_out(
         &state.settings,
     )
     .await?;
-    Ok(Redirect::to(&match provider {
-        Some(name) => format!("/login?signed_out=1&sso={name}"),
-        None => "/login?signed_out=1".to_owned(),
-    }))
+    // (a new session, signed out, carries it to the sign-in page)
+    if let Some(there) = sign_out_there {
+        me.session.insert(super::sso::SIGN_OUT_THERE, there).await?;
+    }
+    Ok(Redirect::to("/login?signed_out=1"))
 }
 
 async fn sign_out_everywhere(

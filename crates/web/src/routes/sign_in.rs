@@ -99,9 +99,6 @@ struct NoticeQuery {
     signed_out: Option<String>,
     #[serde(default)]
     next: String,
-    /// The single sign-on provider the session that just ended used.
-    #[serde(default)]
-    sso: String,
 }
 
 /// Codes do not sign anyone in here (single sign-on is the only way in).
@@ -123,27 +120,25 @@ fn next_path(next: &str) -> String {
 async fn show_email_form(
     State(state): State<AppState>,
     user: MaybeUser,
+    session: Session,
     CsrfToken(csrf): CsrfToken,
     Query(q): Query<NoticeQuery>,
-) -> Response {
+) -> Result<Response> {
     let next = next_path(&q.next);
     if user.is_some() {
-        return Redirect::to(if next.is_empty() { "/" } else { &next }).into_response();
+        return Ok(Redirect::to(if next.is_empty() { "/" } else { &next }).into_response());
     }
     let mut page = EmailPage::new(&state, csrf, next);
     page.notice = q
         .signed_out
         .as_ref()
         .map(|_| "You are signed out of bucketdesk.");
-    if q.signed_out.is_some()
-        && let Some(provider) = super::sso::provider(&state, &q.sso)
-        && let Some(url) = provider
-            .end_session_url(&state.settings.link("/login?signed_out=1"))
-            .await
-    {
-        page.sso_sign_out = Some((provider.settings.display_name.clone(), url.to_string()));
+    if q.signed_out.is_some() {
+        page.sso_sign_out = session
+            .remove::<(String, String)>(super::sso::SIGN_OUT_THERE)
+            .await?;
     }
-    page.into_response()
+    Ok(page.into_response())
 }
 
 #[derive(Deserialize)]

@@ -23,6 +23,12 @@ const PENDING: &str = "sso_flow";
 /// The session key of the provider a session signed in with (for signing
 /// out of it too).
 pub const SIGNED_IN_WITH: &str = "sso_provider";
+/// The session key of the sign-in's ID token, the provider's `id_token_hint`
+/// when signing out there.
+pub const ID_TOKEN: &str = "sso_id_token";
+/// The session key, after signing out, of where to sign out of the provider
+/// too: (its name, the address).
+pub const SIGN_OUT_THERE: &str = "sso_sign_out";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -124,8 +130,8 @@ async fn finish_sso_sign_in(
     if let Some(why) = refused {
         return Ok(failed(StatusCode::BAD_REQUEST, &why));
     }
-    let identity = match provider.identity(&query.code, &pending).await {
-        Ok(identity) => identity,
+    let (identity, id_token) = match provider.identity(&query.code, &pending).await {
+        Ok(answer) => answer,
         Err(problem @ SsoError::Refused(_)) => {
             tracing::warn!(provider = %name, error = %problem, "a single sign-on was refused");
             return Ok(failed(StatusCode::BAD_REQUEST, &problem.to_string()));
@@ -147,6 +153,7 @@ async fn finish_sso_sign_in(
     // the provider asks for its own second factor: the sign-in is strong
     session::sign_in(&state.db, &session, &signed_in.user, &origin, "sso", true).await?;
     session.insert(SIGNED_IN_WITH, name.clone()).await?;
+    session.insert(ID_TOKEN, id_token).await?;
     if signed_in.linked_now {
         let what = format!(
             "Single sign-on with {} was linked",
