@@ -133,13 +133,21 @@ impl OidcProvider {
     /// redirects (it signs in the account chosen), then bucketdesk's
     /// callback, whose answer is returned with the callback's path.
     pub async fn sign_in(&self, browser: &Browser, name: &str) -> (Page, String) {
+        let start = browser.get(&format!("/auth/sso/{name}")).await;
+        self.go_through(browser, start).await
+    }
+
+    /// Follows `start`, a bucketdesk answer that leads to the provider
+    /// (a sign-in's start, or linking from the account page), through the
+    /// provider and back to bucketdesk's callback, whose answer is returned
+    /// with the callback's path.
+    pub async fn go_through(&self, browser: &Browser, start: Page) -> (Page, String) {
         // each person signs in to the provider afresh (no earlier session there)
         let person = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a client");
-        let start = browser.get(&format!("/auth/sso/{name}")).await;
         let mut at = start
             .location()
             .unwrap_or_else(|| panic!("the start leads to the provider: {start:?}"))

@@ -77,6 +77,10 @@ pub struct PendingSso {
     pub started_at: i64,
     /// Where to go once signed in (a path on this site).
     pub next: Option<String>,
+    /// Linking the identity to this signed-in account (from the account
+    /// page), not signing in.
+    #[serde(default)]
+    pub linking: Option<uuid::Uuid>,
 }
 
 impl std::fmt::Debug for PendingSso {
@@ -230,6 +234,7 @@ impl SsoProvider {
             verifier: verifier.secret().clone(),
             started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
             next,
+            linking: None,
         };
         Ok((url, pending))
     }

@@ -14,7 +14,7 @@ pub use codes::{
     verify_code,
 };
 pub use github::{GithubIdentity, GithubRefusal, github_sign_in, link_github, unlink_github};
-pub use sso::{SsoIdentity, SsoRefusal, SsoSignedIn, sso_links, sso_sign_in};
+pub use sso::{SsoIdentity, SsoRefusal, SsoSignedIn, link_sso, sso_links, sso_sign_in};
 
 use bucketdesk_domain::SignupPolicy;
 

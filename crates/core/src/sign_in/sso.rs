@@ -215,6 +215,39 @@ fn domain_allowed(identity: &SsoIdentity, email: &Email) -> bool {
             .any(|allowed| allowed.eq_ignore_ascii_case(&domain))
 }
 
+/// Ties the identity to the actor's account, from the account page (the
+/// person proved it was them just now, and signed in at the provider).
+/// The addresses need not match: the person holds both. Refused when the
+/// identity is tied to an account already.
+pub async fn link_sso(
+    db: &PgPool,
+    actor: &Actor,
+    identity: &SsoIdentity,
+    origin: &Origin,
+) -> Result<(), CoreError> {
+    actor.require_session()?;
+    let email = identity.email.clone().unwrap_or_default();
+    let linked = sso::link(
+        db,
+        actor.user.user_id(),
+        &identity.provider,
+        &identity.issuer,
+        &identity.subject,
+        &email,
+    )
+    .await?;
+    if !linked {
+        return Err(CoreError::Conflict {
+            code: "sso_taken",
+            message: "This single sign-on account is linked to a bucketdesk account already (perhaps this one). Sign in with it, or unlink it there first."
+                .into(),
+        });
+    }
+    let details = json!({ "provider": identity.provider, "email": email });
+    audit::record(db, actor.event(origin, "sso_linked", details)).await?;
+    Ok(())
+}
+
 /// The SSO identities tied to the actor's account, for the account page.
 pub async fn sso_links(db: &PgPool, actor: &Actor) -> Result<Vec<sso::SsoLink>, CoreError> {
     Ok(sso::of_user(db, actor.user.user_id()).await?)

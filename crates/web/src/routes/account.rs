@@ -70,6 +70,8 @@ struct HomePage {
     github_login: Option<String>,
     /// The single sign-on identities tied to the account: (provider, address).
     sso_links: Vec<(String, String)>,
+    /// The providers not linked yet: (name, words for them).
+    sso_linkable: Vec<(String, String)>,
     /// The account has an authenticator app.
     second_factor: bool,
     notice: Option<&'static str>,
@@ -147,6 +149,7 @@ async fn show_home(
             last_seen: utc_minutes(s.last_seen_at),
         })
         .collect();
+    let links = bucketdesk_core::sign_in::sso_links(&state.db, &me.actor()).await?;
     let signed_in_at = OffsetDateTime::from_unix_timestamp(me.signed_in.signed_in_at)
         .map(utc_minutes)
         .unwrap_or_default();
@@ -167,8 +170,13 @@ async fn show_home(
         github_enabled: state.github.is_some(),
         github_login: me.user.github_login.clone(),
         second_factor: me.user.second_factor,
-        sso_links: bucketdesk_core::sign_in::sso_links(&state.db, &me.actor())
-            .await?
+        sso_linkable: state
+            .sso
+            .iter()
+            .filter(|p| !links.iter().any(|link| link.provider == p.settings.name))
+            .map(|p| (p.settings.name.clone(), p.settings.display_name.clone()))
+            .collect(),
+        sso_links: links
             .into_iter()
             .map(|link| {
                 let provider = super::sso::provider(&state, &link.provider)
@@ -178,6 +186,7 @@ async fn show_home(
             .collect(),
         notice: match query.done.as_str() {
             "github_linked" => Some("GitHub is linked: you can sign in with it from now on."),
+            "sso_linked" => Some("Single sign-on is linked: you can sign in with it from now on."),
             "github_unlinked" => {
                 Some("GitHub is unlinked. Sign in with an email code from now on.")
             }

@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A change to how one signs in, waiting for the proof of identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     LinkGithub,
     UnlinkGithub,
@@ -37,11 +37,13 @@ pub enum Change {
     RemoveSecondFactor,
     AddPasskey,
     RemovePasskey(Uuid),
+    /// Linking the single sign-on provider of that name.
+    LinkSso(String),
 }
 
 impl Change {
     /// For the confirmation mail: "Your code to confirm …".
-    fn what(self) -> &'static str {
+    fn what(&self) -> &'static str {
         match self {
             Change::LinkGithub => "linking GitHub to your account",
             Change::UnlinkGithub => "unlinking GitHub from your account",
@@ -50,6 +52,7 @@ impl Change {
             Change::RemoveSecondFactor => "removing your authenticator app",
             Change::AddPasskey => "adding a passkey to your account",
             Change::RemovePasskey(_) => "removing a passkey from your account",
+            Change::LinkSso(_) => "linking single sign-on to your account",
         }
     }
 }
@@ -188,6 +191,7 @@ async fn confirm(
         Change::RemoveSecondFactor => super::second_factor::remove_now(&state, &me, &client).await,
         Change::AddPasskey => Ok(super::passkeys::after_confirmation()),
         Change::RemovePasskey(id) => super::passkeys::remove_now(&state, &me, &client, id).await,
+        Change::LinkSso(name) => super::sso::start_link(&state, &me, &name).await,
     }
 }
 

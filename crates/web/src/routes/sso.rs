@@ -3,9 +3,9 @@
 //! signs in to is the core's rule (`bucketdesk_core::sign_in::sso_sign_in`);
 //! here are the round trip, the session, and the words for each refusal.
 
-use super::account_security::tell_account_owner;
+use super::account_security::{Change, confirm_first, tell_account_owner, tell_owner};
 use super::oauth_callback::{Answer, refusal};
-use crate::extract::{ClientInfo, MaybeUser};
+use crate::extract::{ClientInfo, CsrfToken, CurrentUser, MaybeUser};
 use crate::oidc::{PendingSso, SsoError, SsoProvider};
 use crate::pages::ErrorPage;
 use crate::{AppError, AppState, Result, session};
@@ -13,7 +13,8 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use bucketdesk_core::CoreError;
 use bucketdesk_core::sign_in::{self, SsoRefusal};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -40,6 +41,76 @@ pub fn router() -> Router<AppState> {
             "/auth/sso/{provider}/callback",
             get(finish_sso_sign_in).head(super::head_without_effects),
         )
+        .route("/account/sso/{provider}/link", post(link))
+}
+
+/// "Link <provider>" on the account page: after a fresh proof of identity,
+/// to the provider and back, and its identity is tied to this account
+/// (whatever address it has: the person holds both).
+async fn link(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: ClientInfo,
+    CsrfToken(csrf): CsrfToken,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    provider(&state, &name).ok_or(AppError::NotFound)?;
+    if !me.signed_in.freshly_reauthenticated() {
+        return confirm_first(&state, &me, &client, csrf, Change::LinkSso(name)).await;
+    }
+    start_link(&state, &me, &name).await
+}
+
+/// Sends the (freshly confirmed) person to the provider to link it.
+pub(super) async fn start_link(state: &AppState, me: &CurrentUser, name: &str) -> Result<Response> {
+    let provider = provider(state, name).ok_or(AppError::NotFound)?;
+    match provider.begin(None).await {
+        Ok((url, mut pending)) => {
+            pending.linking = Some(me.user.id);
+            me.session.insert(PENDING, pending).await?;
+            Ok(Redirect::to(url.as_str()).into_response())
+        }
+        Err(problem) => {
+            tracing::warn!(provider = %name, error = %problem, "single sign-on could not start");
+            Ok(failed(StatusCode::BAD_GATEWAY, &problem.to_string()))
+        }
+    }
+}
+
+/// Ties the identity that came back to the signed-in account that asked.
+async fn finish_link(
+    state: &AppState,
+    user: MaybeUser,
+    linking: uuid::Uuid,
+    provider: &SsoProvider,
+    identity: &sign_in::SsoIdentity,
+    client: &ClientInfo,
+) -> Result<Response> {
+    let Some(me) = user.filter(|me| me.user.id == linking) else {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "You are no longer signed in as the account to link. Sign in and start again from your account page.",
+        ));
+    };
+    if !me.signed_in.freshly_reauthenticated() {
+        return Ok(failed(
+            StatusCode::BAD_REQUEST,
+            "Linking took longer than the confirmation with your code allows. Start again from your account page.",
+        ));
+    }
+    match sign_in::link_sso(&state.db, &me.actor(), identity, &client.origin()).await {
+        Ok(()) => {}
+        Err(CoreError::Conflict { message, .. }) => {
+            return Ok(failed(StatusCode::CONFLICT, &message));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let what = format!(
+        "Single sign-on with {} was linked",
+        provider.settings.display_name
+    );
+    tell_owner(state, &me, client, what);
+    Ok(Redirect::to("/?done=sso_linked").into_response())
 }
 
 /// The provider of that name.
@@ -96,6 +167,7 @@ struct CallbackQuery {
 
 async fn finish_sso_sign_in(
     State(state): State<AppState>,
+    user: MaybeUser,
     session: Session,
     client: ClientInfo,
     Path(name): Path<String>,
@@ -141,6 +213,9 @@ async fn finish_sso_sign_in(
             return Ok(failed(StatusCode::BAD_GATEWAY, &problem.to_string()));
         }
     };
+    if let Some(linking) = pending.linking {
+        return finish_link(&state, user, linking, provider, &identity, &client).await;
+    }
     let origin = client.origin();
     let signed_in =
         match sign_in::sso_sign_in(&state.db, state.sign_in_rules(), &identity, &origin).await? {

@@ -491,6 +491,12 @@ const WRITES: &[Row] = &[
         [303, 404, 404, 404, 404, 404, 404],
     ),
     row("POST", "/account/github/unlink", [303; 7]),
+    // no single sign-on provider is set up in this world
+    row(
+        "POST",
+        "/account/sso/{provider}/link",
+        [303, 404, 404, 404, 404, 404, 404],
+    ),
     // a confirmation code is mailed first (no fresh proof yet)
     row(
         "POST",

@@ -465,3 +465,69 @@ async fn single_sign_on_counts_as_a_second_factor_where_a_workspace_asks_for_one
         Some("/account/second-factor?required=1")
     );
 }
+
+#[tokio::test]
+async fn an_account_in_use_links_single_sign_on_from_its_page_after_a_fresh_code() {
+    let (app, idp) = with_provider(|_| {}, SignupPolicy::Invite).await;
+    // Ana's account is in use, and her provider account has another address
+    let ana = app.sign_in_as("ana@example.com").await;
+    let home = ana.get("/").await;
+    assert!(
+        home.body.contains("Link it to sign in with it"),
+        "{}",
+        home.body
+    );
+    let asked = ana.post("/account/sso/idp/link", &[]).await;
+    let to_provider =
+        crate::github::confirm_with_mailed_code(&app, &ana, asked, "ana@example.com").await;
+    assert!(
+        to_provider
+            .location()
+            .is_some_and(|l| l.starts_with(&idp.issuer)),
+        "{to_provider:?}"
+    );
+    idp.next_account("boss").await;
+    let (answer, _) = idp.go_through(&ana, to_provider).await;
+    assert_eq!(
+        answer.location(),
+        Some("/?done=sso_linked"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        count(&app, "select count(*) from sso_identities i join users u on u.id = i.user_id where i.subject = 'boss' and u.email = 'ana@example.com'").await,
+        1
+    );
+    app.mail
+        .wait_for_nth_where("ana@example.com", 1, |m| {
+            m.subject
+                .contains("Single sign-on with Test IdP was linked")
+        })
+        .await;
+    // from now on that provider account signs in to Ana's
+    let elsewhere = Browser::new(&app.url);
+    let (signed, _) = idp.sign_in(&elsewhere, "idp").await;
+    assert_eq!(signed.location(), Some("/"), "{}", signed.body);
+    assert!(
+        elsewhere
+            .get("/")
+            .await
+            .body
+            .contains("Signed in as</dt><dd>ana@example.com")
+    );
+    // and it cannot be linked to another account
+    let bob = app.sign_in_as("bob@example.com").await;
+    let asked = bob.post("/account/sso/idp/link", &[]).await;
+    let to_provider =
+        crate::github::confirm_with_mailed_code(&app, &bob, asked, "bob@example.com").await;
+    idp.next_account("boss").await;
+    let (refused, _) = idp.go_through(&bob, to_provider).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("linked to a bucketdesk account already"),
+        "{}",
+        refused.body
+    );
+}
