@@ -6,52 +6,9 @@
 // workspace after typing its name. Every page is checked not to be wider
 // than a phone, and screenshotted.
 // Run by crates/web/tests/browser.rs (BUCKETDESK_BROWSER_TEST, JSON).
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { codeIn, config, errors, expect, launch, mailCount, nthMail, shoot, watch } from "./lib.mjs";
 
-const config = JSON.parse(process.env.BUCKETDESK_BROWSER_TEST);
-mkdirSync(config.artifacts, { recursive: true });
-const expect = (condition, message) => { if (!condition) throw new Error(message); };
-const errors = [];
-const watch = (page) => {
-  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) errors.push(m.text()); });
-  page.on("dialog", (d) => d.accept());
-  return page;
-};
-const mailCount = async (to, subject) =>
-  Number(await (await fetch(`${config.mail}/count?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}`)).text());
-const nthMail = async (to, subject, n) =>
-  (await fetch(`${config.mail}/mail?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}&n=${n}`)).text();
-const codeIn = (text) => text.match(/\b(\d{6})\b/)[1];
-
-// each page at 1440x900 and 390x844, light and dark; never wider than the phone
-let shots = 0;
-const sizes = [["desktop", 1440, 900], ["phone", 390, 844]];
-const shoot = async (page, name) => {
-  shots++;
-  for (const [size, width, height] of sizes) {
-    await page.setViewportSize({ width, height });
-    for (const scheme of ["light", "dark"]) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({
-        path: join(config.artifacts, `${String(shots).padStart(2, "0")}-${name}-${size}-${scheme}.png`),
-        fullPage: true,
-      });
-    }
-    if (size === "phone") {
-      const wide = await page.evaluate(() => document.scrollingElement.scrollWidth);
-      expect(wide <= width, `${name} is ${wide}px wide on a ${width}px phone`);
-    }
-  }
-  await page.setViewportSize({ width: 1440, height: 900 });
-};
-
-const browser = await chromium.launch({
-  executablePath: config.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const alice = watch(await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage());
   // Alice signs in by code
