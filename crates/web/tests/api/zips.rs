@@ -75,7 +75,13 @@ fn rss_mib() -> f64 {
 
 #[tokio::test]
 async fn a_folder_of_two_thousand_awkward_names_and_a_5_gib_file_zips_valid_with_bounded_memory() {
-    let app = TestApp::spawn().await;
+    // the local S3 server hashes the 5 GiB file (made on its disk, so with no
+    // stored ETag) before it answers the GET: 15 to 40 s on this machine, over
+    // the 30 s an S3 call may take by default
+    let app = TestApp::builder()
+        .configure(|s| s.storage.operation_timeout = std::time::Duration::from_secs(180))
+        .spawn()
+        .await;
     let t = team(&app).await;
     let folder = app.s3.root.join("photos/big");
     let mut expected = BTreeSet::new();
