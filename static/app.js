@@ -139,6 +139,18 @@ document.addEventListener("submit", async (event) => {
   };
   provider.addEventListener("change", update);
   update();
+  // an access key, or an IAM role (offered when bucketdesk has an AWS identity)
+  const signing = document.querySelectorAll('input[name="signing"]');
+  const showSigning = () => {
+    const chosen = [...signing].find((radio) => radio.checked)?.value || "key";
+    document.querySelectorAll("[data-for-signing]").forEach((el) => {
+      el.hidden = el.dataset.forSigning !== chosen;
+    });
+  };
+  if (signing.length) {
+    signing.forEach((radio) => radio.addEventListener("change", showSigning));
+    showSigning();
+  }
 })();
 
 // The file browser: filter and sort this page, list or grid, keyboard

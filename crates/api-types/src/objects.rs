@@ -126,6 +126,10 @@ pub struct Presigned {
     pub method: String,
     pub expires_at: String,
     pub expires_in: u64,
+    /// Shorter than asked for: the bucket is reached through an IAM role,
+    /// and a presigned URL cannot outlive the role session that signed it.
+    #[serde(default)]
+    pub capped: bool,
 }
 
 /// `POST .../presign/batch`: presigned GETs for a list of keys or for every

@@ -66,9 +66,16 @@ pub struct ConnectBucket {
     /// `auto` (default), `path` or `virtual`.
     #[serde(default)]
     pub addressing: String,
+    /// With `secret_access_key`: the key bucketdesk signs with.
+    #[serde(default)]
     pub access_key_id: String,
     /// Stored sealed; never shown again.
+    #[serde(default)]
     pub secret_access_key: String,
+    /// Instead of a key: an IAM role bucketdesk assumes with the
+    /// workspace's external id (when the server has an AWS identity).
+    #[serde(default)]
+    pub role_arn: String,
     /// Where browsers reach the service when it is not at `endpoint_url`
     /// (a compose service name, a private network): presigned URLs are
     /// signed for it. Empty: at `endpoint_url`.

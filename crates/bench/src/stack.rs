@@ -94,8 +94,7 @@ impl Stack {
                 region: "us-east-1".into(),
                 endpoint: Some(s3.endpoint()),
                 path_style: true,
-                access_key_id: S3_ACCESS_KEY.into(),
-                secret_access_key: S3_SECRET_KEY.to_owned().into(),
+                signer: bucketdesk_storage::Signer::key(S3_ACCESS_KEY, S3_SECRET_KEY),
             },
             &StorageOptions {
                 allow_private_endpoints: true,

@@ -11,10 +11,13 @@ use crate::{CoreError, FieldError};
 use bucketdesk_db::buckets::{self as rows, Bucket, NewBucket};
 use bucketdesk_db::{PgPool, audit, is_violation};
 use bucketdesk_domain::bucket::{
-    check_access_key_id, check_bucket_name, check_display_name, check_region, check_secret_key,
+    check_access_key_id, check_bucket_name, check_display_name, check_region, check_role_arn,
+    check_secret_key,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
-use bucketdesk_storage::{Addressing, Connection, Provider, check_endpoint_url, test_connection};
+use bucketdesk_storage::{
+    Addressing, Connection, Provider, Signer, check_endpoint_url, test_connection,
+};
 use bucketdesk_vault::{Sealed, bucket_secret_context};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -45,8 +48,22 @@ pub struct ConnectRequest {
     pub addressing: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// An IAM role to assume instead of a key (empty: the key). Offered
+    /// only when bucketdesk has an AWS identity of its own.
+    pub role_arn: String,
     /// Where browsers reach the service, when not at `endpoint_url` (empty: there).
     pub public_endpoint_url: String,
+}
+
+/// How bucketdesk will sign the requests of a bucket it connects.
+pub enum NewAccess {
+    /// With this long-lived key, stored sealed.
+    Key {
+        access_key_id: String,
+        secret_access_key: SecretString,
+    },
+    /// With temporary keys from assuming this role (nothing stored).
+    Role { role_arn: String },
 }
 
 /// A bucket to connect, checked: its name in bucketdesk, how to reach it,
@@ -55,8 +72,11 @@ pub struct NewConnection {
     pub display_name: String,
     /// The kind of service (decides rules such as S19's file-system check).
     pub provider: Provider,
-    /// `path_style` is ignored: `addressing` decides it.
-    pub connection: Connection,
+    pub bucket: String,
+    pub region: String,
+    /// `None`: AWS S3's own endpoint for the region.
+    pub endpoint: Option<String>,
+    pub access: NewAccess,
     pub addressing: Addressing,
     /// Where browsers reach the service, for presigned URLs.
     pub public_endpoint: Option<String>,
@@ -99,10 +119,20 @@ impl ConnectRequest {
                 .map(|_| ())
                 .ok_or_else(|| "Choose an addressing style from the list.".into()),
         );
-        let access_key_id = self.access_key_id.trim().to_owned();
-        check("access_key_id", check_access_key_id(&access_key_id));
-        let secret = self.secret_access_key.trim().to_owned();
-        check("secret_access_key", check_secret_key(&secret));
+        let role_arn = self.role_arn.trim().to_owned();
+        let access = if role_arn.is_empty() {
+            let access_key_id = self.access_key_id.trim().to_owned();
+            check("access_key_id", check_access_key_id(&access_key_id));
+            let secret = self.secret_access_key.trim().to_owned();
+            check("secret_access_key", check_secret_key(&secret));
+            NewAccess::Key {
+                access_key_id,
+                secret_access_key: SecretString::from(secret),
+            }
+        } else {
+            check("role_arn", check_role_arn(&role_arn));
+            NewAccess::Role { role_arn }
+        };
 
         // a typed endpoint wins; otherwise the provider's preset
         let endpoint = match self.endpoint_url.trim() {
@@ -142,18 +172,40 @@ impl ConnectRequest {
         Ok(NewConnection {
             display_name: self.display_name.trim().to_owned(),
             provider,
-            connection: Connection {
-                bucket: bucket_name,
-                region,
-                endpoint,
-                path_style: false,
-                access_key_id,
-                secret_access_key: SecretString::from(secret),
-            },
+            bucket: bucket_name,
+            region,
+            endpoint,
+            access,
             addressing: addressing.unwrap_or(Addressing::Auto),
             public_endpoint,
         })
     }
+}
+
+/// What an Owner needs to let bucketdesk into a role: the workspace's
+/// external id, bucketdesk's identity and the trust policy naming both.
+pub struct RoleHelp {
+    pub external_id: String,
+    pub principal: String,
+    pub trust_policy: String,
+}
+
+/// The role option of the connect form: `None` when bucketdesk has no AWS
+/// identity of its own (then only keys can connect buckets).
+pub async fn role_help(
+    db: &PgPool,
+    s3: &S3Clients,
+    can: &Can<'_, Owner, WorkspaceGrant>,
+) -> Result<Option<RoleHelp>, CoreError> {
+    let Some(identity) = s3.identity() else {
+        return Ok(None);
+    };
+    let external_id = bucketdesk_db::workspaces::external_id(db, can.id()).await?;
+    Ok(Some(RoleHelp {
+        trust_policy: identity.trust_policy(&external_id),
+        principal: identity.principal().to_owned(),
+        external_id,
+    }))
 }
 
 fn name_taken() -> CoreError {
@@ -188,13 +240,51 @@ pub async fn connect(
     new: NewConnection,
 ) -> Result<BucketId, CoreError> {
     can.may(Scope::Admin)?;
-    let path_style = test_connection(&new.connection, new.addressing, s3.options())
+    let workspace = can.id();
+    let signer = match &new.access {
+        NewAccess::Key {
+            access_key_id,
+            secret_access_key,
+        } => Signer::Key {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.clone(),
+        },
+        NewAccess::Role { .. } if s3.identity().is_none() => {
+            return Err(CoreError::invalid(
+                "role_arn",
+                "no_identity",
+                "This server has no AWS identity of its own to assume roles with: connect the bucket with an \
+                 access key, or ask the instance admin to set BUCKETDESK_AWS_IDENTITY=host.",
+            ));
+        }
+        NewAccess::Role { role_arn } => {
+            let session = s3.role_session(workspace, role_arn).await?;
+            session.check().await.map_err(CoreError::Storage)?;
+            Signer::Role(session)
+        }
+    };
+    let c = Connection {
+        bucket: new.bucket.clone(),
+        region: new.region.clone(),
+        endpoint: new.endpoint.clone(),
+        path_style: false,
+        signer,
+    };
+    let path_style = test_connection(&c, new.addressing, s3.options())
         .await
         .map_err(CoreError::Storage)?;
-    let c = &new.connection;
     let id = BucketId(Uuid::new_v4());
-    let sealed = seal(s3, id, &c.access_key_id, &c.secret_access_key)?;
-    let workspace = can.id();
+    let (access_key_id, role_arn, sealed) = match &new.access {
+        NewAccess::Key {
+            access_key_id,
+            secret_access_key,
+        } => (
+            Some(access_key_id.as_str()),
+            None,
+            Some(seal(s3, id, access_key_id, secret_access_key)?),
+        ),
+        NewAccess::Role { role_arn } => (None, Some(role_arn.as_str()), None),
+    };
     let mut tx = db.begin().await?;
     let row = NewBucket {
         id,
@@ -205,7 +295,8 @@ pub async fn connect(
         endpoint_url: c.endpoint.as_deref(),
         public_endpoint_url: new.public_endpoint.as_deref(),
         path_style,
-        access_key_id: &c.access_key_id,
+        access_key_id,
+        role_arn,
         provider: new.provider.as_str(),
         created_by: actor.user.user_id(),
     };
@@ -213,9 +304,11 @@ pub async fn connect(
         Err(e) if is_violation(&e, NAME_CONSTRAINT) => return Err(name_taken()),
         other => other?,
     }
-    store(&mut tx, id, &sealed).await?;
+    if let Some(sealed) = &sealed {
+        store(&mut tx, id, sealed).await?;
+    }
     let details = json!({ "bucket": c.bucket, "endpoint": c.endpoint, "region": c.region, "path_style": path_style,
-                          "public_endpoint": new.public_endpoint });
+                          "public_endpoint": new.public_endpoint, "role_arn": role_arn });
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
         bucket_id: Some(id),
@@ -305,9 +398,18 @@ pub async fn save_settings(
     let new_key = settings
         .new_key
         .map(|(key_id, secret)| match key_id.trim() {
-            "" => (bucket.access_key_id.clone(), secret),
+            "" => (bucket.access_key_id.clone().unwrap_or_default(), secret),
             _ => (key_id, secret),
         });
+    if new_key.is_some() && bucket.role_arn.is_some() {
+        problems.push(FieldError {
+            field: "access_key_id",
+            code: "role_bucket",
+            message: "This bucket is reached through an IAM role, and has no key to replace. To use a key \
+                      instead, connect the bucket again with it."
+                .into(),
+        });
+    }
     if let Some((key_id, secret)) = &new_key {
         if let Err(message) = check_access_key_id(key_id.trim()) {
             problems.push(FieldError {
@@ -353,8 +455,10 @@ pub async fn save_settings(
                 region: bucket.region.clone(),
                 endpoint: bucket.endpoint_url.clone(),
                 path_style: bucket.path_style,
-                access_key_id: key_id.clone(),
-                secret_access_key: secret.clone(),
+                signer: Signer::Key {
+                    access_key_id: key_id.clone(),
+                    secret_access_key: secret.clone(),
+                },
             };
             let addressing = if bucket.path_style {
                 Addressing::PathStyle

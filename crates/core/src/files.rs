@@ -208,12 +208,13 @@ pub async fn deliver(
             disposition,
         });
     }
+    let lifetime = s3.presign_lifetime(holder, DEFAULT_LIFETIME).await?;
     let presigner = s3.presigner(holder).await?;
     let url = objects::presign_get(
         &presigner,
         &bucket.bucket_name,
         key,
-        DEFAULT_LIFETIME,
+        lifetime,
         &disposition,
         None,
     )

@@ -51,6 +51,11 @@ pub struct Presigned {
     pub url: String,
     pub method: Method,
     pub expires_at: OffsetDateTime,
+    /// How long it lasts from when it was made.
+    pub lifetime: Duration,
+    /// Shorter than asked for: the bucket is reached through an IAM role,
+    /// and a presigned URL cannot outlive the role session that signed it.
+    pub capped: bool,
 }
 
 /// The lifetime asked for, in seconds: 1 to 7 days; none is 15 minutes.
@@ -245,24 +250,34 @@ pub(crate) async fn sign(
     lifetime: Duration,
 ) -> Result<Presigned, CoreError> {
     let bucket = &grant.bucket().bucket_name;
-    let url = match method {
+    let asked = lifetime;
+    let (url, lifetime) = match method {
         Method::Get => {
             let can = grant.can::<Viewer>()?;
+            let lifetime = s3.presign_lifetime(&can, asked).await?;
             let client = s3.presigner(&can).await?;
             let disposition = content_disposition(Disposition::Attachment, file_name(key));
-            objects::presign_get(&client, bucket, key, lifetime, &disposition, None).await
+            let url = objects::presign_get(&client, bucket, key, lifetime, &disposition, None)
+                .await
+                .map_err(CoreError::Storage)?;
+            (url, lifetime)
         }
         Method::Put => {
             let can = grant.can::<Editor>()?;
+            let lifetime = s3.presign_lifetime(&can, asked).await?;
             let client = s3.presigner(&can).await?;
-            objects::presign_put(&client, bucket, key, lifetime).await
+            let url = objects::presign_put(&client, bucket, key, lifetime)
+                .await
+                .map_err(CoreError::Storage)?;
+            (url, lifetime)
         }
-    }
-    .map_err(CoreError::Storage)?;
+    };
     Ok(Presigned {
         key: key.to_owned(),
         url,
         method,
         expires_at: OffsetDateTime::now_utc() + lifetime,
+        lifetime,
+        capped: lifetime < asked,
     })
 }

@@ -357,6 +357,7 @@ pub async fn part_url(
     let length = part_length(&upload, number).ok_or_else(|| no_such_part(&upload, number))?;
     // the parts arrive where bucketdesk does not see them: the upload is alive
     db_uploads::touch(db, upload.id).await?;
+    let lifetime = s3.presign_lifetime(can, PART_URL_LIFETIME).await?;
     let presigner = s3.presigner(can).await?;
     let url = objects::presign_upload_part(
         &presigner,
@@ -365,14 +366,14 @@ pub async fn part_url(
         &upload.s3_upload_id,
         number as i32,
         length,
-        PART_URL_LIFETIME,
+        lifetime,
     )
     .await
     .map_err(CoreError::Storage)?;
     Ok(PartUrl {
         url,
         length,
-        expires_in: PART_URL_LIFETIME,
+        expires_in: lifetime,
     })
 }
 

@@ -9,16 +9,24 @@
 //! reads the bucket row anyway for the access check. The cache holds one
 //! client per connected bucket of the instance (it is not bounded: an entry
 //! is a few kilobytes, and disconnecting a bucket drops its own).
+//!
+//! A bucket connected by role ARN has no secret: its clients sign with the
+//! bucket's role session (one per bucket, shared by its clients), which
+//! bucketdesk's own AWS identity opens with the workspace's external id.
 
 use crate::CoreError;
 use crate::access::HoldsBucket;
 use bucketdesk_db::PgPool;
 use bucketdesk_db::buckets::{self, Bucket};
-use bucketdesk_storage::{Connection, StorageOptions, s3_client};
+use bucketdesk_domain::WorkspaceId;
+use bucketdesk_storage::{
+    ConnectError, Connection, HostIdentity, RoleSession, Signer, StorageOptions, s3_client,
+};
 use bucketdesk_vault::{InstanceKey, Sealed, bucket_secret_context};
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,6 +36,11 @@ pub struct S3Clients {
     options: StorageOptions,
     /// Per bucket and endpoint (`false`: its own, `true`: its public one).
     clients: Mutex<HashMap<(Uuid, bool), (OffsetDateTime, aws_sdk_s3::Client)>>,
+    /// bucketdesk's own AWS identity (`BUCKETDESK_AWS_IDENTITY`), which
+    /// assumes the roles of buckets connected by role ARN.
+    identity: Option<HostIdentity>,
+    /// The role session of each bucket connected by role ARN.
+    sessions: Mutex<HashMap<Uuid, (OffsetDateTime, RoleSession)>>,
 }
 
 impl S3Clients {
@@ -37,6 +50,83 @@ impl S3Clients {
             instance_key,
             options,
             clients: Mutex::default(),
+            identity: None,
+            sessions: Mutex::default(),
+        }
+    }
+
+    /// Gives bucketdesk an AWS identity of its own, so buckets can be
+    /// connected by role ARN (none: only by key).
+    pub fn with_identity(mut self, identity: Option<HostIdentity>) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// bucketdesk's own AWS identity, when it has one.
+    pub fn identity(&self) -> Option<&HostIdentity> {
+        self.identity.as_ref()
+    }
+
+    /// A session of `role_arn` for the workspace: named after it, opened
+    /// with its external id.
+    pub(crate) async fn role_session(
+        &self,
+        workspace: WorkspaceId,
+        role_arn: &str,
+    ) -> Result<RoleSession, CoreError> {
+        let identity = self.identity.as_ref().ok_or_else(|| {
+            CoreError::Storage(ConnectError::RoleRefused(
+                "this server has no AWS identity of its own to assume it with: BUCKETDESK_AWS_IDENTITY is off"
+                    .into(),
+            ))
+        })?;
+        let external_id = bucketdesk_db::workspaces::external_id(&self.db, workspace).await?;
+        let session_name = format!("bucketdesk-{}", workspace.0.simple());
+        Ok(identity
+            .session(role_arn, &external_id, &session_name)
+            .await)
+    }
+
+    /// The bucket's role session (kept while the bucket row is unchanged).
+    async fn bucket_session(
+        &self,
+        bucket: &Bucket,
+        role_arn: &str,
+    ) -> Result<RoleSession, CoreError> {
+        let cached = self
+            .lock_sessions()
+            .get(&bucket.id)
+            .filter(|(updated_at, _)| *updated_at == bucket.updated_at)
+            .map(|(_, session)| session.clone());
+        if let Some(session) = cached {
+            return Ok(session);
+        }
+        let session = self
+            .role_session(WorkspaceId(bucket.workspace_id), role_arn)
+            .await?;
+        self.lock_sessions()
+            .insert(bucket.id, (bucket.updated_at, session.clone()));
+        Ok(session)
+    }
+
+    /// How long a presigned URL of the bucket `holder` reaches may last,
+    /// asked to last `wanted`: as long, unless the bucket is reached through
+    /// a role whose session ends sooner (S3 refuses a presigned URL once the
+    /// credentials that signed it have expired).
+    pub async fn presign_lifetime(
+        &self,
+        holder: &impl HoldsBucket,
+        wanted: Duration,
+    ) -> Result<Duration, CoreError> {
+        let bucket = holder.bucket();
+        match &bucket.role_arn {
+            None => Ok(wanted),
+            Some(role_arn) => self
+                .bucket_session(bucket, role_arn)
+                .await?
+                .presign_lifetime(wanted)
+                .await
+                .map_err(CoreError::Storage),
         }
     }
 
@@ -66,19 +156,16 @@ impl S3Clients {
         if let Some(client) = self.cached(bucket, public) {
             return Ok(client);
         }
-        let row = buckets::secret(&self.db, bucket.bucket_id())
-            .await?
-            .ok_or_else(|| {
-                CoreError::Internal(format!("bucket {} has no stored secret", bucket.id))
-            })?;
-        let key = self.instance_key.clone();
-        let context = bucket_secret_context(&bucket.id.to_string(), &bucket.access_key_id);
-        let secret = tokio::task::spawn_blocking(move || key.open(&sealed_from_row(row), &context))
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?
-            .map_err(|e| CoreError::Internal(format!("bucket {}: {e}", bucket.id)))?;
-        let secret = String::from_utf8(secret.to_vec())
-            .map_err(|_| CoreError::Internal("secret is not UTF-8".into()))?;
+        let signer = match (&bucket.role_arn, &bucket.access_key_id) {
+            (Some(role_arn), _) => Signer::Role(self.bucket_session(bucket, role_arn).await?),
+            (None, Some(access_key_id)) => self.stored_key(bucket, access_key_id).await?,
+            (None, None) => {
+                return Err(CoreError::Internal(format!(
+                    "bucket {} has neither a key nor a role",
+                    bucket.id
+                )));
+            }
+        };
         let endpoint = if public {
             bucket.public_endpoint_url.clone()
         } else {
@@ -89,13 +176,33 @@ impl S3Clients {
             region: bucket.region.clone(),
             endpoint,
             path_style: bucket.path_style,
-            access_key_id: bucket.access_key_id.clone(),
-            secret_access_key: SecretString::from(secret),
+            signer,
         };
         let client = s3_client(&connection, &self.options);
         self.lock()
             .insert((bucket.id, public), (bucket.updated_at, client.clone()));
         Ok(client)
+    }
+
+    /// The bucket's stored key, opened.
+    async fn stored_key(&self, bucket: &Bucket, access_key_id: &str) -> Result<Signer, CoreError> {
+        let row = buckets::secret(&self.db, bucket.bucket_id())
+            .await?
+            .ok_or_else(|| {
+                CoreError::Internal(format!("bucket {} has no stored secret", bucket.id))
+            })?;
+        let key = self.instance_key.clone();
+        let context = bucket_secret_context(&bucket.id.to_string(), access_key_id);
+        let secret = tokio::task::spawn_blocking(move || key.open(&sealed_from_row(row), &context))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| CoreError::Internal(format!("bucket {}: {e}", bucket.id)))?;
+        let secret = String::from_utf8(secret.to_vec())
+            .map_err(|_| CoreError::Internal("secret is not UTF-8".into()))?;
+        Ok(Signer::Key {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: SecretString::from(secret),
+        })
     }
 
     /// The timeouts and endpoint guard every client uses.
@@ -113,6 +220,7 @@ impl S3Clients {
         let mut clients = self.lock();
         clients.remove(&(bucket, false));
         clients.remove(&(bucket, true));
+        self.lock_sessions().remove(&bucket);
     }
 
     fn cached(&self, bucket: &Bucket, public: bool) -> Option<aws_sdk_s3::Client> {
@@ -120,6 +228,12 @@ impl S3Clients {
             .get(&(bucket.id, public))
             .filter(|(updated_at, _)| *updated_at == bucket.updated_at)
             .map(|(_, client)| client.clone())
+    }
+
+    fn lock_sessions(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Uuid, (OffsetDateTime, RoleSession)>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(

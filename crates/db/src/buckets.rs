@@ -23,7 +23,10 @@ pub struct Bucket {
     /// Browsers send upload parts straight to the bucket (its CORS rules allow it).
     pub direct_uploads: bool,
     pub path_style: bool,
-    pub access_key_id: String,
+    /// The stored key's id (none: the bucket is reached through `role_arn`).
+    pub access_key_id: Option<String>,
+    /// The IAM role bucketdesk assumes to reach the bucket (none: its key).
+    pub role_arn: Option<String>,
     /// The kind of service it was connected as (`aws`, `minio`, `local`…).
     pub provider: String,
     #[sqlx(rename = "bucket_created_at")]
@@ -66,7 +69,7 @@ pub struct SealedSecret {
 
 /// A bucket's columns, for queries that name the table `buckets b`.
 pub(crate) const COLUMNS: &str = "b.id as bucket_id, b.workspace_id, b.display_name, b.bucket_name, \
-                       b.region, b.endpoint_url, b.public_endpoint_url, b.proxy_downloads, b.direct_uploads, b.path_style, b.access_key_id, b.provider, \
+                       b.region, b.endpoint_url, b.public_endpoint_url, b.proxy_downloads, b.direct_uploads, b.path_style, b.access_key_id, b.role_arn, b.provider, \
                        b.created_at as bucket_created_at, b.updated_at";
 
 pub struct NewBucket<'a> {
@@ -78,7 +81,9 @@ pub struct NewBucket<'a> {
     pub endpoint_url: Option<&'a str>,
     pub public_endpoint_url: Option<&'a str>,
     pub path_style: bool,
-    pub access_key_id: &'a str,
+    /// Exactly one of `access_key_id` and `role_arn`.
+    pub access_key_id: Option<&'a str>,
+    pub role_arn: Option<&'a str>,
     pub provider: &'a str,
     pub created_by: UserId,
 }
@@ -87,8 +92,8 @@ pub struct NewBucket<'a> {
 pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into buckets (id, workspace_id, display_name, bucket_name, region, endpoint_url, path_style,
-                              access_key_id, created_by, provider, public_endpoint_url)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                              access_key_id, created_by, provider, public_endpoint_url, role_arn)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(new.id.0)
     .bind(new.workspace_id.0)
@@ -101,6 +106,7 @@ pub async fn insert(db: &mut sqlx::PgConnection, new: &NewBucket<'_>) -> sqlx::R
     .bind(new.created_by.0)
     .bind(new.provider)
     .bind(new.public_endpoint_url)
+    .bind(new.role_arn)
     .execute(&mut *db)
     .await?;
     sqlx::query(

@@ -120,3 +120,11 @@ pub async fn owners(db: impl PgExecutor<'_>, id: WorkspaceId) -> sqlx::Result<Ve
     .fetch_all(db)
     .await
 }
+
+/// The external id the workspace's role trust policies ask for.
+pub async fn external_id(db: impl PgExecutor<'_>, id: WorkspaceId) -> sqlx::Result<String> {
+    sqlx::query_scalar("select external_id from workspaces where id = $1")
+        .bind(id.0)
+        .fetch_one(db)
+        .await
+}

@@ -75,6 +75,34 @@ pub fn check_access_key_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An IAM role's ARN: `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
+pub fn check_role_arn(arn: &str) -> Result<(), String> {
+    let problem = || {
+        "Type the role's ARN as IAM shows it, like arn:aws:iam::123456789012:role/bucketdesk-photos.".to_owned()
+    };
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(problem());
+    };
+    let name = resource.strip_prefix("role/").unwrap_or_default();
+    let valid = partition.starts_with("aws")
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && arn.len() <= 2048
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if valid { Ok(()) } else { Err(problem()) }
+}
+
 /// A secret access key: 1-256 visible ASCII characters.
 pub fn check_secret_key(secret: &str) -> Result<(), String> {
     if secret.is_empty() {
@@ -146,5 +174,33 @@ mod tests {
         assert!(check_access_key_id("AK IA").is_err());
         assert!(check_secret_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_ok());
         assert!(check_secret_key("").is_err());
+    }
+}
+
+#[cfg(test)]
+mod role_arn_tests {
+    use super::check_role_arn;
+
+    #[test]
+    fn a_role_arn_names_an_iam_role_in_a_twelve_digit_account() {
+        for good in [
+            "arn:aws:iam::123456789012:role/bucketdesk",
+            "arn:aws-cn:iam::123456789012:role/team/photos-reader",
+            "arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f_g-h",
+        ] {
+            assert_eq!(check_role_arn(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "bucketdesk",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:iam::12345:role/short-account",
+            "arn:aws:sts::123456789012:assumed-role/x/y",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/has space",
+            "arn:aws:iam:us-east-1:123456789012:role/regional",
+        ] {
+            assert!(check_role_arn(bad).is_err(), "{bad}");
+        }
     }
 }

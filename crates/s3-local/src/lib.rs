@@ -10,14 +10,16 @@
 //! requests are refused with 400 before they reach the file system (S19).
 
 mod cors;
+mod keys;
 mod store;
+pub mod sts;
 
 pub use cors::CorsRule;
 use cors::{BucketCors, bucket_of};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use hyper_util::service::TowerToHyperService;
-use s3s::auth::SimpleAuth;
+pub use keys::{TemporaryKey, TemporaryKeys};
 use s3s::service::S3ServiceBuilder;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,7 @@ pub struct LocalS3 {
     bytes: Arc<Received>,
     cors: Arc<BucketCors>,
     allow_dot_segments: Arc<AtomicBool>,
+    temporary: TemporaryKeys,
     stop: watch::Sender<bool>,
 }
 
@@ -101,7 +104,12 @@ impl LocalS3 {
             cors: cors.clone(),
             part_etags: Default::default(),
         });
-        builder.set_auth(SimpleAuth::from_single(access_key, secret_key));
+        let temporary = TemporaryKeys::default();
+        builder.set_auth(keys::Keys {
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            temporary: temporary.clone(),
+        });
         let s3 = builder.build();
 
         let listener = TcpListener::bind(bind).await?;
@@ -111,6 +119,7 @@ impl LocalS3 {
         let allow_dot_segments = Arc::new(AtomicBool::new(false));
         let (stop, mut stopped) = watch::channel(false);
         let counter = requests.clone();
+        let temporary_keys = temporary.clone();
         let allow_dots = allow_dot_segments.clone();
         let (received, rules) = (bytes.clone(), cors.clone());
         tokio::spawn(async move {
@@ -128,12 +137,14 @@ impl LocalS3 {
                 };
                 let counter = counter.clone();
                 let allow_dots = allow_dots.clone();
+                let temporary = temporary_keys.clone();
                 let (received, rules) = (received.clone(), rules.clone());
                 let s3 = s3.clone();
                 let guarded =
                     tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                         let refused =
                             !allow_dots.load(Ordering::Relaxed) && names_dot_segment(&request);
+                        let wrong_token = !temporary.token_matches(&request);
                         let origin = request
                             .headers()
                             .get(hyper::header::ORIGIN)
@@ -154,6 +165,13 @@ impl LocalS3 {
                             }
                             if refused {
                                 return Ok(refuse_dot_segment());
+                            }
+                            if wrong_token {
+                                return Ok(error_response(
+                                    hyper::StatusCode::FORBIDDEN,
+                                    "InvalidToken",
+                                    "The provided token is malformed or otherwise invalid.",
+                                ));
                             }
                             let mut response = tower::Service::call(&mut s3, request).await?;
                             if let Some(origin) = origin
@@ -187,6 +205,7 @@ impl LocalS3 {
             bytes,
             cors,
             allow_dot_segments,
+            temporary,
             stop,
         })
     }
@@ -199,6 +218,11 @@ impl LocalS3 {
     }
 
     /// `http://127.0.0.1:port`
+    /// The temporary keys this server accepts (a local STS adds to them).
+    pub fn temporary_keys(&self) -> TemporaryKeys {
+        self.temporary.clone()
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }

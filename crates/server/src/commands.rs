@@ -87,7 +87,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "SMTP_URL is not set: mails (sign-in codes included) are printed to this console. Set SMTP_URL in production."
         );
     }
-    let (state, router) = bucketdesk_web::build_app(pool, config.web_settings(), mailer, key);
+    let mut settings = config.web_settings();
+    settings.aws_identity = config.aws_identity().await?;
+    if let Some(identity) = &settings.aws_identity {
+        tracing::info!(principal = %identity.principal(), "buckets can be connected by IAM role");
+    }
+    let (state, router) = bucketdesk_web::build_app(pool, settings, mailer, key);
     // runs as long as this variable lives, that is, until the server stops
     let _demo_s3 = match &config.demo_owner {
         Some(owner) => Some(crate::demo::start(&config, &state, owner).await?),

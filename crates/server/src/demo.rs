@@ -12,7 +12,7 @@ use bucketdesk_core::{Actor, CoreError, Origin, Via};
 use bucketdesk_db::{buckets, users};
 use bucketdesk_domain::{Email, WorkspaceCreators};
 use bucketdesk_s3_local::LocalS3;
-use bucketdesk_storage::{Addressing, Connection, s3_client};
+use bucketdesk_storage::{Addressing, Connection, Signer, s3_client};
 use bucketdesk_web::AppState;
 use rand::Rng;
 use std::path::Path;
@@ -100,8 +100,7 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
         region: "us-east-1".to_owned(),
         endpoint: Some(s3.endpoint()),
         path_style: true,
-        access_key_id: access_key,
-        secret_access_key: secret_key.into(),
+        signer: Signer::key(access_key.clone(), secret_key.clone()),
     };
 
     if !root.join(BUCKET).exists() {
@@ -155,7 +154,13 @@ pub async fn start(config: &Config, state: &AppState, owner: &Email) -> anyhow::
     let new = NewConnection {
         display_name: "Demo bucket".to_owned(),
         provider: bucketdesk_storage::Provider::Local,
-        connection,
+        bucket: BUCKET.to_owned(),
+        region: "us-east-1".to_owned(),
+        endpoint: Some(s3.endpoint()),
+        access: buckets_core::NewAccess::Key {
+            access_key_id: access_key.clone(),
+            secret_access_key: secret_key.clone().into(),
+        },
         addressing: Addressing::Auto,
         // the local start's server is on this machine, as the browser is
         public_endpoint: None,

@@ -1270,8 +1270,10 @@ async fn multipart_uploads_abandoned_a_day_ago_are_aborted_at_start_up() {
             region: "us-east-1".into(),
             endpoint: Some(s3.endpoint()),
             path_style: true,
-            access_key_id: bucketdesk_testkit::S3_ACCESS_KEY.into(),
-            secret_access_key: bucketdesk_testkit::S3_SECRET_KEY.to_owned().into(),
+            signer: bucketdesk_storage::Signer::key(
+                bucketdesk_testkit::S3_ACCESS_KEY,
+                bucketdesk_testkit::S3_SECRET_KEY,
+            ),
         },
         &bucketdesk_storage::StorageOptions {
             allow_private_endpoints: true,

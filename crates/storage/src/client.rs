@@ -1,12 +1,14 @@
 //! An S3 client for one connected bucket, built only from what bucketdesk
-//! stored for it: never the host's AWS credential chain, environment or
-//! profile files.
+//! stored for it (its key, or the role it was connected with): never the
+//! host's AWS credential chain, environment or profile files.
 
 use crate::endpoint::GuardedResolver;
+use crate::role::RoleSession;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
-    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    BehaviorVersion, Credentials, IdentityCache, Region, RequestChecksumCalculation,
+    ResponseChecksumValidation, SharedCredentialsProvider,
 };
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,8 +22,28 @@ pub struct Connection {
     /// `None`: AWS S3's own endpoint for the region.
     pub endpoint: Option<String>,
     pub path_style: bool,
-    pub access_key_id: String,
-    pub secret_access_key: SecretString,
+    pub signer: Signer,
+}
+
+/// What signs the bucket's requests.
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// The bucket's own long-lived key, stored sealed.
+    Key {
+        access_key_id: String,
+        secret_access_key: SecretString,
+    },
+    /// The temporary keys of the role the bucket was connected with.
+    Role(RoleSession),
+}
+
+impl Signer {
+    pub fn key(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Signer {
+        Signer::Key {
+            access_key_id: access_key_id.into(),
+            secret_access_key: SecretString::from(secret_access_key.into()),
+        }
+    }
 }
 
 /// Instance-wide settings for every S3 client.
@@ -53,13 +75,27 @@ impl Default for StorageOptions {
 /// Builds the client. Cheap enough to do per connection change, not per
 /// request: callers cache clients per bucket.
 pub fn s3_client(connection: &Connection, options: &StorageOptions) -> aws_sdk_s3::Client {
-    let credentials = Credentials::new(
-        connection.access_key_id.clone(),
-        connection.secret_access_key.expose_secret().to_owned(),
-        None,
-        None,
-        "bucketdesk",
-    );
+    let (credentials, identity_cache) = match &connection.signer {
+        Signer::Key {
+            access_key_id,
+            secret_access_key,
+        } => (
+            SharedCredentialsProvider::new(Credentials::new(
+                access_key_id.clone(),
+                secret_access_key.expose_secret().to_owned(),
+                None,
+                None,
+                "bucketdesk",
+            )),
+            IdentityCache::lazy().build(),
+        ),
+        // the session keeps its own credentials, renewed on its own terms:
+        // a presigned URL must be signed by the ones it was measured against
+        Signer::Role(session) => (
+            SharedCredentialsProvider::new(session.clone()),
+            IdentityCache::no_cache(),
+        ),
+    };
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_with_resolver(GuardedResolver {
@@ -75,6 +111,7 @@ pub fn s3_client(connection: &Connection, options: &StorageOptions) -> aws_sdk_s
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(connection.region.clone()))
         .credentials_provider(credentials)
+        .identity_cache(identity_cache)
         .http_client(http_client)
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(2))

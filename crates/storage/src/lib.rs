@@ -2,8 +2,11 @@
 //!
 //! - [`endpoint`]: which endpoints may be reached at all (S12), checked when a
 //!   bucket is connected and again on every connection, at DNS time.
-//! - [`client`]: an S3 client built from the bucket's own static key, never
-//!   from the host's AWS credential chain, with explicit timeouts (R3).
+//! - [`client`]: an S3 client built from the bucket's own static key or its
+//!   role session, never from the host's AWS credential chain, with
+//!   explicit timeouts (R3).
+//! - [`role`]: bucketdesk's own AWS identity, and the role sessions of
+//!   buckets connected by role ARN.
 //! - [`probe`]: the one-key listing that tests a connection before it is
 //!   saved, with every failure explained in plain words.
 //! - [`cors`]: a bucket's CORS rules, which decide whether browsers may
@@ -17,9 +20,11 @@ pub mod endpoint;
 pub mod objects;
 pub mod probe;
 pub mod providers;
+pub mod role;
 pub mod upload;
 
-pub use client::{Connection, StorageOptions, s3_client};
+pub use client::{Connection, Signer, StorageOptions, s3_client};
 pub use endpoint::{EndpointError, check_endpoint_url};
 pub use probe::{Addressing, ConnectError, check_client, test_connection};
 pub use providers::Provider;
+pub use role::{HostIdentity, RoleSession};

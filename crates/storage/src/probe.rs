@@ -74,6 +74,11 @@ pub enum ConnectError {
     NoSuchKey(String),
     #[error("This page link is no longer valid. Start again from the first page of the folder.")]
     BadPageToken,
+    #[error(
+        "AWS did not let bucketdesk assume this role ({0}). Check the role ARN, and that the role's trust policy \
+         is the one shown here: it names bucketdesk's identity and this workspace's external id."
+    )]
+    RoleRefused(String),
     #[error("The storage service refused the request: {0}")]
     Other(String),
 }
@@ -112,6 +117,7 @@ pub async fn test_connection(
                 | ConnectError::AccessDenied
                 | ConnectError::WrongRegion(_)
                 | ConnectError::EndpointRefused(_)
+                | ConnectError::RoleRefused(_)
                 | ConnectError::Timeout(_)),
             ) => return Err(e),
             Err(e) => {

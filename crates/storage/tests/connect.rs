@@ -4,7 +4,7 @@
 
 use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::{
-    Addressing, ConnectError, Connection, StorageOptions, s3_client, test_connection,
+    Addressing, ConnectError, Connection, Signer, StorageOptions, s3_client, test_connection,
 };
 use std::time::Duration;
 
@@ -33,8 +33,7 @@ fn connection(s3: &LocalS3) -> Connection {
         region: "us-east-1".into(),
         endpoint: Some(s3.endpoint()),
         path_style: true,
-        access_key_id: s3.access_key.clone(),
-        secret_access_key: s3.secret_key.clone().into(),
+        signer: Signer::key(s3.access_key.clone(), s3.secret_key.clone()),
     }
 }
 
@@ -58,7 +57,7 @@ async fn the_right_key_connects_and_auto_addressing_picks_path_style_for_a_local
 async fn an_unknown_access_key_is_named_as_such() {
     let f = s3().await;
     let c = Connection {
-        access_key_id: "AKNOBODY999".into(),
+        signer: Signer::key("AKNOBODY999", f.s3.secret_key.clone()),
         ..connection(&f.s3)
     };
     assert_eq!(
@@ -71,7 +70,7 @@ async fn an_unknown_access_key_is_named_as_such() {
 async fn a_wrong_secret_is_named_as_such() {
     let f = s3().await;
     let c = Connection {
-        secret_access_key: "not-the-secret".to_owned().into(),
+        signer: Signer::key(f.s3.access_key.clone(), "not-the-secret"),
         ..connection(&f.s3)
     };
     assert_eq!(
@@ -229,7 +228,7 @@ async fn with_aws_environment_the_stored_key_alone_decides() {
     );
     // and a stored wrong key fails: nothing falls back to the environment
     let c = Connection {
-        secret_access_key: "wrong".to_owned().into(),
+        signer: Signer::key(f.s3.access_key.clone(), "wrong"),
         ..connection(&f.s3)
     };
     assert_eq!(

@@ -5,7 +5,7 @@
 use bucketdesk_s3_local::LocalS3;
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Conditions, NoJournal, Target, UploadBudget, UploadError};
-use bucketdesk_storage::{ConnectError, Connection, StorageOptions, s3_client};
+use bucketdesk_storage::{ConnectError, Connection, Signer, StorageOptions, s3_client};
 use bytes::Bytes;
 use std::time::Duration;
 
@@ -39,8 +39,7 @@ async fn fixture() -> Fixture {
             region: "us-east-1".into(),
             endpoint: Some(s3.endpoint()),
             path_style: true,
-            access_key_id: "AKOBJECTS0001".into(),
-            secret_access_key: "objects-secret".to_owned().into(),
+            signer: Signer::key("AKOBJECTS0001", "objects-secret"),
         },
         &options(),
     );

@@ -6,6 +6,7 @@ use bucketdesk_db::PgPool;
 use bucketdesk_domain::{Email, SignupPolicy};
 use bucketdesk_mail::Mailer;
 use bucketdesk_s3_local::LocalS3;
+use bucketdesk_s3_local::sts::LocalSts;
 use bucketdesk_storage::StorageOptions;
 use bucketdesk_vault::InstanceKey;
 use bucketdesk_web::{AppState, Settings};
@@ -37,6 +38,10 @@ pub struct TestApp {
     /// A signature-verifying S3 server on loopback, with access key
     /// [`S3_ACCESS_KEY`] and secret [`S3_SECRET_KEY`], no buckets yet.
     pub s3: LocalS3,
+    /// Present when built `with_local_sts()`: the STS that bucketdesk's own
+    /// AWS identity (key [`STS_CALLER_KEY`]) assumes buckets' roles at; its
+    /// temporary keys are good at [`TestApp::s3`] until they expire.
+    pub sts: Option<LocalSts>,
     _s3_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     /// Dropped last (fields drop in order): after the app has stopped.
@@ -57,8 +62,13 @@ pub struct TestAppBuilder {
     s3_timeout: Option<Duration>,
     github: Option<bucketdesk_web::github_oauth::GithubSettings>,
     sso: Vec<bucketdesk_web::oidc::SsoSettings>,
+    local_sts: bool,
     configure: Vec<SettingsChange>,
 }
+
+/// The key of bucketdesk's own AWS identity at the local STS.
+pub const STS_CALLER_KEY: &str = "AKIDBUCKETDESKHOST";
+pub const STS_CALLER_SECRET: &str = "bucketdesk-host-secret";
 
 /// A change to the app's settings, made before it starts.
 type SettingsChange = Box<dyn FnOnce(&mut Settings) + Send>;
@@ -94,6 +104,14 @@ impl TestAppBuilder {
 
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Give bucketdesk an AWS identity of its own, at a local STS (as
+    /// `BUCKETDESK_AWS_IDENTITY=host` with `BUCKETDESK_AWS_STS_ENDPOINT`), so
+    /// buckets can be connected by role ARN.
+    pub fn with_local_sts(mut self) -> Self {
+        self.local_sts = true;
         self
     }
 
@@ -205,6 +223,26 @@ impl TestAppBuilder {
         )
         .await
         .expect("start the S3 server");
+        let sts = match self.local_sts {
+            false => None,
+            true => Some(
+                LocalSts::start(s3.temporary_keys(), STS_CALLER_KEY, STS_CALLER_SECRET)
+                    .await
+                    .expect("start the STS"),
+            ),
+        };
+        let aws_identity = match &sts {
+            None => None,
+            Some(sts) => Some(
+                bucketdesk_storage::HostIdentity::with_key(
+                    STS_CALLER_KEY,
+                    STS_CALLER_SECRET,
+                    Some(&sts.endpoint()),
+                )
+                .await
+                .expect("the STS knows its caller"),
+            ),
+        };
         let mut settings = Settings {
             public_url,
             signup: self.signup.unwrap_or_default(),
@@ -243,6 +281,7 @@ impl TestAppBuilder {
             header_read_timeout: Settings::DEFAULT_HEADER_READ_TIMEOUT,
             max_connections_per_ip: Settings::DEFAULT_MAX_CONNECTIONS_PER_IP,
             shutdown_grace: Settings::DEFAULT_SHUTDOWN_GRACE,
+            aws_identity,
         };
         for change in self.configure {
             change(&mut settings);
@@ -267,6 +306,7 @@ impl TestAppBuilder {
             state,
             db_proxy,
             s3,
+            sts,
             _s3_dir: s3_dir,
             shutdown: Some(shutdown),
         }

@@ -17,7 +17,9 @@ mod nginx;
 mod oidc;
 mod smtp;
 
-pub use app::{S3_ACCESS_KEY, S3_SECRET_KEY, TestApp, TestAppBuilder};
+pub use app::{
+    S3_ACCESS_KEY, S3_SECRET_KEY, STS_CALLER_KEY, STS_CALLER_SECRET, TestApp, TestAppBuilder,
+};
 pub use browser::{Browser, Page};
 pub use database::{
     TestDatabase, admin_database_url, database_url, empty_database, fresh_database,

@@ -60,6 +60,9 @@ pub struct Settings {
     pub max_connections_per_ip: usize,
     /// How long requests in flight may finish after SIGTERM (R8).
     pub shutdown_grace: Duration,
+    /// bucketdesk's own AWS identity, which assumes buckets' IAM roles
+    /// (none: buckets connect with keys only).
+    pub aws_identity: Option<bucketdesk_storage::HostIdentity>,
 }
 
 impl Settings {
@@ -220,7 +223,8 @@ impl AppState {
                 db.clone(),
                 instance_key.clone(),
                 settings.storage,
-            ),
+            )
+            .with_identity(settings.aws_identity.clone()),
             csp: axum::http::HeaderValue::from_str(
                 &crate::middleware::headers::content_security_policy(&settings),
             )

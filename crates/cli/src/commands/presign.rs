@@ -26,6 +26,9 @@ pub async fn presign(
     let link: api::Presigned = client
         .post(&format!("{}/presign", target.api()), &request)
         .await?;
+    if link.capped {
+        say_capped(&link.expires_at);
+    }
     match output {
         Output::Json => print_json(&link)?,
         Output::Csv => {
@@ -66,10 +69,22 @@ pub async fn presign_many(
         )?,
         Output::Text => {
             let batch: api::BatchPresigned = client.post(&path, &request).await?;
+            if let Some(link) = batch.links.iter().find(|link| link.capped) {
+                say_capped(&link.expires_at);
+            }
             for link in batch.links {
                 println!("{}\t{}", link.key, link.url);
             }
         }
     }
     Ok(0)
+}
+
+/// On standard error, so the URLs on standard output stay clean for scripts.
+fn say_capped(expires_at: &str) {
+    eprintln!(
+        "note: this bucket is reached through an IAM role, and a presigned URL cannot outlive the role \
+         session that signed it: valid until {expires_at}, sooner than asked. For longer, make a revocable \
+         link (bdk share)."
+    );
 }

@@ -92,6 +92,12 @@ pub struct Config {
     pub max_connections_per_ip: usize,
     /// `BUCKETDESK_SHUTDOWN_GRACE_SECS`: how long requests may finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// `BUCKETDESK_AWS_IDENTITY=host`: bucketdesk takes an AWS identity from
+    /// the host's credential chain, to assume buckets' IAM roles.
+    pub aws_identity_from_host: bool,
+    /// `BUCKETDESK_AWS_STS_ENDPOINT`: where STS is, when not at AWS's own
+    /// address (a VPC endpoint).
+    pub aws_sts_endpoint: Option<String>,
 }
 
 /// One bad setting: `VARIABLE: what is wrong`.
@@ -344,6 +350,40 @@ impl Config {
             ));
         }
 
+        let aws_identity_from_host = match get("BUCKETDESK_AWS_IDENTITY").as_deref() {
+            None | Some("") | Some("off") => false,
+            Some("host") => true,
+            Some(other) => {
+                return Err(bad(
+                    "BUCKETDESK_AWS_IDENTITY",
+                    format!("must be `off` or `host`, not `{other}`"),
+                ));
+            }
+        };
+        let aws_sts_endpoint = match get("BUCKETDESK_AWS_STS_ENDPOINT") {
+            None => None,
+            Some(url) if url.trim().is_empty() => None,
+            Some(url) => match url::Url::parse(url.trim()) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
+                    Some(url.trim().trim_end_matches('/').to_owned())
+                }
+                _ => {
+                    return Err(bad(
+                        "BUCKETDESK_AWS_STS_ENDPOINT",
+                        format!(
+                            "must be an http or https URL, like https://sts.eu-west-1.amazonaws.com, not `{url}`"
+                        ),
+                    ));
+                }
+            },
+        };
+        if aws_sts_endpoint.is_some() && !aws_identity_from_host {
+            return Err(bad(
+                "BUCKETDESK_AWS_STS_ENDPOINT",
+                "is set, but BUCKETDESK_AWS_IDENTITY is not `host`: nothing would call STS",
+            ));
+        }
+
         let require_second_factor = parse_bool(
             get("BUCKETDESK_REQUIRE_SECOND_FACTOR"),
             "BUCKETDESK_REQUIRE_SECOND_FACTOR",
@@ -362,6 +402,8 @@ impl Config {
             header_timeout: Duration::from_secs(header_timeout_secs),
             max_connections_per_ip,
             shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+            aws_identity_from_host,
+            aws_sts_endpoint,
             hsts_include_subdomains,
             workspace_creators,
             max_upload_mb,
@@ -433,7 +475,23 @@ impl Config {
             header_read_timeout: self.header_timeout,
             max_connections_per_ip: self.max_connections_per_ip,
             shutdown_grace: self.shutdown_grace,
+            aws_identity: None,
         }
+    }
+
+    /// bucketdesk's own AWS identity, when `BUCKETDESK_AWS_IDENTITY=host`:
+    /// asks STS who the host is, so a host without an identity stops the
+    /// start with the reason.
+    pub async fn aws_identity(
+        &self,
+    ) -> Result<Option<bucketdesk_storage::HostIdentity>, ConfigError> {
+        if !self.aws_identity_from_host {
+            return Ok(None);
+        }
+        bucketdesk_storage::HostIdentity::from_host(self.aws_sts_endpoint.as_deref())
+            .await
+            .map(Some)
+            .map_err(|problem| bad("BUCKETDESK_AWS_IDENTITY", problem))
     }
 }
 

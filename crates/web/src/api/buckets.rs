@@ -45,6 +45,7 @@ pub async fn connect(
         addressing: body.addressing,
         access_key_id: body.access_key_id,
         secret_access_key: body.secret_access_key,
+        role_arn: body.role_arn,
         public_endpoint_url: body.public_endpoint_url,
     };
     let new = request

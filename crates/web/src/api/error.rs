@@ -72,6 +72,7 @@ fn storage(problem: &ConnectError) -> (StatusCode, &'static str) {
         ConnectError::UnknownAccessKey | ConnectError::WrongSecret => {
             (StatusCode::BAD_GATEWAY, "storage_credentials")
         }
+        ConnectError::RoleRefused(_) => (StatusCode::BAD_GATEWAY, "role_refused"),
         ConnectError::Unreachable(_) | ConnectError::Tls(_) => {
             (StatusCode::BAD_GATEWAY, "storage_unreachable")
         }

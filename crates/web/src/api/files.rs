@@ -147,7 +147,7 @@ pub async fn download(
         &query.key,
     )
     .await?;
-    Ok(Json(presigned(link, presign::DEFAULT_LIFETIME)))
+    Ok(Json(presigned(link)))
 }
 
 fn method(text: Option<&str>) -> ApiResult<Method> {
@@ -158,13 +158,14 @@ fn method(text: Option<&str>) -> ApiResult<Method> {
     }
 }
 
-fn presigned(link: Presigned, lifetime: std::time::Duration) -> api::Presigned {
+fn presigned(link: Presigned) -> api::Presigned {
     api::Presigned {
         key: link.key,
         url: link.url,
         method: link.method.as_str().to_owned(),
         expires_at: rfc3339(link.expires_at),
-        expires_in: lifetime.as_secs(),
+        expires_in: link.lifetime.as_secs(),
+        capped: link.capped,
     }
 }
 
@@ -195,7 +196,7 @@ pub async fn presign(
         },
     )
     .await?;
-    Ok(Json(presigned(link, lifetime)))
+    Ok(Json(presigned(link)))
 }
 
 /// `POST .../presign/batch` `{"keys": [...]}` or `{"prefix": "..."}`: JSON,
@@ -238,10 +239,7 @@ pub async fn presign_batch(
         lifetime,
     )
     .await?;
-    let links: Vec<_> = links
-        .into_iter()
-        .map(|link| presigned(link, lifetime))
-        .collect();
+    let links: Vec<_> = links.into_iter().map(presigned).collect();
     let wants_csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

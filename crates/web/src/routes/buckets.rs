@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bucketdesk_core::access::Owner;
-use bucketdesk_core::buckets::{self as core_buckets, BucketSettings, ConnectRequest};
+use bucketdesk_core::buckets::{self as core_buckets, BucketSettings, ConnectRequest, RoleHelp};
 use bucketdesk_core::direct_uploads::{self, CorsCheck};
 use bucketdesk_core::{CoreError, FieldError};
 use bucketdesk_db::buckets::Bucket;
@@ -59,10 +59,17 @@ struct ConnectForm {
     addressing: String,
     access_key_id: String,
     secret_access_key: String,
+    /// `role` to connect with `role_arn`; anything else: with the key.
+    signing: String,
+    role_arn: String,
     public_endpoint_url: String,
 }
 
 impl ConnectForm {
+    fn with_role(&self) -> bool {
+        self.signing == "role"
+    }
+
     /// The form as it is shown again: what was typed, except the secret.
     fn redisplay(&self) -> ConnectForm {
         let keep = |s: &str, max: usize| s.chars().take(max).collect::<String>();
@@ -76,6 +83,8 @@ impl ConnectForm {
             addressing: keep(&self.addressing, 10),
             access_key_id: keep(&self.access_key_id, 128),
             secret_access_key: String::new(),
+            signing: keep(&self.signing, 10),
+            role_arn: keep(&self.role_arn, 2048),
             public_endpoint_url: keep(&self.public_endpoint_url, 300),
         }
     }
@@ -92,6 +101,11 @@ impl ConnectForm {
             addressing: self.addressing.clone(),
             access_key_id: self.access_key_id.clone(),
             secret_access_key: self.secret_access_key.clone(),
+            role_arn: if self.with_role() {
+                self.role_arn.clone()
+            } else {
+                String::new()
+            },
             public_endpoint_url: self.public_endpoint_url.clone(),
         }
     }
@@ -116,11 +130,21 @@ struct ConnectPage {
     providers: Vec<(&'static str, &'static str)>,
     errors: FieldErrors,
     problem: Option<String>,
+    /// The role option, when bucketdesk has an AWS identity of its own.
+    role: Option<RoleHelp>,
 }
 
 impl ConnectPage {
-    fn new(access: &WorkspaceAccess, csrf: String, form: ConnectForm) -> Self {
-        ConnectPage {
+    async fn new(
+        state: &AppState,
+        access: &WorkspaceAccess,
+        csrf: String,
+        form: ConnectForm,
+    ) -> Result<Self> {
+        let role =
+            core_buckets::role_help(&state.db, &state.s3_clients, &access.can::<Owner>()?).await?;
+        Ok(ConnectPage {
+            role,
             csrf,
             workspace_id: access.workspace().id,
             workspace_name: access.workspace().name.clone(),
@@ -131,11 +155,12 @@ impl ConnectPage {
                 .collect(),
             errors: FieldErrors::new(),
             problem: None,
-        }
+        })
     }
 }
 
 async fn show_connect_form(
+    State(state): State<AppState>,
     access: WorkspaceAccess,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<ConnectPage> {
@@ -144,9 +169,10 @@ async fn show_connect_form(
         provider: "aws".into(),
         region: "us-east-1".into(),
         addressing: "auto".into(),
+        signing: "key".into(),
         ..Default::default()
     };
-    Ok(ConnectPage::new(&access, csrf, form))
+    ConnectPage::new(&state, &access, csrf, form).await
 }
 
 async fn connect_bucket(
@@ -157,7 +183,7 @@ async fn connect_bucket(
     Form(form): Form<ConnectForm>,
 ) -> Result<Response> {
     let can = access.can::<Owner>()?;
-    let mut page = ConnectPage::new(&access, csrf, form.redisplay());
+    let mut page = ConnectPage::new(&state, &access, csrf, form.redisplay()).await?;
     let new = match form
         .request()
         .check(state.settings.storage.allow_private_endpoints)

@@ -17,6 +17,7 @@ mod health;
 mod invites;
 mod links;
 mod pages;
+mod role_buckets;
 mod roles;
 mod second_factor;
 mod sessions;

@@ -124,12 +124,16 @@ pub async fn show_object(
         Some(content_type) => {
             let disposition = content_disposition(Disposition::Inline, &name);
             // signed for where browsers reach the bucket
+            let lifetime = state
+                .s3_clients
+                .presign_lifetime(&access.grant, LINK_LIFETIME)
+                .await?;
             let presigner = state.s3_clients.presigner(&access.grant).await?;
             preview_url = objects::presign_get(
                 &presigner,
                 &bucket.bucket_name,
                 key,
-                LINK_LIFETIME,
+                lifetime,
                 &disposition,
                 Some(content_type),
             )

@@ -51,6 +51,8 @@ struct SharePage {
     name: String,
     url: String,
     expires_at: String,
+    /// Shorter than asked: the bucket's role session ends sooner.
+    capped: bool,
     back: String,
 }
 
@@ -75,16 +77,16 @@ pub async fn create_share_link(
         },
     )
     .await?;
-    let url = link.url;
+    let (url, lifetime, capped) = (link.url, link.lifetime, link.capped);
     let bucket = access.bucket();
-    let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
+    let expires_at = utc_minutes(link.expires_at);
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("application/json"));
     if wants_json {
         return Ok(axum::Json(
-            json!({ "url": url, "expires_at": expires_at, "expires_in": lifetime.as_secs() }),
+            json!({ "url": url, "expires_at": expires_at, "expires_in": lifetime.as_secs(), "capped": capped }),
         )
         .into_response());
     }
@@ -92,6 +94,7 @@ pub async fn create_share_link(
         name: file_name(&form.key).to_owned(),
         url,
         expires_at,
+        capped,
         back: format!("{}?path={}", bucket_path(bucket), q(parent(&form.key))),
     }
     .into_response())
@@ -103,6 +106,8 @@ struct BatchPage {
     count: usize,
     lines: String,
     expires_at: String,
+    /// Shorter than asked: the bucket's role session ends sooner.
+    capped: bool,
     back: String,
 }
 
@@ -150,12 +155,15 @@ pub async fn create_share_links(
         // a folder ticked, too many files: the core's words, in place
         Err(error) => return back(super::changes::fixable(error)?).await,
     };
+    let capped = links.iter().any(|link| link.capped);
+    let ends = links.iter().map(|link| link.expires_at).min();
     let links: Vec<(&str, &str)> = links
         .iter()
         .map(|link| (link.key.as_str(), link.url.as_str()))
         .collect();
     let bucket = access.bucket();
-    let expires_at = utc_minutes(time::OffsetDateTime::now_utc() + lifetime);
+    let expires_at =
+        utc_minutes(ends.unwrap_or_else(|| time::OffsetDateTime::now_utc() + lifetime));
     if format == "csv" {
         let mut csv = String::from("key,url,expires_at_utc\n");
         for (key, url) in &links {
@@ -182,6 +190,7 @@ pub async fn create_share_links(
             .collect::<Vec<_>>()
             .join("\n"),
         expires_at,
+        capped,
         back: format!("{}?path={}", bucket_path(bucket), q(&path)),
     }
     .into_response())
