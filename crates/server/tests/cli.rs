@@ -1409,3 +1409,69 @@ async fn half_sent_requests_are_closed_and_one_address_cannot_hold_hundreds_of_c
     let page = Browser::new(&server.url()).get("/login").await;
     assert_eq!(page.status, 200);
 }
+
+// the STS runs in this test's runtime: give it threads of its own
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_identity_comes_from_the_hosts_environment_and_without_one_the_server_does_not_start()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let database = empty_database().await;
+    let url = database.url();
+    let s3_dir = tempfile::tempdir().unwrap();
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        s3_dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    let sts = bucketdesk_s3_local::sts::LocalSts::start(
+        s3.temporary_keys(),
+        bucketdesk_testkit::STS_CALLER_KEY,
+        bucketdesk_testkit::STS_CALLER_SECRET,
+    )
+    .await
+    .unwrap();
+    let endpoint = sts.endpoint();
+    let base = [
+        ("DATABASE_URL", url.as_str()),
+        ("BUCKETDESK_AWS_IDENTITY", "host"),
+        ("BUCKETDESK_AWS_STS_ENDPOINT", endpoint.as_str()),
+        // no profile files on this machine get in the way
+        ("HOME", dir.path().to_str().unwrap()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+
+    // a key the STS does not know: the start stops with STS's reason
+    let mut wrong = bucketdesk(&dir, &base);
+    wrong
+        .env("AWS_ACCESS_KEY_ID", "AKIDNOBODY")
+        .env("AWS_SECRET_ACCESS_KEY", "nothing")
+        .env("BUCKETDESK_BIND", format!("127.0.0.1:{}", free_port()))
+        .env("BUCKETDESK_KEY_FILE", fixture_key(&dir))
+        .arg("serve");
+    // (blocking this worker: the STS answers on the other)
+    let (code, _, stderr) = output(wrong);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("BUCKETDESK_AWS_IDENTITY") && stderr.contains("InvalidClientTokenId"),
+        "{stderr}"
+    );
+
+    // the environment's key: the server starts, and says who it is
+    let mut envs = base.to_vec();
+    envs.push(("AWS_ACCESS_KEY_ID", bucketdesk_testkit::STS_CALLER_KEY));
+    envs.push((
+        "AWS_SECRET_ACCESS_KEY",
+        bucketdesk_testkit::STS_CALLER_SECRET,
+    ));
+    let server = Server::start(&dir, &envs);
+    assert!(
+        server
+            .logs()
+            .contains("arn:aws:iam::111122223333:user/bucketdesk"),
+        "{}",
+        server.logs()
+    );
+}

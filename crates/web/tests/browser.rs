@@ -377,7 +377,8 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
     use bucketdesk_core::{Actor, Origin, Via, access};
     use bucketdesk_domain::{BucketId, WorkspaceId};
     let chromium = chromium();
-    let app = TestApp::spawn().await;
+    // with an AWS identity, so the connect page offers IAM roles too
+    let app = TestApp::builder().with_local_sts().spawn().await;
     app.s3.create_bucket("photos").unwrap();
     let acme = app.s3.root.join("photos/clients/acme");
     std::fs::create_dir_all(&acme).unwrap();

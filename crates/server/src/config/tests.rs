@@ -248,3 +248,43 @@ fn the_instance_wide_second_factor_rule_is_off_unless_asked_for() {
     let err = config(&[("BUCKETDESK_REQUIRE_SECOND_FACTOR", "sometimes")]).unwrap_err();
     assert_eq!(err.var, "BUCKETDESK_REQUIRE_SECOND_FACTOR");
 }
+
+#[test]
+fn an_aws_identity_is_off_unless_asked_for_and_its_sts_endpoint_needs_it() {
+    let off = config(&[]).unwrap();
+    assert!(!off.aws_identity_from_host && off.aws_sts_endpoint.is_none());
+    let host = config(&[
+        ("BUCKETDESK_AWS_IDENTITY", "host"),
+        (
+            "BUCKETDESK_AWS_STS_ENDPOINT",
+            "https://sts.eu-west-1.amazonaws.com/",
+        ),
+    ])
+    .unwrap();
+    assert!(host.aws_identity_from_host);
+    assert_eq!(
+        host.aws_sts_endpoint.as_deref(),
+        Some("https://sts.eu-west-1.amazonaws.com")
+    );
+    assert_eq!(
+        config(&[("BUCKETDESK_AWS_IDENTITY", "instance")])
+            .unwrap_err()
+            .var,
+        "BUCKETDESK_AWS_IDENTITY"
+    );
+    assert_eq!(
+        config(&[("BUCKETDESK_AWS_STS_ENDPOINT", "https://sts.amazonaws.com")])
+            .unwrap_err()
+            .var,
+        "BUCKETDESK_AWS_STS_ENDPOINT"
+    );
+    assert_eq!(
+        config(&[
+            ("BUCKETDESK_AWS_IDENTITY", "host"),
+            ("BUCKETDESK_AWS_STS_ENDPOINT", "sts.amazonaws.com"),
+        ])
+        .unwrap_err()
+        .var,
+        "BUCKETDESK_AWS_STS_ENDPOINT"
+    );
+}
