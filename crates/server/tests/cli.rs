@@ -163,6 +163,20 @@ impl Drop for Server {
     }
 }
 
+/// The tests' S3 server, in a folder of its own (dropped with it).
+async fn local_s3() -> (bucketdesk_s3_local::LocalS3, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = bucketdesk_s3_local::LocalS3::start(
+        dir.path(),
+        "127.0.0.1:0".parse().unwrap(),
+        bucketdesk_testkit::S3_ACCESS_KEY,
+        bucketdesk_testkit::S3_SECRET_KEY,
+    )
+    .await
+    .unwrap();
+    (s3, dir)
+}
+
 /// A browser signed in to `server` as `email`, with the code from `sink`.
 async fn signed_in(server: &Server, sink: &MailSink, email: &str) -> Browser {
     let browser = Browser::new(&server.url());
@@ -365,15 +379,7 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
     let csrf = home.csrf_token().unwrap();
 
     // connect a bucket: its secret must not reach the logs either
-    let s3_dir = tempfile::tempdir().unwrap();
-    let s3 = bucketdesk_s3_local::LocalS3::start(
-        s3_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        bucketdesk_testkit::S3_ACCESS_KEY,
-        bucketdesk_testkit::S3_SECRET_KEY,
-    )
-    .await
-    .unwrap();
+    let (s3, s3_dir) = local_s3().await;
     s3.create_bucket("photos").unwrap();
     let bucket = connect_bucket(&browser, &s3, "photos").await;
     assert_eq!(browser.get(&bucket).await.status, 200);
@@ -993,15 +999,7 @@ async fn a_one_gib_upload_through_the_server_stores_the_right_bytes_with_bounded
     let database = empty_database().await;
     let url = database.url();
     let sink = MailSink::start().await;
-    let s3_dir = tempfile::tempdir().unwrap();
-    let s3 = bucketdesk_s3_local::LocalS3::start(
-        s3_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        bucketdesk_testkit::S3_ACCESS_KEY,
-        bucketdesk_testkit::S3_SECRET_KEY,
-    )
-    .await
-    .unwrap();
+    let (s3, _s3_dir) = local_s3().await;
     s3.create_bucket("big").unwrap();
     let server = Server::start(
         &dir,
@@ -1417,15 +1415,7 @@ async fn the_aws_identity_comes_from_the_hosts_environment_and_without_one_the_s
     let dir = tempfile::tempdir().unwrap();
     let database = empty_database().await;
     let url = database.url();
-    let s3_dir = tempfile::tempdir().unwrap();
-    let s3 = bucketdesk_s3_local::LocalS3::start(
-        s3_dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-        bucketdesk_testkit::S3_ACCESS_KEY,
-        bucketdesk_testkit::S3_SECRET_KEY,
-    )
-    .await
-    .unwrap();
+    let (s3, _s3_dir) = local_s3().await;
     let sts = bucketdesk_s3_local::sts::LocalSts::start(
         s3.temporary_keys(),
         bucketdesk_testkit::STS_CALLER_KEY,

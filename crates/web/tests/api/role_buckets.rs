@@ -30,6 +30,14 @@ async fn connect_by_role(app: &TestApp, alice: &Browser, workspace: &str, role_a
     alice.post(&format!("/w/{workspace}/buckets"), &form).await
 }
 
+/// Connects `photos` by role; returns the bucket page's path.
+async fn connected_by_role(app: &TestApp, alice: &Browser, workspace: &str, role: &str) -> String {
+    let connected = connect_by_role(app, alice, workspace, role).await;
+    assert_eq!(connected.status, 303, "{}", connected.body);
+    let location = connected.location().unwrap();
+    location.split('?').next().unwrap().to_owned()
+}
+
 /// Alice's workspace, the connect page, and a role trusting its external id.
 async fn alice_and_role(app: &TestApp) -> (Browser, String, String) {
     app.s3.create_bucket("photos").unwrap();
@@ -62,15 +70,7 @@ async fn a_bucket_connected_by_role_lists_presigns_and_uploads_and_no_secret_is_
     let (alice, workspace, role) = alice_and_role(&app).await;
     std::fs::write(app.s3.root.join("photos/a.txt"), b"from the role").unwrap();
 
-    let connected = connect_by_role(&app, &alice, &workspace, &role).await;
-    assert_eq!(connected.status, 303, "{}", connected.body);
-    let bucket_path = connected
-        .location()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let bucket_path = connected_by_role(&app, &alice, &workspace, &role).await;
     let (key_id, role_arn): (Option<String>, Option<String>) =
         sqlx::query_as("select access_key_id, role_arn from buckets")
             .fetch_one(&app.db)
@@ -247,15 +247,7 @@ async fn role_sessions_are_renewed_before_they_expire_and_presigns_never_outlive
     // a role whose sessions last 20 seconds, whatever bucketdesk asks for
     sts.limit_sessions_to(Duration::from_secs(20));
     std::fs::write(app.s3.root.join("photos/a.txt"), b"a").unwrap();
-    let connected = connect_by_role(&app, &alice, &workspace, &role).await;
-    assert_eq!(connected.status, 303, "{}", connected.body);
-    let bucket_path = connected
-        .location()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let bucket_path = connected_by_role(&app, &alice, &workspace, &role).await;
 
     assert_eq!(alice.get(&bucket_path).await.status, 200);
     let issued = sts.sessions_issued();
