@@ -38,6 +38,10 @@ pub struct NewLink {
     /// Download links: mail the creator at the first download.
     #[serde(default)]
     pub notify: bool,
+    /// The networks it may be opened from: CIDR ranges or single
+    /// addresses (none: from anywhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
 }
 
 /// A revocable link, as its creator (or the bucket's Admins) see it.
@@ -76,6 +80,9 @@ pub struct Link {
     /// Upload links: files that arrived (or are arriving).
     pub files: i64,
     pub notify: bool,
+    /// The networks it opens from (none: anywhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     pub created_at: String,

@@ -136,6 +136,10 @@ enum Command {
         /// A note shown to visitors.
         #[arg(long)]
         note: Option<String>,
+        /// Opens only from this network (a CIDR range or an address);
+        /// repeat for several: `--from 203.0.113.0/24 --from 2001:db8::/32`.
+        #[arg(long = "from", value_name = "NETWORK")]
+        from: Vec<String>,
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -158,6 +162,10 @@ enum Command {
         /// A note shown to visitors.
         #[arg(long)]
         note: Option<String>,
+        /// Opens only from this network (a CIDR range or an address);
+        /// repeat for several: `--from 203.0.113.0/24 --from 2001:db8::/32`.
+        #[arg(long = "from", value_name = "NETWORK")]
+        from: Vec<String>,
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -322,6 +330,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     max_downloads,
                     notify,
                     note,
+                    from,
                     workspace,
                 } => {
                     let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
@@ -329,6 +338,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         expires,
                         password_stdin,
                         note,
+                        networks: from,
                     };
                     commands::links::share(
                         &client,
@@ -347,6 +357,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     max_files,
                     password_stdin,
                     note,
+                    from,
                     workspace,
                 } => {
                     let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
@@ -354,6 +365,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         expires,
                         password_stdin,
                         note,
+                        networks: from,
                     };
                     commands::links::upload_link(
                         &client,

@@ -831,6 +831,22 @@ async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_
         "{}",
         stdout(&upload)
     );
+    // a link that opens only from the office's network
+    let office_only = bdk
+        .run(&[
+            "share",
+            "s3://photos/readme.txt",
+            "--from",
+            "10.9.0.0/16",
+            "--from",
+            "2001:db8::1",
+        ])
+        .await;
+    assert!(office_only.status.success(), "{}", stderr(&office_only));
+    let address = stdout(&office_only).trim().to_owned();
+    let path = &address[address.find("/s/").unwrap()..];
+    assert_eq!(app.browser_from("10.9.3.4").get(path).await.status, 200);
+    assert_eq!(app.browser_from("192.0.2.7").get(path).await.status, 403);
     let bad = bdk
         .run(&["share", "s3://photos/readme.txt", "--expires", "3y"])
         .await;

@@ -71,6 +71,8 @@ pub enum Denied {
     /// The workspace (or the instance) asks its members for a second factor
     /// or single sign-on, and this sign-in or token has neither.
     SecondFactor,
+    /// A link limited to networks the visitor is not on.
+    Network,
 }
 
 impl From<sqlx::Error> for CoreError {

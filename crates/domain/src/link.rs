@@ -113,6 +113,58 @@ pub fn password(text: &str) -> Result<Option<&str>, String> {
     Ok(Some(text))
 }
 
+/// The most network ranges one link may be limited to.
+pub const MAX_NETWORKS: usize = 50;
+
+/// The networks a link may be opened from, as typed (commas, spaces or one
+/// per line; an address alone is that one address): each in its shortest
+/// form (`10.1.2.3/8` is `10.0.0.0/8`). None typed: from anywhere.
+pub fn networks(text: &str) -> Result<Vec<String>, String> {
+    let mut found: Vec<String> = Vec::new();
+    for entry in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let net = match (
+            entry.parse::<ipnet::IpNet>(),
+            entry.parse::<std::net::IpAddr>(),
+        ) {
+            (Ok(net), _) => net.trunc(),
+            (_, Ok(ip)) => ipnet::IpNet::from(ip),
+            _ => {
+                return Err(format!(
+                    "\"{}\" is not a network: write ranges like 203.0.113.0/24 or 2001:db8::/32, or single addresses.",
+                    entry.chars().take(60).collect::<String>()
+                ));
+            }
+        };
+        let net = net.to_string();
+        if !found.contains(&net) {
+            found.push(net);
+        }
+    }
+    if found.len() > MAX_NETWORKS {
+        return Err(format!("At most {MAX_NETWORKS} networks per link."));
+    }
+    Ok(found)
+}
+
+/// Whether `ip` is in one of `networks` (as [`networks`] wrote them); a
+/// link without any opens from anywhere. An IPv4 address reached over IPv6
+/// (`::ffff:203.0.113.5`) counts as the IPv4 one.
+pub fn network_allows(networks: &[String], ip: std::net::IpAddr) -> bool {
+    let ip = match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    };
+    networks.is_empty()
+        || networks
+            .iter()
+            .filter_map(|net| net.parse::<ipnet::IpNet>().ok())
+            .any(|net| net.contains(&ip))
+}
+
 /// A path below a shared folder that cannot climb out of it: no empty, `.`
 /// or `..` parts ("" and "sub/" are fine).
 pub fn is_plain_path(path: &str) -> bool {
@@ -261,5 +313,36 @@ mod tests {
         ] {
             assert!(!is_plain_path(escape), "{escape}");
         }
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::{network_allows, networks};
+
+    #[test]
+    fn networks_are_ranges_or_addresses_in_their_shortest_form() {
+        assert_eq!(networks("").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            networks("10.1.2.3/8, 203.0.113.7\n2001:db8::1/32  10.0.0.0/8").unwrap(),
+            ["10.0.0.0/8", "203.0.113.7/32", "2001:db8::/32"]
+        );
+        let wrong = networks("10.0.0.0/8, 10.0.0.300").unwrap_err();
+        assert!(wrong.contains("\"10.0.0.300\" is not a network"), "{wrong}");
+        assert!(networks("10.0.0.0/33").is_err());
+        let many: Vec<String> = (0..51).map(|n| format!("10.0.{n}.0/24")).collect();
+        assert!(networks(&many.join(",")).is_err());
+    }
+
+    #[test]
+    fn a_link_opens_only_from_its_networks_and_without_any_from_anywhere() {
+        let office = networks("203.0.113.0/24, 2001:db8::/32").unwrap();
+        let allows = |ip: &str| network_allows(&office, ip.parse().unwrap());
+        assert!(allows("203.0.113.200"));
+        assert!(allows("2001:db8::5"));
+        assert!(allows("::ffff:203.0.113.9"), "IPv4 reached over IPv6");
+        assert!(!allows("203.0.114.1"));
+        assert!(!allows("198.51.100.1"));
+        assert!(network_allows(&[], "198.51.100.1".parse().unwrap()));
     }
 }

@@ -128,14 +128,17 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 type Answer = hyper::Response<Full<Bytes>>;
 
+/// Why a request was refused: its status, STS's error code and message.
+type Refusal = (u16, &'static str, &'static str);
+
 impl Shared {
     async fn answer(&self, request: hyper::Request<hyper::body::Incoming>) -> Answer {
         let (parts, body) = request.into_parts();
         let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
             return error(400, "InvalidRequest", "The request body could not be read.");
         };
-        if let Err(answer) = self.check_signature(&parts, &body) {
-            return answer;
+        if let Err((status, code, message)) = self.check_signature(&parts, &body) {
+            return error(status, code, message);
         }
         let form: HashMap<String, String> = url_form(&body);
         match form.get("Action").map(String::as_str) {
@@ -233,7 +236,7 @@ impl Shared {
         &self,
         parts: &hyper::http::request::Parts,
         body: &[u8],
-    ) -> Result<(), Answer> {
+    ) -> Result<(), Refusal> {
         let header = |name: &str| {
             parts
                 .headers
@@ -242,7 +245,7 @@ impl Shared {
                 .map(str::to_owned)
         };
         let missing = || {
-            error(
+            (
                 403,
                 "MissingAuthenticationToken",
                 "Request is missing Authentication Token",
@@ -264,7 +267,7 @@ impl Shared {
         let mut scope = credential.split('/');
         let key = scope.next().unwrap_or_default();
         if key != self.caller_key {
-            return Err(error(
+            return Err((
                 403,
                 "InvalidClientTokenId",
                 "The security token included in the request is invalid.",
@@ -300,7 +303,7 @@ impl Shared {
             signing_key = hmac(&signing_key, part.as_bytes());
         }
         if hex::encode(hmac(&signing_key, string_to_sign.as_bytes())) != *signature {
-            return Err(error(
+            return Err((
                 403,
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided.",

@@ -89,6 +89,10 @@ impl From<bucketdesk_core::CoreError> for AppError {
                 AppError::Forbidden("Only the instance's admins may do this.")
             }
             CoreError::Forbidden(Denied::SecondFactor) => AppError::SecondFactorRequired,
+            CoreError::Forbidden(Denied::Network) => AppError::Forbidden(
+                "This link opens only from the networks the person who shared it chose, and yours is not one \
+                 of them. Open it from the office network or VPN, or ask them to share it again.",
+            ),
             CoreError::Forbidden(Denied::Scope { .. } | Denied::SessionOnly) => {
                 AppError::Forbidden("Sign in with a browser to do this.")
             }

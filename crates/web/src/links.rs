@@ -41,8 +41,13 @@ pub fn address(state: &AppState, link: &Link) -> Option<String> {
 
 /// The link a visitor's token names. Unknown or malformed tokens get the
 /// same "not found" page.
-pub async fn find(state: &AppState, token: &str, kind: LinkKind) -> Result<Link> {
-    visit::find(&state.db, token, kind)
+pub async fn find(
+    state: &AppState,
+    token: &str,
+    kind: LinkKind,
+    client: &ClientInfo,
+) -> Result<Link> {
+    visit::find(&state.db, token, kind, &client.origin())
         .await
         .map_err(|error| match error {
             CoreError::NotFound => AppError::NoSuchLink,

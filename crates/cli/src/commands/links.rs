@@ -15,12 +15,15 @@ pub struct LinkOptions {
     pub expires: Option<String>,
     pub password_stdin: bool,
     pub note: Option<String>,
+    /// The networks it opens from (none: anywhere).
+    pub networks: Vec<String>,
 }
 
 impl LinkOptions {
     fn apply(&self, link: &mut api::NewLink) -> Result<(), Failure> {
         link.expires_in = self.expires.as_deref().map(parse_duration).transpose()?;
         link.note = self.note.clone();
+        link.networks = self.networks.clone();
         if self.password_stdin {
             let mut password = String::new();
             std::io::stdin()

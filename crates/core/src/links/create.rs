@@ -162,6 +162,7 @@ pub fn check_target(
 pub(super) struct Checked {
     pub(super) lifetime: Duration,
     note: String,
+    networks: Vec<String>,
 }
 
 pub(super) fn check_options(
@@ -198,8 +199,20 @@ pub(super) fn check_options(
             message,
         });
     }
+    let networks = rules::networks(&options.networks).unwrap_or_else(|message| {
+        problems.push(FieldError {
+            field: "networks",
+            code: "invalid",
+            message,
+        });
+        Vec::new()
+    });
     if problems.is_empty() {
-        Ok(Checked { lifetime, note })
+        Ok(Checked {
+            lifetime,
+            note,
+            networks,
+        })
     } else {
         Err(CoreError::Invalid(problems))
     }
@@ -253,6 +266,7 @@ async fn insert(
         max_file_bytes: spec.max_file_bytes.map(|b| b as i64),
         max_files: spec.max_files,
         notify_first_download: spec.notify_first_download,
+        networks: &checked.networks,
         expires_at: OffsetDateTime::now_utc() + checked.lifetime,
     };
     let (action, target) = match spec.kind {
@@ -269,6 +283,7 @@ async fn insert(
         "password": password_hash.is_some(),
         "max_downloads": spec.max_downloads,
         "max_files": spec.max_files,
+        "networks": checked.networks,
     });
     let mut tx = db.begin().await?;
     rows::insert(&mut *tx, &new).await?;

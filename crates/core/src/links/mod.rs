@@ -62,6 +62,9 @@ pub struct LinkOptions {
     /// At least 6 characters when set.
     pub password: Option<String>,
     pub note: String,
+    /// The networks it may be opened from, as typed (CIDR ranges or
+    /// addresses); none: from anywhere.
+    pub networks: String,
 }
 
 /// A link just made: its id and its token (shown to its creator).

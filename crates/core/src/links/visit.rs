@@ -13,10 +13,10 @@ use crate::files::Delivery;
 use crate::random_token::{looks_like_token, token_hash};
 use crate::s3_clients::S3Clients;
 use crate::uploads::{Journal, Uploads};
-use crate::{CoreError, links};
+use crate::{CoreError, Denied, links};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
-use bucketdesk_domain::link::{LinkState, numbered_name};
+use bucketdesk_domain::link::{LinkState, network_allows, numbered_name};
 use bucketdesk_domain::object::{check_name, check_new_key, parent};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
@@ -38,14 +38,25 @@ const PASSWORD_WAIT: Duration = Duration::from_secs(15 * 60);
 static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 /// The link a visitor's token names, whatever its state;
-/// [`CoreError::NotFound`] for an unknown or malformed token.
-pub async fn find(db: &PgPool, token: &str, kind: LinkKind) -> Result<Link, CoreError> {
+/// [`CoreError::NotFound`] for an unknown or malformed token, and
+/// [`Denied::Network`] for a visitor outside the networks the link was
+/// limited to (whatever it shares stays unsaid).
+pub async fn find(
+    db: &PgPool,
+    token: &str,
+    kind: LinkKind,
+    origin: &Origin,
+) -> Result<Link, CoreError> {
     if !looks_like_token(token) {
         return Err(CoreError::NotFound);
     }
-    rows::find_by_token_hash(db, &token_hash(token), kind)
+    let link = rows::find_by_token_hash(db, &token_hash(token), kind)
         .await?
-        .ok_or(CoreError::NotFound)
+        .ok_or(CoreError::NotFound)?;
+    if !network_allows(&link.networks, origin.ip) {
+        return Err(CoreError::Forbidden(Denied::Network));
+    }
+    Ok(link)
 }
 
 /// The link, if it still works; [`CoreError::Gone`] with why not.
@@ -57,8 +68,13 @@ pub fn require_active(link: &Link) -> Result<(), CoreError> {
 }
 
 /// The link a visitor's token names, when it works.
-pub async fn open(db: &PgPool, token: &str, kind: LinkKind) -> Result<Link, CoreError> {
-    let link = find(db, token, kind).await?;
+pub async fn open(
+    db: &PgPool,
+    token: &str,
+    kind: LinkKind,
+    origin: &Origin,
+) -> Result<Link, CoreError> {
+    let link = find(db, token, kind, origin).await?;
     require_active(&link)?;
     Ok(link)
 }

@@ -16,6 +16,7 @@ async fn a_download_link_names_every_wrong_option_and_a_revoked_link_stays_revok
             lifetime: Some(Duration::from_secs(91 * 86_400)),
             password: Some("abc".into()),
             note: "x".repeat(501),
+            networks: "10.0.0.0/8, the office".into(),
         },
         ..DownloadLink::default()
     };
@@ -30,6 +31,7 @@ async fn a_download_link_names_every_wrong_option_and_a_revoked_link_stays_revok
             ("expires_in", "out_of_range"),
             ("note", "invalid"),
             ("password", "too_short_or_long"),
+            ("networks", "invalid"),
         ]
     );
     let nothing = DownloadLink::default();
@@ -128,17 +130,17 @@ async fn a_visitor_opens_a_working_link_only_and_too_many_wrong_passwords_are_re
     .unwrap();
     let db = &w.app.db;
     assert!(matches!(
-        visit::open(db, "not-a-token", LinkKind::Download).await,
+        visit::open(db, "not-a-token", LinkKind::Download, &origin()).await,
         Err(CoreError::NotFound)
     ));
     assert!(
         matches!(
-            visit::open(db, &made.token, LinkKind::Upload).await,
+            visit::open(db, &made.token, LinkKind::Upload, &origin()).await,
             Err(CoreError::NotFound)
         ),
         "a download link's token opens no upload link"
     );
-    let link = visit::open(db, &made.token, LinkKind::Download)
+    let link = visit::open(db, &made.token, LinkKind::Download, &origin())
         .await
         .unwrap();
 
@@ -181,7 +183,7 @@ async fn a_visitor_opens_a_working_link_only_and_too_many_wrong_passwords_are_re
     links::revoke(db, &workspace, &actor, &origin(), made.id)
         .await
         .unwrap();
-    let revoked = visit::open(db, &made.token, LinkKind::Download)
+    let revoked = visit::open(db, &made.token, LinkKind::Download, &origin())
         .await
         .unwrap_err();
     assert!(
@@ -225,7 +227,7 @@ async fn an_upload_link_never_replaces_a_file_and_takes_no_more_files_than_it_al
     )
     .await
     .unwrap();
-    let link = visit::open(&w.app.db, &made.token, LinkKind::Upload)
+    let link = visit::open(&w.app.db, &made.token, LinkKind::Upload, &origin())
         .await
         .unwrap();
     let send = |name: &'static str, bytes: &'static [u8], declared: Option<u64>| {

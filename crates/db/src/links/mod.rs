@@ -55,6 +55,8 @@ pub struct Link {
     /// Files that arrived, and names reserved by uploads under way.
     pub files_taken: i64,
     pub notify_first_download: bool,
+    /// The networks it may be opened from (none: anywhere).
+    pub networks: Vec<String>,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
@@ -133,7 +135,7 @@ const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket
         l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
         (select count(*) from link_uploads lu where lu.link_id = l.id
             and (lu.finished_at is not null or lu.started_at > now() - interval '1 hour')) as files_taken,
-        l.notify_first_download, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
+        l.notify_first_download, l.networks, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
         l.token_sealed, l.expires_at <= now() as expired
     from links l
     left join users u on u.id = l.created_by
@@ -162,6 +164,7 @@ pub struct NewLink<'a> {
     pub max_file_bytes: Option<i64>,
     pub max_files: Option<i32>,
     pub notify_first_download: bool,
+    pub networks: &'a [String],
     pub expires_at: OffsetDateTime,
 }
 
@@ -169,8 +172,8 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewLink<'_>) -> sqlx::Result<
     sqlx::query(
         "insert into links (id, kind, token_hash, token_sealed, workspace_id, bucket_id, bucket_label,
             created_by, folder, keys, note, password_hash, max_downloads, max_file_bytes, max_files,
-            notify_first_download, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            notify_first_download, expires_at, networks)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(new.id)
     .bind(new.kind.as_str())
@@ -189,6 +192,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewLink<'_>) -> sqlx::Result<
     .bind(new.max_files)
     .bind(new.notify_first_download)
     .bind(new.expires_at)
+    .bind(new.networks)
     .execute(db)
     .await?;
     Ok(())

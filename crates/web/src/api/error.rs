@@ -166,6 +166,12 @@ impl IntoResponse for ApiError {
                 "This workspace asks its members for a second factor or single sign-on. Add an authenticator app on your account page (or sign in with single sign-on), then make a new token.",
                 vec![],
             ),
+            CoreError::Forbidden(Denied::Network) => body(
+                StatusCode::FORBIDDEN,
+                "network_not_allowed",
+                "This link opens only from the networks it was limited to.",
+                vec![],
+            ),
             CoreError::Forbidden(Denied::SessionOnly) => body(
                 StatusCode::FORBIDDEN,
                 "session_only",

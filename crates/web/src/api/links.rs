@@ -44,6 +44,7 @@ pub async fn create(
         lifetime: body.expires_in.map(Duration::from_secs),
         password: body.password,
         note: body.note.unwrap_or_default(),
+        networks: body.networks.join(","),
     };
     let limits = state.settings.link_limits();
     let created = match body.kind.as_deref().unwrap_or("download") {
@@ -257,6 +258,7 @@ fn to_api(state: &AppState, link: &Link) -> api::Link {
         max_file_bytes: link.max_file_bytes,
         files: link.files_taken,
         notify: link.notify_first_download,
+        networks: link.networks.clone(),
         created_by: link.creator_email.clone(),
         created_at: rfc3339(link.created_at),
         expires_at: rfc3339(link.expires_at),

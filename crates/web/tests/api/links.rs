@@ -900,6 +900,28 @@ mod upload_links {
     }
 
     #[tokio::test]
+    async fn an_upload_link_limited_to_a_network_takes_files_only_from_it() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let (path, _, _) = upload_link(&app, &t, &[("networks", "10.9.0.0/16")]).await;
+        let elsewhere = app.browser_from("192.0.2.7");
+        assert_eq!(elsewhere.get(&path).await.status, 403);
+        let (status, _) = send(&elsewhere, &path, "from-outside.txt", b"no").await;
+        assert_eq!(status, 403);
+        let office = app.browser_from("10.9.1.2");
+        assert_eq!(office.get(&path).await.status, 200);
+        let (status, body) = send(&office, &path, "from-the-office.txt", b"yes").await;
+        assert!((200..300).contains(&status), "{status} {body}");
+        assert!(
+            app.s3
+                .root
+                .join("photos/inbox/from-the-office.txt")
+                .exists()
+        );
+        assert!(!app.s3.root.join("photos/inbox/from-outside.txt").exists());
+    }
+
+    #[tokio::test]
     async fn an_upload_link_takes_files_into_its_folder_without_replacing_any_within_its_limits() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;
@@ -1126,4 +1148,120 @@ async fn a_files_details_panel_lists_the_links_that_share_it_by_its_key_or_its_f
     let missing = t.alice.get(&format!("{base}/details?key=gone.txt")).await;
     assert_eq!(missing.status, 400, "as the file's page says it");
     assert!(missing.body.contains("no longer exists"));
+}
+
+mod networks {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_link_limited_to_networks_opens_only_from_them_and_says_so_elsewhere() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
+        let (id, address) = make_link(
+            &t.alice,
+            &t,
+            &t.photos,
+            &[
+                ("keys", "plan.txt"),
+                ("networks", "10.9.0.0/16, 2001:db8::/32"),
+            ],
+        )
+        .await;
+        let path = path_of(&address);
+
+        let office = app.browser_from("10.9.1.2");
+        assert_eq!(office.get(&path).await.status, 200);
+        download_ok(&office, &path, b"the plan").await;
+
+        let elsewhere = app.browser_from("192.0.2.7");
+        for refused in [
+            elsewhere.get(&path).await,
+            elsewhere.get(&format!("{path}/download")).await,
+        ] {
+            assert_eq!(refused.status, 403);
+            assert!(
+                refused.body.contains("opens only from the networks")
+                    && !refused.body.contains("plan.txt"),
+                "refused without saying what is shared: {}",
+                refused.body
+            );
+        }
+        assert_eq!(
+            count(&app, "select downloads::int8 from links").await,
+            1,
+            "only the office's download counts"
+        );
+        // the link's page shows where it opens from
+        let page = t.alice.get(&format!("/w/{}/links/{id}", t.workspace)).await;
+        assert!(
+            page.body.contains("Opens from")
+                && page
+                    .body
+                    .contains("<code>10.9.0.0/16</code>, <code>2001:db8::/32</code>"),
+            "{}",
+            page.body
+        );
+    }
+
+    #[tokio::test]
+    async fn a_network_that_is_not_one_is_refused_beside_its_field_and_nothing_is_made() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
+        let base = t.bucket_path(&t.photos);
+        let page = t
+            .alice
+            .post(
+                &format!("{base}/links"),
+                &[("keys", "plan.txt"), ("networks", "10.0.0.0/8, office")],
+            )
+            .await;
+        assert_eq!(page.status, 400);
+        assert!(
+            page.body.contains("&quot;office&quot; is not a network")
+                || page.body.contains("&#34;office&#34; is not a network"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains(r#"value="10.0.0.0/8, office""#),
+            "what was typed stays"
+        );
+        assert_eq!(count(&app, "select count(*) from links").await, 0);
+
+        // the API says which field, and keeps what it normalised
+        let token = t.alice.make_access_token("links", &["share"]).await;
+        let bucket = base.rsplit('/').next().unwrap();
+        let api = format!(
+            "{}/api/v1/workspaces/{}/buckets/{bucket}/links",
+            app.url, t.workspace
+        );
+        let client = reqwest::Client::new();
+        let wrong = client
+            .post(&api)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "keys": ["plan.txt"], "networks": ["300.1.1.1"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 422);
+        let body: serde_json::Value = wrong.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "networks", "{body}");
+        let made: serde_json::Value = client
+            .post(&api)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "keys": ["plan.txt"], "networks": ["10.1.2.3/8", "203.0.113.9"] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            made["networks"],
+            serde_json::json!(["10.0.0.0/8", "203.0.113.9/32"]),
+            "{made}"
+        );
+    }
 }

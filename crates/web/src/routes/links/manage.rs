@@ -135,6 +135,8 @@ struct LinkPage {
     created_at: String,
     limits: Vec<String>,
     notify: bool,
+    /// The networks it opens from (none: anywhere).
+    networks: Vec<String>,
     visits: Vec<Visit>,
     arrivals: Vec<Arrival>,
     choices: Vec<(u64, String)>,
@@ -228,6 +230,7 @@ pub(super) async fn show_link(
         created_at: utc_minutes(link.created_at),
         limits,
         notify: link.notify_first_download,
+        networks: link.networks.clone(),
         visits,
         arrivals,
         choices: lifetime_choices(state.settings.link_max_lifetime),

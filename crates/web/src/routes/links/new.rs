@@ -30,6 +30,7 @@ struct LinkForm {
     max_file_mb: String,
     note: String,
     notify: bool,
+    networks: String,
 }
 
 impl LinkForm {
@@ -46,6 +47,7 @@ impl LinkForm {
                 "max_files" => form.max_files = value,
                 "max_file_mb" => form.max_file_mb = value,
                 "note" => form.note = value,
+                "networks" => form.networks = value,
                 "notify" => form.notify = value == "1" || value == "on",
                 _ => {}
             }
@@ -93,6 +95,7 @@ struct NewLinkPage {
     max_downloads: String,
     note: String,
     notify: bool,
+    networks: String,
     problem: Option<String>,
 }
 
@@ -115,6 +118,7 @@ fn new_link_page(
         max_downloads: form.max_downloads.clone(),
         note: form.note.clone(),
         notify: form.notify,
+        networks: form.networks.clone(),
         problem,
     }
 }
@@ -217,6 +221,7 @@ fn options(form: &LinkForm, lifetime: Duration) -> LinkOptions {
         lifetime: Some(lifetime),
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         note: form.note.clone(),
+        networks: form.networks.clone(),
     }
 }
 
@@ -247,6 +252,7 @@ struct NewUploadLinkPage {
     max_file_mb: String,
     max_files: String,
     note: String,
+    networks: String,
     problem: Option<String>,
 }
 
@@ -267,6 +273,7 @@ fn new_upload_page(
         max_file_mb: form.max_file_mb.clone(),
         max_files: form.max_files.clone(),
         note: form.note.clone(),
+        networks: form.networks.clone(),
         problem,
     }
 }

@@ -65,11 +65,12 @@ pub struct VisitQuery {
 pub(super) async fn show_download_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    client: ClientInfo,
     session: Session,
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<VisitQuery>,
 ) -> Result<Response> {
-    let link = links::find(&state, &token, LinkKind::Download).await?;
+    let link = links::find(&state, &token, LinkKind::Download, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
         return Ok(password_page(&link, &token, csrf, None).into_response());
@@ -177,7 +178,7 @@ pub(super) async fn download(
     client: ClientInfo,
     Query(query): Query<VisitQuery>,
 ) -> Result<Response> {
-    let link = links::find(&state, &token, LinkKind::Download).await?;
+    let link = links::find(&state, &token, LinkKind::Download, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
         return Ok(Redirect::to(&links::path(LinkKind::Download, &token)).into_response());
@@ -213,7 +214,7 @@ pub(super) async fn download_all(
     session: Session,
     client: ClientInfo,
 ) -> Result<Response> {
-    let link = links::find(&state, &token, LinkKind::Download).await?;
+    let link = links::find(&state, &token, LinkKind::Download, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
         return Ok(Redirect::to(&links::path(LinkKind::Download, &token)).into_response());

@@ -141,7 +141,7 @@ async fn unlock(
     client: &ClientInfo,
     password: &str,
 ) -> Result<Response> {
-    let link = links::find(state, token, kind).await?;
+    let link = links::find(state, token, kind, client).await?;
     links::require_active(&link)?;
     if links::try_password(state, session, &link, client, password).await? {
         return Ok(Redirect::to(&links::path(kind, token)).into_response());

@@ -36,10 +36,11 @@ struct UploadPage {
 pub(super) async fn show_upload_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    client: ClientInfo,
     session: Session,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Response> {
-    let link = links::find(&state, &token, LinkKind::Upload).await?;
+    let link = links::find(&state, &token, LinkKind::Upload, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
         return Ok(password_page(&link, &token, csrf, None).into_response());
@@ -81,7 +82,7 @@ pub(super) async fn receive_file(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let link = links::find(&state, &token, LinkKind::Upload).await?;
+    let link = links::find(&state, &token, LinkKind::Upload, &client).await?;
     if link.state() == LinkState::Active && !links::is_unlocked(&session, &link).await? {
         return Ok(say(
             StatusCode::FORBIDDEN,
