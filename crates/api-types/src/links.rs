@@ -42,6 +42,10 @@ pub struct NewLink {
     /// addresses (none: from anywhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<String>,
+    /// The email addresses it is for: a visitor types one and the code
+    /// mailed to it before the link opens (none: anyone with the link).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
 }
 
 /// A revocable link, as its creator (or the bucket's Admins) see it.
@@ -83,6 +87,9 @@ pub struct Link {
     /// The networks it opens from (none: anywhere).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<String>,
+    /// The addresses it is for (none: anyone with the link).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     pub created_at: String,

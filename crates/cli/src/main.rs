@@ -140,6 +140,10 @@ enum Command {
         /// repeat for several: `--from 203.0.113.0/24 --from 2001:db8::/32`.
         #[arg(long = "from", value_name = "NETWORK")]
         from: Vec<String>,
+        /// Only for this person: visitors type this address and the code
+        /// mailed to it before the link opens; repeat for several.
+        #[arg(long = "for", value_name = "EMAIL")]
+        recipients: Vec<String>,
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -166,6 +170,10 @@ enum Command {
         /// repeat for several: `--from 203.0.113.0/24 --from 2001:db8::/32`.
         #[arg(long = "from", value_name = "NETWORK")]
         from: Vec<String>,
+        /// Only for this person: visitors type this address and the code
+        /// mailed to it before the link opens; repeat for several.
+        #[arg(long = "for", value_name = "EMAIL")]
+        recipients: Vec<String>,
         #[arg(long)]
         workspace: Option<String>,
     },
@@ -331,6 +339,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     notify,
                     note,
                     from,
+                    recipients,
                     workspace,
                 } => {
                     let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
@@ -339,6 +348,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         password_stdin,
                         note,
                         networks: from,
+                        recipients,
                     };
                     commands::links::share(
                         &client,
@@ -358,6 +368,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     password_stdin,
                     note,
                     from,
+                    recipients,
                     workspace,
                 } => {
                     let target = paths::resolve(&client, &path, workspace.as_deref()).await?;
@@ -366,6 +377,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         password_stdin,
                         note,
                         networks: from,
+                        recipients,
                     };
                     commands::links::upload_link(
                         &client,

@@ -847,6 +847,26 @@ async fn share_makes_a_revocable_link_with_a_password_and_a_limit_that_links_ls_
     let path = &address[address.find("/s/").unwrap()..];
     assert_eq!(app.browser_from("10.9.3.4").get(path).await.status, 200);
     assert_eq!(app.browser_from("192.0.2.7").get(path).await.status, 403);
+    // and one only for a named person
+    let for_carol = bdk
+        .run(&[
+            "share",
+            "s3://photos/readme.txt",
+            "--for",
+            "carol@example.com",
+        ])
+        .await;
+    assert!(for_carol.status.success(), "{}", stderr(&for_carol));
+    let address = stdout(&for_carol).trim().to_owned();
+    let page = app
+        .browser()
+        .get(&address[address.find("/s/").unwrap()..])
+        .await;
+    assert!(
+        page.body.contains("This link is for named people"),
+        "{}",
+        page.body
+    );
     let bad = bdk
         .run(&["share", "s3://photos/readme.txt", "--expires", "3y"])
         .await;

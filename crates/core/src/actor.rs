@@ -123,6 +123,8 @@ pub struct Origin {
     pub ip: IpAddr,
     ip_text: String,
     pub user_agent: Option<String>,
+    /// The address a link's visitor proved with a mailed code, if any.
+    visitor_email: Option<String>,
 }
 
 impl Origin {
@@ -131,7 +133,15 @@ impl Origin {
             ip,
             ip_text: ip.to_string(),
             user_agent,
+            visitor_email: None,
         }
+    }
+
+    /// The same origin, by a visitor who proved this address (a link's
+    /// recipient): their visits name them.
+    pub fn with_visitor(mut self, email: Option<String>) -> Origin {
+        self.visitor_email = email;
+        self
     }
 
     pub fn ip_str(&self) -> &str {
@@ -143,6 +153,7 @@ impl Origin {
     pub fn visitor_event<'a>(&'a self, action: &'a str, details: Value) -> audit::NewEvent<'a> {
         audit::NewEvent {
             action,
+            actor_email: self.visitor_email.as_deref(),
             ip: Some(&self.ip_text),
             user_agent: self.user_agent.as_deref(),
             details,

@@ -150,6 +150,33 @@ pub fn networks(text: &str) -> Result<Vec<String>, String> {
     Ok(found)
 }
 
+/// The most addresses one link may be shared with.
+pub const MAX_RECIPIENTS: usize = 50;
+
+/// The addresses a link is for, as typed (commas, semicolons, spaces or one
+/// per line), each checked; none typed: anyone with the link.
+pub fn recipients(text: &str) -> Result<Vec<String>, String> {
+    let mut found: Vec<String> = Vec::new();
+    for entry in text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
+        if entry.is_empty() {
+            continue;
+        }
+        let email = crate::Email::parse(entry).map_err(|_| {
+            format!(
+                "\"{}\" is not an email address: write the addresses the link is for, separated by commas.",
+                entry.chars().take(80).collect::<String>()
+            )
+        })?;
+        if !found.iter().any(|known| known == email.as_str()) {
+            found.push(email.as_str().to_owned());
+        }
+    }
+    if found.len() > MAX_RECIPIENTS {
+        return Err(format!("A link is for at most {MAX_RECIPIENTS} addresses."));
+    }
+    Ok(found)
+}
+
 /// Whether `ip` is in one of `networks` (as [`networks`] wrote them); a
 /// link without any opens from anywhere. An IPv4 address reached over IPv6
 /// (`::ffff:203.0.113.5`) counts as the IPv4 one.
@@ -344,5 +371,26 @@ mod network_tests {
         assert!(!allows("203.0.114.1"));
         assert!(!allows("198.51.100.1"));
         assert!(network_allows(&[], "198.51.100.1".parse().unwrap()));
+    }
+}
+
+#[cfg(test)]
+mod recipient_tests {
+    use super::recipients;
+
+    #[test]
+    fn recipients_are_checked_addresses_in_lower_case_once_each() {
+        assert_eq!(recipients(" ").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            recipients("Carol@Example.com; dan@example.com\ncarol@example.com").unwrap(),
+            ["carol@example.com", "dan@example.com"]
+        );
+        let wrong = recipients("carol@example.com, carol at home").unwrap_err();
+        assert!(
+            wrong.contains("\"carol\" is not an email address"),
+            "{wrong}"
+        );
+        let many: Vec<String> = (0..51).map(|n| format!("p{n}@example.com")).collect();
+        assert!(recipients(&many.join(",")).is_err());
     }
 }

@@ -8,6 +8,6 @@ mod transport;
 pub use lettre::message::Mailbox;
 pub use messages::{
     AccountChangedMail, ConfirmCodeMail, InviteMail, LinkDownloadedMail, LoginCodeMail,
-    OutgoingMail,
+    OutgoingMail, RecipientCodeMail,
 };
 pub use transport::{MailConfigError, MailError, Mailer};

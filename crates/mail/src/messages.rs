@@ -130,6 +130,37 @@ impl LinkDownloadedMail<'_> {
 }
 
 #[derive(Template)]
+#[template(path = "email/recipient_code/body.txt")]
+struct RecipientCodeText<'a> {
+    m: &'a RecipientCodeMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/recipient_code/body.html")]
+struct RecipientCodeHtml<'a> {
+    m: &'a RecipientCodeMail<'a>,
+}
+
+/// A code a link's visitor types to prove they hold one of the addresses
+/// the link was shared with (no account needed).
+pub struct RecipientCodeMail<'a> {
+    pub code: &'a str,
+    pub minutes: u64,
+    pub expires_at: &'a str,
+}
+
+impl RecipientCodeMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject: "Your code to open files shared with you".to_owned(),
+            text: RecipientCodeText { m: self }.render()?,
+            html: RecipientCodeHtml { m: self }.render()?,
+        })
+    }
+}
+
+#[derive(Template)]
 #[template(path = "email/confirm_code/body.txt")]
 struct ConfirmCodeText<'a> {
     m: &'a ConfirmCodeMail<'a>,

@@ -5,7 +5,7 @@
 use crate::AppState;
 use bucketdesk_core::sign_in::{CodeMail, Purpose};
 use bucketdesk_domain::login::CODE_LIFETIME;
-use bucketdesk_mail::{ConfirmCodeMail, LoginCodeMail};
+use bucketdesk_mail::{ConfirmCodeMail, LoginCodeMail, RecipientCodeMail};
 
 pub fn send(state: &AppState, mail: CodeMail) {
     let mailer = state.mailer.clone();
@@ -24,6 +24,12 @@ pub fn send(state: &AppState, mail: CodeMail) {
             Purpose::Confirm { what } => ConfirmCodeMail {
                 code: mail.code.expose(),
                 what,
+                minutes,
+                expires_at: &expires,
+            }
+            .render(&mail.to),
+            Purpose::Recipient { .. } => RecipientCodeMail {
+                code: mail.code.expose(),
                 minutes,
                 expires_at: &expires,
             }

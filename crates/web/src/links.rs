@@ -66,13 +66,152 @@ pub async fn bucket_of(state: &AppState, link: &Link) -> Result<LinkGrant> {
     Ok(bucketdesk_core::access::through_link(&state.db, link).await?)
 }
 
-/// Has this visitor given the link's password (or does it have none)?
+/// May this visitor use the link: have they proved an address it is for
+/// (when it names any) and given its password (when it has one)?
 pub async fn is_unlocked(session: &Session, link: &Link) -> Result<bool> {
+    if visit::needs_recipient(link) && recipient(session, link).await?.is_none() {
+        return Ok(false);
+    }
+    has_password(session, link).await
+}
+
+/// Has this visitor given the link's password (or does it have none)?
+pub async fn has_password(session: &Session, link: &Link) -> Result<bool> {
     if link.password_hash.is_none() {
         return Ok(true);
     }
     let unlocked: Vec<Uuid> = session.get(UNLOCKED).await?.unwrap_or_default();
     Ok(unlocked.contains(&link.id))
+}
+
+/// The session key: the addresses this visitor proved, by link.
+const RECIPIENTS: &str = "link_recipients";
+/// The session key: the code this visitor asked for, by link, and its address.
+const RECIPIENT_CODES: &str = "link_recipient_codes";
+
+/// The address this visitor proved for the link (one the link is still for).
+pub async fn recipient(session: &Session, link: &Link) -> Result<Option<String>> {
+    if !visit::needs_recipient(link) {
+        return Ok(None);
+    }
+    let proved: Vec<(Uuid, String)> = session.get(RECIPIENTS).await?.unwrap_or_default();
+    Ok(proved
+        .into_iter()
+        .find(|(id, email)| *id == link.id && link.recipients.contains(email))
+        .map(|(_, email)| email))
+}
+
+/// Where a visit comes from: the client, and the address it proved for the
+/// link (so the visit names who).
+pub async fn visit_origin(
+    session: &Session,
+    link: &Link,
+    client: &ClientInfo,
+) -> Result<bucketdesk_core::Origin> {
+    Ok(client
+        .origin()
+        .with_visitor(recipient(session, link).await?))
+}
+
+/// The address a code was asked for in this browser, for the link.
+pub async fn recipient_asked(session: &Session, link: &Link) -> Result<Option<String>> {
+    let asked: Vec<(Uuid, Uuid, String)> = session.get(RECIPIENT_CODES).await?.unwrap_or_default();
+    Ok(asked
+        .into_iter()
+        .find(|(id, _, _)| *id == link.id)
+        .map(|(_, _, email)| email))
+}
+
+/// A visitor asks for a code to prove `email` (the core's rules and
+/// limits); `Err` with what to tell them when they asked too often.
+pub async fn ask_recipient_code(
+    state: &AppState,
+    session: &Session,
+    link: &Link,
+    client: &ClientInfo,
+    email: &Email,
+) -> Result<std::result::Result<(), &'static str>> {
+    use bucketdesk_core::sign_in::RequestOutcome;
+    let outcome = visit::ask_recipient_code(
+        &state.db,
+        state.sign_in_rules(),
+        link,
+        email,
+        &client.origin(),
+    )
+    .await?;
+    let code_id = match outcome {
+        RequestOutcome::Sent { code_id, mail, .. } => {
+            if let Some(mail) = mail {
+                crate::code_mail::send(state, mail);
+            }
+            code_id
+        }
+        RequestOutcome::TooManyForEmail | RequestOutcome::TooManyForEmailEverywhere => {
+            return Ok(Err(
+                "Several codes were sent to this address recently. Use the newest one, or wait 15 minutes and ask again.",
+            ));
+        }
+        RequestOutcome::TooManyForIp => {
+            return Ok(Err(
+                "Too many codes were asked for from your network. Wait 15 minutes, then try again.",
+            ));
+        }
+        RequestOutcome::CodesOff => return Ok(Err("Codes cannot be sent here.")),
+    };
+    let mut asked: Vec<(Uuid, Uuid, String)> =
+        session.get(RECIPIENT_CODES).await?.unwrap_or_default();
+    asked.retain(|(id, _, _)| *id != link.id);
+    asked.push((link.id, code_id, email.to_string()));
+    if asked.len() > 20 {
+        asked.remove(0);
+    }
+    session.insert(RECIPIENT_CODES, asked).await?;
+    Ok(Ok(()))
+}
+
+/// Checks the code a visitor typed; right: the session holds their address
+/// for the link from now on. `Err` with what to tell them otherwise.
+pub async fn check_recipient_code(
+    state: &AppState,
+    session: &Session,
+    link: &Link,
+    client: &ClientInfo,
+    typed: &str,
+) -> Result<std::result::Result<(), String>> {
+    use bucketdesk_core::sign_in::VerifyOutcome;
+    let asked: Vec<(Uuid, Uuid, String)> = session.get(RECIPIENT_CODES).await?.unwrap_or_default();
+    let Some((_, code_id, email)) = asked.into_iter().find(|(id, _, _)| *id == link.id) else {
+        return Ok(Err("Ask for a code first.".into()));
+    };
+    let Ok(code) = bucketdesk_domain::login::LoginCode::parse(typed) else {
+        return Ok(Err("A code is the 6 digits from the mail.".into()));
+    };
+    let email = Email::parse(&email).map_err(|e| AppError::Internal(e.to_string()))?;
+    let outcome = visit::check_recipient_code(
+        &state.db,
+        state.sign_in_rules(),
+        link,
+        code_id,
+        email,
+        &code,
+        &client.origin(),
+    )
+    .await?;
+    Ok(match outcome {
+        VerifyOutcome::AddressVerified { email } => {
+            let mut proved: Vec<(Uuid, String)> =
+                session.get(RECIPIENTS).await?.unwrap_or_default();
+            proved.retain(|(id, _)| *id != link.id);
+            proved.push((link.id, email.to_string()));
+            if proved.len() > 50 {
+                proved.remove(0);
+            }
+            session.insert(RECIPIENTS, proved).await?;
+            Ok(())
+        }
+        other => Err(crate::routes::sign_in::refusal(&other).1),
+    })
 }
 
 /// Checks a password typed for a link (the rules and limits are the

@@ -17,6 +17,8 @@ pub struct LinkOptions {
     pub note: Option<String>,
     /// The networks it opens from (none: anywhere).
     pub networks: Vec<String>,
+    /// The addresses it is for (none: anyone with the link).
+    pub recipients: Vec<String>,
 }
 
 impl LinkOptions {
@@ -24,6 +26,7 @@ impl LinkOptions {
         link.expires_in = self.expires.as_deref().map(parse_duration).transpose()?;
         link.note = self.note.clone();
         link.networks = self.networks.clone();
+        link.recipients = self.recipients.clone();
         if self.password_stdin {
             let mut password = String::new();
             std::io::stdin()

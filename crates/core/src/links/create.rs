@@ -163,6 +163,7 @@ pub(super) struct Checked {
     pub(super) lifetime: Duration,
     note: String,
     networks: Vec<String>,
+    recipients: Vec<String>,
 }
 
 pub(super) fn check_options(
@@ -207,11 +208,20 @@ pub(super) fn check_options(
         });
         Vec::new()
     });
+    let recipients = rules::recipients(&options.recipients).unwrap_or_else(|message| {
+        problems.push(FieldError {
+            field: "recipients",
+            code: "invalid",
+            message,
+        });
+        Vec::new()
+    });
     if problems.is_empty() {
         Ok(Checked {
             lifetime,
             note,
             networks,
+            recipients,
         })
     } else {
         Err(CoreError::Invalid(problems))
@@ -267,6 +277,7 @@ async fn insert(
         max_files: spec.max_files,
         notify_first_download: spec.notify_first_download,
         networks: &checked.networks,
+        recipients: &checked.recipients,
         expires_at: OffsetDateTime::now_utc() + checked.lifetime,
     };
     let (action, target) = match spec.kind {
@@ -284,6 +295,7 @@ async fn insert(
         "max_downloads": spec.max_downloads,
         "max_files": spec.max_files,
         "networks": checked.networks,
+        "recipients": checked.recipients,
     });
     let mut tx = db.begin().await?;
     rows::insert(&mut *tx, &new).await?;

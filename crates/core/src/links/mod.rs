@@ -65,6 +65,9 @@ pub struct LinkOptions {
     /// The networks it may be opened from, as typed (CIDR ranges or
     /// addresses); none: from anywhere.
     pub networks: String,
+    /// The email addresses it is for, as typed; none: anyone with the link.
+    /// A visitor proves one with a mailed code before it opens.
+    pub recipients: String,
 }
 
 /// A link just made: its id and its token (shown to its creator).

@@ -12,11 +12,14 @@ use crate::audit_log::AuditLog;
 use crate::files::Delivery;
 use crate::random_token::{looks_like_token, token_hash};
 use crate::s3_clients::S3Clients;
+use crate::sign_in::{self, Entry, Purpose, RequestOutcome, SignInRules, VerifyOutcome};
 use crate::uploads::{Journal, Uploads};
 use crate::{CoreError, Denied, links};
 use bucketdesk_db::links::{self as rows, Link, LinkKind};
 use bucketdesk_db::{PgPool, audit};
+use bucketdesk_domain::Email;
 use bucketdesk_domain::link::{LinkState, network_allows, numbered_name};
+use bucketdesk_domain::login::LoginCode;
 use bucketdesk_domain::object::{check_name, check_new_key, parent};
 use bucketdesk_domain::{BucketId, WorkspaceId};
 use bucketdesk_storage::objects;
@@ -25,6 +28,7 @@ use bytes::Bytes;
 use futures::Stream;
 use serde_json::json;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Wrong passwords one client may type for one link in 15 minutes.
 pub const PASSWORD_TRIES_PER_CLIENT: i64 = 10;
@@ -77,6 +81,49 @@ pub async fn open(
     let link = find(db, token, kind, origin).await?;
     require_active(&link)?;
     Ok(link)
+}
+
+/// Whether a visitor must prove an address before the link opens.
+pub fn needs_recipient(link: &Link) -> bool {
+    !link.recipients.is_empty()
+}
+
+/// A visitor asks for a code to prove `email`: the same steps, limits and
+/// answer whether or not the link is for that address; the code is mailed
+/// only when it is (the face mails [`RequestOutcome::Sent`]'s `mail`).
+pub async fn ask_recipient_code(
+    db: &PgPool,
+    rules: SignInRules<'_>,
+    link: &Link,
+    email: &Email,
+    origin: &Origin,
+) -> Result<RequestOutcome, CoreError> {
+    let listed = link.recipients.iter().any(|r| r == email.as_str());
+    let purpose = Purpose::Recipient {
+        link: link.id,
+        listed,
+    };
+    sign_in::request_code(db, rules, email, origin, purpose).await
+}
+
+/// Checks the code a visitor typed for `email` (asked for in this browser,
+/// as `code_id`): [`VerifyOutcome::AddressVerified`] when right.
+pub async fn check_recipient_code(
+    db: &PgPool,
+    rules: SignInRules<'_>,
+    link: &Link,
+    code_id: Uuid,
+    email: Email,
+    code: &LoginCode,
+    origin: &Origin,
+) -> Result<VerifyOutcome, CoreError> {
+    let listed = link.recipients.iter().any(|r| r == email.as_str());
+    let purpose = Purpose::Recipient {
+        link: link.id,
+        listed,
+    };
+    let entry = Entry::Browser { code_id, email };
+    sign_in::verify_code(db, rules, entry, code, origin, purpose).await
 }
 
 /// Checks a password typed for a link (`true`: right, or the link has

@@ -64,6 +64,11 @@ pub enum Purpose {
     /// in (S18); `what` names the change in the mail. No link: the code is
     /// entered where it was asked for.
     Confirm { what: &'static str },
+    /// A link's visitor proving they hold an address the link is for (no
+    /// account needed). `listed`: the address is one of the link's; a code
+    /// is stored either way, but mailed only then, so the answer never tells
+    /// who the link is for.
+    Recipient { link: Uuid, listed: bool },
 }
 
 #[derive(Debug)]
@@ -87,6 +92,11 @@ pub enum VerifyOutcome {
     Locked(Lockout),
     /// Codes do not sign anyone in here (single sign-on is the only way in).
     CodesOff,
+    /// The code was right for [`Purpose::Recipient`]: the visitor holds this
+    /// address (nobody signs in).
+    AddressVerified {
+        email: Email,
+    },
 }
 
 /// How a code is entered.
@@ -141,9 +151,12 @@ pub async fn request_code(
     let link_only = login::lockout(&mut *tx, email, &client_key)
         .await?
         .is_some();
-    let may_sign_in = match users::find_by_email(&mut *tx, email).await? {
-        Some(user) => !user.is_disabled(),
-        None => rules.signup == SignupPolicy::Open,
+    let may_sign_in = match purpose {
+        Purpose::Recipient { listed, .. } => listed,
+        _ => match users::find_by_email(&mut *tx, email).await? {
+            Some(user) => !user.is_disabled(),
+            None => rules.signup == SignupPolicy::Open,
+        },
     };
 
     let code = LoginCode::generate();
@@ -279,6 +292,20 @@ pub async fn verify_code(
     }
 
     login::mark_used(&mut *tx, code_id).await?;
+    if let Purpose::Recipient { link, listed } = purpose {
+        if !listed {
+            // no code was mailed to this address, so only a blind guess gets here
+            tx.commit().await?;
+            return Ok(VerifyOutcome::NoLongerValid);
+        }
+        audit::record(
+            &mut *tx,
+            event("link_recipient_verified", json!({ "link": link })),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(VerifyOutcome::AddressVerified { email });
+    }
     let user = match users::find_by_email(&mut *tx, &email).await? {
         Some(user) if user.is_disabled() => {
             // no mail went to a disabled account: only a blind guess gets here
@@ -307,6 +334,7 @@ pub async fn verify_code(
             (action, json!({ "method": method }))
         }
         Purpose::Confirm { what } => ("identity_confirmed", json!({ "for": what })),
+        Purpose::Recipient { link, .. } => ("link_recipient_verified", json!({ "link": link })),
     };
     audit::record(
         &mut *tx,

@@ -17,6 +17,7 @@ async fn a_download_link_names_every_wrong_option_and_a_revoked_link_stays_revok
             password: Some("abc".into()),
             note: "x".repeat(501),
             networks: "10.0.0.0/8, the office".into(),
+            recipients: "carol@example.com, carol at home".into(),
         },
         ..DownloadLink::default()
     };
@@ -32,6 +33,7 @@ async fn a_download_link_names_every_wrong_option_and_a_revoked_link_stays_revok
             ("note", "invalid"),
             ("password", "too_short_or_long"),
             ("networks", "invalid"),
+            ("recipients", "invalid"),
         ]
     );
     let nothing = DownloadLink::default();

@@ -45,6 +45,7 @@ pub async fn create(
         password: body.password,
         note: body.note.unwrap_or_default(),
         networks: body.networks.join(","),
+        recipients: body.recipients.join(","),
     };
     let limits = state.settings.link_limits();
     let created = match body.kind.as_deref().unwrap_or("download") {
@@ -259,6 +260,7 @@ fn to_api(state: &AppState, link: &Link) -> api::Link {
         files: link.files_taken,
         notify: link.notify_first_download,
         networks: link.networks.clone(),
+        recipients: link.recipients.clone(),
         created_by: link.creator_email.clone(),
         created_at: rfc3339(link.created_at),
         expires_at: rfc3339(link.expires_at),

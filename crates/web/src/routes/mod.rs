@@ -15,7 +15,7 @@ mod oauth_callback;
 mod passkeys;
 mod public_links;
 pub(crate) mod second_factor;
-mod sign_in;
+pub(crate) mod sign_in;
 mod sso;
 mod tokens;
 mod workspaces;

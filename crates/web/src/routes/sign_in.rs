@@ -226,8 +226,8 @@ struct CodeForm {
     code: String,
 }
 
-/// The words for an outcome that is not a sign-in.
-fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
+/// The words for an outcome that is not a sign-in (or a proved address).
+pub(crate) fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
     let dead = |message: &str| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -235,7 +235,9 @@ fn refusal(outcome: &VerifyOutcome) -> (StatusCode, String) {
         )
     };
     match outcome {
-        VerifyOutcome::Verified { .. } => (StatusCode::OK, String::new()),
+        VerifyOutcome::Verified { .. } | VerifyOutcome::AddressVerified { .. } => {
+            (StatusCode::OK, String::new())
+        }
         VerifyOutcome::Wrong { tries_left } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(

@@ -677,6 +677,36 @@ const WRITES: &[Row] = &[
         &[("password", "x")],
         [303; 7],
     ),
+    // the address step answers everyone alike (this address is not one)
+    foreign(
+        "POST",
+        "/s/{token}/recipient",
+        "share_token",
+        &[("email", "not-an-address")],
+        [422; 7],
+    ),
+    foreign(
+        "POST",
+        "/s/{token}/recipient/code",
+        "share_token",
+        &[("code", "123456")],
+        [403; 7],
+    ),
+    // the address step answers everyone alike (this address is not one)
+    foreign(
+        "POST",
+        "/u/{token}/recipient",
+        "upload_token",
+        &[("email", "not-an-address")],
+        [422; 7],
+    ),
+    foreign(
+        "POST",
+        "/u/{token}/recipient/code",
+        "upload_token",
+        &[("code", "123456")],
+        [403; 7],
+    ),
     Row {
         method: "POST",
         route: "/u/{token}/files",

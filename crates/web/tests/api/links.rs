@@ -1265,3 +1265,191 @@ mod networks {
         );
     }
 }
+
+mod recipients {
+    use super::*;
+    use bucketdesk_testkit::code_in;
+
+    #[tokio::test]
+    async fn a_link_for_named_people_opens_after_a_mailed_code_and_each_visit_names_who() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
+        let (id, address) = make_link(
+            &t.alice,
+            &t,
+            &t.photos,
+            &[
+                ("keys", "plan.txt"),
+                ("recipients", "Carol@Example.com; dan@example.com"),
+            ],
+        )
+        .await;
+        let path = path_of(&address);
+
+        let visitor = app.browser();
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("This link is for named people") && !page.body.contains("plan.txt"),
+            "nothing shown before the address is proved: {}",
+            page.body
+        );
+        let early = visitor.get(&format!("{path}/download")).await;
+        assert_eq!(early.location(), Some(path.as_str()), "no download before");
+
+        // an address the link is not for: the same answer, and no mail
+        let asked = visitor
+            .post(
+                &format!("{path}/recipient"),
+                &[("email", "mallory@example.com")],
+            )
+            .await;
+        assert_eq!(asked.status, 303);
+        let code_page = visitor.get(&path).await;
+        assert!(
+            code_page
+                .body
+                .contains("If <strong>mallory@example.com</strong> is an address"),
+            "{}",
+            code_page.body
+        );
+        let guessed = visitor
+            .post(&format!("{path}/recipient/code"), &[("code", "123456")])
+            .await;
+        assert_eq!(
+            guessed.status, 403,
+            "a guess for an unlisted address opens nothing"
+        );
+
+        // one it is for (typed in another case): a code, once
+        let asked = visitor
+            .post(
+                &format!("{path}/recipient"),
+                &[("email", "carol@example.com")],
+            )
+            .await;
+        assert_eq!(asked.status, 303);
+        let mail = app.mail.last_to("carol@example.com").await;
+        assert_eq!(mail.subject, "Your code to open files shared with you");
+        let code = code_in(&mail.text).expect("a code in the mail");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let refused = visitor
+            .post(&format!("{path}/recipient/code"), &[("code", wrong)])
+            .await;
+        assert_eq!(refused.status, 403);
+        assert!(
+            refused.body.contains("That code is not right"),
+            "{}",
+            refused.body
+        );
+        let opened = visitor
+            .post(&format!("{path}/recipient/code"), &[("code", &code)])
+            .await;
+        assert_eq!(opened.location(), Some(path.as_str()), "{}", opened.body);
+        assert!(visitor.get(&path).await.body.contains("plan.txt"));
+        download_ok(&visitor, &path, b"the plan").await;
+        let who: Option<String> = sqlx::query_scalar(
+            "select actor_email from audit_events where action = 'link_downloaded'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            who.as_deref(),
+            Some("carol@example.com"),
+            "the visit names who"
+        );
+        // the code works once, and another browser still has to prove an address
+        let reused = app.browser();
+        assert!(
+            reused
+                .get(&path)
+                .await
+                .body
+                .contains("This link is for named people")
+        );
+        assert_eq!(
+            app.mail.count_to("mallory@example.com"),
+            0,
+            "no mail to an address not named"
+        );
+
+        // the link's page says who it is for
+        let shown = t.alice.get(&format!("/w/{}/links/{id}", t.workspace)).await;
+        assert!(
+            shown.body.contains("Only for")
+                && shown.body.contains("carol@example.com, dan@example.com"),
+            "{}",
+            shown.body
+        );
+    }
+
+    #[tokio::test]
+    async fn an_upload_link_for_named_people_takes_files_only_from_a_proved_address() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let base = t.bucket_path(&t.photos);
+        let made = t
+            .alice
+            .post(
+                &format!("{base}/upload-links"),
+                &[("folder", "inbox"), ("recipients", "carol@example.com")],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let page = t.alice.get(made.location().unwrap()).await;
+        let path = path_of(&address_on(&page));
+        let visitor = app.browser();
+        assert!(
+            visitor
+                .get(&path)
+                .await
+                .body
+                .contains("This link is for named people")
+        );
+        let token = visitor.csrf_token().await;
+        let sent = visitor
+            .client
+            .post(visitor.url(&format!("{path}/files?name=early.txt")))
+            .header("x-csrf-token", token)
+            .body("too early")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 403);
+        assert!(!app.s3.root.join("photos/inbox/early.txt").exists());
+        visitor
+            .post(
+                &format!("{path}/recipient"),
+                &[("email", "carol@example.com")],
+            )
+            .await;
+        let code = code_in(&app.mail.last_to("carol@example.com").await.text).unwrap();
+        visitor
+            .post(&format!("{path}/recipient/code"), &[("code", &code)])
+            .await;
+        let token = visitor.csrf_token().await;
+        let sent = visitor
+            .client
+            .post(visitor.url(&format!("{path}/files?name=from-carol.txt")))
+            .header("x-csrf-token", token)
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 201);
+        assert!(app.s3.root.join("photos/inbox/from-carol.txt").exists());
+        let who: Option<String> = sqlx::query_scalar(
+            "select actor_email from audit_events where action = 'link_upload_received'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            who.as_deref(),
+            Some("carol@example.com"),
+            "the arrival names who"
+        );
+    }
+}

@@ -137,6 +137,8 @@ struct LinkPage {
     notify: bool,
     /// The networks it opens from (none: anywhere).
     networks: Vec<String>,
+    /// The addresses it is for (none: anyone with the link).
+    recipients: Vec<String>,
     visits: Vec<Visit>,
     arrivals: Vec<Arrival>,
     choices: Vec<(u64, String)>,
@@ -231,6 +233,7 @@ pub(super) async fn show_link(
         limits,
         notify: link.notify_first_download,
         networks: link.networks.clone(),
+        recipients: link.recipients.clone(),
         visits,
         arrivals,
         choices: lifetime_choices(state.settings.link_max_lifetime),

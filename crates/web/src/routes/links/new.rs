@@ -31,6 +31,7 @@ struct LinkForm {
     note: String,
     notify: bool,
     networks: String,
+    recipients: String,
 }
 
 impl LinkForm {
@@ -48,6 +49,7 @@ impl LinkForm {
                 "max_file_mb" => form.max_file_mb = value,
                 "note" => form.note = value,
                 "networks" => form.networks = value,
+                "recipients" => form.recipients = value,
                 "notify" => form.notify = value == "1" || value == "on",
                 _ => {}
             }
@@ -96,6 +98,7 @@ struct NewLinkPage {
     note: String,
     notify: bool,
     networks: String,
+    recipients: String,
     problem: Option<String>,
 }
 
@@ -119,6 +122,7 @@ fn new_link_page(
         note: form.note.clone(),
         notify: form.notify,
         networks: form.networks.clone(),
+        recipients: form.recipients.clone(),
         problem,
     }
 }
@@ -222,6 +226,7 @@ fn options(form: &LinkForm, lifetime: Duration) -> LinkOptions {
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         note: form.note.clone(),
         networks: form.networks.clone(),
+        recipients: form.recipients.clone(),
     }
 }
 
@@ -253,6 +258,7 @@ struct NewUploadLinkPage {
     max_files: String,
     note: String,
     networks: String,
+    recipients: String,
     problem: Option<String>,
 }
 
@@ -274,6 +280,7 @@ fn new_upload_page(
         max_files: form.max_files.clone(),
         note: form.note.clone(),
         networks: form.networks.clone(),
+        recipients: form.recipients.clone(),
         problem,
     }
 }

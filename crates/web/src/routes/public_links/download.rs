@@ -1,7 +1,7 @@
 //! Download links: the page of a shared file, set of files or folder, and
 //! the download itself (counted, audited, limited).
 
-use super::{for_visitors, password_page};
+use super::{for_visitors, locked_page};
 use crate::extract::{ClientInfo, CsrfToken};
 use crate::links;
 use crate::pages::utc_minutes;
@@ -73,7 +73,7 @@ pub(super) async fn show_download_link(
     let link = links::find(&state, &token, LinkKind::Download, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
-        return Ok(password_page(&link, &token, csrf, None).into_response());
+        return locked_page(&session, &link, &token, csrf).await;
     }
     let grant = links::bucket_of(&state, &link).await?;
     let s3 = state.s3_clients.client(&grant).await?;
@@ -196,7 +196,8 @@ pub(super) async fn download(
     // the file is ready to hand over before the download is counted
     let delivery = files::deliver(&state.s3_clients, &grant, &key).await;
     let mut response = delivery_response(delivery.map_err(|e| for_visitors(e.into()))?);
-    let count = visit::count_download(&state.db, &link, &grant, &client.origin(), &key).await?;
+    let origin = links::visit_origin(&session, &link, &client).await?;
+    let count = visit::count_download(&state.db, &link, &grant, &origin, &key).await?;
     if count == 1 && link.notify_first_download {
         links::notify_first_download(&state, &link, &client);
     }
@@ -220,12 +221,13 @@ pub(super) async fn download_all(
         return Ok(Redirect::to(&links::path(LinkKind::Download, &token)).into_response());
     }
     let grant = links::bucket_of(&state, &link).await?;
+    let origin = links::visit_origin(&session, &link, &client).await?;
     let (delivery, count) = visit::download_all(
         &state.s3_clients,
         &state.db,
         &link,
         &grant,
-        &client.origin(),
+        &origin,
         state.settings.zip_limits,
     )
     .await

@@ -28,8 +28,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/s/{token}", get(download::show_download_link))
         .route("/s/{token}/unlock", post(unlock_download))
+        .route("/s/{token}/recipient", post(ask_code_download))
+        .route("/s/{token}/recipient/code", post(enter_code_download))
         .route("/u/{token}", get(upload::show_upload_link))
         .route("/u/{token}/unlock", post(unlock_upload))
+        .route("/u/{token}/recipient", post(ask_code_upload))
+        .route("/u/{token}/recipient/code", post(enter_code_upload))
 }
 
 /// Downloads may stream through bucketdesk (see `deliver`), uploads always do.
@@ -81,6 +85,188 @@ fn password_page(
         action: format!("{}/unlock", links::path(link.kind(), token)),
         csrf,
         problem,
+    }
+}
+
+/// What a visitor sees before the link opens: the address step when the
+/// link names recipients and this visitor has proved none, else the
+/// password step.
+async fn locked_page(
+    session: &Session,
+    link: &Link,
+    token: &str,
+    csrf: String,
+) -> Result<Response> {
+    if bucketdesk_core::links::visit::needs_recipient(link)
+        && links::recipient(session, link).await?.is_none()
+    {
+        let asked = links::recipient_asked(session, link).await?;
+        return Ok(recipient_page(link, token, csrf, asked, None).into_response());
+    }
+    Ok(password_page(link, token, csrf, None).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/recipient.html")]
+struct RecipientPage {
+    base: String,
+    csrf: String,
+    /// The address a code was asked for (the code step), or none (the
+    /// address step).
+    asked: Option<String>,
+    problem: Option<String>,
+}
+
+fn recipient_page(
+    link: &Link,
+    token: &str,
+    csrf: String,
+    asked: Option<String>,
+    problem: Option<String>,
+) -> RecipientPage {
+    RecipientPage {
+        base: links::path(link.kind(), token),
+        csrf,
+        asked,
+        problem,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RecipientForm {
+    email: String,
+    code: String,
+}
+
+async fn ask_code_download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
+) -> Result<Response> {
+    ask_code(
+        &state,
+        LinkKind::Download,
+        &token,
+        &session,
+        csrf,
+        &client,
+        &form,
+    )
+    .await
+}
+
+async fn ask_code_upload(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
+) -> Result<Response> {
+    ask_code(
+        &state,
+        LinkKind::Upload,
+        &token,
+        &session,
+        csrf,
+        &client,
+        &form,
+    )
+    .await
+}
+
+async fn enter_code_download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
+) -> Result<Response> {
+    enter_code(
+        &state,
+        LinkKind::Download,
+        &token,
+        &session,
+        csrf,
+        &client,
+        &form,
+    )
+    .await
+}
+
+async fn enter_code_upload(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
+) -> Result<Response> {
+    enter_code(
+        &state,
+        LinkKind::Upload,
+        &token,
+        &session,
+        csrf,
+        &client,
+        &form,
+    )
+    .await
+}
+
+/// The address step: a code is asked for whatever the address, and mailed
+/// only to one the link is for; the answer is the same either way.
+async fn ask_code(
+    state: &AppState,
+    kind: LinkKind,
+    token: &str,
+    session: &Session,
+    csrf: String,
+    client: &ClientInfo,
+    form: &RecipientForm,
+) -> Result<Response> {
+    let link = links::find(state, token, kind, client).await?;
+    links::require_active(&link)?;
+    let email = match bucketdesk_domain::Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let page = recipient_page(&link, token, csrf, None, Some(e.to_string()));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match links::ask_recipient_code(state, session, &link, client, &email).await? {
+        Ok(()) => Ok(Redirect::to(&links::path(kind, token)).into_response()),
+        Err(problem) => {
+            let page = recipient_page(&link, token, csrf, None, Some(problem.to_owned()));
+            Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
+        }
+    }
+}
+
+/// The code step: right, the link opens for this browser.
+async fn enter_code(
+    state: &AppState,
+    kind: LinkKind,
+    token: &str,
+    session: &Session,
+    csrf: String,
+    client: &ClientInfo,
+    form: &RecipientForm,
+) -> Result<Response> {
+    let link = links::find(state, token, kind, client).await?;
+    links::require_active(&link)?;
+    match links::check_recipient_code(state, session, &link, client, &form.code).await? {
+        Ok(()) => Ok(Redirect::to(&links::path(kind, token)).into_response()),
+        Err(problem) => {
+            let asked = links::recipient_asked(session, &link).await?;
+            let page = recipient_page(&link, token, csrf, asked, Some(problem));
+            Ok((StatusCode::FORBIDDEN, page).into_response())
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Upload links: the page, and each file received (a name that never
 //! overwrites, the link's limits, the creator still on the bucket).
 
-use super::{STORAGE_TROUBLE, password_page};
+use super::{STORAGE_TROUBLE, locked_page};
 use crate::extract::{ClientInfo, CsrfToken};
 use crate::links;
 use crate::pages::utc_minutes;
@@ -43,7 +43,7 @@ pub(super) async fn show_upload_link(
     let link = links::find(&state, &token, LinkKind::Upload, &client).await?;
     links::require_active(&link)?;
     if !links::is_unlocked(&session, &link).await? {
-        return Ok(password_page(&link, &token, csrf, None).into_response());
+        return locked_page(&session, &link, &token, csrf).await;
     }
     links::bucket_of(&state, &link).await?;
     let max_bytes = visit::max_file_bytes(&link, state.settings.max_upload_bytes);
@@ -86,7 +86,7 @@ pub(super) async fn receive_file(
     if link.state() == LinkState::Active && !links::is_unlocked(&session, &link).await? {
         return Ok(say(
             StatusCode::FORBIDDEN,
-            "Enter the link's password first.",
+            "Open the link's page first: it asks for your address or its password.",
         ));
     }
     let name = query.name.trim();
@@ -102,7 +102,7 @@ pub(super) async fn receive_file(
         &state.s3_clients,
         &state.uploads,
         &link,
-        &client.origin(),
+        &links::visit_origin(&session, &link, &client).await?,
         arrival,
         body.into_data_stream(),
     )
