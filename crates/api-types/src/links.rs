@@ -35,7 +35,9 @@ pub struct NewLink {
     /// Shown to visitors; at most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Download links: mail the creator at the first download.
+    /// Download links: mail the creator at the first download. Upload
+    /// links: mail the creator when files arrive (at most one mail every 10
+    /// minutes, listing what arrived).
     #[serde(default)]
     pub notify: bool,
     /// The networks it may be opened from: CIDR ranges or single

@@ -160,6 +160,9 @@ enum Command {
         /// How many files it accepts.
         #[arg(long)]
         max_files: Option<i32>,
+        /// Mail you when files arrive (at most one mail every 10 minutes).
+        #[arg(long)]
+        notify: bool,
         /// Read a password visitors must type from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -365,6 +368,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                     expires,
                     max_size,
                     max_files,
+                    notify,
                     password_stdin,
                     note,
                     from,
@@ -385,6 +389,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                         &options,
                         max_size.as_deref(),
                         max_files,
+                        notify,
                         cli.output,
                     )
                     .await

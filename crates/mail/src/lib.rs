@@ -7,7 +7,7 @@ mod transport;
 
 pub use lettre::message::Mailbox;
 pub use messages::{
-    AccountChangedMail, ConfirmCodeMail, InviteMail, LinkDownloadedMail, LoginCodeMail,
-    OutgoingMail, RecipientCodeMail,
+    AccountChangedMail, ConfirmCodeMail, FilesArrivedMail, InviteMail, LinkDownloadedMail,
+    LoginCodeMail, OutgoingMail, RecipientCodeMail,
 };
 pub use transport::{MailConfigError, MailError, Mailer};

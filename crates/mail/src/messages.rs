@@ -130,6 +130,46 @@ impl LinkDownloadedMail<'_> {
 }
 
 #[derive(Template)]
+#[template(path = "email/files_arrived/body.txt")]
+struct FilesArrivedText<'a> {
+    m: &'a FilesArrivedMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/files_arrived/body.html")]
+struct FilesArrivedHtml<'a> {
+    m: &'a FilesArrivedMail<'a>,
+}
+
+/// Tells an upload link's creator which files arrived (they asked for it).
+pub struct FilesArrivedMail<'a> {
+    /// The folder the link fills, e.g. `inbox/` (or "the top of the bucket").
+    pub folder: &'a str,
+    pub bucket: &'a str,
+    /// Each file's name, size and arrival time, oldest first.
+    pub files: Vec<(String, String, String)>,
+    /// Files that arrived beyond those listed.
+    pub more: usize,
+    pub manage_link: &'a str,
+}
+
+impl FilesArrivedMail<'_> {
+    pub fn render(&self, to: &Email) -> Result<OutgoingMail, askama::Error> {
+        let count = self.files.len() + self.more;
+        let subject = match count {
+            1 => format!("A file arrived in {}", self.folder),
+            n => format!("{n} files arrived in {}", self.folder),
+        };
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject,
+            text: FilesArrivedText { m: self }.render()?,
+            html: FilesArrivedHtml { m: self }.render()?,
+        })
+    }
+}
+
+#[derive(Template)]
 #[template(path = "email/recipient_code/body.txt")]
 struct RecipientCodeText<'a> {
     m: &'a RecipientCodeMail<'a>,

@@ -5,6 +5,7 @@
 mod actions;
 mod api;
 mod app;
+mod arrival_mails;
 mod code_mail;
 mod csv;
 mod error;

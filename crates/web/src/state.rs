@@ -146,6 +146,8 @@ pub struct Inner {
     pub sso: Vec<Arc<crate::oidc::SsoProvider>>,
     /// Writes audit events that stand on their own, in batches.
     pub audit: bucketdesk_core::audit_log::AuditLog,
+    /// Mails upload links' creators about files that arrived.
+    pub arrival_mails: crate::arrival_mails::ArrivalMails,
     /// Whether the database is reachable, checked every second (R4).
     pub database: Arc<crate::middleware::database::DatabaseWatch>,
     /// The budget, journal and stop signal of uploads (R8, R9).
@@ -212,6 +214,12 @@ impl AppState {
             github,
             sso,
             audit: bucketdesk_core::audit_log::AuditLog::start(db.clone()),
+            arrival_mails: {
+                let settings = settings.clone();
+                crate::arrival_mails::ArrivalMails::start(db.clone(), mailer.clone(), move |path| {
+                    settings.link(path)
+                })
+            },
             database: crate::middleware::database::DatabaseWatch::start(db.clone()),
             uploads: bucketdesk_core::uploads::Uploads::new(
                 settings.upload_buffer_bytes,

@@ -78,6 +78,7 @@ pub async fn upload_link(
     options: &LinkOptions,
     max_size: Option<&str>,
     max_files: Option<i32>,
+    notify: bool,
     output: Output,
 ) -> Result<u8, Failure> {
     if !target.key.is_empty() && !target.key.ends_with('/') {
@@ -90,6 +91,7 @@ pub async fn upload_link(
         folder: Some(target.key.clone()),
         max_files,
         max_file_bytes: max_size.map(parse_size).transpose()?,
+        notify,
         ..api::NewLink::default()
     };
     options.apply(&mut link)?;

@@ -49,6 +49,7 @@ pub async fn create_download(
         max_files: None,
         max_file_bytes: None,
         notify_first_download: link.notify_first_download,
+        notify_arrivals: false,
     };
     insert(db, tokens, can, actor, origin, &link.options, checked, spec).await
 }
@@ -101,6 +102,7 @@ pub async fn create_upload(
         max_files: link.max_files,
         max_file_bytes: link.max_file_bytes,
         notify_first_download: false,
+        notify_arrivals: link.notify_arrivals,
     };
     insert(db, tokens, can, actor, origin, &link.options, checked, spec).await
 }
@@ -237,6 +239,7 @@ struct Spec<'a> {
     max_files: Option<i32>,
     max_file_bytes: Option<u64>,
     notify_first_download: bool,
+    notify_arrivals: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -276,6 +279,7 @@ async fn insert(
         max_file_bytes: spec.max_file_bytes.map(|b| b as i64),
         max_files: spec.max_files,
         notify_first_download: spec.notify_first_download,
+        notify_arrivals: spec.notify_arrivals,
         networks: &checked.networks,
         recipients: &checked.recipients,
         expires_at: OffsetDateTime::now_utc() + checked.lifetime,

@@ -155,3 +155,24 @@ pub async fn arrivals(db: &PgPool, link: &Link) -> Result<Vec<rows::Arrival>, Co
         LinkKind::Download => Ok(Vec::new()),
     }
 }
+
+/// Upload links may mail their creator at most this often.
+pub const ARRIVAL_MAIL_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// The upload links whose new arrivals are due to be mailed to their
+/// creators, claimed (no other process mails them too), each with its link
+/// and the files that arrived since its last mail.
+pub async fn claim_arrival_mails(
+    db: &PgPool,
+) -> Result<Vec<(Link, Vec<rows::Arrival>)>, CoreError> {
+    let mut tx = db.begin().await?;
+    let due = rows::claim_due_arrivals(&mut tx, ARRIVAL_MAIL_EVERY).await?;
+    tx.commit().await?;
+    let mut mails = Vec::with_capacity(due.len());
+    for due in due {
+        if let Some(link) = rows::find_by_id(db, due.link).await? {
+            mails.push((link, due.arrived));
+        }
+    }
+    Ok(mails)
+}

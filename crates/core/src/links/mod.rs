@@ -14,7 +14,7 @@ mod password;
 pub mod visit;
 
 pub use create::{check_target, create_download, create_upload};
-pub use manage::{arrivals, extend, find, list, revoke, sharing, visits};
+pub use manage::{arrivals, claim_arrival_mails, extend, find, list, revoke, sharing, visits};
 pub use password::{hash_password, password_matches};
 
 use bucketdesk_db::links::{Link, LinkKind};
@@ -52,6 +52,9 @@ pub struct UploadLink {
     pub options: LinkOptions,
     pub max_files: Option<i32>,
     pub max_file_bytes: Option<u64>,
+    /// Mail the creator when files arrive (at most one mail every 10
+    /// minutes, listing what arrived).
+    pub notify_arrivals: bool,
 }
 
 /// What both kinds of link have.

@@ -90,3 +90,52 @@ pub async fn arrivals(db: impl PgExecutor<'_>, link: Uuid) -> sqlx::Result<Vec<A
     .fetch_all(db)
     .await
 }
+
+/// A link whose new arrivals are due to be mailed: claimed by this process
+/// (its `arrivals_mailed_at` moved to now, so no other replica mails them),
+/// with what arrived since the last mail.
+#[derive(Debug, Clone)]
+pub struct DueArrivals {
+    pub link: Uuid,
+    pub arrived: Vec<Arrival>,
+}
+
+/// Claims every link that asked for arrival mails, has files that arrived
+/// since its last mail, and was last mailed 10 minutes ago or more (`every`);
+/// returns them with those files, oldest first.
+pub async fn claim_due_arrivals(
+    db: &mut sqlx::PgConnection,
+    every: std::time::Duration,
+) -> sqlx::Result<Vec<DueArrivals>> {
+    let claimed: Vec<(Uuid, Option<OffsetDateTime>)> = sqlx::query_as(
+        "with due as (
+             select l.id, l.arrivals_mailed_at as since from links l
+             where l.notify_arrivals
+               and (l.arrivals_mailed_at is null
+                    or l.arrivals_mailed_at <= now() - make_interval(secs => $1))
+               and exists (select 1 from link_uploads lu where lu.link_id = l.id
+                           and lu.finished_at > coalesce(l.arrivals_mailed_at, '-infinity'))
+             for update of l skip locked
+         )
+         update links set arrivals_mailed_at = now() from due where links.id = due.id
+         returning links.id, due.since",
+    )
+    .bind(every.as_secs_f64())
+    .fetch_all(&mut *db)
+    .await?;
+    let mut due = Vec::with_capacity(claimed.len());
+    for (link, since) in claimed {
+        let arrived = sqlx::query_as(
+            "select key, size, ip, user_agent, finished_at from link_uploads
+             where link_id = $1 and size is not null
+               and finished_at > coalesce($2, '-infinity'::timestamptz)
+             order by finished_at, id",
+        )
+        .bind(link)
+        .bind(since)
+        .fetch_all(&mut *db)
+        .await?;
+        due.push(DueArrivals { link, arrived });
+    }
+    Ok(due)
+}

@@ -55,6 +55,8 @@ pub struct Link {
     /// Files that arrived, and names reserved by uploads under way.
     pub files_taken: i64,
     pub notify_first_download: bool,
+    /// Upload links: mail the creator when files arrive.
+    pub notify_arrivals: bool,
     /// The networks it may be opened from (none: anywhere).
     pub networks: Vec<String>,
     /// The addresses it is for (none: anyone with the link).
@@ -137,7 +139,7 @@ const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket
         l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
         (select count(*) from link_uploads lu where lu.link_id = l.id
             and (lu.finished_at is not null or lu.started_at > now() - interval '1 hour')) as files_taken,
-        l.notify_first_download, l.networks, l.recipients, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
+        l.notify_first_download, l.notify_arrivals, l.networks, l.recipients, l.created_at, l.expires_at, l.revoked_at, l.last_visit_at,
         l.token_sealed, l.expires_at <= now() as expired
     from links l
     left join users u on u.id = l.created_by
@@ -166,6 +168,7 @@ pub struct NewLink<'a> {
     pub max_file_bytes: Option<i64>,
     pub max_files: Option<i32>,
     pub notify_first_download: bool,
+    pub notify_arrivals: bool,
     pub networks: &'a [String],
     pub recipients: &'a [String],
     pub expires_at: OffsetDateTime,
@@ -175,8 +178,8 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewLink<'_>) -> sqlx::Result<
     sqlx::query(
         "insert into links (id, kind, token_hash, token_sealed, workspace_id, bucket_id, bucket_label,
             created_by, folder, keys, note, password_hash, max_downloads, max_file_bytes, max_files,
-            notify_first_download, expires_at, networks, recipients)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            notify_first_download, expires_at, networks, recipients, notify_arrivals)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(new.id)
     .bind(new.kind.as_str())
@@ -197,6 +200,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: &NewLink<'_>) -> sqlx::Result<
     .bind(new.expires_at)
     .bind(new.networks)
     .bind(new.recipients)
+    .bind(new.notify_arrivals)
     .execute(db)
     .await?;
     Ok(())

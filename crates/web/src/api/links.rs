@@ -76,6 +76,7 @@ pub async fn create(
                 options,
                 max_files: body.max_files,
                 max_file_bytes: body.max_file_bytes,
+                notify_arrivals: body.notify,
             };
             let made = links::create_upload(
                 &state.db,
@@ -258,7 +259,7 @@ fn to_api(state: &AppState, link: &Link) -> api::Link {
         max_files: link.max_files,
         max_file_bytes: link.max_file_bytes,
         files: link.files_taken,
-        notify: link.notify_first_download,
+        notify: link.notify_first_download || link.notify_arrivals,
         networks: link.networks.clone(),
         recipients: link.recipients.clone(),
         created_by: link.creator_email.clone(),

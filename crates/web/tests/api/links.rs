@@ -900,6 +900,63 @@ mod upload_links {
     }
 
     #[tokio::test]
+    async fn the_creator_hears_of_arrivals_at_most_once_every_ten_minutes() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let (path, _, _) = upload_link(&app, &t, &[("notify", "1")]).await;
+        let arrived =
+            |m: &bucketdesk_testkit::ReceivedMail| m.subject.contains("arrived in inbox/");
+        let visitor = app.browser();
+        assert_eq!(send(&visitor, &path, "one.txt", b"1").await.0, 201);
+        let first = app
+            .mail
+            .wait_for_nth_where("edith@example.com", 1, arrived)
+            .await;
+        assert_eq!(first.subject, "A file arrived in inbox/");
+        assert!(
+            first.text.contains("one.txt") && first.text.contains("/links/"),
+            "{}",
+            first.text
+        );
+
+        // more files within ten minutes: no mail yet
+        assert_eq!(send(&visitor, &path, "two.txt", b"2").await.0, 201);
+        assert_eq!(send(&visitor, &path, "three.txt", b"3").await.0, 201);
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let mails = |app: &TestApp| {
+            app.mail
+                .all()
+                .into_iter()
+                .filter(|m| m.to.iter().any(|to| to == "edith@example.com") && arrived(m))
+                .count()
+        };
+        assert_eq!(mails(&app), 1, "at most one mail every ten minutes");
+
+        // ten minutes later, the next arrival brings one mail with all three
+        for moved in [
+            "update links set arrivals_mailed_at = arrivals_mailed_at - interval '11 minutes'",
+            "update link_uploads set finished_at = finished_at - interval '11 minutes'",
+        ] {
+            sqlx::query(moved).execute(&app.db).await.unwrap();
+        }
+        assert_eq!(send(&visitor, &path, "four.txt", b"4").await.0, 201);
+        let second = app
+            .mail
+            .wait_for_nth_where("edith@example.com", 2, arrived)
+            .await;
+        assert_eq!(second.subject, "3 files arrived in inbox/");
+        for name in ["two.txt", "three.txt", "four.txt"] {
+            assert!(second.text.contains(name), "{name}: {}", second.text);
+        }
+        assert!(
+            !second.text.contains("one.txt"),
+            "what was mailed is not mailed again"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert_eq!(mails(&app), 2);
+    }
+
+    #[tokio::test]
     async fn an_upload_link_limited_to_a_network_takes_files_only_from_it() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;

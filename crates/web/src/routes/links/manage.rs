@@ -231,7 +231,7 @@ pub(super) async fn show_link(
         keys: link.keys.clone(),
         created_at: utc_minutes(link.created_at),
         limits,
-        notify: link.notify_first_download,
+        notify: link.notify_first_download || link.notify_arrivals,
         networks: link.networks.clone(),
         recipients: link.recipients.clone(),
         visits,

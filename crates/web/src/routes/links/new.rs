@@ -259,6 +259,7 @@ struct NewUploadLinkPage {
     note: String,
     networks: String,
     recipients: String,
+    notify: bool,
     problem: Option<String>,
 }
 
@@ -281,6 +282,7 @@ fn new_upload_page(
         note: form.note.clone(),
         networks: form.networks.clone(),
         recipients: form.recipients.clone(),
+        notify: form.notify,
         problem,
     }
 }
@@ -329,6 +331,7 @@ pub(super) async fn create_upload_link(
                 options: options(&form, lifetime),
                 max_files,
                 max_file_bytes,
+                notify_arrivals: form.notify,
             };
             let made = core_links::create_upload(
                 &state.db,

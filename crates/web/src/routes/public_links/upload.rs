@@ -112,6 +112,9 @@ pub(super) async fn receive_file(
     let refused = |status, why: &str| say(status, format!("{shown}: {why}"));
     Ok(match received {
         Ok(Received { key, .. }) => {
+            if link.notify_arrivals {
+                state.arrival_mails.file_arrived();
+            }
             let stored_as = file_name(&key);
             let text = if stored_as == name {
                 format!("{name}: received.")
