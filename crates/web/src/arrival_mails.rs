@@ -34,8 +34,7 @@ impl ArrivalMails {
         let wake = Arc::new(Notify::new());
         let watched = Arc::downgrade(&wake);
         tokio::spawn(async move {
-            loop {
-                let Some(wake) = watched.upgrade() else { break };
+            while let Some(wake) = watched.upgrade() {
                 let _ = tokio::time::timeout(SWEEP_EVERY, wake.notified()).await;
                 drop(wake);
                 match links::claim_arrival_mails(&db).await {
