@@ -461,6 +461,25 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
     )
     .await
     .unwrap();
+    // a link for named people: its visitors first see the address step
+    let named_link = bucketdesk_core::links::create_download(
+        &app.db,
+        tokens,
+        &grant.can().unwrap(),
+        &actor,
+        &origin,
+        &limits,
+        DownloadLink {
+            folder: Some("clients/acme/".into()),
+            options: bucketdesk_core::links::LinkOptions {
+                recipients: "carol@example.com".into(),
+                ..Default::default()
+            },
+            ..DownloadLink::default()
+        },
+    )
+    .await
+    .unwrap();
     let upload_link = bucketdesk_core::links::create_upload(
         &app.db,
         tokens,
@@ -537,6 +556,12 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
             &["a:has-text('Download')"],
         ),
         page("upload-link", &format!("/u/{}", upload_link.token), &[]),
+        page("named-link", &format!("/s/{}", named_link.token), &[]),
+        page(
+            "new-upload-link",
+            &format!("{b}/upload-links/new?path=clients%2Facme%2F"),
+            &[],
+        ),
         serde_json::json!({ "name": "sign-in", "path": "/login", "visible": [], "signed_out": true }),
         serde_json::json!({ "name": "not-found", "path": "/no-such-page", "visible": [], "signed_out": true }),
     ];
