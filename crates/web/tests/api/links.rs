@@ -886,7 +886,12 @@ mod upload_links {
         (path_of(&address_on(&page)), page_path, edith)
     }
 
-    async fn send(visitor: &Browser, path: &str, name: &str, body: &'static [u8]) -> (u16, String) {
+    pub(super) async fn send(
+        visitor: &Browser,
+        path: &str,
+        name: &str,
+        body: &'static [u8],
+    ) -> (u16, String) {
         let token = visitor.csrf_token().await;
         let answer = visitor
             .client
@@ -1207,25 +1212,22 @@ async fn a_files_details_panel_lists_the_links_that_share_it_by_its_key_or_its_f
     assert!(missing.body.contains("no longer exists"));
 }
 
+/// A team whose `photos` bucket holds `plan.txt`, and a link to it made
+/// through the form with one more field; returns (team, link id, link path).
+async fn plan_link(app: &TestApp, field: (&str, &str)) -> (Team, String, String) {
+    let t = team(app).await;
+    std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
+    let (id, address) = make_link(&t.alice, &t, &t.photos, &[("keys", "plan.txt"), field]).await;
+    (t, id, path_of(&address))
+}
+
 mod networks {
     use super::*;
 
     #[tokio::test]
     async fn a_link_limited_to_networks_opens_only_from_them_and_says_so_elsewhere() {
         let app = TestApp::spawn().await;
-        let t = team(&app).await;
-        std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
-        let (id, address) = make_link(
-            &t.alice,
-            &t,
-            &t.photos,
-            &[
-                ("keys", "plan.txt"),
-                ("networks", "10.9.0.0/16, 2001:db8::/32"),
-            ],
-        )
-        .await;
-        let path = path_of(&address);
+        let (t, id, path) = plan_link(&app, ("networks", "10.9.0.0/16, 2001:db8::/32")).await;
 
         let office = app.browser_from("10.9.1.2");
         assert_eq!(office.get(&path).await.status, 200);
@@ -1330,19 +1332,8 @@ mod recipients {
     #[tokio::test]
     async fn a_link_for_named_people_opens_after_a_mailed_code_and_each_visit_names_who() {
         let app = TestApp::spawn().await;
-        let t = team(&app).await;
-        std::fs::write(app.s3.root.join("photos/plan.txt"), b"the plan").unwrap();
-        let (id, address) = make_link(
-            &t.alice,
-            &t,
-            &t.photos,
-            &[
-                ("keys", "plan.txt"),
-                ("recipients", "Carol@Example.com; dan@example.com"),
-            ],
-        )
-        .await;
-        let path = path_of(&address);
+        let (t, id, path) =
+            plan_link(&app, ("recipients", "Carol@Example.com; dan@example.com")).await;
 
         let visitor = app.browser();
         let page = visitor.get(&path).await;
@@ -1465,16 +1456,9 @@ mod recipients {
                 .body
                 .contains("This link is for named people")
         );
-        let token = visitor.csrf_token().await;
-        let sent = visitor
-            .client
-            .post(visitor.url(&format!("{path}/files?name=early.txt")))
-            .header("x-csrf-token", token)
-            .body("too early")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(sent.status(), 403);
+        let (status, _) =
+            super::upload_links::send(&visitor, &path, "early.txt", b"too early").await;
+        assert_eq!(status, 403);
         assert!(!app.s3.root.join("photos/inbox/early.txt").exists());
         visitor
             .post(
@@ -1486,16 +1470,9 @@ mod recipients {
         visitor
             .post(&format!("{path}/recipient/code"), &[("code", &code)])
             .await;
-        let token = visitor.csrf_token().await;
-        let sent = visitor
-            .client
-            .post(visitor.url(&format!("{path}/files?name=from-carol.txt")))
-            .header("x-csrf-token", token)
-            .body("hello")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(sent.status(), 201);
+        let (status, _) =
+            super::upload_links::send(&visitor, &path, "from-carol.txt", b"hello").await;
+        assert_eq!(status, 201);
         assert!(app.s3.root.join("photos/inbox/from-carol.txt").exists());
         let who: Option<String> = sqlx::query_scalar(
             "select actor_email from audit_events where action = 'link_upload_received'",

@@ -16,7 +16,7 @@ use crate::{AppError, AppState, Result};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{MatchedPath, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,13 +27,13 @@ use tower_sessions::Session;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/s/{token}", get(download::show_download_link))
-        .route("/s/{token}/unlock", post(unlock_download))
-        .route("/s/{token}/recipient", post(ask_code_download))
-        .route("/s/{token}/recipient/code", post(enter_code_download))
+        .route("/s/{token}/unlock", post(unlock))
+        .route("/s/{token}/recipient", post(ask_code))
+        .route("/s/{token}/recipient/code", post(enter_code))
         .route("/u/{token}", get(upload::show_upload_link))
-        .route("/u/{token}/unlock", post(unlock_upload))
-        .route("/u/{token}/recipient", post(ask_code_upload))
-        .route("/u/{token}/recipient/code", post(enter_code_upload))
+        .route("/u/{token}/unlock", post(unlock))
+        .route("/u/{token}/recipient", post(ask_code))
+        .route("/u/{token}/recipient/code", post(enter_code))
 }
 
 /// Downloads may stream through bucketdesk (see `deliver`), uploads always do.
@@ -88,6 +88,16 @@ fn password_page(
     }
 }
 
+/// Which kind of link a route serves: `/u/…` upload links, `/s/…` download
+/// links (the handlers of the password and address steps serve both).
+fn kind_of(route: &MatchedPath) -> LinkKind {
+    if route.as_str().starts_with("/u/") {
+        LinkKind::Upload
+    } else {
+        LinkKind::Download
+    }
+}
+
 /// What a visitor sees before the link opens: the address step when the
 /// link names recipients and this visitor has proved none, else the
 /// password step.
@@ -139,110 +149,31 @@ pub struct RecipientForm {
     code: String,
 }
 
-async fn ask_code_download(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<RecipientForm>,
-) -> Result<Response> {
-    ask_code(
-        &state,
-        LinkKind::Download,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form,
-    )
-    .await
-}
-
-async fn ask_code_upload(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<RecipientForm>,
-) -> Result<Response> {
-    ask_code(
-        &state,
-        LinkKind::Upload,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form,
-    )
-    .await
-}
-
-async fn enter_code_download(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<RecipientForm>,
-) -> Result<Response> {
-    enter_code(
-        &state,
-        LinkKind::Download,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form,
-    )
-    .await
-}
-
-async fn enter_code_upload(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<RecipientForm>,
-) -> Result<Response> {
-    enter_code(
-        &state,
-        LinkKind::Upload,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form,
-    )
-    .await
-}
-
 /// The address step: a code is asked for whatever the address, and mailed
 /// only to one the link is for; the answer is the same either way.
 async fn ask_code(
-    state: &AppState,
-    kind: LinkKind,
-    token: &str,
-    session: &Session,
-    csrf: String,
-    client: &ClientInfo,
-    form: &RecipientForm,
+    State(state): State<AppState>,
+    route: MatchedPath,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
 ) -> Result<Response> {
-    let link = links::find(state, token, kind, client).await?;
+    let kind = kind_of(&route);
+    let link = links::find(&state, &token, kind, &client).await?;
     links::require_active(&link)?;
     let email = match bucketdesk_domain::Email::parse(&form.email) {
         Ok(email) => email,
         Err(e) => {
-            let page = recipient_page(&link, token, csrf, None, Some(e.to_string()));
+            let page = recipient_page(&link, &token, csrf, None, Some(e.to_string()));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match links::ask_recipient_code(state, session, &link, client, &email).await? {
-        Ok(()) => Ok(Redirect::to(&links::path(kind, token)).into_response()),
+    match links::ask_recipient_code(&state, &session, &link, &client, &email).await? {
+        Ok(()) => Ok(Redirect::to(&links::path(kind, &token)).into_response()),
         Err(problem) => {
-            let page = recipient_page(&link, token, csrf, None, Some(problem.to_owned()));
+            let page = recipient_page(&link, &token, csrf, None, Some(problem.to_owned()));
             Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
         }
     }
@@ -250,21 +181,22 @@ async fn ask_code(
 
 /// The code step: right, the link opens for this browser.
 async fn enter_code(
-    state: &AppState,
-    kind: LinkKind,
-    token: &str,
-    session: &Session,
-    csrf: String,
-    client: &ClientInfo,
-    form: &RecipientForm,
+    State(state): State<AppState>,
+    route: MatchedPath,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<RecipientForm>,
 ) -> Result<Response> {
-    let link = links::find(state, token, kind, client).await?;
+    let kind = kind_of(&route);
+    let link = links::find(&state, &token, kind, &client).await?;
     links::require_active(&link)?;
-    match links::check_recipient_code(state, session, &link, client, &form.code).await? {
-        Ok(()) => Ok(Redirect::to(&links::path(kind, token)).into_response()),
+    match links::check_recipient_code(&state, &session, &link, &client, &form.code).await? {
+        Ok(()) => Ok(Redirect::to(&links::path(kind, &token)).into_response()),
         Err(problem) => {
-            let asked = links::recipient_asked(session, &link).await?;
-            let page = recipient_page(&link, token, csrf, asked, Some(problem));
+            let asked = links::recipient_asked(&session, &link).await?;
+            let page = recipient_page(&link, &token, csrf, asked, Some(problem));
             Ok((StatusCode::FORBIDDEN, page).into_response())
         }
     }
@@ -276,65 +208,26 @@ pub struct PasswordForm {
     password: String,
 }
 
-async fn unlock_download(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response> {
-    unlock(
-        &state,
-        LinkKind::Download,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form.password,
-    )
-    .await
-}
-
-async fn unlock_upload(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    session: Session,
-    CsrfToken(csrf): CsrfToken,
-    client: ClientInfo,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response> {
-    unlock(
-        &state,
-        LinkKind::Upload,
-        &token,
-        &session,
-        csrf,
-        &client,
-        &form.password,
-    )
-    .await
-}
-
 /// The password form of either kind of link: right, back to the link; wrong,
 /// the form again (and after too many, a page saying to wait).
 async fn unlock(
-    state: &AppState,
-    kind: LinkKind,
-    token: &str,
-    session: &Session,
-    csrf: String,
-    client: &ClientInfo,
-    password: &str,
+    State(state): State<AppState>,
+    route: MatchedPath,
+    Path(token): Path<String>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+    client: ClientInfo,
+    Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
-    let link = links::find(state, token, kind, client).await?;
+    let kind = kind_of(&route);
+    let link = links::find(&state, &token, kind, &client).await?;
     links::require_active(&link)?;
-    if links::try_password(state, session, &link, client, password).await? {
-        return Ok(Redirect::to(&links::path(kind, token)).into_response());
+    if links::try_password(&state, &session, &link, &client, &form.password).await? {
+        return Ok(Redirect::to(&links::path(kind, &token)).into_response());
     }
     let page = password_page(
         &link,
-        token,
+        &token,
         csrf,
         Some("That password is not right. Try again."),
     );
