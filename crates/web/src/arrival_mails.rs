@@ -7,7 +7,6 @@
 use bucketdesk_core::links::{self, describe};
 use bucketdesk_db::PgPool;
 use bucketdesk_db::links::{Arrival, Link};
-use bucketdesk_domain::Email;
 use bucketdesk_domain::object::{file_name, human_size};
 use bucketdesk_mail::{FilesArrivedMail, Mailer};
 use std::sync::Arc;
@@ -62,11 +61,7 @@ async fn send(
     arrived: &[Arrival],
     link_base: &impl Fn(&str) -> String,
 ) {
-    let Some(to) = link
-        .creator_email
-        .as_deref()
-        .and_then(|email| Email::parse(email).ok())
-    else {
+    let Some(to) = crate::links::creator_address(link) else {
         return;
     };
     let folder = match link.folder.as_deref() {

@@ -250,14 +250,18 @@ pub async fn try_password(
     Ok(right)
 }
 
+/// Where mails about a link go: its creator's address (none once the
+/// account is gone).
+pub fn creator_address(link: &Link) -> Option<Email> {
+    link.creator_email
+        .as_deref()
+        .and_then(|email| Email::parse(email).ok())
+}
+
 /// Mails the creator that their link was downloaded for the first time (they
 /// asked for it when making the link). Sent off the request path.
 pub fn notify_first_download(state: &AppState, link: &Link, client: &ClientInfo) {
-    let Some(to) = link
-        .creator_email
-        .as_deref()
-        .and_then(|email| Email::parse(email).ok())
-    else {
+    let Some(to) = creator_address(link) else {
         return;
     };
     let at = crate::pages::utc_minutes(time::OffsetDateTime::now_utc());
