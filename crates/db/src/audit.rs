@@ -119,6 +119,9 @@ pub struct Filter {
     pub person: Option<String>,
     pub bucket: Option<Uuid>,
     pub action: Option<String>,
+    /// Only events about what lies in this folder (ending in `/`): files
+    /// uploaded, downloaded, shared, deleted, renamed or moved in or out of it.
+    pub folder: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     /// Only events older than this id (the next page).
@@ -165,6 +168,25 @@ pub async fn list(
     }
     if let Some(action) = &filter.action {
         query.push(" and e.action = ").push_bind(action.clone());
+    }
+    if let Some(folder) = &filter.folder {
+        let starts = format!(
+            "{}%",
+            folder
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query
+            .push(" and (e.details->>'key' like ")
+            .push_bind(starts.clone())
+            .push(" or e.details->>'path' like ")
+            .push_bind(starts.clone())
+            .push(" or (e.action = 'object_renamed' and (e.details->>'from' like ")
+            .push_bind(starts.clone())
+            .push(" or e.details->>'to' like ")
+            .push_bind(starts)
+            .push(")))");
     }
     if let Some(from) = filter.from {
         query.push(" and e.occurred_at >= ").push_bind(from);

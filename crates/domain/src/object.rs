@@ -37,6 +37,23 @@ pub fn check_new_key(key: &str) -> Result<(), String> {
 
 /// A folder path (`""` is the top of the bucket; otherwise parts ending in
 /// `/`), held to the rules of [`check_new_key`].
+/// A folder typed to filter by (`clients/acme`, `/clients/acme/`): the
+/// folder path it means, ending in `/`; none when nothing was typed.
+pub fn folder_filter(typed: &str) -> Result<Option<String>, String> {
+    let folder = typed.trim().trim_start_matches('/');
+    if folder.is_empty() {
+        return Ok(None);
+    }
+    let folder = if folder.ends_with('/') {
+        folder.to_owned()
+    } else {
+        format!("{folder}/")
+    };
+    check_folder_path(&folder)
+        .map_err(|problem| problem.replacen("A folder path", "The folder filter", 1))?;
+    Ok(Some(folder))
+}
+
 pub fn check_folder_path(path: &str) -> Result<(), String> {
     if path.is_empty() {
         return Ok(());

@@ -36,6 +36,8 @@ pub struct AuditQuery {
     bucket: Option<String>,
     /// Only this action, e.g. `link_created`.
     action: Option<String>,
+    /// Only events about what lies in this folder (e.g. `clients/acme/`).
+    folder: Option<String>,
     /// From this day on (YYYY-MM-DD, UTC).
     from: Option<String>,
     /// Up to the end of this day (YYYY-MM-DD, UTC).
@@ -65,12 +67,15 @@ fn filter(q: &AuditQuery) -> Result<Filter, CoreError> {
                 .map_err(|m| invalid(field, m)),
         }
     };
+    let folder = bucketdesk_domain::object::folder_filter(q.folder.as_deref().unwrap_or_default())
+        .map_err(|m| invalid("folder", m))?;
     let from = day("from", &q.from)?;
     let until = day("until", &q.until)?.and_then(time::Date::next_day);
     Ok(Filter {
         person: (!person.is_empty()).then(|| person.to_owned()),
         bucket,
         action: q.action.clone().filter(|a| !a.is_empty()),
+        folder,
         from: from.map(|d| d.midnight().assume_utc()),
         until: until.map(|d| d.midnight().assume_utc()),
         before_id: q.before,

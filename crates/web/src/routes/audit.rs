@@ -34,6 +34,7 @@ struct AuditQuery {
     person: String,
     bucket: String,
     action: String,
+    folder: String,
     from: String,
     until: String,
     before: String,
@@ -46,6 +47,7 @@ impl AuditQuery {
             ("person", &self.person),
             ("bucket", &self.bucket),
             ("action", &self.action),
+            ("folder", &self.folder),
             ("from", &self.from),
             ("until", &self.until),
         ] {
@@ -104,6 +106,7 @@ fn filter(
                 .into(),
         );
     }
+    let folder = bucketdesk_domain::object::folder_filter(&q.folder)?;
     let from = date(&q.from, "The from date")?;
     // up to the end of the `until` day; after 9999-12-31 there is no bound
     let until = date(&q.until, "The until date")?.and_then(time::Date::next_day);
@@ -112,6 +115,7 @@ fn filter(
         person: (!q.person.trim().is_empty()).then(|| q.person.trim().to_owned()),
         bucket,
         action: (!q.action.is_empty()).then(|| q.action.clone()),
+        folder,
         from: from.map(|d| d.midnight().assume_utc()),
         until: until.map(|d| d.midnight().assume_utc()),
         before_id: q.before.parse().ok(),
@@ -139,6 +143,7 @@ struct AuditPage {
     buckets: Vec<(String, String)>,
     actions: Vec<(String, &'static str)>,
     f_person: String,
+    f_folder: String,
     f_bucket: String,
     f_action: String,
     f_from: String,
@@ -211,6 +216,7 @@ async fn show_audit_log(
             .collect(),
         actions,
         f_person: q.person.clone(),
+        f_folder: q.folder.chars().take(1024).collect(),
         f_bucket: q.bucket.clone(),
         f_action: q.action.clone(),
         f_from: q.from.clone(),

@@ -136,6 +136,95 @@ mod log_page {
     }
 
     #[tokio::test]
+    async fn the_log_filters_by_folder_on_whole_path_segments_on_the_page_and_in_the_api() {
+        let app = TestApp::spawn().await;
+        let t = team(&app).await;
+        let bucket = t.bucket_path(&t.photos);
+        for key in ["clients/acme/a.txt", "clients/acme-evil/b.txt"] {
+            let token = t.alice.csrf_token().await;
+            let sent = t
+                .alice
+                .client
+                .post(
+                    t.alice
+                        .url(&format!("{bucket}/upload?key={}", key.replace('/', "%2F"))),
+                )
+                .header("x-csrf-token", token)
+                .body("x")
+                .send()
+                .await
+                .unwrap();
+            assert!(sent.status().is_success(), "{key}: {}", sent.status());
+            let download = t
+                .alice
+                .get(&format!(
+                    "{bucket}/download?key={}",
+                    key.replace('/', "%2F")
+                ))
+                .await;
+            assert_eq!(download.status, 303);
+        }
+        let page = t
+            .alice
+            .get(&format!("/w/{}/audit?folder=clients%2Facme", t.workspace))
+            .await;
+        assert_eq!(page.status, 200);
+        assert_eq!(
+            page.body.matches("clients/acme/a.txt").count(),
+            2,
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("acme-evil"),
+            "a sibling folder is not inside"
+        );
+        assert!(!page.body.contains(">Created a workspace</td>"));
+        assert!(
+            page.body
+                .contains(r#"name="folder" type="text" value="clients/acme""#)
+        );
+
+        let token = t.alice.make_access_token("audit", &["admin"]).await;
+        let api = |query: &str| {
+            reqwest::Client::new()
+                .get(format!(
+                    "{}/api/v1/workspaces/{}/audit?{query}",
+                    app.url, t.workspace
+                ))
+                .bearer_auth(&token)
+                .send()
+        };
+        let listed: serde_json::Value = api("folder=clients/acme/")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let keys: Vec<&str> = listed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["details"]["key"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            keys,
+            ["clients/acme/a.txt", "clients/acme/a.txt"],
+            "{listed}"
+        );
+        let wrong = api("folder=clients/../x").await.unwrap();
+        assert_eq!(wrong.status(), 422);
+        let body: serde_json::Value = wrong.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "folder", "{body}");
+        let page = t
+            .alice
+            .get(&format!("/w/{}/audit?folder=clients%2F..%2Fx", t.workspace))
+            .await;
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains("The folder filter"), "{}", page.body);
+    }
+
+    #[tokio::test]
     async fn filters_out_of_range_or_with_control_characters_get_a_400_that_names_the_field() {
         let app = TestApp::spawn().await;
         let t = team(&app).await;
