@@ -781,9 +781,13 @@ async fn a_gigabyte_uploads_through_nginx_with_a_100m_limit_and_survives_a_cut_a
         "nearly every chunk of the three files is logged: {}",
         landed.len()
     );
+    // a chunk whose 200 nginx logged while it was being stopped may never
+    // have reached the browser, which then sent it again: only a chunk in
+    // flight at the cut or the reload may land twice, and none more often
+    let twice: Vec<_> = landed.iter().filter(|(_, times)| **times > 1).collect();
     assert!(
-        landed.values().all(|times| *times == 1),
-        "no chunk landed twice"
+        landed.values().all(|times| *times <= 2) && twice.len() + abandoned.len() <= 2,
+        "no chunk landed twice but one in flight at a cut or reload: {twice:?}, {abandoned:#?}"
     );
     let unfinished: i64 =
         sqlx::query_scalar("select count(*) from resumable_uploads where completed_at is null")
