@@ -68,6 +68,16 @@ const ACTIONS: &[(&str, &str)] = &[
     ("link_extended", "Extended a link"),
     ("link_downloaded", "Downloaded through a link"),
     ("link_upload_received", "Sent a file through an upload link"),
+    ("link_recipient_verified", "Proved an address a link is for"),
+    (
+        "link_network_refused",
+        "Refused a link's visitor from another network",
+    ),
+    (
+        "link_password_limited",
+        "Stopped a link's visitor after many wrong passwords",
+    ),
+    ("identity_confirmed", "Confirmed it was them with a code"),
     ("folder_created", "Created a folder"),
     ("object_renamed", "Renamed or moved"),
     ("object_deleted", "Deleted"),

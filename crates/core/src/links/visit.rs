@@ -58,6 +58,19 @@ pub async fn find(
         .await?
         .ok_or(CoreError::NotFound)?;
     if !network_allows(&link.networks, origin.ip) {
+        // on record once per visitor and link every 15 minutes, however
+        // often they knock
+        let link_id = link.id.to_string();
+        let about = Some(("link", link_id.as_str()));
+        let action = "link_network_refused";
+        if !audit::recorded_since(db, action, origin.ip_str(), about, PASSWORD_WAIT).await? {
+            let event = audit::NewEvent {
+                workspace_id: Some(WorkspaceId(link.workspace_id)),
+                bucket_id: link.bucket(),
+                ..origin.visitor_event(action, json!({ "link": link.id }))
+            };
+            audit::record(db, event).await?;
+        }
         return Err(CoreError::Forbidden(Denied::Network));
     }
     Ok(link)

@@ -1251,6 +1251,15 @@ mod networks {
             1,
             "only the office's download counts"
         );
+        assert_eq!(
+            count(
+                &app,
+                "select count(*) from audit_events where action = 'link_network_refused' and ip = '192.0.2.7'"
+            )
+            .await,
+            1,
+            "a refused visitor is on record once, however often they knock"
+        );
         // the link's page shows where it opens from
         let page = t.alice.get(&format!("/w/{}/links/{id}", t.workspace)).await;
         assert!(
