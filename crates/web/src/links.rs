@@ -97,7 +97,7 @@ pub async fn recipient(session: &Session, link: &Link) -> Result<Option<String>>
     let proved: Vec<(Uuid, String)> = session.get(RECIPIENTS).await?.unwrap_or_default();
     Ok(proved
         .into_iter()
-        .find(|(id, email)| *id == link.id && link.recipients.contains(email))
+        .find(|(id, email)| *id == link.id && visit::is_for(link, email))
         .map(|(_, email)| email))
 }
 

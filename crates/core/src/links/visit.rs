@@ -96,6 +96,11 @@ pub async fn open(
     Ok(link)
 }
 
+/// Whether the link is for this address (one of its recipients).
+pub fn is_for(link: &Link, email: &str) -> bool {
+    link.recipients.iter().any(|recipient| recipient == email)
+}
+
 /// Whether a visitor must prove an address before the link opens.
 pub fn needs_recipient(link: &Link) -> bool {
     !link.recipients.is_empty()
@@ -111,7 +116,7 @@ pub async fn ask_recipient_code(
     email: &Email,
     origin: &Origin,
 ) -> Result<RequestOutcome, CoreError> {
-    let listed = link.recipients.iter().any(|r| r == email.as_str());
+    let listed = is_for(link, email.as_str());
     let purpose = Purpose::Recipient {
         link: link.id,
         listed,
@@ -130,7 +135,7 @@ pub async fn check_recipient_code(
     code: &LoginCode,
     origin: &Origin,
 ) -> Result<VerifyOutcome, CoreError> {
-    let listed = link.recipients.iter().any(|r| r == email.as_str());
+    let listed = is_for(link, email.as_str());
     let purpose = Purpose::Recipient {
         link: link.id,
         listed,
