@@ -24,6 +24,10 @@ pub struct Member {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BucketRole {
     pub bucket_id: String,
+    /// The folder the role applies to (a path ending in `/`); absent: the
+    /// whole bucket. A folder is given as `viewer` or `editor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     /// `viewer`, `editor`, `admin` or `owner`.
     pub role: String,
 }
@@ -34,6 +38,10 @@ pub struct BucketRole {
 pub struct SetRole {
     /// `viewer`, `editor`, `admin` or `owner` (at most your own).
     pub role: String,
+    /// Give the role on this folder of the bucket (a path like
+    /// `clients/acme/`) instead of the whole bucket: `viewer` or `editor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 /// `POST .../invitations`.

@@ -32,6 +32,29 @@ pub struct Bucket {
     pub name: String,
     /// The S3 bucket's own name.
     pub bucket: String,
+    /// Your role on the whole bucket; with only folders, the highest of
+    /// their roles.
+    pub role: String,
+    /// Your roles on folders of it. When `whole_bucket` is false these
+    /// folders are all you reach: the bucket opens at them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<FolderAccess>,
+    /// You hold a role on the whole bucket (not only on folders).
+    #[serde(default = "yes")]
+    pub whole_bucket: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A role on one folder of a bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FolderAccess {
+    /// The folder's path, ending in `/`.
+    pub folder: String,
+    /// `viewer` or `editor`.
     pub role: String,
 }
 

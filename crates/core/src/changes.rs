@@ -87,6 +87,7 @@ pub async fn check_upload(
 ) -> Result<(), CoreError> {
     can.may(Scope::Write)?;
     check_new_key(key).map_err(key_error("key"))?;
+    let at = can.at(key)?;
     if key.ends_with('/') {
         return Err(CoreError::invalid(
             "key",
@@ -97,7 +98,7 @@ pub async fn check_upload(
     if overwrite {
         return Ok(());
     }
-    let client = s3.client(can).await?;
+    let client = s3.client(&at).await?;
     let taken = objects::exists(&client, &can.bucket().bucket_name, key, s3.options())
         .await
         .map_err(CoreError::Storage)?;
@@ -130,7 +131,8 @@ where
     E: std::fmt::Display,
 {
     check_upload(s3, can, request.key, request.overwrite).await?;
-    let client = s3.client(can).await?;
+    let at = can.at(request.key)?;
+    let client = s3.client(&at).await?;
     let target = Target {
         client: &client,
         bucket: &can.bucket().bucket_name,
@@ -139,7 +141,7 @@ where
         max_size: request.max_size,
         options: s3.options(),
     };
-    let journal = Journal::of(db, can);
+    let journal = Journal::of(db, &at);
     let conditions = uploads.conditions(&journal, request.declared_length);
     let size = match upload::upload(&target, body, conditions).await {
         Ok(size) => size,
@@ -171,7 +173,7 @@ pub async fn create_folder(
             "A folder's key ends with /.",
         ));
     }
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(key)?).await?;
     objects::create_folder(&client, &can.bucket().bucket_name, key, s3.options())
         .await
         .map_err(CoreError::Storage)?;
@@ -194,7 +196,9 @@ pub async fn count(
     keys: &[String],
 ) -> Result<usize, CoreError> {
     check_selection(keys)?;
-    let client = s3.client(can).await?;
+    let client = s3
+        .client(&can.at_all(keys.iter().map(String::as_str))?)
+        .await?;
     let mut total = 0;
     for key in keys {
         total += objects_of(s3, &client, can, key).await?.len();
@@ -381,7 +385,14 @@ async fn move_objects(
 ) -> Result<Vec<usize>, CoreError> {
     let bucket = &can.bucket().bucket_name;
     let options = s3.options();
-    let client = s3.client(can).await?;
+    // both ends of every move: out of a granted folder is a delete there,
+    // into one a write
+    let at = can.at_all(
+        pairs
+            .iter()
+            .flat_map(|(from, to)| [from.as_str(), to.as_str()]),
+    )?;
+    let client = s3.client(&at).await?;
     for (from, to) in pairs {
         if from.ends_with('/') && to.starts_with(from.as_str()) {
             return Err(CoreError::invalid(
@@ -563,7 +574,9 @@ pub async fn delete_many(
 ) -> Result<usize, CoreError> {
     can.may(Scope::Write)?;
     check_selection(keys)?;
-    let client = s3.client(can).await?;
+    let client = s3
+        .client(&can.at_all(keys.iter().map(String::as_str))?)
+        .await?;
     let mut all = Vec::new();
     let mut counts = Vec::with_capacity(keys.len());
     for key in keys {

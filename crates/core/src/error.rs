@@ -73,6 +73,9 @@ pub enum Denied {
     SecondFactor,
     /// A link limited to networks the visitor is not on.
     Network,
+    /// The person holds roles only on some folders of the bucket, and the
+    /// key or folder asked for is outside them.
+    OutsideFolders,
 }
 
 impl From<sqlx::Error> for CoreError {

@@ -53,7 +53,6 @@ pub async fn list(
     request: ListRequest<'_>,
 ) -> Result<Page, CoreError> {
     grant.may(Scope::Read)?;
-    let can = grant.can::<Viewer>()?;
     check_folder_path(request.prefix).map_err(|m| CoreError::invalid("prefix", "invalid", m))?;
     check_starts_with(request.prefix, request.starts_with)
         .map_err(|m| CoreError::invalid("starts_with", "invalid", m))?;
@@ -65,6 +64,10 @@ pub async fn list(
         ));
     }
     let token = request.cursor.map(open_cursor).transpose()?;
+    let can = match grant.at::<Viewer>(request.prefix) {
+        Ok(can) => can,
+        Err(outside) => return way_to_folders(grant, &request).ok_or(outside),
+    };
     let client = s3.client(&can).await?;
     let listing = objects::list_page(
         &client,
@@ -89,6 +92,30 @@ pub async fn list(
         next_cursor: listing
             .next_token
             .map(|t| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t.as_bytes())),
+    })
+}
+
+/// What someone with folder grants sees in a folder above them: the next
+/// folder toward each of theirs, nothing else (no S3 call, so no other
+/// name in the bucket shows). `None` when nothing of theirs is below.
+fn way_to_folders(grant: &BucketGrant, request: &ListRequest<'_>) -> Option<Page> {
+    let paths = grant.grants().paths_below(request.prefix);
+    if paths.is_empty() {
+        return None;
+    }
+    // a handful of folders: one page holds them all
+    let folders = if request.cursor.is_some() {
+        Vec::new()
+    } else {
+        paths
+            .into_iter()
+            .filter(|path| path[request.prefix.len()..].starts_with(request.starts_with))
+            .collect()
+    };
+    Some(Page {
+        folders,
+        files: Vec::new(),
+        next_cursor: None,
     })
 }
 
@@ -126,8 +153,8 @@ pub(crate) fn check_file(grant: &BucketGrant, key: &str) -> Result<(), CoreError
 /// the read scope.
 pub async fn details(s3: &S3Clients, grant: &BucketGrant, key: &str) -> Result<Details, CoreError> {
     grant.may(Scope::Read)?;
-    let can = grant.can::<Viewer>()?;
     check_file(grant, key)?;
+    let can = grant.at::<Viewer>(key)?;
     let client = s3.client(&can).await?;
     objects::details(&client, &can.bucket().bucket_name, key, s3.options())
         .await
@@ -234,7 +261,7 @@ pub async fn download(
     key: &str,
 ) -> Result<Delivery, CoreError> {
     grant.may(Scope::Read)?;
-    let delivery = deliver(s3, grant, key).await?;
+    let delivery = deliver(s3, &grant.at::<Viewer>(key)?, key).await?;
     let bucket = grant.bucket();
     let event = audit::NewEvent {
         workspace_id: Some(WorkspaceId(bucket.workspace_id)),
@@ -271,8 +298,8 @@ pub async fn preview_bytes(
     range: Option<&str>,
 ) -> Result<InlineBytes, CoreError> {
     grant.may(Scope::Read)?;
-    let can = grant.can::<Viewer>()?;
     check_file(grant, key)?;
+    let can = grant.at::<Viewer>(key)?;
     let name = file_name(key);
     let Some(content_type) = Preview::of(None, name).inline_content_type(name) else {
         return Err(CoreError::invalid(

@@ -10,12 +10,15 @@
 
 use crate::access::WorkspaceGrant;
 use crate::actor::{Actor, Origin};
-use crate::members::{change_role_in, managed_buckets};
+use crate::members::{
+    change_folder_role_in, change_role_in, check_granted_folder, managed_buckets,
+};
 use crate::random_token::{new_token, token_hash};
 use crate::{CoreError, Denied};
 use bucketdesk_db::invites::{self as rows, Invite, InviteBucket};
 use bucketdesk_db::users;
 use bucketdesk_db::{PgPool, audit, members};
+use bucketdesk_domain::grants::check_folder_role;
 use bucketdesk_domain::{BucketId, Email, Role, WorkspaceId};
 use serde_json::json;
 use std::time::Duration;
@@ -37,15 +40,40 @@ pub enum Invited {
     MemberUpdated,
 }
 
-/// Invites `email` with a role on each of `roles`' buckets. Each bucket
-/// must be one the actor manages, each role at most their own there.
+/// A role an invitation gives: on a whole bucket, or on one folder of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub bucket: BucketId,
+    /// A folder path ending in `/`; `""` for the whole bucket.
+    pub folder: String,
+    pub role: Role,
+}
+
+impl Offer {
+    /// `role` on the whole of `bucket`.
+    pub fn bucket(bucket: BucketId, role: Role) -> Offer {
+        Offer {
+            bucket,
+            folder: String::new(),
+            role,
+        }
+    }
+
+    fn sort_key(&self) -> (uuid::Uuid, String) {
+        (self.bucket.0, self.folder.clone())
+    }
+}
+
+/// Invites `email` with a role on each of `roles`' buckets or folders.
+/// Each bucket must be one the actor manages, each role at most their own
+/// there; a folder is given as Viewer or Editor.
 pub async fn invite(
     db: &PgPool,
     grant: &WorkspaceGrant,
     actor: &Actor,
     origin: &Origin,
     email: &Email,
-    roles: &[(BucketId, Role)],
+    roles: &[Offer],
 ) -> Result<Invited, CoreError> {
     let managed = managed_buckets(db, grant, actor).await?;
     if email.as_str() == actor.user.email {
@@ -62,7 +90,17 @@ pub async fn invite(
             "Choose a role on at least one bucket.",
         ));
     }
-    for (bucket, role) in roles {
+    for Offer {
+        bucket,
+        folder,
+        role,
+    } in roles
+    {
+        if !folder.is_empty() {
+            check_granted_folder(folder)?;
+            check_folder_role(*role)
+                .map_err(|m| CoreError::invalid("roles", "not_for_folders", m))?;
+        }
         let Some(mine) = managed.iter().find(|b| b.bucket.id == bucket.0) else {
             return Err(CoreError::invalid(
                 "roles",
@@ -91,17 +129,31 @@ pub async fn invite(
             .await?
             .is_some()
     {
-        for (bucket, role) in roles {
-            change_role_in(
-                &mut tx,
-                workspace,
-                actor,
-                origin,
-                &user,
-                *bucket,
-                Some(*role),
-            )
-            .await?;
+        for offer in roles {
+            if offer.folder.is_empty() {
+                change_role_in(
+                    &mut tx,
+                    workspace,
+                    actor,
+                    origin,
+                    &user,
+                    offer.bucket,
+                    Some(offer.role),
+                )
+                .await?;
+            } else {
+                change_folder_role_in(
+                    &mut tx,
+                    workspace,
+                    actor,
+                    origin,
+                    &user,
+                    offer.bucket,
+                    &offer.folder,
+                    Some(offer.role),
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         return Ok(Invited::MemberUpdated);
@@ -109,14 +161,18 @@ pub async fn invite(
 
     let pending = rows::pending_for(&mut *tx, workspace, email).await?;
     if let Some(pending) = &pending {
-        let mut granted: Vec<(BucketId, Role)> = rows::buckets_of(&mut *tx, pending.id)
+        let mut granted: Vec<Offer> = rows::buckets_of(&mut *tx, pending.id)
             .await?
             .into_iter()
-            .map(|b| (BucketId(b.bucket_id), b.role()))
+            .map(|b| Offer {
+                bucket: BucketId(b.bucket_id),
+                role: b.role(),
+                folder: b.folder,
+            })
             .collect();
         let mut wanted = roles.to_vec();
-        wanted.sort_by_key(|(b, _)| b.0);
-        granted.sort_by_key(|(b, _)| b.0);
+        wanted.sort_by_key(Offer::sort_key);
+        granted.sort_by_key(Offer::sort_key);
         let fresh = time::OffsetDateTime::now_utc() - pending.sent_at < DUPLICATE_WINDOW;
         if granted == wanted && fresh && !pending.expired {
             return Ok(Invited::AlreadySent);
@@ -134,16 +190,17 @@ pub async fn invite(
         }
         None => rows::create(&mut *tx, workspace, email, &hash, me, LIFETIME).await?,
     };
-    rows::set_buckets(&mut tx, id, roles).await?;
+    let stored: Vec<(BucketId, &str, Role)> = roles
+        .iter()
+        .map(|o| (o.bucket, o.folder.as_str(), o.role))
+        .collect();
+    rows::set_buckets(&mut tx, id, &stored).await?;
     let action = if pending.is_some() {
         "invite_resent"
     } else {
         "invite_sent"
     };
-    let roles: Vec<_> = roles
-        .iter()
-        .map(|(b, r)| json!({ "bucket_id": b.0, "role": r.as_str() }))
-        .collect();
+    let roles: Vec<_> = roles.iter().map(offer_json).collect();
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
         ..actor.event(
@@ -310,12 +367,15 @@ pub async fn accept(
     if let Some(refused) = refused {
         return Ok(refused);
     }
-    let granted: Vec<(BucketId, Role)> = rows::grants_with_sender_roles(&mut *tx, invite.id)
+    let granted: Vec<Offer> = rows::grants_with_sender_roles(&mut *tx, invite.id)
         .await?
-        .iter()
+        .into_iter()
         .filter_map(|g| {
-            Role::granted_by_invitation(g.role(), g.sender_role())
-                .map(|role| (BucketId(g.bucket_id), role))
+            Role::granted_by_invitation(g.role(), g.sender_role()).map(|role| Offer {
+                bucket: BucketId(g.bucket_id),
+                folder: g.folder,
+                role,
+            })
         })
         .collect();
     if granted.is_empty() {
@@ -333,14 +393,23 @@ pub async fn accept(
         return Ok(Accepted::Withdrawn);
     }
     members::join_workspace(&mut *tx, workspace, user.user_id()).await?;
-    for (bucket, role) in &granted {
-        members::set_bucket_role(&mut *tx, *bucket, user.user_id(), *role).await?;
+    for offer in &granted {
+        if offer.folder.is_empty() {
+            members::set_bucket_role(&mut *tx, offer.bucket, user.user_id(), offer.role).await?;
+        } else {
+            members::set_folder_role(
+                &mut *tx,
+                offer.bucket,
+                user.user_id(),
+                &offer.folder,
+                offer.role,
+                None,
+            )
+            .await?;
+        }
     }
     rows::mark_accepted(&mut *tx, invite.id, user.user_id()).await?;
-    let roles: Vec<_> = granted
-        .iter()
-        .map(|(b, r)| json!({ "bucket_id": b.0, "role": r.as_str() }))
-        .collect();
+    let roles: Vec<_> = granted.iter().map(offer_json).collect();
     let event = audit::NewEvent {
         workspace_id: Some(workspace),
         ..actor.event(
@@ -354,4 +423,13 @@ pub async fn accept(
     Ok(Accepted::Joined {
         workspace: invite.workspace_id,
     })
+}
+
+/// An offer in an audit event: the bucket, the folder when it is one, the role.
+fn offer_json(offer: &Offer) -> serde_json::Value {
+    if offer.folder.is_empty() {
+        json!({ "bucket_id": offer.bucket.0, "role": offer.role.as_str() })
+    } else {
+        json!({ "bucket_id": offer.bucket.0, "folder": offer.folder, "role": offer.role.as_str() })
+    }
 }

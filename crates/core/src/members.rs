@@ -13,9 +13,11 @@ use crate::access::{Can, Owner, WorkspaceGrant};
 use crate::actor::{Actor, Origin};
 use crate::{CoreError, Denied};
 use bucketdesk_db::buckets::{self, BucketWithRole};
-use bucketdesk_db::members::{self as rows, BucketRole, Member};
+use bucketdesk_db::members::{self as rows, BucketRole, FolderRole, Member};
 use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{PgPool, Postgres, Transaction, audit, invites};
+use bucketdesk_domain::grants::check_folder_role;
+use bucketdesk_domain::object::check_folder_path;
 use bucketdesk_domain::{BucketId, Role, Scope, UserId, WorkspaceId};
 use serde_json::json;
 
@@ -41,16 +43,25 @@ pub async fn managed_buckets(
     Ok(managed)
 }
 
-/// The workspace's members, and every member's role on each bucket.
-pub async fn list(
-    db: &PgPool,
-    grant: &WorkspaceGrant,
-    actor: &Actor,
-) -> Result<(Vec<Member>, Vec<BucketRole>), CoreError> {
+/// A workspace's people and where their roles apply.
+#[derive(Debug)]
+pub struct Roster {
+    pub members: Vec<Member>,
+    /// Roles on whole buckets.
+    pub buckets: Vec<BucketRole>,
+    /// Roles on folders, by folder.
+    pub folders: Vec<FolderRole>,
+}
+
+/// The workspace's members, and every member's roles on each bucket and
+/// its folders.
+pub async fn list(db: &PgPool, grant: &WorkspaceGrant, actor: &Actor) -> Result<Roster, CoreError> {
     managed_buckets(db, grant, actor).await?;
-    let members = rows::in_workspace(db, grant.id()).await?;
-    let roles = rows::bucket_roles_in_workspace(db, grant.id()).await?;
-    Ok((members, roles))
+    Ok(Roster {
+        members: rows::in_workspace(db, grant.id()).await?,
+        buckets: rows::bucket_roles_in_workspace(db, grant.id()).await?,
+        folders: rows::folder_roles_in_workspace(db, grant.id()).await?,
+    })
 }
 
 /// The member `id` of the workspace, with their account.
@@ -155,6 +166,120 @@ pub(crate) async fn change_role_in(
     };
     audit::record(&mut **tx, event).await?;
     Ok(())
+}
+
+/// Gives (`Some`) or takes away (`None`) a member's role on one folder of
+/// a bucket of the workspace. Only an Admin or Owner of the bucket does;
+/// a folder is given as Viewer or Editor (see
+/// [`bucketdesk_domain::grants`]); nobody touches someone whose role on the
+/// bucket is above theirs. Recorded as `folder_role_changed`.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_folder_role(
+    db: &PgPool,
+    grant: &WorkspaceGrant,
+    actor: &Actor,
+    origin: &Origin,
+    target: UserId,
+    bucket: BucketId,
+    folder: &str,
+    new: Option<Role>,
+) -> Result<(), CoreError> {
+    managed_buckets(db, grant, actor).await?;
+    let (_, target) = member(db, grant.id(), target).await?;
+    buckets::find_for_user(db, grant.id(), bucket, actor.user.user_id())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let mut tx = db.begin().await?;
+    change_folder_role_in(
+        &mut tx,
+        grant.id(),
+        actor,
+        origin,
+        &target,
+        bucket,
+        folder,
+        new,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`change_folder_role`] inside the caller's transaction (an invitation
+/// of a member gives folders with it), every rule checked there.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn change_folder_role_in(
+    tx: &mut Transaction<'static, Postgres>,
+    workspace: WorkspaceId,
+    actor: &Actor,
+    origin: &Origin,
+    target: &User,
+    bucket: BucketId,
+    folder: &str,
+    new: Option<Role>,
+) -> Result<(), CoreError> {
+    check_granted_folder(folder)?;
+    if let Some(role) = new {
+        check_folder_role(role).map_err(|m| CoreError::invalid("role", "not_for_folders", m))?;
+    }
+    let Some(actor_role) = rows::role_on_bucket(&mut **tx, bucket, actor.user.user_id()).await?
+    else {
+        return Err(CoreError::NoAccess);
+    };
+    if actor_role < Role::Admin {
+        return Err(CoreError::Forbidden(Denied::BucketRole {
+            needed: Role::Admin,
+        }));
+    }
+    let on_bucket = rows::role_on_bucket(&mut **tx, bucket, target.user_id()).await?;
+    if on_bucket.is_some_and(|held| held > actor_role) {
+        return Err(CoreError::Forbidden(Denied::Outranked));
+    }
+    let current = rows::role_on_folder(&mut **tx, bucket, target.user_id(), folder).await?;
+    if current == new {
+        return Ok(());
+    }
+    match new {
+        Some(role) => {
+            rows::set_folder_role(
+                &mut **tx,
+                bucket,
+                target.user_id(),
+                folder,
+                role,
+                Some(actor.user.user_id()),
+            )
+            .await?;
+        }
+        None => {
+            rows::remove_from_folder(&mut **tx, bucket, target.user_id(), folder).await?;
+        }
+    }
+    let event = audit::NewEvent {
+        workspace_id: Some(workspace),
+        bucket_id: Some(bucket),
+        ..actor.event(
+            origin,
+            "folder_role_changed",
+            json!({ "user_id": target.id, "email": target.email, "bucket_id": bucket.0,
+                    "folder": folder, "from": current.map(Role::as_str),
+                    "to": new.map(Role::as_str) }),
+        )
+    };
+    audit::record(&mut **tx, event).await?;
+    Ok(())
+}
+
+/// A folder a grant can name: a folder path, not the top of the bucket.
+pub(crate) fn check_granted_folder(folder: &str) -> Result<(), CoreError> {
+    if folder.is_empty() {
+        return Err(CoreError::invalid(
+            "folder",
+            "required",
+            "Name the folder, like clients/acme/ (the whole bucket is a role on the bucket).",
+        ));
+    }
+    check_folder_path(folder).map_err(|m| CoreError::invalid("folder", "invalid", m))
 }
 
 /// Removes a member from the workspace and all its buckets (workspace

@@ -139,7 +139,7 @@ pub async fn presign_batch(
         Selection::Keys(keys) => keys,
         Selection::Prefix(prefix) => {
             check_folder_path(&prefix).map_err(|m| CoreError::invalid("prefix", "invalid", m))?;
-            let client = s3.client(&can).await?;
+            let client = s3.client(&can.at(&prefix)?).await?;
             // folder markers and dot keys are skipped, so list a little
             // further than the limit, but never a whole folder of millions
             let listed = objects::keys_up_to(
@@ -253,7 +253,7 @@ pub(crate) async fn sign(
     let asked = lifetime;
     let (url, lifetime) = match method {
         Method::Get => {
-            let can = grant.can::<Viewer>()?;
+            let can = grant.at::<Viewer>(key)?;
             let lifetime = s3.presign_lifetime(&can, asked).await?;
             let client = s3.presigner(&can).await?;
             let disposition = content_disposition(Disposition::Attachment, file_name(key));
@@ -263,7 +263,7 @@ pub(crate) async fn sign(
             (url, lifetime)
         }
         Method::Put => {
-            let can = grant.can::<Editor>()?;
+            let can = grant.at::<Editor>(key)?;
             let lifetime = s3.presign_lifetime(&can, asked).await?;
             let client = s3.presigner(&can).await?;
             let url = objects::presign_put(&client, bucket, key, lifetime)

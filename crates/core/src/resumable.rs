@@ -112,7 +112,7 @@ async fn landed_parts(
     if !upload.direct {
         return Ok(Some(db_uploads::parts(db, upload.id).await?));
     }
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(&upload.key)?).await?;
     let stored = chunk::list_parts(
         &client,
         &can.bucket().bucket_name,
@@ -214,7 +214,7 @@ pub async fn start(
         ));
     };
     check_upload(s3, can, new.key, new.overwrite).await?;
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(new.key)?).await?;
     let s3_upload_id = chunk::start(
         &client,
         &can.bucket().bucket_name,
@@ -357,8 +357,9 @@ pub async fn part_url(
     let length = part_length(&upload, number).ok_or_else(|| no_such_part(&upload, number))?;
     // the parts arrive where bucketdesk does not see them: the upload is alive
     db_uploads::touch(db, upload.id).await?;
-    let lifetime = s3.presign_lifetime(can, PART_URL_LIFETIME).await?;
-    let presigner = s3.presigner(can).await?;
+    let at = can.at(&upload.key)?;
+    let lifetime = s3.presign_lifetime(&at, PART_URL_LIFETIME).await?;
+    let presigner = s3.presigner(&at).await?;
     let url = objects::presign_upload_part(
         &presigner,
         &can.bucket().bucket_name,
@@ -432,7 +433,7 @@ where
             ),
         ));
     }
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(&upload.key)?).await?;
     // a part sent again replaces the stored one in S3 as it arrives
     db_uploads::forget_part(db, upload.id, chunk.number as i32).await?;
     let target = PartTarget {
@@ -525,7 +526,7 @@ pub async fn complete(
         ));
     }
     check_upload(s3, can, &upload.key, upload.overwrite || overwrite).await?;
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(&upload.key)?).await?;
     let bucket_name = &can.bucket().bucket_name;
     let numbered: Vec<(i32, String)> = parts.iter().map(|p| (p.number, p.etag.clone())).collect();
     let etag = chunk::complete(
@@ -577,7 +578,7 @@ pub async fn abort(
     id: Uuid,
 ) -> Result<(), CoreError> {
     let upload = find(db, can, actor, id).await?;
-    let client = s3.client(can).await?;
+    let client = s3.client(&can.at(&upload.key)?).await?;
     let aborted = bucketdesk_storage::upload::abort(
         &client,
         &can.bucket().bucket_name,

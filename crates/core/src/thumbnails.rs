@@ -66,8 +66,8 @@ impl Thumbnails {
         key: &str,
     ) -> Result<Thumbnail, CoreError> {
         grant.may(Scope::Read)?;
-        let can = grant.can::<Viewer>()?;
         check_file(grant, key)?;
+        let can = grant.at::<Viewer>(key)?;
         if !can_make(file_name(key), 1) {
             return Err(not_an_image(
                 "Thumbnails are made of JPEG, PNG, GIF and WebP files.",

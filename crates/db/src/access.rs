@@ -24,15 +24,19 @@ pub async fn user_and_bucket(
     bucket: BucketId,
 ) -> sqlx::Result<Option<(User, Option<BucketWithRole>)>> {
     let row = sqlx::query(&format!(
-        "select {}, {}, m.role, w.name as workspace_name, w.require_second_factor
+        "select {}, {}, {}, w.name as workspace_name, w.require_second_factor,
+                {} as granted
          from users u
-         left join (buckets b join bucket_members m on m.bucket_id = b.id
-                    join workspaces w on w.id = b.workspace_id)
-           on m.user_id = u.id and b.id = $3 and b.workspace_id = $4
+         left join (buckets b join workspaces w on w.id = b.workspace_id)
+           on b.id = $3 and b.workspace_id = $4
+         {}
          where u.id = $1 and u.disabled_at is null
            and not exists (select 1 from ended_sessions where id = $2)",
         users::COLUMNS,
-        buckets::COLUMNS
+        buckets::COLUMNS,
+        buckets::GRANT_COLUMNS,
+        buckets::HAS_GRANT,
+        buckets::grants_of("u.id")
     ))
     .bind(user.0)
     .bind(session_id)
@@ -40,7 +44,8 @@ pub async fn user_and_bucket(
     .bind(workspace.0)
     .fetch_optional(db)
     .await?;
-    row.map(|row| split::<BucketWithRole>(&row)).transpose()
+    row.map(|row| split::<BucketWithRole>(&row, "granted"))
+        .transpose()
 }
 
 /// The user of a signed-in session and their membership of a workspace.
@@ -51,7 +56,7 @@ pub async fn user_and_workspace(
     workspace: WorkspaceId,
 ) -> sqlx::Result<Option<(User, Option<Membership>)>> {
     let row = sqlx::query(&format!(
-        "select {}, {}
+        "select {}, {}, m.role is not null as granted
          from users u
          left join (workspace_members m join workspaces w on w.id = m.workspace_id)
            on m.user_id = u.id and m.workspace_id = $3
@@ -65,13 +70,18 @@ pub async fn user_and_workspace(
     .bind(workspace.0)
     .fetch_optional(db)
     .await?;
-    row.map(|row| split::<Membership>(&row)).transpose()
+    row.map(|row| split::<Membership>(&row, "granted"))
+        .transpose()
 }
 
-/// The user, and the membership when the row has one (its role is not null).
-fn split<T: for<'r> FromRow<'r, PgRow>>(row: &PgRow) -> sqlx::Result<(User, Option<T>)> {
+/// The user, and the membership when the row has one (its column `found`
+/// is true).
+fn split<T: for<'r> FromRow<'r, PgRow>>(
+    row: &PgRow,
+    found: &str,
+) -> sqlx::Result<(User, Option<T>)> {
     let user = User::from_row(row)?;
-    let role: Option<String> = row.try_get("role")?;
-    let membership = role.map(|_| T::from_row(row)).transpose()?;
+    let has: Option<bool> = row.try_get(found)?;
+    let membership = has.unwrap_or(false).then(|| T::from_row(row)).transpose()?;
     Ok((user, membership))
 }

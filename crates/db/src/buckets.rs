@@ -1,5 +1,6 @@
 //! Connected buckets, their sealed secrets and who may use them.
 
+use bucketdesk_domain::grants::Grants;
 use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
@@ -40,22 +41,57 @@ impl Bucket {
     }
 }
 
-/// A bucket together with the caller's role on it.
+/// A bucket together with the caller's grants on it (the whole bucket,
+/// folders in it, or both).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BucketWithRole {
     #[sqlx(flatten)]
     pub bucket: Bucket,
-    pub role: String,
+    /// The role on the whole bucket.
+    pub role: Option<String>,
+    /// Granted folders, and their roles in the same order.
+    pub folders: Option<Vec<String>>,
+    pub folder_roles: Option<Vec<String>>,
     pub workspace_name: String,
     /// The workspace's members must use a second factor or single sign-on.
     pub require_second_factor: bool,
 }
 
 impl BucketWithRole {
+    /// Where each of the caller's roles applies.
+    pub fn grants(&self) -> Grants {
+        Grants::from_columns(
+            self.role.as_deref(),
+            self.folders.as_deref().unwrap_or_default(),
+            self.folder_roles.as_deref().unwrap_or_default(),
+        )
+    }
+
+    /// The highest role the caller holds anywhere in the bucket (Admin and
+    /// Owner only ever on the whole bucket).
     pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Viewer)
+        self.grants().highest().unwrap_or(Role::Viewer)
     }
 }
+
+/// The caller's grants on bucket `b` (the columns [`BucketWithRole`]
+/// reads), for queries that name the table `buckets b`; `user` is the SQL
+/// that names the person. Keep rows where [`HAS_GRANT`] holds.
+pub(crate) fn grants_of(user: &str) -> String {
+    format!(
+        "left join bucket_members m on m.bucket_id = b.id and m.user_id = {user}
+         left join lateral (
+             select array_agg(f.folder order by f.folder) as folders,
+                    array_agg(f.role order by f.folder) as folder_roles
+             from folder_grants f where f.user_id = {user} and f.bucket_id = b.id) g on true"
+    )
+}
+
+/// The grant columns [`grants_of`] joins.
+pub(crate) const GRANT_COLUMNS: &str = "m.role, g.folders, g.folder_roles";
+
+/// The person holds a role on the bucket or on a folder of it.
+pub(crate) const HAS_GRANT: &str = "(m.role is not null or g.folders is not null)";
 
 /// The stored, sealed secret of a bucket.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -187,10 +223,12 @@ pub async fn list_for_user(
     user: UserId,
 ) -> sqlx::Result<Vec<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role, w.name as workspace_name, w.require_second_factor
-         from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
-         where b.workspace_id = $1 and m.user_id = $2
-         order by lower(b.display_name)"
+        "select {COLUMNS}, {GRANT_COLUMNS}, w.name as workspace_name, w.require_second_factor
+         from buckets b join workspaces w on w.id = b.workspace_id
+         {grants}
+         where b.workspace_id = $1 and {HAS_GRANT}
+         order by lower(b.display_name)",
+        grants = grants_of("$2")
     ))
     .bind(workspace.0)
     .bind(user.0)
@@ -220,8 +258,9 @@ pub async fn sidebar_for_user(
                 b.id as bucket_id, b.display_name as bucket_name
          from workspace_members wm
          join workspaces w on w.id = wm.workspace_id
-         left join (bucket_members m join buckets b on b.id = m.bucket_id)
-           on b.workspace_id = w.id and m.user_id = wm.user_id
+         left join buckets b on b.workspace_id = w.id
+           and (exists (select 1 from bucket_members m where m.bucket_id = b.id and m.user_id = wm.user_id)
+                or exists (select 1 from folder_grants f where f.user_id = wm.user_id and f.bucket_id = b.id))
          where wm.user_id = $1
          order by lower(w.name), w.created_at, lower(b.display_name), b.id",
     )
@@ -239,9 +278,11 @@ pub async fn find_for_user(
     user: UserId,
 ) -> sqlx::Result<Option<BucketWithRole>> {
     sqlx::query_as(&format!(
-        "select {COLUMNS}, m.role, w.name as workspace_name, w.require_second_factor
-         from buckets b join bucket_members m on m.bucket_id = b.id join workspaces w on w.id = b.workspace_id
-         where b.id = $1 and b.workspace_id = $2 and m.user_id = $3"
+        "select {COLUMNS}, {GRANT_COLUMNS}, w.name as workspace_name, w.require_second_factor
+         from buckets b join workspaces w on w.id = b.workspace_id
+         {grants}
+         where b.id = $1 and b.workspace_id = $2 and {HAS_GRANT}",
+        grants = grants_of("$3")
     ))
     .bind(bucket.0)
     .bind(workspace.0)

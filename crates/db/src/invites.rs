@@ -26,12 +26,23 @@ pub struct Invite {
 pub struct InviteBucket {
     pub bucket_id: Uuid,
     pub display_name: String,
+    /// The folder it grants ("": the whole bucket).
+    pub folder: String,
     pub role: String,
 }
 
 impl InviteBucket {
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::Viewer)
+    }
+
+    /// The bucket's name, and the folder's path when it grants a folder.
+    pub fn place(&self) -> String {
+        if self.folder.is_empty() {
+            self.display_name.clone()
+        } else {
+            format!("{} › {}", self.display_name, self.folder)
+        }
     }
 }
 
@@ -123,30 +134,35 @@ pub async fn replace_token(
     Ok(())
 }
 
+/// What the invitation grants: a role on each bucket, or on a folder of
+/// it (`""`: the whole bucket).
 pub async fn set_buckets(
     db: &mut sqlx::PgConnection,
     id: Uuid,
-    roles: &[(BucketId, Role)],
+    roles: &[(BucketId, &str, Role)],
 ) -> sqlx::Result<()> {
     sqlx::query("delete from invite_buckets where invite_id = $1")
         .bind(id)
         .execute(&mut *db)
         .await?;
-    for (bucket, role) in roles {
-        sqlx::query("insert into invite_buckets (invite_id, bucket_id, role) values ($1, $2, $3)")
-            .bind(id)
-            .bind(bucket.0)
-            .bind(role.as_str())
-            .execute(&mut *db)
-            .await?;
+    for (bucket, folder, role) in roles {
+        sqlx::query(
+            "insert into invite_buckets (invite_id, bucket_id, folder, role) values ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(bucket.0)
+        .bind(folder)
+        .bind(role.as_str())
+        .execute(&mut *db)
+        .await?;
     }
     Ok(())
 }
 
 pub async fn buckets_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<InviteBucket>> {
     sqlx::query_as(
-        "select ib.bucket_id, b.display_name, ib.role from invite_buckets ib join buckets b on b.id = ib.bucket_id
-         where ib.invite_id = $1 order by lower(b.display_name)",
+        "select ib.bucket_id, b.display_name, ib.folder, ib.role from invite_buckets ib join buckets b on b.id = ib.bucket_id
+         where ib.invite_id = $1 order by lower(b.display_name), ib.folder",
     )
     .bind(id)
     .fetch_all(db)
@@ -158,6 +174,8 @@ pub async fn buckets_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<I
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Grant {
     pub bucket_id: Uuid,
+    /// "": the whole bucket.
+    pub folder: String,
     pub role: String,
     pub sender_role: Option<String>,
 }
@@ -180,7 +198,7 @@ pub async fn grants_with_sender_roles(
     id: Uuid,
 ) -> sqlx::Result<Vec<Grant>> {
     sqlx::query_as(
-        "select ib.bucket_id, ib.role, case when u.disabled_at is null then bm.role end as sender_role
+        "select ib.bucket_id, ib.folder, ib.role, case when u.disabled_at is null then bm.role end as sender_role
          from invite_buckets ib join invites i on i.id = ib.invite_id
          left join users u on u.id = i.invited_by
          left join bucket_members bm on bm.bucket_id = ib.bucket_id and bm.user_id = i.invited_by

@@ -75,6 +75,95 @@ pub async fn bucket_roles_in_workspace(
     .await
 }
 
+/// A person's role on one folder of a bucket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FolderRole {
+    pub user_id: Uuid,
+    pub bucket_id: Uuid,
+    pub folder: String,
+    pub role: String,
+}
+
+impl FolderRole {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Viewer)
+    }
+}
+
+/// Every folder grant on the buckets of a workspace, by folder.
+pub async fn folder_roles_in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<Vec<FolderRole>> {
+    sqlx::query_as(
+        "select f.user_id, f.bucket_id, f.folder, f.role from folder_grants f join buckets b on b.id = f.bucket_id
+         where b.workspace_id = $1 order by f.folder",
+    )
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await
+}
+
+/// The person's role on exactly `folder` of a bucket.
+pub async fn role_on_folder(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+    folder: &str,
+) -> sqlx::Result<Option<Role>> {
+    let role: Option<String> = sqlx::query_scalar(
+        "select role from folder_grants where bucket_id = $1 and user_id = $2 and folder = $3",
+    )
+    .bind(bucket.0)
+    .bind(user.0)
+    .bind(folder)
+    .fetch_optional(db)
+    .await?;
+    Ok(role.and_then(|r| r.parse().ok()))
+}
+
+/// Gives the person `role` on `folder` of a bucket (replacing the role
+/// they held there).
+pub async fn set_folder_role(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+    folder: &str,
+    role: Role,
+    added_by: Option<UserId>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into folder_grants (bucket_id, user_id, folder, role, added_by) values ($1, $2, $3, $4, $5)
+         on conflict (bucket_id, user_id, folder) do update set role = excluded.role",
+    )
+    .bind(bucket.0)
+    .bind(user.0)
+    .bind(folder)
+    .bind(role.as_str())
+    .bind(added_by.map(|u| u.0))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes the person's role on `folder` of a bucket away; whether they held one.
+pub async fn remove_from_folder(
+    db: impl PgExecutor<'_>,
+    bucket: BucketId,
+    user: UserId,
+    folder: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "delete from folder_grants where bucket_id = $1 and user_id = $2 and folder = $3",
+    )
+    .bind(bucket.0)
+    .bind(user.0)
+    .bind(folder)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn role_on_bucket(
     db: impl PgExecutor<'_>,
     bucket: BucketId,
@@ -145,6 +234,13 @@ pub async fn remove_from_workspace(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "delete from bucket_members where user_id = $2 and bucket_id in (select id from buckets where workspace_id = $1)",
+    )
+    .bind(workspace.0)
+    .bind(user.0)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "delete from folder_grants where user_id = $2 and bucket_id in (select id from buckets where workspace_id = $1)",
     )
     .bind(workspace.0)
     .bind(user.0)
@@ -246,6 +342,10 @@ pub async fn lock_owners_alongside(db: &mut sqlx::PgConnection, user: UserId) ->
 /// Removes the person from every workspace and bucket (their account goes).
 pub async fn remove_everywhere(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<()> {
     sqlx::query("delete from bucket_members where user_id = $1")
+        .bind(user.0)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("delete from folder_grants where user_id = $1")
         .bind(user.0)
         .execute(&mut *db)
         .await?;

@@ -3,6 +3,7 @@
 
 pub mod bucket;
 mod email;
+pub mod grants;
 mod ids;
 pub mod link;
 pub mod login;

@@ -64,6 +64,9 @@ impl From<bucketdesk_core::CoreError> for AppError {
             CoreError::Forbidden(Denied::BucketRole { .. }) => AppError::Forbidden(
                 "Your role on this bucket does not allow this. Ask one of its owners.",
             ),
+            CoreError::Forbidden(Denied::OutsideFolders) => AppError::Forbidden(
+                "Your access to this bucket is limited to some of its folders, and this is outside them.",
+            ),
             CoreError::Forbidden(Denied::WorkspaceRole { .. }) => AppError::Forbidden(
                 "Your role in this workspace does not allow this. Ask one of its owners.",
             ),

@@ -20,7 +20,7 @@ pub async fn send(
     let buckets: Vec<(String, String)> = invitations::buckets_of(&state.db, invite)
         .await?
         .into_iter()
-        .map(|b| (b.display_name.clone(), b.role().label().to_owned()))
+        .map(|b| (b.place(), b.role().label().to_owned()))
         .collect();
     let expires = crate::pages::utc_minutes(time::OffsetDateTime::now_utc() + LIFETIME);
     let mail = InviteMail {

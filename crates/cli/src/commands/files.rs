@@ -7,6 +7,23 @@ use crate::{csv_cell, paths};
 use bucketdesk_api_types as api;
 use std::io::{BufRead, IsTerminal, Write};
 
+/// A bucket's role for the listing, and the folders it holds when the
+/// person reaches only those (`editor in clients/acme/uploads/`).
+fn access_of(bucket: &api::Bucket) -> String {
+    let folders = bucket
+        .folders
+        .iter()
+        .map(|f| format!("{} in {}", f.role, f.folder));
+    if bucket.whole_bucket {
+        std::iter::once(bucket.role.clone())
+            .chain(folders)
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        folders.collect::<Vec<_>>().join(", ")
+    }
+}
+
 pub async fn ls(
     client: &Client,
     path: Option<&str>,
@@ -35,7 +52,13 @@ pub async fn ls(
             Output::Text => {
                 for w in &all.workspaces {
                     for b in &w.buckets {
-                        println!("{:<24} {:<24} {:<8} ({})", b.bucket, b.name, b.role, w.name);
+                        println!(
+                            "{:<24} {:<24} {:<8} ({})",
+                            b.bucket,
+                            b.name,
+                            access_of(b),
+                            w.name
+                        );
                     }
                 }
             }

@@ -31,6 +31,47 @@ impl<L: Level, G> Deref for Can<'_, L, G> {
     }
 }
 
+/// Proof that the grant holds at least the role of level `L` at the keys
+/// it was made for (a folder grant or the whole bucket), made only by
+/// [`BucketGrant::at`] or a capability's `at`: what a key operation needs
+/// to reach the bucket's S3 client. Reads as the grant it came from.
+pub struct At<'g, L: Level> {
+    grant: &'g BucketGrant,
+    level: PhantomData<L>,
+}
+
+impl<'g, L: Level> At<'g, L> {
+    pub(super) fn of(grant: &'g BucketGrant) -> Self {
+        At {
+            grant,
+            level: PhantomData,
+        }
+    }
+}
+
+impl<L: Level> Deref for At<'_, L> {
+    type Target = BucketGrant;
+    fn deref(&self) -> &BucketGrant {
+        self.grant
+    }
+}
+
+impl<'g, L: Level> Can<'g, L, BucketGrant> {
+    /// This capability at `key` (a file, or a folder ending in `/`): the
+    /// most specific grant covering it must be of level `L` too.
+    pub fn at(&self, key: &str) -> Result<At<'g, L>, crate::CoreError> {
+        self.grant.at::<L>(key)
+    }
+
+    /// This capability at every one of `keys` (see [`Can::at`]).
+    pub fn at_all<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<At<'g, L>, crate::CoreError> {
+        self.grant.at_all::<L>(keys)
+    }
+}
+
 /// A role as a type, for capabilities: [`Viewer`], [`Editor`], [`Admin`], [`Owner`].
 pub trait Level: sealed::Sealed {
     const ROLE: Role;
@@ -58,19 +99,30 @@ impl Level for Owner {
     const ROLE: Role = Role::Owner;
 }
 
-/// Something that reaches a bucket: a grant, a capability from one, a
-/// link's grant. Sealed: no type outside this module can claim it.
+/// Something that reaches a bucket's S3 client: a capability at the keys
+/// an operation touches ([`At`]), an Admin's or Owner's capability (roles
+/// on the whole bucket), a link's grant. A grant alone does not: someone
+/// with folder grants reaches only the keys they were checked at. Sealed:
+/// no type outside this module can claim it.
 pub trait HoldsBucket: sealed::Sealed {
     fn bucket(&self) -> &Bucket;
 }
 
-impl HoldsBucket for BucketGrant {
+impl<L: Level> HoldsBucket for At<'_, L> {
     fn bucket(&self) -> &Bucket {
-        &self.bucket
+        &self.grant.bucket
     }
 }
 
-impl<L: Level> HoldsBucket for Can<'_, L, BucketGrant> {
+// Admin and Owner are roles on the whole bucket only (a folder grant gives
+// Viewer or Editor), so their capabilities reach every key.
+impl HoldsBucket for Can<'_, Admin, BucketGrant> {
+    fn bucket(&self) -> &Bucket {
+        &self.grant.bucket
+    }
+}
+
+impl HoldsBucket for Can<'_, Owner, BucketGrant> {
     fn bucket(&self) -> &Bucket {
         &self.grant.bucket
     }
@@ -94,8 +146,9 @@ mod sealed {
     impl Sealed for super::Editor {}
     impl Sealed for super::Admin {}
     impl Sealed for super::Owner {}
-    impl Sealed for super::super::BucketGrant {}
-    impl<L: super::Level> Sealed for super::Can<'_, L, super::super::BucketGrant> {}
+    impl<L: super::Level> Sealed for super::At<'_, L> {}
+    impl Sealed for super::Can<'_, super::Admin, super::super::BucketGrant> {}
+    impl Sealed for super::Can<'_, super::Owner, super::super::BucketGrant> {}
     impl Sealed for super::super::LinkGrant {}
     impl Sealed for super::super::SystemGrant {}
 }

@@ -14,19 +14,21 @@ use bucketdesk_db::links::Link;
 use bucketdesk_db::users::User;
 use bucketdesk_db::workspaces::Membership;
 use bucketdesk_db::{access, workspaces};
+use bucketdesk_domain::grants::Grants;
 use bucketdesk_domain::{BucketId, Role, Scope, Scopes, UserId, WorkspaceId};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
 mod capability;
 
-pub use capability::{Admin, Can, Editor, HoldsBucket, Level, Owner, Viewer};
+pub use capability::{Admin, At, Can, Editor, HoldsBucket, Level, Owner, Viewer};
 
-/// A person's role on one bucket, with the bucket's settings.
+/// A person's roles on one bucket (the whole of it, folders in it, or
+/// both), with the bucket's settings.
 #[derive(Debug)]
 pub struct BucketGrant {
     bucket: Bucket,
-    role: Role,
+    grants: Grants,
     workspace_name: String,
     /// What the actor's way in allows (all for a browser session).
     scopes: Scopes,
@@ -172,7 +174,11 @@ pub async fn through_link(db: impl PgExecutor<'_>, link: &Link) -> Result<LinkGr
     let found = buckets::find_for_user(db, WorkspaceId(link.workspace_id), bucket, creator)
         .await?
         .ok_or(CoreError::LinkOrphaned)?;
-    if found.role() < link.needed_role() {
+    // the creator's role over what the link reaches (folder grants count)
+    if link
+        .creator_role()
+        .is_none_or(|role| role < link.needed_role())
+    {
         return Err(CoreError::LinkOrphaned);
     }
     Ok(LinkGrant {
@@ -183,7 +189,7 @@ pub async fn through_link(db: impl PgExecutor<'_>, link: &Link) -> Result<LinkGr
 impl BucketGrant {
     fn of(found: BucketWithRole, scopes: Scopes) -> BucketGrant {
         BucketGrant {
-            role: found.role(),
+            grants: found.grants(),
             bucket: found.bucket,
             workspace_name: found.workspace_name,
             scopes,
@@ -199,27 +205,69 @@ impl BucketGrant {
         &self.bucket
     }
 
+    /// The highest role the person holds anywhere in the bucket.
     pub fn role(&self) -> Role {
-        self.role
+        self.grants.highest().unwrap_or(Role::Viewer)
+    }
+
+    /// Where each of the person's roles applies.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
     }
 
     pub fn workspace_name(&self) -> &str {
         &self.workspace_name
     }
 
-    /// Whether the role is at least `role` (for what a page offers).
+    /// Whether the role on the whole bucket is at least `role` (for what a
+    /// page offers).
     pub fn allows(&self, role: Role) -> bool {
-        self.role >= role
+        self.grants.bucket_role().is_some_and(|held| held >= role)
     }
 
-    /// The capability of level `L` on this bucket, or
-    /// [`Denied::BucketRole`] when the role is below it.
+    /// Whether the role at `key` (a file, or a folder ending in `/`) is at
+    /// least `role` (for what a page offers there).
+    pub fn allows_at(&self, role: Role, key: &str) -> bool {
+        self.grants.role_at(key).is_some_and(|held| held >= role)
+    }
+
+    /// The capability of level `L` somewhere in this bucket (its keys are
+    /// checked with [`Can::at`]), or [`Denied::BucketRole`] when the person
+    /// holds no role that high anywhere in it. Admin and Owner are held on
+    /// the whole bucket only.
     pub fn can<L: Level>(&self) -> Result<Can<'_, L, Self>, CoreError> {
-        if self.allows(L::ROLE) {
+        if self.grants.highest().is_some_and(|held| held >= L::ROLE) {
             Ok(Can::of(self))
         } else {
             Err(CoreError::Forbidden(Denied::BucketRole { needed: L::ROLE }))
         }
+    }
+
+    /// The capability of level `L` at `key` (a file, or a folder ending in
+    /// `/`), decided by the most specific grant covering it:
+    /// [`Denied::OutsideFolders`] when none does, [`Denied::BucketRole`]
+    /// when its role is below `L`.
+    pub fn at<L: Level>(&self, key: &str) -> Result<At<'_, L>, CoreError> {
+        match self.grants.role_at(key) {
+            None => Err(CoreError::Forbidden(Denied::OutsideFolders)),
+            Some(held) if held < L::ROLE => {
+                Err(CoreError::Forbidden(Denied::BucketRole { needed: L::ROLE }))
+            }
+            Some(_) => Ok(At::of(self)),
+        }
+    }
+
+    /// The capability of level `L` at every one of `keys` (none: the top
+    /// of the bucket).
+    pub fn at_all<'k, L: Level>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<At<'_, L>, CoreError> {
+        let mut checked = None;
+        for key in keys {
+            checked = Some(self.at::<L>(key)?);
+        }
+        checked.map_or_else(|| self.at::<L>(""), Ok)
     }
 }
 
@@ -297,7 +345,7 @@ mod tests {
                 created_at: OffsetDateTime::UNIX_EPOCH,
                 updated_at: OffsetDateTime::UNIX_EPOCH,
             },
-            role,
+            grants: Grants::new(Some(role), []),
             workspace_name: "Team".into(),
             scopes: Scopes::all(),
         }
@@ -332,7 +380,47 @@ mod tests {
     fn a_capability_reaches_the_bucket_of_the_grant_it_came_from() {
         let editor = grant(Role::Editor);
         let can = editor.can::<Editor>().expect("an editor may edit");
-        assert_eq!(HoldsBucket::bucket(&can).id, editor.bucket().id);
+        let at = can.at("any/key").expect("a bucket editor edits anywhere");
+        assert_eq!(HoldsBucket::bucket(&at).id, editor.bucket().id);
         assert_eq!(can.role(), Role::Editor);
+    }
+
+    fn folder_person() -> BucketGrant {
+        BucketGrant {
+            grants: Grants::new(
+                None,
+                [
+                    ("clients/acme/".to_owned(), Role::Viewer),
+                    ("clients/acme/uploads/".to_owned(), Role::Editor),
+                ],
+            ),
+            ..grant(Role::Viewer)
+        }
+    }
+
+    #[test]
+    fn a_folder_person_is_checked_at_each_key() {
+        let person = folder_person();
+        let can = person.can::<Editor>().expect("an editor somewhere");
+        assert!(can.at("clients/acme/uploads/new.txt").is_ok());
+        assert!(matches!(
+            can.at("clients/acme/report.pdf"),
+            Err(CoreError::Forbidden(Denied::BucketRole {
+                needed: Role::Editor
+            }))
+        ));
+        assert!(matches!(
+            can.at("clients/acme-evil/x"),
+            Err(CoreError::Forbidden(Denied::OutsideFolders))
+        ));
+        assert!(matches!(
+            can.at_all(["clients/acme/uploads/a", "elsewhere/b"]),
+            Err(CoreError::Forbidden(Denied::OutsideFolders))
+        ));
+        // an empty selection means the top of the bucket, which they lack
+        assert!(person.at_all::<Viewer>([]).is_err());
+        assert!(person.can::<Admin>().is_err());
+        assert!(!person.allows(Role::Viewer));
+        assert!(person.allows_at(Role::Viewer, "clients/acme/"));
     }
 }

@@ -41,6 +41,11 @@ pub async fn create_download(
         });
     }
     let checked = check_options(&link.options, limits, problems)?;
+    // the creator's role covers everything shared (folder grants count)
+    match link.folder.as_deref() {
+        Some(folder) => can.at(folder)?,
+        None => can.at_all(link.keys.iter().map(String::as_str))?,
+    };
     let spec = Spec {
         kind: LinkKind::Download,
         folder: link.folder.as_deref(),
@@ -94,6 +99,7 @@ pub async fn create_upload(
         });
     }
     let checked = check_options(&link.options, limits, problems)?;
+    can.at(&link.folder)?;
     let spec = Spec {
         kind: LinkKind::Upload,
         folder: Some(&link.folder),

@@ -1,4 +1,5 @@
 use super::*;
+use bucketdesk_core::invitations::Offer;
 
 #[tokio::test]
 async fn roles_are_given_up_to_ones_own_never_over_a_higher_role_and_the_last_owner_stays() {
@@ -154,7 +155,26 @@ async fn an_invitation_offers_only_managed_buckets_up_to_ones_own_role() {
         ),
     ];
     for (email, roles, wanted) in cases {
+        let roles: Vec<Offer> = roles
+            .into_iter()
+            .map(|(b, r)| Offer::bucket(b, r))
+            .collect();
         let refused = invitations::invite(&w.app.db, &bobs, &bob, &origin(), &email, &roles)
+            .await
+            .unwrap_err();
+        assert_eq!(fields(refused), [wanted]);
+    }
+    // a folder is given as Viewer or Editor, and is a folder
+    for (folder, role, wanted) in [
+        ("clients/", Role::Admin, ("roles", "not_for_folders")),
+        ("clients/../x/", Role::Viewer, ("folder", "invalid")),
+    ] {
+        let offer = Offer {
+            bucket: w.bucket,
+            folder: folder.into(),
+            role,
+        };
+        let refused = invitations::invite(&w.app.db, &bobs, &bob, &origin(), &carol, &[offer])
             .await
             .unwrap_err();
         assert_eq!(fields(refused), [wanted]);
@@ -165,7 +185,7 @@ async fn an_invitation_offers_only_managed_buckets_up_to_ones_own_role() {
         &bob,
         &origin(),
         &carol,
-        &[(w.bucket, Role::Admin)],
+        &[Offer::bucket(w.bucket, Role::Admin)],
     )
     .await
     .unwrap();
@@ -179,7 +199,7 @@ async fn an_invitation_offers_only_managed_buckets_up_to_ones_own_role() {
         &bob,
         &origin(),
         &carol,
-        &[(w.bucket, Role::Admin)],
+        &[Offer::bucket(w.bucket, Role::Admin)],
     )
     .await
     .unwrap();

@@ -5,6 +5,7 @@ mod arrivals;
 mod passwords;
 
 pub use arrivals::*;
+use bucketdesk_domain::grants::Grants;
 use bucketdesk_domain::link::{LinkState, is_plain_path};
 use bucketdesk_domain::{BucketId, Role, UserId, WorkspaceId};
 pub use passwords::*;
@@ -39,9 +40,11 @@ pub struct Link {
     pub bucket_label: String,
     pub created_by: Option<Uuid>,
     pub creator_email: Option<String>,
-    /// The creator's role on the bucket now; `None` when they have none, or
-    /// their account is disabled.
+    /// The creator's role on the whole bucket now, and on folders of it;
+    /// none when their account is disabled.
     creator_role: Option<String>,
+    creator_folders: Option<Vec<String>>,
+    creator_folder_roles: Option<Vec<String>>,
     /// A shared folder, or the folder an upload link fills.
     pub folder: Option<String>,
     /// The shared files.
@@ -95,8 +98,28 @@ impl Link {
         }
     }
 
+    /// The role the creator holds now over everything the link reaches
+    /// (the lowest where grants differ); none when they hold none there.
+    pub fn creator_role(&self) -> Option<Role> {
+        let grants = Grants::from_columns(
+            self.creator_role.as_deref(),
+            self.creator_folders.as_deref().unwrap_or_default(),
+            self.creator_folder_roles.as_deref().unwrap_or_default(),
+        );
+        match &self.folder {
+            Some(folder) => grants.role_at(folder),
+            None if self.keys.is_empty() => None,
+            None => self
+                .keys
+                .iter()
+                .map(|key| grants.role_at(key))
+                .min()
+                .flatten(),
+        }
+    }
+
     pub fn state(&self) -> LinkState {
-        let creator_role: Option<Role> = self.creator_role.as_deref().and_then(|r| r.parse().ok());
+        let creator_role = self.creator_role();
         let used_up = match self.kind() {
             LinkKind::Download => self.max_downloads.is_some_and(|max| self.downloads >= max),
             LinkKind::Upload => self
@@ -135,7 +158,9 @@ impl Link {
 }
 
 const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket_label, l.created_by,
-        u.email as creator_email, case when u.disabled_at is null then m.role end as creator_role, l.folder, l.keys, l.note, l.password_hash,
+        u.email as creator_email, case when u.disabled_at is null then m.role end as creator_role,
+        case when u.disabled_at is null then g.folders end as creator_folders,
+        g.folder_roles as creator_folder_roles, l.folder, l.keys, l.note, l.password_hash,
         l.max_downloads, l.downloads, l.max_file_bytes, l.max_files,
         (select count(*) from link_uploads lu where lu.link_id = l.id
             and (lu.finished_at is not null or lu.started_at > now() - interval '1 hour')) as files_taken,
@@ -143,7 +168,10 @@ const SELECT: &str = "select l.id, l.kind, l.workspace_id, l.bucket_id, l.bucket
         l.token_sealed, l.expires_at <= now() as expired
     from links l
     left join users u on u.id = l.created_by
-    left join bucket_members m on m.bucket_id = l.bucket_id and m.user_id = l.created_by";
+    left join bucket_members m on m.bucket_id = l.bucket_id and m.user_id = l.created_by
+    left join lateral (
+        select array_agg(f.folder order by f.folder) as folders, array_agg(f.role order by f.folder) as folder_roles
+        from folder_grants f where f.user_id = l.created_by and f.bucket_id = l.bucket_id) g on true";
 
 /// Links `user` may manage in a workspace: their own, and every link on a
 /// bucket where they are Admin or Owner.
@@ -291,8 +319,9 @@ pub async fn count_download(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<O
         "update links l set downloads = downloads + 1, last_visit_at = now()
          where l.id = $1 and l.kind = 'download' and l.revoked_at is null and l.expires_at > now()
            and (l.max_downloads is null or l.downloads < l.max_downloads)
-           and exists (select 1 from bucket_members m join users u on u.id = m.user_id
-                       where m.bucket_id = l.bucket_id and m.user_id = l.created_by and u.disabled_at is null)
+           and exists (select 1 from users u where u.id = l.created_by and u.disabled_at is null
+                       and (exists (select 1 from bucket_members m where m.bucket_id = l.bucket_id and m.user_id = u.id)
+                            or exists (select 1 from folder_grants f where f.user_id = u.id and f.bucket_id = l.bucket_id)))
          returning l.downloads",
     )
     .bind(id)

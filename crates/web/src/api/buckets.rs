@@ -64,12 +64,28 @@ pub async fn connect(
     Ok((StatusCode::CREATED, Json(described(&connected))))
 }
 
-fn described(grant: &access::BucketGrant) -> api::Bucket {
+/// A bucket as its person sees it: its names and their roles.
+pub(super) fn described(grant: &access::BucketGrant) -> api::Bucket {
     api::Bucket {
         id: grant.bucket().id.to_string(),
         name: grant.bucket().display_name.clone(),
         bucket: grant.bucket().bucket_name.clone(),
-        role: grant.role().as_str().to_owned(),
+        role: grant
+            .grants()
+            .bucket_role()
+            .unwrap_or(grant.role())
+            .as_str()
+            .to_owned(),
+        folders: grant
+            .grants()
+            .folders()
+            .iter()
+            .map(|g| api::FolderAccess {
+                folder: g.folder.clone(),
+                role: g.role.as_str().to_owned(),
+            })
+            .collect(),
+        whole_bucket: !grant.grants().only_folders(),
     }
 }
 

@@ -130,6 +130,12 @@ impl IntoResponse for ApiError {
                 format!("This needs the {} role on the bucket.", needed.label()),
                 vec![],
             ),
+            CoreError::Forbidden(Denied::OutsideFolders) => body(
+                StatusCode::FORBIDDEN,
+                "outside_granted_folders",
+                "Your access to this bucket is limited to some of its folders, and this is outside them.",
+                vec![],
+            ),
             CoreError::Forbidden(Denied::WorkspaceRole { needed }) => body(
                 StatusCode::FORBIDDEN,
                 "role_too_low",

@@ -45,12 +45,7 @@ pub async fn workspaces(
         let buckets = access::buckets(&state.db, &user.actor, &workspace)
             .await?
             .into_iter()
-            .map(|grant| api::Bucket {
-                id: grant.bucket().id.to_string(),
-                name: grant.bucket().display_name.clone(),
-                bucket: grant.bucket().bucket_name.clone(),
-                role: grant.role().as_str().to_owned(),
-            })
+            .map(|grant| super::buckets::described(&grant))
             .collect();
         workspaces.push(api::Workspace {
             id: workspace.id().0.to_string(),

@@ -10,13 +10,14 @@ use super::rfc3339;
 use crate::{AppState, invite_mail};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use bucketdesk_api_types as api;
 use bucketdesk_core::access::Owner;
-use bucketdesk_core::invitations::{self, Invited};
+use bucketdesk_core::invitations::{self, Invited, Offer};
 use bucketdesk_core::{CoreError, members};
 use bucketdesk_db::invites::{Invite, InviteBucket};
+use bucketdesk_domain::grants::granted_folder;
 use bucketdesk_domain::{BucketId, Email, Role, UserId};
 use uuid::Uuid;
 
@@ -50,6 +51,21 @@ pub struct InvitationPath {
     invitation: String,
 }
 
+/// `?folder=` on a member's bucket role: which folder's role goes.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FolderQuery {
+    /// The folder whose role goes (absent: the role on the whole bucket).
+    folder: Option<String>,
+}
+
+/// A folder as sent (`clients/acme`, `/clients/acme/`), as the path it
+/// means; none when absent or blank (the whole bucket).
+fn folder_of(sent: Option<&str>) -> ApiResult<Option<String>> {
+    granted_folder(sent.unwrap_or_default())
+        .map_err(|m| CoreError::invalid("folder", "invalid", m).into())
+}
+
 fn id(text: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(text).map_err(|_| ApiError::from(CoreError::NotFound))
 }
@@ -71,17 +87,31 @@ pub async fn list(
     Path(workspace): Path<String>,
 ) -> ApiResult<Json<api::Members>> {
     let grant = workspace_grant(&state, &user, &workspace).await?;
-    let (people, roles) = members::list(&state.db, &grant, &user.actor).await?;
-    let members = people
+    let roster = members::list(&state.db, &grant, &user.actor).await?;
+    let members = roster
+        .members
         .into_iter()
         .map(|m| api::Member {
-            buckets: roles
+            buckets: roster
+                .buckets
                 .iter()
                 .filter(|r| r.user_id == m.user_id)
                 .map(|r| api::BucketRole {
                     bucket_id: r.bucket_id.to_string(),
+                    folder: None,
                     role: r.role().as_str().to_owned(),
                 })
+                .chain(
+                    roster
+                        .folders
+                        .iter()
+                        .filter(|f| f.user_id == m.user_id)
+                        .map(|f| api::BucketRole {
+                            bucket_id: f.bucket_id.to_string(),
+                            folder: Some(f.folder.clone()),
+                            role: f.role().as_str().to_owned(),
+                        }),
+                )
                 .collect(),
             id: m.user_id.to_string(),
             email: m.email,
@@ -107,18 +137,38 @@ pub async fn set_role(
     let grant = workspace_grant(&state, &user, &workspace).await?;
     let new = role("role", &body.role)?;
     let bucket = id(&bucket)?;
-    members::change_role(
-        &state.db,
-        &grant,
-        &user.actor,
-        &user.origin,
-        UserId(id(&member)?),
-        BucketId(bucket),
-        Some(new),
-    )
-    .await?;
+    let target = UserId(id(&member)?);
+    let folder = folder_of(body.folder.as_deref())?;
+    match &folder {
+        None => {
+            members::change_role(
+                &state.db,
+                &grant,
+                &user.actor,
+                &user.origin,
+                target,
+                BucketId(bucket),
+                Some(new),
+            )
+            .await?;
+        }
+        Some(folder) => {
+            members::change_folder_role(
+                &state.db,
+                &grant,
+                &user.actor,
+                &user.origin,
+                target,
+                BucketId(bucket),
+                folder,
+                Some(new),
+            )
+            .await?;
+        }
+    }
     Ok(Json(api::BucketRole {
         bucket_id: bucket.to_string(),
+        folder,
         role: new.as_str().to_owned(),
     }))
 }
@@ -126,25 +176,44 @@ pub async fn set_role(
 /// `DELETE /api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}`
 #[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/members/{member}/buckets/{bucket}", tag = "members",
     summary = "Takes a member's role on a bucket away: they lose access at once (scope admin)",
-    params(MemberBucketPath),
-    responses((status = 204, description = "Removed from the bucket"), Refusals,
+    params(MemberBucketPath, FolderQuery),
+    responses((status = 204, description = "Removed from the bucket (or from the folder)"), Refusals,
         (status = 409, description = "The last Owner stays (`last_owner`)", body = api::ErrorBody)))]
 pub async fn remove_role(
     State(state): State<AppState>,
     user: ApiUser,
     Path((workspace, member, bucket)): Path<(String, String, String)>,
+    Query(query): Query<FolderQuery>,
 ) -> ApiResult<StatusCode> {
     let grant = workspace_grant(&state, &user, &workspace).await?;
-    members::change_role(
-        &state.db,
-        &grant,
-        &user.actor,
-        &user.origin,
-        UserId(id(&member)?),
-        BucketId(id(&bucket)?),
-        None,
-    )
-    .await?;
+    let (target, bucket) = (UserId(id(&member)?), BucketId(id(&bucket)?));
+    match folder_of(query.folder.as_deref())? {
+        None => {
+            members::change_role(
+                &state.db,
+                &grant,
+                &user.actor,
+                &user.origin,
+                target,
+                bucket,
+                None,
+            )
+            .await?;
+        }
+        Some(folder) => {
+            members::change_folder_role(
+                &state.db,
+                &grant,
+                &user.actor,
+                &user.origin,
+                target,
+                bucket,
+                &folder,
+                None,
+            )
+            .await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,6 +249,7 @@ fn invitation(invite: Invite, buckets: Vec<InviteBucket>) -> api::Invitation {
             .iter()
             .map(|b| api::BucketRole {
                 bucket_id: b.bucket_id.to_string(),
+                folder: (!b.folder.is_empty()).then(|| b.folder.clone()),
                 role: b.role().as_str().to_owned(),
             })
             .collect(),
@@ -231,7 +301,11 @@ pub async fn invite(
         let bucket = Uuid::parse_str(&wanted.bucket_id).map_err(|_| {
             CoreError::invalid("roles", "not_managed", "No bucket you manage has that id.")
         })?;
-        roles.push((BucketId(bucket), role("roles", &wanted.role)?));
+        roles.push(Offer {
+            bucket: BucketId(bucket),
+            folder: folder_of(wanted.folder.as_deref())?.unwrap_or_default(),
+            role: role("roles", &wanted.role)?,
+        });
     }
     let outcome =
         invitations::invite(&state.db, &grant, &user.actor, &user.origin, &email, &roles).await?;

@@ -110,7 +110,7 @@ async fn show_invite(
     let buckets = invites::buckets_of(&state.db, invite.id)
         .await?
         .into_iter()
-        .map(|b| (b.display_name.clone(), b.role().label().to_owned()))
+        .map(|b| (b.place(), b.role().label().to_owned()))
         .collect();
     Ok(InvitePage {
         csrf,

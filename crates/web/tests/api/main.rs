@@ -12,6 +12,7 @@ mod buckets;
 mod chunked_uploads;
 mod csrf;
 mod files;
+mod folders;
 mod github;
 mod health;
 mod invites;

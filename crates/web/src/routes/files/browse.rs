@@ -8,12 +8,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
+use bucketdesk_core::CoreError;
+use bucketdesk_core::access::Editor;
+use bucketdesk_core::files::{self, ListRequest};
 use bucketdesk_domain::Role;
-use bucketdesk_domain::object::{
-    FileKind, check_folder_path, check_starts_with, file_name, human_size,
-};
-use bucketdesk_storage::objects;
+use bucketdesk_domain::object::{FileKind, file_name, human_size};
 use serde::Deserialize;
 
 pub const DEFAULT_PAGE: i32 = 200;
@@ -102,11 +103,21 @@ impl BrowsePage {
     }
 }
 
-/// One breadcrumb per folder of `path` (which ends with `/`), each opening it.
-pub(super) fn crumbs(base: &str, path: &str) -> Vec<Crumb> {
+/// One breadcrumb per folder of `path` (which ends with `/`), each opening
+/// it; starting with the whole of `top` (the granted folder a person with
+/// folder grants starts from), when `path` is in it.
+pub(super) fn crumbs(base: &str, path: &str, top: Option<&str>) -> Vec<Crumb> {
     let mut crumbs = Vec::new();
     let mut so_far = String::new();
-    for part in path.split_inclusive('/') {
+    let top = top.filter(|top| !top.is_empty() && path.starts_with(top));
+    if let Some(top) = top {
+        so_far.push_str(top);
+        crumbs.push(Crumb {
+            name: top.trim_end_matches('/').to_owned(),
+            href: format!("{base}?path={}", q(top)),
+        });
+    }
+    for part in path[so_far.len()..].split_inclusive('/') {
         so_far.push_str(part);
         crumbs.push(Crumb {
             name: part.trim_end_matches('/').to_owned(),
@@ -128,49 +139,52 @@ pub async fn browse(
     if !path.is_empty() && !path.ends_with('/') {
         path.push('/');
     }
-    // what reaches S3 is checked first (S19, R7): a mistake shows on the page
-    let invalid = check_folder_path(&path)
-        .map_err(|problem| format!("The folder path: {problem}"))
-        .and_then(|()| check_starts_with(&path, &query.starts))
-        .err();
+    // someone with one folder finds the bucket opened at it
+    let home = access.grants().home();
+    if path.is_empty() && !home.is_empty() {
+        return Ok(Redirect::to(&format!("{base}?path={}", q(home))).into_response());
+    }
     let per_page = query
         .per_page
         .parse::<i32>()
         .unwrap_or(DEFAULT_PAGE)
         .clamp(1, MAX_PAGE);
     let token = (!query.token.is_empty()).then_some(query.token.as_str());
-    let listed_prefix = format!("{path}{}", query.starts);
-    let client = state.s3_clients.client(&access.grant).await?;
-    let settings = &state.settings.storage;
-    let listed = match invalid {
-        Some(problem) => Err(problem),
-        None => Ok(objects::list_page(
-            &client,
-            &bucket.bucket_name,
-            &listed_prefix,
-            token,
-            per_page,
-            settings,
-        )
-        .await),
+    // one ListObjectsV2, or none above someone's granted folders; what
+    // reaches S3 is checked first (S19, R7): a mistake shows on the page
+    let listed = files::list(
+        &state.s3_clients,
+        &access.grant,
+        ListRequest {
+            prefix: &path,
+            starts_with: &query.starts,
+            cursor: token,
+            limit: per_page,
+        },
+    )
+    .await;
+    let empty = || files::Page {
+        folders: Vec::new(),
+        files: Vec::new(),
+        next_cursor: None,
     };
     let (listing, problem, status) = match listed {
-        Err(problem) => (
-            objects::Listing::default(),
-            Some(problem),
-            StatusCode::BAD_REQUEST,
-        ),
-        Ok(listed) => match listed {
-            Ok(listing) => (listing, None, StatusCode::OK),
-            Err(e) => {
-                let status = if matches!(e, bucketdesk_storage::ConnectError::BadPageToken) {
-                    StatusCode::BAD_REQUEST
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
-                (objects::Listing::default(), Some(e.to_string()), status)
-            }
-        },
+        Ok(listing) => (listing, None, StatusCode::OK),
+        Err(CoreError::Invalid(problems)) => {
+            let words = problems
+                .into_iter()
+                .map(|p| match p.field {
+                    "prefix" => format!("The folder path: {}", p.message),
+                    // the page's own link was changed or is from another listing
+                    "cursor" => bucketdesk_storage::ConnectError::BadPageToken.to_string(),
+                    _ => p.message,
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            (empty(), Some(words), StatusCode::BAD_REQUEST)
+        }
+        Err(CoreError::Storage(e)) => (empty(), Some(e.to_string()), StatusCode::BAD_GATEWAY),
+        Err(other) => return Err(other.into()),
     };
 
     let link = |key: &str| format!("{base}/object?key={}", q(key));
@@ -240,7 +254,7 @@ pub async fn browse(
         query.token.as_str()
     };
     let next = listing
-        .next_token
+        .next_cursor
         .as_deref()
         .filter(|t| !t.contains(TRAIL_SEPARATOR))
         .map(|next| {
@@ -265,16 +279,26 @@ pub async fn browse(
         "saved" => Some("The settings were saved."),
         _ => None,
     };
+    // direct uploads: the script sends parts straight to the bucket
+    // (a bucket whose links cannot be signed shows that in its listing;
+    // its script then sends parts through bucketdesk)
+    let part_origin = match access.at::<Editor>(&path) {
+        Ok(editor) => bucketdesk_core::direct_uploads::part_origin(&state.s3_clients, &editor)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
     let page = BrowsePage {
         csrf,
-        crumbs: crumbs(&base, &path),
+        crumbs: crumbs(&base, &path, access.grants().top_of(&path)),
         base,
         workspace_id: bucket.workspace_id,
         workspace_name: access.workspace_name().to_owned(),
         bucket_name: bucket.bucket_name.clone(),
         display_name: bucket.display_name.clone(),
         role: access.role(),
-        can_edit: access.allows(Role::Editor),
+        can_edit: access.allows_at(Role::Editor, &path),
         is_owner: access.allows(Role::Owner),
         chunk_size: state.uploads.chunk_size,
         parent_path: bucketdesk_domain::object::parent(&path).to_owned(),
@@ -289,12 +313,7 @@ pub async fn browse(
         sidebar: crate::sidebar::Sidebar::for_bucket(&state.db, &access).await?,
     };
     let mut response = (status, page).into_response();
-    // direct uploads: the script sends parts straight to the bucket
-    // (a bucket whose links cannot be signed shows that in its listing;
-    // its script then sends parts through bucketdesk)
-    if access.allows(Role::Editor)
-        && let Ok(Some(origin)) =
-            bucketdesk_core::direct_uploads::part_origin(&state.s3_clients, &access.grant).await
+    if let Some(origin) = part_origin
         && let Some(policy) = crate::middleware::headers::connecting_to(&state.csp, &origin)
     {
         response

@@ -164,14 +164,14 @@ pub async fn show_rename(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<KeyQuery>,
 ) -> Result<RenamePage> {
-    access.can::<Editor>()?;
     check_new_key(&query.key).map_err(AppError::BadRequest)?;
+    access.at::<Editor>(&query.key)?;
     let base = bucket_path(access.bucket());
     let folder = parent(&query.key).to_owned();
     Ok(RenamePage {
         csrf,
         display_name: access.bucket().display_name.clone(),
-        crumbs: crumbs(&base, &folder),
+        crumbs: crumbs(&base, &folder, access.grants().top_of(&folder)),
         cancel_href: format!("{base}?path={}", q(&folder)),
         base,
         name: file_name(&query.key).to_owned(),

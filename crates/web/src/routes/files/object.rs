@@ -12,6 +12,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use bucketdesk_core::access::Viewer;
 use bucketdesk_core::buckets::file_system_backed;
 use bucketdesk_core::files::{self, Delivery};
 use bucketdesk_db::buckets::Bucket;
@@ -96,7 +97,8 @@ pub async fn show_object(
 ) -> Result<Response> {
     let bucket = access.bucket();
     let key = readable_key(bucket, &query)?;
-    let client = state.s3_clients.client(&access.grant).await?;
+    let at = access.at::<Viewer>(key)?;
+    let client = state.s3_clients.client(&at).await?;
     let settings = &state.settings.storage;
     let details = objects::details(&client, &bucket.bucket_name, key, settings)
         .await
@@ -126,9 +128,9 @@ pub async fn show_object(
             // signed for where browsers reach the bucket
             let lifetime = state
                 .s3_clients
-                .presign_lifetime(&access.grant, LINK_LIFETIME)
+                .presign_lifetime(&at, LINK_LIFETIME)
                 .await?;
-            let presigner = state.s3_clients.presigner(&access.grant).await?;
+            let presigner = state.s3_clients.presigner(&at).await?;
             preview_url = objects::presign_get(
                 &presigner,
                 &bucket.bucket_name,
@@ -174,7 +176,7 @@ pub async fn show_object(
     let folder = parent(key).to_owned();
     let page = ObjectPage {
         csrf,
-        crumbs: crumbs(&base, &folder),
+        crumbs: crumbs(&base, &folder, access.grants().top_of(&folder)),
         download: format!("{base}/download?key={}", q(key)),
         display_name: bucket.display_name.clone(),
         key: key.to_owned(),
@@ -198,7 +200,7 @@ pub async fn show_object(
         preview,
         preview_text,
         truncated,
-        can_edit: access.allows(Role::Editor),
+        can_edit: access.allows_at(Role::Editor, key),
         csv_head,
         csv_rows,
         markdown_html,

@@ -149,6 +149,7 @@ pub(super) async fn new_link_for(
         folder: query.folder.as_deref().map(as_folder),
         ..LinkForm::default()
     };
+    within_reach(&access, &form)?;
     let problem = form.problem(&access);
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
 }
@@ -161,8 +162,22 @@ pub(super) async fn new_link_for_selection(
     RawForm(body): RawForm,
 ) -> Result<Response> {
     let form = LinkForm::parse(&body);
+    within_reach(&access, &form)?;
     let problem = form.problem(&access);
     Ok(new_link_page(&access, &state, csrf, &form, problem).into_response())
+}
+
+/// Refuses the form of a link to files or a folder the person holds no
+/// role at (someone with folder grants, asking for others).
+fn within_reach(access: &BucketAccess, form: &LinkForm) -> Result<()> {
+    match &form.folder {
+        Some(folder) => access.at::<Viewer>(folder).map(drop)?,
+        None if form.keys.is_empty() => {}
+        None => access
+            .at_all::<Viewer>(form.keys.iter().map(String::as_str))
+            .map(drop)?,
+    }
+    Ok(())
 }
 
 pub(super) async fn create_link(
@@ -299,7 +314,7 @@ pub(super) async fn new_upload_link(
     CsrfToken(csrf): CsrfToken,
     Query(query): Query<FolderQuery>,
 ) -> Result<Response> {
-    access.can::<Editor>()?;
+    access.at::<Editor>(&query.path)?;
     let form = LinkForm {
         folder: Some(query.path),
         ..LinkForm::default()

@@ -6,8 +6,9 @@ use crate::{AppError, AppState, Result, invite_mail};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use bucketdesk_core::invitations::{self, Invited};
+use bucketdesk_core::invitations::{self, Invited, Offer};
 use bucketdesk_core::{CoreError, Denied};
+use bucketdesk_domain::grants::granted_folder;
 use bucketdesk_domain::{BucketId, Email, Role};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -56,12 +57,13 @@ pub(super) async fn send_invite(
     }
 }
 
-/// The address and the roles (`role_{bucket}` fields) an invitation form
+/// The address and the roles (`role_{bucket}` fields, each limited to a
+/// folder by its `folder_{bucket}` when one is typed) an invitation form
 /// asks for, or what is wrong with them as typed.
 fn invitation_of(
     form: &HashMap<String, String>,
     typed: &str,
-) -> std::result::Result<(Email, Vec<(BucketId, Role)>), String> {
+) -> std::result::Result<(Email, Vec<Offer>), String> {
     let email = Email::parse(typed).map_err(|e| e.to_string())?;
     let mut roles = Vec::new();
     for (field, value) in form {
@@ -75,7 +77,14 @@ fn invitation_of(
             "One of the chosen buckets is not one you manage in this workspace.".to_owned()
         })?;
         let role: Role = value.parse().map_err(|e| format!("{e}"))?;
-        roles.push((BucketId(bucket), role));
+        let typed_folder = form
+            .get(&format!("folder_{bucket}"))
+            .map_or("", String::as_str);
+        roles.push(Offer {
+            bucket: BucketId(bucket),
+            folder: granted_folder(typed_folder)?.unwrap_or_default(),
+            role,
+        });
     }
     Ok((email, roles))
 }

@@ -77,6 +77,8 @@ async fn managed_buckets(state: &AppState, access: &WorkspaceAccess) -> Result<V
 
 struct Cell {
     bucket_id: Uuid,
+    /// The person's folder grants on the bucket: path and role.
+    folders: Vec<(String, Role)>,
     /// Labels the cell on a phone, where the table's head is hidden.
     bucket_name: String,
     has_role: bool,
@@ -129,13 +131,22 @@ async fn members_page(
 ) -> Result<MembersPage> {
     let managed = managed_buckets(state, access).await?;
     let actor = access.me.actor();
-    let (people, roles) = members::list(&state.db, &access.grant, &actor).await?;
-    let role_of: HashMap<(Uuid, Uuid), Role> = roles
+    let roster = members::list(&state.db, &access.grant, &actor).await?;
+    let role_of: HashMap<(Uuid, Uuid), Role> = roster
+        .buckets
         .iter()
         .map(|r| ((r.user_id, r.bucket_id), r.role()))
         .collect();
+    let mut folders_of: HashMap<(Uuid, Uuid), Vec<(String, Role)>> = HashMap::new();
+    for f in &roster.folders {
+        folders_of
+            .entry((f.user_id, f.bucket_id))
+            .or_default()
+            .push((f.folder.clone(), f.role()));
+    }
     let me = access.me.user.id;
-    let members = people
+    let members = roster
+        .members
         .into_iter()
         .map(|m| MemberRow {
             cells: managed
@@ -144,6 +155,7 @@ async fn members_page(
                     let current = role_of.get(&(m.user_id, b.id)).copied();
                     Cell {
                         bucket_id: b.id,
+                        folders: folders_of.remove(&(m.user_id, b.id)).unwrap_or_default(),
                         bucket_name: b.name.clone(),
                         has_role: current.is_some(),
                         choices: Role::ALL
@@ -170,7 +182,7 @@ async fn members_page(
             email: invite.email,
             access: buckets
                 .iter()
-                .map(|b| format!("{}: {}", b.display_name, b.role().label()))
+                .map(|b| format!("{}: {}", b.place(), b.role().label()))
                 .collect::<Vec<_>>()
                 .join(", "),
             expires: utc_minutes(invite.expires_at),

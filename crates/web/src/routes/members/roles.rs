@@ -1,5 +1,5 @@
-//! Changing someone's role on a bucket, and removing someone from the
-//! workspace.
+//! Changing someone's role on a bucket or one of its folders, and
+//! removing someone from the workspace.
 
 use super::{back, managed_buckets, member_problem, members_page};
 use crate::extract::{ClientInfo, CsrfToken, Form, WorkspaceAccess};
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bucketdesk_core::access::Owner;
 use bucketdesk_core::{CoreError, members};
 use bucketdesk_db::users;
+use bucketdesk_domain::grants::granted_folder;
 use bucketdesk_domain::{BucketId, Role, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,6 +19,9 @@ use uuid::Uuid;
 pub(super) struct RoleForm {
     #[serde(default)]
     role: String,
+    /// The folder whose role changes (blank: the whole bucket's).
+    #[serde(default)]
+    folder: String,
 }
 
 pub(super) async fn change_role(
@@ -36,16 +40,34 @@ pub(super) async fn change_role(
             Err(e) => return Err(AppError::BadRequest(e.to_string())),
         },
     };
-    let changed = members::change_role(
-        &state.db,
-        &access.grant,
-        &access.me.actor(),
-        &client.origin(),
-        UserId(member),
-        BucketId(bucket),
-        new,
-    )
-    .await;
+    let folder = granted_folder(&form.folder).map_err(AppError::BadRequest)?;
+    let changed = match folder {
+        None => {
+            members::change_role(
+                &state.db,
+                &access.grant,
+                &access.me.actor(),
+                &client.origin(),
+                UserId(member),
+                BucketId(bucket),
+                new,
+            )
+            .await
+        }
+        Some(folder) => {
+            members::change_folder_role(
+                &state.db,
+                &access.grant,
+                &access.me.actor(),
+                &client.origin(),
+                UserId(member),
+                BucketId(bucket),
+                &folder,
+                new,
+            )
+            .await
+        }
+    };
     match changed {
         Ok(()) => Ok(back(&access, "role")),
         Err(CoreError::NotFound) => Err(AppError::NotFound),
