@@ -227,6 +227,13 @@ fn table(r: &Value) -> String {
             p["first_page_ratio"]
         ));
         t.push_str(&format!(
+            "| P1 first page, {} objects, for someone with only folders | {} ms | {} ms | {} | as above |\n",
+            p["objects"],
+            p["folder_person_first_page_ms"]["median"],
+            p["first_page_ms"]["direct"]["median"],
+            p["folder_person_first_page_ratio"]
+        ));
+        t.push_str(&format!(
             "| P1 first byte of a 1,000-entry page vs one LIST of 1,000, {} objects | {} ms | {} ms | {} | ≤ 1.2 |\n",
             p["objects"],
             p["first_byte_1000_ms"]["app"]["median"],
@@ -282,6 +289,14 @@ fn table(r: &Value) -> String {
         (
             "bucket_page",
             "bucket page (20 files)",
+            format!(
+                "{} LISTs/s",
+                p4["bucket_page_direct_list"]["requests_per_second"]
+            ),
+        ),
+        (
+            "bucket_page_folder_person",
+            "bucket page (20 files) for someone with only folders",
             format!(
                 "{} LISTs/s",
                 p4["bucket_page_direct_list"]["requests_per_second"]

@@ -9,6 +9,8 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
         let (mut app_first, mut direct_first, mut app_walk, mut direct_walk) =
             (vec![], vec![], vec![], vec![]);
         let (mut app_first_byte, mut direct_thousand) = (vec![], vec![]);
+        // the first page for someone who holds only folders of the bucket
+        let mut folder_person_first = vec![];
         let mut lists_per_view = 0.0;
         for run in 1..=options.runs {
             eprintln!("  {folder} run {run} of {}", options.runs);
@@ -27,6 +29,17 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
             }
             page.text().await?;
             app_first.push(ms(at.elapsed()));
+            let at = Instant::now();
+            let page = client
+                .get(format!("{}{}?path={folder}", stack.url, stack.bucket_path))
+                .header("cookie", &stack.folder_cookie)
+                .send()
+                .await?;
+            if !page.status().is_success() {
+                bail!("listing for the folder person answered {}", page.status());
+            }
+            page.text().await?;
+            folder_person_first.push(ms(at.elapsed()));
             let at = Instant::now();
             list_page(&stack.direct, folder, 200).send().await?;
             direct_first.push(ms(at.elapsed()));
@@ -91,6 +104,8 @@ pub(crate) async fn p1_listing(stack: &Stack, options: &Options) -> Result<Value
             "objects": count,
             "first_page_ms": { "app": spread(app_first.clone()), "direct": spread(direct_first.clone()) },
             "first_page_ratio": round(ratio(&app_first, &direct_first)),
+            "folder_person_first_page_ms": spread(folder_person_first.clone()),
+            "folder_person_first_page_ratio": round(ratio(&folder_person_first, &direct_first)),
             "first_byte_1000_ms": { "app": spread(app_first_byte.clone()), "direct_list": spread(direct_thousand.clone()) },
             "first_byte_1000_ratio": round(ratio(&app_first_byte, &direct_thousand)),
             "walk_runs": app_walk.len(),

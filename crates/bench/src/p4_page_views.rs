@@ -4,14 +4,25 @@ use super::*;
 
 pub(crate) async fn p4_page_views(stack: &Stack) -> Result<Value> {
     let mut out = json!({});
-    for (name, path) in [
-        ("workspace_page", format!("/w/{}", stack.workspace)),
+    let bucket_page = format!("{}?path=small/", stack.bucket_path);
+    for (name, path, cookie) in [
+        (
+            "workspace_page",
+            format!("/w/{}", stack.workspace),
+            &stack.cookie,
+        ),
         // a folder of 20 files: the page, not the S3 server, is measured
-        ("bucket_page", format!("{}?path=small/", stack.bucket_path)),
+        ("bucket_page", bucket_page.clone(), &stack.cookie),
+        // the same folder for someone who holds only folders of the bucket
+        (
+            "bucket_page_folder_person",
+            bucket_page,
+            &stack.folder_cookie,
+        ),
     ] {
         let client = stack.client();
         let url = format!("{}{path}", stack.url);
-        let cookie = stack.cookie.clone();
+        let cookie = cookie.clone();
         out[name] = load(stack, 16, 200, move || {
             let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
             async move {

@@ -33,6 +33,9 @@ pub(crate) struct Stack {
     pub(crate) direct: aws_sdk_s3::Client,
     pub(crate) browser: Browser,
     pub(crate) cookie: String,
+    /// The session of someone who holds only folders of the bucket
+    /// (`10k/`, `100k/`, `small/`), invited to them as a Viewer.
+    pub(crate) folder_cookie: String,
     pub(crate) csrf: String,
     /// A personal access token with the share scope, for the API.
     pub(crate) token: String,
@@ -171,6 +174,8 @@ impl Stack {
         let csrf = browser.csrf_token().await;
         let cookie = browser.cookie_header().context("a session cookie")?;
         let token = browser.make_access_token("bench", &["read", "share"]).await;
+        let folder_cookie = folder_person(&browser, &url, &mail, &workspace, &bucket).await?;
+        browser.get(&bucket_path).await;
         Ok(Stack {
             server,
             url,
@@ -178,6 +183,7 @@ impl Stack {
             direct,
             browser,
             cookie,
+            folder_cookie,
             csrf,
             token,
             workspace,
@@ -199,6 +205,59 @@ impl Stack {
     pub(crate) fn server_rss_mib(&self) -> f64 {
         rss_mib(self.server.id()).unwrap_or(0.0)
     }
+}
+
+/// Invites folders@example.com to the bench bucket's folders `10k/`,
+/// `100k/` and `small/` only (as a Viewer; the second and third invitation
+/// add to a member's access), signs them in and accepts: their session.
+async fn folder_person(
+    owner: &Browser,
+    url: &str,
+    mail: &MailSink,
+    workspace: &str,
+    bucket: &str,
+) -> Result<String> {
+    let email = "folders@example.com";
+    let person = Browser::new(url);
+    let (role_field, folder_field) = (format!("role_{bucket}"), format!("folder_{bucket}"));
+    for (i, folder) in ["10k/", "100k/", "small/"].into_iter().enumerate() {
+        owner.get(&format!("/w/{workspace}/members")).await;
+        let sent = owner
+            .post(
+                &format!("/w/{workspace}/invites"),
+                &[
+                    ("email", email),
+                    (role_field.as_str(), "viewer"),
+                    (folder_field.as_str(), folder),
+                ],
+            )
+            .await;
+        if sent.status != 303 {
+            bail!("inviting to {folder} answered {}", sent.status);
+        }
+        if i > 0 {
+            continue;
+        }
+        let invitation = mail.last_to(email).await.text;
+        let start = invitation.find("/invites/").context("an invitation link")?;
+        let link = invitation[start..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        person.request_code(email).await;
+        let code = code_in(&mail.last_to(email).await.text).context("a code")?;
+        person.post("/login/code", &[("code", &code)]).await;
+        person.get(&link).await;
+        let accepted = person.post(&format!("{link}/accept"), &[]).await;
+        if accepted.status != 303 {
+            bail!("accepting the invitation answered {}", accepted.status);
+        }
+    }
+    person.get("/").await;
+    person
+        .cookie_header()
+        .context("the folder person's session")
 }
 
 /// A process's resident memory, in MiB.

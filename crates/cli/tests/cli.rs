@@ -882,3 +882,84 @@ async fn a_token_without_the_share_scope_cannot_make_links() {
     let listed = bdk.run(&["links", "ls"]).await;
     assert_eq!(listed.status.code(), Some(4), "{}", stderr(&listed));
 }
+
+#[tokio::test]
+async fn someone_with_only_a_folder_sees_and_changes_only_that_folder() {
+    let (app, _alice_bdk, _alice) = signed_in(&["read"]).await;
+    std::fs::create_dir_all(app.s3.root.join("photos/clients/acme")).unwrap();
+    std::fs::create_dir_all(app.s3.root.join("photos/clients/acme-evil")).unwrap();
+    std::fs::write(app.s3.root.join("photos/clients/acme/plan.txt"), b"plan").unwrap();
+    std::fs::write(app.s3.root.join("photos/clients/acme-evil/x.txt"), b"x").unwrap();
+    // Edith edits clients/acme/ and holds nothing else of the bucket
+    app.create_user("edith@example.com").await;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select b.workspace_id, u.id, 'viewer' from buckets b, users u where u.email = 'edith@example.com'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into folder_grants (bucket_id, user_id, folder, role)
+         select b.id, u.id, 'clients/acme/', 'editor' from buckets b, users u where u.email = 'edith@example.com'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let edith = app.sign_in_as("edith@example.com").await;
+    let token = edith.make_access_token("laptop", &["read", "write"]).await;
+    let bdk = Bdk::new();
+    let login = bdk
+        .run_with_stdin(&["login", &app.url, "--token-stdin"], &format!("{token}\n"))
+        .await;
+    assert!(login.status.success(), "{}", stderr(&login));
+
+    let buckets = stdout(&bdk.run(&["ls"]).await);
+    assert!(buckets.contains("editor in clients/acme/"), "{buckets}");
+    // the top shows only the way to her folder, never another name
+    let top = stdout(&bdk.run(&["ls", "s3://photos"]).await);
+    assert!(top.contains("PRE clients/"), "{top}");
+    assert!(
+        !top.contains("readme.txt") && !top.contains("2026"),
+        "{top}"
+    );
+    let clients = stdout(&bdk.run(&["ls", "s3://photos/clients/"]).await);
+    assert!(
+        clients.contains("acme/") && !clients.contains("acme-evil"),
+        "{clients}"
+    );
+    let hers = stdout(&bdk.run(&["ls", "s3://photos/clients/acme/"]).await);
+    assert!(hers.contains("plan.txt"), "{hers}");
+    // up into her folder, and not beside it
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"notes").unwrap();
+    let file = file.to_str().unwrap();
+    let up = bdk.run(&["cp", file, "s3://photos/clients/acme/"]).await;
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert!(app.s3.root.join("photos/clients/acme/notes.txt").exists());
+    let beside = bdk
+        .run(&["cp", file, "s3://photos/clients/acme-evil/"])
+        .await;
+    assert!(!beside.status.success());
+    assert!(
+        stderr(&beside).contains("limited to some of its folders"),
+        "{}",
+        stderr(&beside)
+    );
+    assert!(
+        !app.s3
+            .root
+            .join("photos/clients/acme-evil/notes.txt")
+            .exists()
+    );
+    let out = bdk
+        .run(&[
+            "mv",
+            "s3://photos/clients/acme/plan.txt",
+            "s3://photos/readme2.txt",
+        ])
+        .await;
+    assert!(!out.status.success());
+    assert!(app.s3.root.join("photos/clients/acme/plan.txt").exists());
+}

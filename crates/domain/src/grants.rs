@@ -107,6 +107,21 @@ impl Grants {
             .or(self.bucket)
     }
 
+    /// The grants in words: `Viewer`, `Viewer; Editor in uploads/`,
+    /// `Viewer in clients/acme/`.
+    pub fn describe(&self) -> String {
+        self.bucket
+            .map(|role| role.label().to_owned())
+            .into_iter()
+            .chain(
+                self.folders
+                    .iter()
+                    .map(|g| format!("{} in {}", g.role.label(), g.folder)),
+            )
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Whether the person holds a role only on some folders of the bucket.
     pub fn only_folders(&self) -> bool {
         self.bucket.is_none()
@@ -274,6 +289,19 @@ mod tests {
         assert!(granted_folder("a//b").is_err());
         assert!(check_folder_role(Role::Editor).is_ok());
         assert!(check_folder_role(Role::Admin).is_err());
+    }
+
+    #[test]
+    fn grants_read_as_words() {
+        assert_eq!(grants(Some(Role::Owner), &[]).describe(), "Owner");
+        assert_eq!(
+            grants(Some(Role::Viewer), &[("uploads/", Role::Editor)]).describe(),
+            "Viewer; Editor in uploads/"
+        );
+        assert_eq!(
+            grants(None, &[("clients/acme/", Role::Viewer)]).describe(),
+            "Viewer in clients/acme/"
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("invite_cancelled", "Cancelled an invitation"),
     ("invite_accepted", "Accepted an invitation"),
     ("role_changed", "Changed a role"),
+    ("folder_role_changed", "Changed a role on a folder"),
     ("member_removed", "Removed someone"),
     ("download_link_issued", "Downloaded a file"),
     ("share_link_created", "Created a share link"),

@@ -422,6 +422,26 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         .execute(&app.db)
         .await
         .unwrap();
+    // Carol, a client's person with two folders, for the Members page's folder list
+    app.create_user("carol@acme.example").await;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select b.workspace_id, u.id, 'viewer' from buckets b, users u where u.email = $1",
+    )
+    .bind("carol@acme.example")
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into folder_grants (bucket_id, user_id, folder, role)
+         select b.id, u.id, f.folder, f.role from buckets b, users u,
+           (values ('clients/acme/', 'viewer'), ('clients/acme/uploads/', 'editor')) f (folder, role)
+         where u.email = $1",
+    )
+    .bind("carol@acme.example")
+    .execute(&app.db)
+    .await
+    .unwrap();
     // a folder link and an upload link, made as the pages make them
     let user = bucketdesk_db::users::find_by_email(
         &app.db,
@@ -527,7 +547,7 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
         page(
             "members",
             &format!("{w}/members"),
-            &["button:has-text('Remove')"],
+            &["button:has-text('Remove')", ".folder-grants .folder-path"],
         ),
         page("audit", &format!("{w}/audit"), &["td[data-label='What']"]),
         page(

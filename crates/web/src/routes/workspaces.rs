@@ -123,7 +123,7 @@ pub struct BucketRow {
     pub display_name: String,
     pub bucket_name: String,
     pub location: String,
-    pub role: &'static str,
+    pub role: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -161,7 +161,7 @@ async fn workspace_page(
             display_name: b.bucket.display_name.clone(),
             bucket_name: b.bucket.bucket_name.clone(),
             location: location(&b.bucket),
-            role: b.role().label(),
+            role: b.grants().describe(),
         })
         .collect();
     let (rename_value, rename_error) = match rename {
