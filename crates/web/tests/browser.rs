@@ -442,6 +442,55 @@ async fn every_page_fits_a_phone_and_a_wide_screen_in_light_and_dark() {
     .execute(&app.db)
     .await
     .unwrap();
+    // the Members page stays readable at 10 buckets and 30 people: nine
+    // more buckets (never opened here) and 30 people with a role on one or
+    // two of them, some with folders
+    sqlx::query(
+        "insert into buckets (workspace_id, display_name, bucket_name, region, endpoint_url, path_style, access_key_id, provider, created_by)
+         select b.workspace_id, 'Client ' || n, 'client-' || n, b.region, b.endpoint_url, true, 'AKIAEXAMPLE', b.provider, b.created_by
+         from buckets b, generate_series(1, 9) n",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into bucket_members (bucket_id, user_id, role)
+         select b.id, u.id, 'owner' from buckets b, users u
+         where u.email = 'alice@example.com' and b.display_name like 'Client %'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    for n in 1..=30 {
+        app.create_user(&format!("person{n:02}@example.com")).await;
+    }
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select b.workspace_id, u.id, 'viewer' from buckets b, users u
+         where b.display_name = 'Photos' and u.email like 'person%'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into bucket_members (bucket_id, user_id, role)
+         select b.id, u.id, case when n % 3 = 0 then 'editor' else 'viewer' end
+         from (select id, email, row_number() over (order by email) as n from users where email like 'person%') u
+         join buckets b on b.display_name = 'Client ' || (1 + u.n % 9)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into folder_grants (bucket_id, user_id, folder, role)
+         select b.id, u.id, 'deliveries/' || u.n || '/', 'editor'
+         from (select id, row_number() over (order by email) as n from users where email like 'person%') u
+         join buckets b on b.display_name = 'Client ' || (1 + (u.n + 4) % 9)
+         where u.n % 2 = 0",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     // a folder link and an upload link, made as the pages make them
     let user = bucketdesk_db::users::find_by_email(
         &app.db,

@@ -149,13 +149,21 @@ async fn members_page(
         .members
         .into_iter()
         .map(|m| MemberRow {
+            // the buckets they hold something on, each with its folders
             cells: managed
                 .iter()
+                .filter(|b| {
+                    role_of.contains_key(&(m.user_id, b.id))
+                        || folders_of.contains_key(&(m.user_id, b.id))
+                })
                 .map(|b| {
                     let current = role_of.get(&(m.user_id, b.id)).copied();
                     Cell {
                         bucket_id: b.id,
-                        folders: folders_of.remove(&(m.user_id, b.id)).unwrap_or_default(),
+                        folders: folders_of
+                            .get(&(m.user_id, b.id))
+                            .cloned()
+                            .unwrap_or_default(),
                         bucket_name: b.name.clone(),
                         has_role: current.is_some(),
                         choices: Role::ALL
