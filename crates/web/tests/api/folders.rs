@@ -1100,3 +1100,43 @@ async fn a_link_made_in_a_folder_stops_when_the_folder_grant_goes() {
     let after = visitor.get_url(&url).await;
     assert_eq!(after.status, 410, "{}", after.body);
 }
+
+#[tokio::test]
+async fn a_folder_persons_token_is_held_to_its_scopes_inside_their_folder_too() {
+    let world = world().await;
+    reset_files(&world.app);
+    let reader = world.browsers["folder_editor"]
+        .make_access_token("reader", &["read"])
+        .await;
+    let upload = reqwest::Client::new()
+        .put(format!(
+            "{}/api/v1/workspaces/{}/buckets/{}/upload?key=clients/acme/uploads/x.txt",
+            world.app.url, world.team.workspace, world.team.photos
+        ))
+        .bearer_auth(&reader)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 403);
+    let error: serde_json::Value = upload.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "scope_missing");
+    let listed = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/workspaces/{}/buckets/{}/objects?prefix=clients/acme/uploads/",
+            world.app.url, world.team.workspace, world.team.photos
+        ))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    assert!(
+        !world
+            .app
+            .s3
+            .root
+            .join("photos/clients/acme/uploads/x.txt")
+            .exists()
+    );
+}
