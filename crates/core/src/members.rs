@@ -112,15 +112,7 @@ pub(crate) async fn change_role_in(
     new: Option<Role>,
 ) -> Result<(), CoreError> {
     let owners = rows::lock_bucket_owners(&mut **tx, bucket).await?;
-    let Some(actor_role) = rows::role_on_bucket(&mut **tx, bucket, actor.user.user_id()).await?
-    else {
-        return Err(CoreError::NoAccess);
-    };
-    if actor_role < Role::Admin {
-        return Err(CoreError::Forbidden(Denied::BucketRole {
-            needed: Role::Admin,
-        }));
-    }
+    let actor_role = managing_role(tx, bucket, actor).await?;
     let current = rows::role_on_bucket(&mut **tx, bucket, target.user_id()).await?;
     if current.is_some_and(|c| c > actor_role) {
         return Err(CoreError::Forbidden(Denied::Outranked));
@@ -222,15 +214,7 @@ pub(crate) async fn change_folder_role_in(
     if let Some(role) = new {
         check_folder_role(role).map_err(|m| CoreError::invalid("role", "not_for_folders", m))?;
     }
-    let Some(actor_role) = rows::role_on_bucket(&mut **tx, bucket, actor.user.user_id()).await?
-    else {
-        return Err(CoreError::NoAccess);
-    };
-    if actor_role < Role::Admin {
-        return Err(CoreError::Forbidden(Denied::BucketRole {
-            needed: Role::Admin,
-        }));
-    }
+    let actor_role = managing_role(tx, bucket, actor).await?;
     let on_bucket = rows::role_on_bucket(&mut **tx, bucket, target.user_id()).await?;
     if on_bucket.is_some_and(|held| held > actor_role) {
         return Err(CoreError::Forbidden(Denied::Outranked));
@@ -268,6 +252,43 @@ pub(crate) async fn change_folder_role_in(
     };
     audit::record(&mut **tx, event).await?;
     Ok(())
+}
+
+/// The actor's role on `bucket` as the transaction sees it, when it lets
+/// them change who reaches the bucket (Admin or Owner).
+async fn managing_role(
+    tx: &mut Transaction<'static, Postgres>,
+    bucket: BucketId,
+    actor: &Actor,
+) -> Result<Role, CoreError> {
+    match rows::role_on_bucket(&mut **tx, bucket, actor.user.user_id()).await? {
+        None => Err(CoreError::NoAccess),
+        Some(role) if role < Role::Admin => Err(CoreError::Forbidden(Denied::BucketRole {
+            needed: Role::Admin,
+        })),
+        Some(role) => Ok(role),
+    }
+}
+
+/// Sets or removes a member's role on a bucket (`folder` none) or on one
+/// of its folders: [`change_role`] or [`change_folder_role`].
+#[allow(clippy::too_many_arguments)]
+pub async fn change_access(
+    db: &PgPool,
+    grant: &WorkspaceGrant,
+    actor: &Actor,
+    origin: &Origin,
+    target: UserId,
+    bucket: BucketId,
+    folder: Option<&str>,
+    new: Option<Role>,
+) -> Result<(), CoreError> {
+    match folder {
+        None => change_role(db, grant, actor, origin, target, bucket, new).await,
+        Some(folder) => {
+            change_folder_role(db, grant, actor, origin, target, bucket, folder, new).await
+        }
+    }
 }
 
 /// A folder a grant can name: a folder path, not the top of the bucket.

@@ -139,33 +139,17 @@ pub async fn set_role(
     let bucket = id(&bucket)?;
     let target = UserId(id(&member)?);
     let folder = folder_of(body.folder.as_deref())?;
-    match &folder {
-        None => {
-            members::change_role(
-                &state.db,
-                &grant,
-                &user.actor,
-                &user.origin,
-                target,
-                BucketId(bucket),
-                Some(new),
-            )
-            .await?;
-        }
-        Some(folder) => {
-            members::change_folder_role(
-                &state.db,
-                &grant,
-                &user.actor,
-                &user.origin,
-                target,
-                BucketId(bucket),
-                folder,
-                Some(new),
-            )
-            .await?;
-        }
-    }
+    members::change_access(
+        &state.db,
+        &grant,
+        &user.actor,
+        &user.origin,
+        target,
+        BucketId(bucket),
+        folder.as_deref(),
+        Some(new),
+    )
+    .await?;
     Ok(Json(api::BucketRole {
         bucket_id: bucket.to_string(),
         folder,
@@ -187,33 +171,18 @@ pub async fn remove_role(
 ) -> ApiResult<StatusCode> {
     let grant = workspace_grant(&state, &user, &workspace).await?;
     let (target, bucket) = (UserId(id(&member)?), BucketId(id(&bucket)?));
-    match folder_of(query.folder.as_deref())? {
-        None => {
-            members::change_role(
-                &state.db,
-                &grant,
-                &user.actor,
-                &user.origin,
-                target,
-                bucket,
-                None,
-            )
-            .await?;
-        }
-        Some(folder) => {
-            members::change_folder_role(
-                &state.db,
-                &grant,
-                &user.actor,
-                &user.origin,
-                target,
-                bucket,
-                &folder,
-                None,
-            )
-            .await?;
-        }
-    }
+    let folder = folder_of(query.folder.as_deref())?;
+    members::change_access(
+        &state.db,
+        &grant,
+        &user.actor,
+        &user.origin,
+        target,
+        bucket,
+        folder.as_deref(),
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,7 +7,7 @@
 //! `clients/acme/uploads/`, and each sees exactly their part.
 
 use crate::authorization::routes_in;
-use crate::team::{Team, invite_link, team};
+use crate::team::{Team, invite_link, join_workspace, team};
 use bucketdesk_testkit::{Browser, TestApp};
 use std::collections::{BTreeSet, HashMap};
 
@@ -38,16 +38,7 @@ struct World {
 /// Gives `email` (made a workspace member if needed) `role` on `folder` of
 /// the Photos bucket, straight in the database.
 async fn grant_folder(app: &TestApp, team: &Team, email: &str, folder: &str, role: &str) {
-    app.create_user(email).await;
-    sqlx::query(
-        "insert into workspace_members (workspace_id, user_id, role)
-         select $1::uuid, id, 'viewer' from users where email = $2 on conflict do nothing",
-    )
-    .bind(&team.workspace)
-    .bind(email)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    join_workspace(app, team, email).await;
     sqlx::query(
         "insert into folder_grants (bucket_id, user_id, folder, role)
          select $1::uuid, id, $3, $4 from users where email = $2",

@@ -73,16 +73,7 @@ pub async fn invite_link(app: &TestApp, email: &str) -> String {
 
 /// Makes `email` a member with `role` on `bucket` directly in the database.
 pub async fn grant(app: &TestApp, team: &Team, email: &str, bucket: &str, role: &str) {
-    app.create_user(email).await;
-    sqlx::query(
-        "insert into workspace_members (workspace_id, user_id, role)
-         select $1::uuid, id, 'viewer' from users where email = $2 on conflict do nothing",
-    )
-    .bind(&team.workspace)
-    .bind(email)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    join_workspace(app, team, email).await;
     sqlx::query(
         "insert into bucket_members (bucket_id, user_id, role) select $1::uuid, id, $3 from users where email = $2
          on conflict (bucket_id, user_id) do update set role = excluded.role",
@@ -90,6 +81,21 @@ pub async fn grant(app: &TestApp, team: &Team, email: &str, bucket: &str, role: 
     .bind(bucket)
     .bind(email)
     .bind(role)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+/// Makes `email` (created if needed) a member of the team's workspace
+/// directly in the database, with no role on any bucket yet.
+pub async fn join_workspace(app: &TestApp, team: &Team, email: &str) {
+    app.create_user(email).await;
+    sqlx::query(
+        "insert into workspace_members (workspace_id, user_id, role)
+         select $1::uuid, id, 'viewer' from users where email = $2 on conflict do nothing",
+    )
+    .bind(&team.workspace)
+    .bind(email)
     .execute(&app.db)
     .await
     .unwrap();

@@ -41,33 +41,17 @@ pub(super) async fn change_role(
         },
     };
     let folder = granted_folder(&form.folder).map_err(AppError::BadRequest)?;
-    let changed = match folder {
-        None => {
-            members::change_role(
-                &state.db,
-                &access.grant,
-                &access.me.actor(),
-                &client.origin(),
-                UserId(member),
-                BucketId(bucket),
-                new,
-            )
-            .await
-        }
-        Some(folder) => {
-            members::change_folder_role(
-                &state.db,
-                &access.grant,
-                &access.me.actor(),
-                &client.origin(),
-                UserId(member),
-                BucketId(bucket),
-                &folder,
-                new,
-            )
-            .await
-        }
-    };
+    let changed = members::change_access(
+        &state.db,
+        &access.grant,
+        &access.me.actor(),
+        &client.origin(),
+        UserId(member),
+        BucketId(bucket),
+        folder.as_deref(),
+        new,
+    )
+    .await;
     match changed {
         Ok(()) => Ok(back(&access, "role")),
         Err(CoreError::NotFound) => Err(AppError::NotFound),
