@@ -53,6 +53,18 @@ impl Drop for Stack {
     }
 }
 
+/// A server process that is killed when this is dropped, unless taken.
+struct Stopped(Option<Child>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.0.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
 impl Stack {
     pub(crate) async fn start(options: &Options) -> Result<Stack> {
         let binary = std::env::current_exe()?.with_file_name("bucketdesk");
@@ -147,6 +159,8 @@ impl Stack {
             .stderr(Stdio::inherit())
             .spawn()
             .context("start bucketdesk")?;
+        // stopped again if the rest of the start-up fails
+        let mut server = Stopped(Some(server));
         let started = Instant::now();
         while !reqwest::get(format!("{url}/readyz"))
             .await
@@ -177,7 +191,7 @@ impl Stack {
         let folder_cookie = folder_person(&browser, &url, &mail, &workspace, &bucket).await?;
         browser.get(&bucket_path).await;
         Ok(Stack {
-            server,
+            server: server.0.take().context("the server")?,
             url,
             s3,
             direct,
@@ -245,8 +259,9 @@ async fn folder_person(
             .next()
             .unwrap_or_default()
             .to_owned();
+        let mails = mail.count_to(email);
         person.request_code(email).await;
-        let code = code_in(&mail.last_to(email).await.text).context("a code")?;
+        let code = code_in(&mail.wait_for_nth(email, mails + 1).await.text).context("a code")?;
         person.post("/login/code", &[("code", &code)]).await;
         person.get(&link).await;
         let accepted = person.post(&format!("{link}/accept"), &[]).await;
