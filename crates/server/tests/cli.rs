@@ -449,6 +449,49 @@ async fn logs_never_contain_codes_session_ids_tokens_or_passwords() {
 }
 
 #[tokio::test]
+async fn health_probes_and_static_files_stay_out_of_an_info_log_and_pages_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = empty_database().await;
+    let sink = MailSink::start().await;
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &database_url(&name)),
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "files@example.com"),
+            ("RUST_LOG", "info"),
+        ],
+    );
+    let browser = Browser::new(&server.url());
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/static/app.css",
+        "/favicon.ico",
+        "/healthz",
+    ] {
+        assert_eq!(browser.get(path).await.status, 200, "{path}");
+    }
+    assert_eq!(browser.get("/login").await.status, 200);
+    assert_eq!(browser.get("/no/such/page").await.status, 404);
+    std::thread::sleep(Duration::from_millis(300));
+    let logs = server.logs();
+    let requests: Vec<&str> = logs.lines().filter(|l| l.contains(" request ")).collect();
+    assert!(
+        requests.iter().any(|l| l.contains("route=/login")),
+        "a page is logged at INFO: {logs}"
+    );
+    for quiet in ["/healthz", "/readyz", "/static/", "/favicon.ico"] {
+        assert!(
+            !requests
+                .iter()
+                .any(|l| l.contains(&format!("route={quiet}"))),
+            "{quiet} is logged at INFO: {logs}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_healthcheck_command_reports_whether_the_server_answers() {
     let dir = tempfile::tempdir().unwrap();
     let database = empty_database().await;

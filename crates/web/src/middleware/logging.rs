@@ -2,7 +2,9 @@
 //! the raw path or query, so tokens and codes in URLs never reach the logs
 //! (S13). A refusal (403 or 404) of a signed-in person is logged as a
 //! warning with their user id, the route pattern and the client's address
-//! (ASVS 16.3.2): enough to see someone probing ids, never a token.
+//! (ASVS 16.3.2): enough to see someone probing ids, never a token. Health
+//! probes and static files are logged at DEBUG ([`is_quiet`]), every other
+//! answer at INFO, server errors at WARN.
 
 use crate::AppState;
 use crate::extract::client_ip;
@@ -90,8 +92,17 @@ pub async fn log_request(
         });
         let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
         tracing::warn!(%method, %route, status, ms, user.id = %user.0, %ip, "refused a signed-in request");
+    } else if is_quiet(&route) {
+        tracing::debug!(%method, %route, status, ms, "request");
     } else {
         tracing::info!(%method, %route, status, ms, "request");
     }
     response
+}
+
+/// Routes whose answers are logged at DEBUG, not INFO: a load balancer's
+/// probes and the static files every page loads would drown the log.
+/// Refusals and server errors on them are still warnings.
+fn is_quiet(route: &str) -> bool {
+    matches!(route, "/healthz" | "/readyz" | "/favicon.ico") || route.starts_with("/static/")
 }
