@@ -474,8 +474,17 @@ async fn health_probes_and_static_files_stay_out_of_an_info_log_and_pages_do_not
     }
     assert_eq!(browser.get("/login").await.status, 200);
     assert_eq!(browser.get("/no/such/page").await.status, 404);
+    // no proxy is trusted here: a client's own request id is not believed
+    let forged = reqwest::Client::new()
+        .get(format!("{}/login", server.url()))
+        .header("x-request-id", "forged-by-the-client")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(forged.headers()["x-request-id"], "forged-by-the-client");
     std::thread::sleep(Duration::from_millis(300));
     let logs = server.logs();
+    assert!(!logs.contains("forged-by-the-client"), "{logs}");
     let requests: Vec<&str> = logs.lines().filter(|l| l.contains(" request ")).collect();
     assert!(
         requests.iter().any(|l| l.contains("route=/login")),
@@ -489,6 +498,63 @@ async fn health_probes_and_static_files_stay_out_of_an_info_log_and_pages_do_not
             "{quiet} is logged at INFO: {logs}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_request_is_followed_by_its_id_from_the_proxy_to_the_log_and_the_error_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = empty_database().await;
+    let sink = MailSink::start().await;
+    let server = Server::start(
+        &dir,
+        &[
+            ("DATABASE_URL", &database_url(&name)),
+            ("SMTP_URL", &sink.url()),
+            ("MAIL_FROM", "files@example.com"),
+            ("RUST_LOG", "info"),
+            // the test connects from 127.0.0.1: it plays the trusted proxy
+            ("BUCKETDESK_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let ask = |id: &'static str| {
+        client
+            .get(format!("{}/no/such/page", server.url()))
+            .header("x-request-id", id)
+            .send()
+    };
+    let answer = ask("proxy-id-42").await.unwrap();
+    assert_eq!(answer.status(), 404);
+    assert_eq!(answer.headers()["x-request-id"], "proxy-id-42");
+    let page = answer.text().await.unwrap();
+    assert!(page.contains("quote this id"), "{page}");
+    assert!(page.contains("proxy-id-42"), "{page}");
+    // an id that is no id is replaced by one of bucketdesk's own
+    let answer = ask("an id; with spaces").await.unwrap();
+    let made = answer.headers()["x-request-id"].to_str().unwrap();
+    assert!(
+        made.len() == 32 && made.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{made}"
+    );
+    let own = client
+        .get(format!("{}/login", server.url()))
+        .send()
+        .await
+        .unwrap();
+    let own_id = own.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(own_id.len(), 32, "{own_id}");
+    std::thread::sleep(Duration::from_millis(300));
+    let logs = server.logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("proxy-id-42"))
+        .unwrap_or_else(|| panic!("the proxy's id is not in the log: {logs}"));
+    assert!(line.contains("status=404"), "{line}");
+    assert!(
+        logs.lines()
+            .any(|l| l.contains(&own_id) && l.contains("route=/login")),
+        "{logs}"
+    );
 }
 
 #[tokio::test]

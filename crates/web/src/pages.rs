@@ -69,6 +69,8 @@ pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub message: &'a str,
     pub status: u16,
+    /// The request's id, to quote when asking for help.
+    pub request_id: Option<String>,
 }
 
 /// Whether the page being rendered is for a signed-in person (their session
@@ -102,6 +104,7 @@ impl ErrorPage<'_> {
             title,
             message,
             status: status.as_u16(),
+            request_id: crate::middleware::logging::RequestId::here(),
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -190,7 +193,11 @@ pub async fn fill_bare_errors(response: Response) -> Response {
     let status = response.status();
     let bare = !response.headers().contains_key(header::CONTENT_TYPE);
     if (status.is_client_error() || status.is_server_error()) && bare {
-        let mut page = ErrorPage::for_status(status);
+        let id = response
+            .headers()
+            .get(crate::middleware::logging::REQUEST_ID_HEADER);
+        let mut page =
+            crate::middleware::logging::RequestId::within(id, || ErrorPage::for_status(status));
         for (name, value) in response.headers() {
             if name != header::CONTENT_LENGTH && !page.headers().contains_key(name) {
                 page.headers_mut().insert(name.clone(), value.clone());

@@ -16,6 +16,7 @@ use bucketdesk_domain::UserId;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Who made the request, once an extractor has accepted their session: for
 /// the log line, and for the pages' layout, which shows the signed-in top
@@ -27,6 +28,48 @@ tokio::task_local! {
     /// The person of the request this task is answering (pages are rendered
     /// on it, inside [`log_request`]).
     static ANSWERING: RequestUser;
+    /// The id of the request this task is answering.
+    static REQUEST_ID: RequestId;
+}
+
+/// A request's id: the `X-Request-Id` a trusted proxy sent (letters,
+/// digits, `-`, `_`, `.`, at most 128), or one made here. It is on every
+/// log line of the request, in the answer's `X-Request-Id` header, and on
+/// error pages, so one request can be followed from the proxy to the logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+impl RequestId {
+    /// The proxy's id when the peer is a trusted proxy and the id is sane,
+    /// else a new one (128 random bits, hex).
+    fn of(sent: Option<&HeaderValue>, peer_trusted: bool) -> RequestId {
+        let sane = |id: &&str| {
+            (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        match sent.and_then(|v| v.to_str().ok()).filter(sane) {
+            Some(id) if peer_trusted => RequestId(id.to_owned()),
+            _ => RequestId(uuid::Uuid::new_v4().simple().to_string()),
+        }
+    }
+
+    /// The id of the request this task is answering; none outside one.
+    pub fn here() -> Option<String> {
+        REQUEST_ID.try_with(|id| id.0.clone()).ok()
+    }
+
+    /// Runs `f` as if answering the request whose answer carries this
+    /// header (for error pages made after [`log_request`] returned).
+    pub fn within<R>(response_header: Option<&HeaderValue>, f: impl FnOnce() -> R) -> R {
+        match response_header.and_then(|v| v.to_str().ok()) {
+            Some(id) => REQUEST_ID.sync_scope(RequestId(id.to_owned()), f),
+            None => f(),
+        }
+    }
 }
 
 impl RequestUser {
@@ -34,12 +77,20 @@ impl RequestUser {
     pub fn note(extensions: &axum::http::Extensions, user: UserId) {
         if let Some(slot) = extensions.get::<RequestUser>() {
             let _ = slot.0.set(user);
+            Self::on_log_lines(user);
         }
     }
 
     /// Notes the signed-in person of the request this task is answering.
     pub fn note_here(user: UserId) {
-        let _ = ANSWERING.try_with(|slot| slot.0.set(user));
+        if ANSWERING.try_with(|slot| slot.0.set(user)).is_ok() {
+            Self::on_log_lines(user);
+        }
+    }
+
+    /// Names the person on the request's log lines from here on.
+    fn on_log_lines(user: UserId) {
+        tracing::Span::current().record("user.id", tracing::field::display(user.0));
     }
 
     /// Whether the request this task is answering has a signed-in person;
@@ -75,8 +126,26 @@ pub async fn log_request(
         .iter()
         .cloned()
         .collect();
+    let peer_trusted = peer.is_some_and(|peer| {
+        state
+            .settings
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&peer))
+    });
+    let id = RequestId::of(request.headers().get(REQUEST_ID_HEADER), peer_trusted);
+    // every line logged while answering carries the id (and the user, once known)
+    let span = tracing::info_span!("request", id = %id.0, user.id = tracing::field::Empty);
     let started = Instant::now();
-    let response = ANSWERING.scope(user.clone(), next.run(request)).await;
+    let answering = ANSWERING.scope(
+        user.clone(),
+        REQUEST_ID.scope(id.clone(), next.run(request)),
+    );
+    let mut response = answering.instrument(span.clone()).await;
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let _entered = span.enter();
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
