@@ -222,12 +222,23 @@ pub async fn pending(
     actor: &Actor,
 ) -> Result<Vec<(Invite, Vec<InviteBucket>)>, CoreError> {
     managed_buckets(db, grant, actor).await?;
-    let mut found = Vec::new();
-    for invite in rows::pending_in_workspace(db, grant.id()).await? {
-        let buckets = rows::buckets_of(db, invite.id).await?;
-        found.push((invite, buckets));
+    // two queries however many invitations wait
+    let mut grants: std::collections::HashMap<Uuid, Vec<InviteBucket>> =
+        std::collections::HashMap::new();
+    for pending in rows::pending_grants_in_workspace(db, grant.id()).await? {
+        grants
+            .entry(pending.invite_id)
+            .or_default()
+            .push(pending.bucket);
     }
-    Ok(found)
+    Ok(rows::pending_in_workspace(db, grant.id())
+        .await?
+        .into_iter()
+        .map(|invite| {
+            let buckets = grants.remove(&invite.id).unwrap_or_default();
+            (invite, buckets)
+        })
+        .collect())
 }
 
 /// The buckets an invitation grants, with their roles (for its mail).

@@ -236,6 +236,27 @@ pub async fn list_for_user(
     .await
 }
 
+/// The buckets `user` has a role on in every workspace of theirs, by
+/// workspace and name, in one query (the home page lists them all).
+pub async fn list_everywhere_for_user(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+) -> sqlx::Result<Vec<BucketWithRole>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS}, {GRANT_COLUMNS}, w.name as workspace_name, w.require_second_factor
+         from workspace_members wm
+         join workspaces w on w.id = wm.workspace_id
+         join buckets b on b.workspace_id = w.id
+         {grants}
+         where wm.user_id = $1 and {HAS_GRANT}
+         order by b.workspace_id, lower(b.display_name)",
+        grants = grants_of("$1")
+    ))
+    .bind(user.0)
+    .fetch_all(db)
+    .await
+}
+
 /// One line of the sidebar: a workspace of the person's, and one bucket of
 /// it they have a role on (none for a workspace where they have none).
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -159,6 +159,31 @@ pub async fn set_buckets(
     Ok(())
 }
 
+/// What one pending invitation of a workspace grants.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingGrant {
+    pub invite_id: Uuid,
+    #[sqlx(flatten)]
+    pub bucket: InviteBucket,
+}
+
+/// What every pending invitation of a workspace grants, in one query (the
+/// members page lists them all).
+pub async fn pending_grants_in_workspace(
+    db: impl PgExecutor<'_>,
+    workspace: WorkspaceId,
+) -> sqlx::Result<Vec<PendingGrant>> {
+    sqlx::query_as(
+        "select ib.invite_id, ib.bucket_id, b.display_name, ib.folder, ib.role
+         from invites i join invite_buckets ib on ib.invite_id = i.id join buckets b on b.id = ib.bucket_id
+         where i.workspace_id = $1 and i.accepted_at is null and i.cancelled_at is null
+         order by lower(b.display_name), ib.folder",
+    )
+    .bind(workspace.0)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn buckets_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Vec<InviteBucket>> {
     sqlx::query_as(
         "select ib.bucket_id, b.display_name, ib.folder, ib.role from invite_buckets ib join buckets b on b.id = ib.bucket_id

@@ -28,7 +28,6 @@ pub struct Membership {
     #[sqlx(rename = "workspace_created_at")]
     pub created_at: OffsetDateTime,
     pub role: String,
-    pub bucket_count: i64,
     /// Members must use a second factor or single sign-on.
     pub require_second_factor: bool,
 }
@@ -94,12 +93,9 @@ pub async fn delete(db: &mut sqlx::PgConnection, id: WorkspaceId) -> sqlx::Resul
 /// A workspace as one of its members sees it, for queries that name the
 /// tables `workspace_members m` and `workspaces w`.
 pub(crate) const MEMBERSHIP_COLUMNS: &str = "w.id as workspace_id, w.name, \
-        w.created_at as workspace_created_at, m.role, w.require_second_factor,
-        (select count(*) from bucket_members bm join buckets b on b.id = bm.bucket_id
-         where b.workspace_id = w.id and bm.user_id = m.user_id) as bucket_count";
+        w.created_at as workspace_created_at, m.role, w.require_second_factor";
 
-/// The workspaces a person belongs to, with their role and how many buckets
-/// they can see there, by name.
+/// The workspaces a person belongs to, with their role, by name.
 pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<Membership>> {
     sqlx::query_as(&format!(
         "select {MEMBERSHIP_COLUMNS}

@@ -11,8 +11,9 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use bucketdesk_core::sessions;
 use bucketdesk_db::audit;
-use bucketdesk_domain::WorkspaceId;
+use std::collections::HashMap;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,13 +91,17 @@ async fn show_home(
     Query(query): Query<DoneQuery>,
 ) -> Result<HomePage> {
     let mut workspaces = Vec::new();
+    // every workspace's buckets in one query, not one per workspace
+    let mut buckets_of: HashMap<Uuid, Vec<_>> = HashMap::new();
+    for b in bucketdesk_db::buckets::list_everywhere_for_user(&state.db, me.user.user_id()).await? {
+        buckets_of.entry(b.bucket.workspace_id).or_default().push((
+            b.bucket.id,
+            b.bucket.display_name.clone(),
+            b.role().label(),
+        ));
+    }
     for w in bucketdesk_db::workspaces::list_for_user(&state.db, me.user.user_id()).await? {
-        let buckets =
-            bucketdesk_db::buckets::list_for_user(&state.db, WorkspaceId(w.id), me.user.user_id())
-                .await?
-                .into_iter()
-                .map(|b| (b.bucket.id, b.bucket.display_name.clone(), b.role().label()))
-                .collect();
+        let buckets = buckets_of.remove(&w.id).unwrap_or_default();
         workspaces.push(WorkspaceRow {
             needs_second_factor: me
                 .actor()

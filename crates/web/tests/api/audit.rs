@@ -438,3 +438,98 @@ async fn role_changes_and_removals_name_the_person_on_the_audit_page_and_in_rece
         home.body
     );
 }
+
+#[tokio::test]
+async fn at_a_million_events_the_home_and_audit_pages_queries_walk_indexes() {
+    let app = TestApp::spawn().await;
+    let t = crate::team::team(&app).await;
+    let alice = crate::team::user_id(&app, "alice@example.com").await;
+    let alice = uuid::Uuid::parse_str(&alice).unwrap();
+    let workspace = uuid::Uuid::parse_str(&t.workspace).unwrap();
+    // a million events: a tenth in this workspace, a few of them Alice's,
+    // the rest spread over a thousand other people and no workspace
+    sqlx::query(
+        "insert into audit_events (occurred_at, actor_id, actor_email, action, ip, workspace_id, details)
+         select now() - make_interval(secs => n), case when n % 5000 = 0 then $1 end,
+                case when n % 5000 = 0 then 'alice@example.com' else 'person' || (n % 1000) || '@example.com' end,
+                (array['file_uploaded', 'download_link_issued', 'signed_in', 'object_deleted', 'share_link_created'])[1 + (n / 10) % 5],
+                '10.0.0.1', case when n % 10 = 0 then $2 end, '{}'::jsonb
+         from generate_series(1, 1000000) n",
+    )
+    .bind(alice)
+    .bind(workspace)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("analyze audit_events")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let walks_indexes = |what: &str, plan: &str| {
+        assert!(
+            !plan.contains("Seq Scan on audit_events"),
+            "{what} reads the whole table:\n{plan}"
+        );
+        assert!(plan.contains("Index"), "{what} uses no index:\n{plan}");
+    };
+    let id = bucketdesk_domain::UserId(alice);
+    let plan = audit::plans::recent_for_person(&app.db, id, "alice@example.com")
+        .await
+        .unwrap();
+    walks_indexes("the home page's recent activity", &plan);
+    // the person's own events, not a walk of everyone's newest first
+    assert!(
+        plan.contains("audit_events_actor_idx")
+            && plan.contains("audit_events_actor_email_idx")
+            && !plan.contains("audit_events_occurred_idx"),
+        "{plan}"
+    );
+    let plan = audit::plans::actions_in_workspace(&app.db, workspace)
+        .await
+        .unwrap();
+    walks_indexes("the audit page's list of actions", &plan);
+    // one probe per action, not every event of the workspace
+    assert!(
+        plan.contains("Recursive Union") && plan.contains("audit_events_workspace_action_idx"),
+        "{plan}"
+    );
+    let newest = audit::Filter {
+        workspace: Some(workspace),
+        ..audit::Filter::default()
+    };
+    let plan = audit::plans::list(&app.db, &newest, 51).await.unwrap();
+    walks_indexes("the audit page", &plan);
+    assert!(
+        plan.contains("audit_events_workspace_id_idx"),
+        "the audit page walks the workspace's events by id:\n{plan}"
+    );
+    let next_page = audit::Filter {
+        before_id: Some(500_000),
+        ..newest.clone()
+    };
+    let plan = audit::plans::list(&app.db, &next_page, 51).await.unwrap();
+    walks_indexes("a later page of the audit log", &plan);
+    let by_action = audit::Filter {
+        action: Some("object_deleted".into()),
+        ..newest
+    };
+    let plan = audit::plans::list(&app.db, &by_action, 51).await.unwrap();
+    walks_indexes("the audit page filtered by action", &plan);
+    // and the answers are still right
+    let mine = audit::recent_for_person(&app.db, id, "alice@example.com", 10)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 10);
+    assert!(
+        mine.windows(2)
+            .all(|w| w[0].occurred_at >= w[1].occurred_at)
+    );
+    let actions = audit::actions_in_workspace(&app.db, workspace)
+        .await
+        .unwrap();
+    assert!(
+        actions.contains(&"object_deleted".to_owned()),
+        "{actions:?}"
+    );
+    assert!(actions.windows(2).all(|w| w[0] < w[1]), "{actions:?}");
+}
