@@ -104,6 +104,26 @@ fn recent_for_person_sql(prefix: &str) -> String {
     )
 }
 
+/// Deletes the events older than `age` (`BUCKETDESK_AUDIT_RETENTION_DAYS`),
+/// 10,000 at a time so no statement holds the table long; how many went.
+pub async fn delete_older_than(db: &sqlx::PgPool, age: std::time::Duration) -> sqlx::Result<u64> {
+    let mut total = 0;
+    loop {
+        let done = sqlx::query(
+            "delete from audit_events where id in (
+               select id from audit_events where occurred_at < now() - make_interval(secs => $1)
+               limit 10000)",
+        )
+        .bind(age.as_secs_f64())
+        .execute(db)
+        .await?;
+        total += done.rows_affected();
+        if done.rows_affected() < 10_000 {
+            return Ok(total);
+        }
+    }
+}
+
 /// Every event with the given action, oldest first (used by tests and tools).
 pub async fn with_action(db: impl PgExecutor<'_>, action: &str) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(&format!(

@@ -280,6 +280,7 @@ impl TestAppBuilder {
             zip_limits: Settings::DEFAULT_ZIP_LIMITS,
             header_read_timeout: Settings::DEFAULT_HEADER_READ_TIMEOUT,
             max_connections_per_ip: Settings::DEFAULT_MAX_CONNECTIONS_PER_IP,
+            audit_retention: None,
             shutdown_grace: Settings::DEFAULT_SHUTDOWN_GRACE,
             aws_identity,
         };

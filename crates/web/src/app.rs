@@ -54,6 +54,10 @@ pub async fn clean_up(state: &AppState) -> Result<(), sqlx::Error> {
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     bucketdesk_db::login::delete_stale(&state.db).await?;
+    bucketdesk_db::links::forget_old_password_failures(&state.db).await?;
+    if let Some(retention) = state.settings.audit_retention {
+        bucketdesk_db::audit::delete_older_than(&state.db, retention).await?;
+    }
     bucketdesk_db::sessions::forget_old(&state.db, state.settings.session_absolute).await
 }
 

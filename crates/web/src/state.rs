@@ -58,6 +58,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Connections one client address may hold open at once (R9).
     pub max_connections_per_ip: usize,
+    /// Audit events older than this are deleted (none: kept forever).
+    pub audit_retention: Option<Duration>,
     /// How long requests in flight may finish after SIGTERM (R8).
     pub shutdown_grace: Duration,
     /// bucketdesk's own AWS identity, which assumes buckets' IAM roles

@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// Deletes wrong-password attempts older than the longest window counted
+/// (an hour): the table holds only what the limits still read.
+pub async fn forget_old_password_failures(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "delete from link_password_failures where failed_at < now() - interval '1 hour'",
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Wrong (or unchecked) password attempts for a link up to and including
 /// `attempt`: (from this client in the last 15 minutes, from anyone in the
 /// last hour). Counting only earlier attempts gives parallel guesses a fixed

@@ -90,6 +90,9 @@ pub struct Config {
     pub header_timeout: Duration,
     /// `BUCKETDESK_MAX_CONNECTIONS_PER_IP`: connections one address may hold open.
     pub max_connections_per_ip: usize,
+    /// `BUCKETDESK_AUDIT_RETENTION_DAYS`: audit events older than this many
+    /// days are deleted; unset keeps them forever.
+    pub audit_retention_days: Option<u64>,
     /// `BUCKETDESK_SHUTDOWN_GRACE_SECS`: how long requests may finish after SIGTERM.
     pub shutdown_grace: Duration,
     /// `BUCKETDESK_AWS_IDENTITY=host`: bucketdesk takes an AWS identity from
@@ -314,6 +317,17 @@ impl Config {
             10,
             1..=300,
         )?;
+        let audit_retention_days = get("BUCKETDESK_AUDIT_RETENTION_DAYS")
+            .filter(|days| !days.trim().is_empty())
+            .map(|days| {
+                parse_number(
+                    Some(days.trim().to_owned()),
+                    "BUCKETDESK_AUDIT_RETENTION_DAYS",
+                    0,
+                    1..=36_500,
+                )
+            })
+            .transpose()?;
         let max_connections_per_ip = parse_number(
             get("BUCKETDESK_MAX_CONNECTIONS_PER_IP"),
             "BUCKETDESK_MAX_CONNECTIONS_PER_IP",
@@ -401,6 +415,7 @@ impl Config {
             zip_max_gb,
             header_timeout: Duration::from_secs(header_timeout_secs),
             max_connections_per_ip,
+            audit_retention_days,
             shutdown_grace: Duration::from_secs(shutdown_grace_secs),
             aws_identity_from_host,
             aws_sts_endpoint,
@@ -474,6 +489,9 @@ impl Config {
             },
             header_read_timeout: self.header_timeout,
             max_connections_per_ip: self.max_connections_per_ip,
+            audit_retention: self
+                .audit_retention_days
+                .map(|days| Duration::from_secs(days * 24 * 60 * 60)),
             shutdown_grace: self.shutdown_grace,
             aws_identity: None,
         }

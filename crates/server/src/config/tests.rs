@@ -61,6 +61,8 @@ fn each_malformed_value_names_its_variable() {
         ("BUCKETDESK_HEADER_TIMEOUT_SECS", "0"),
         ("BUCKETDESK_MAX_CONNECTIONS_PER_IP", "none"),
         ("BUCKETDESK_SHUTDOWN_GRACE_SECS", "-1"),
+        ("BUCKETDESK_AUDIT_RETENTION_DAYS", "0"),
+        ("BUCKETDESK_AUDIT_RETENTION_DAYS", "a year"),
         ("GITHUB_URL", "github.example.com"),
         ("GITHUB_API_URL", "ftp://api.github.example.com"),
     ] {
@@ -286,5 +288,21 @@ fn an_aws_identity_is_off_unless_asked_for_and_its_sts_endpoint_needs_it() {
         .unwrap_err()
         .var,
         "BUCKETDESK_AWS_STS_ENDPOINT"
+    );
+}
+
+#[test]
+fn audit_events_are_kept_forever_unless_a_retention_is_set() {
+    assert_eq!(config(&[]).unwrap().web_settings().audit_retention, None);
+    assert_eq!(
+        config(&[("BUCKETDESK_AUDIT_RETENTION_DAYS", "")])
+            .unwrap()
+            .audit_retention_days,
+        None
+    );
+    let kept = config(&[("BUCKETDESK_AUDIT_RETENTION_DAYS", "400")]).unwrap();
+    assert_eq!(
+        kept.web_settings().audit_retention,
+        Some(std::time::Duration::from_secs(400 * 24 * 60 * 60))
     );
 }

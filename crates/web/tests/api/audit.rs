@@ -533,3 +533,66 @@ async fn at_a_million_events_the_home_and_audit_pages_queries_walk_indexes() {
     );
     assert!(actions.windows(2).all(|w| w[0] < w[1]), "{actions:?}");
 }
+
+#[tokio::test]
+async fn the_clean_up_keeps_audit_events_for_their_retention_and_forgets_old_password_failures() {
+    let app = TestApp::builder()
+        .configure(|settings| {
+            settings.audit_retention = Some(std::time::Duration::from_secs(30 * 24 * 60 * 60))
+        })
+        .spawn()
+        .await;
+    let t = crate::team::team(&app).await;
+    sqlx::query(
+        "insert into audit_events (occurred_at, actor_email, action, workspace_id, details)
+         select now() - make_interval(days => d), 'old@example.com', 'signed_in', $1::uuid, '{}'::jsonb
+         from unnest(array[29, 31, 400]) d",
+    )
+    .bind(&t.workspace)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // a link with wrong passwords typed two hours and a minute ago
+    let link = t
+        .alice
+        .post(
+            &format!("{}/links", t.bucket_path(&t.photos)),
+            &[("keys", "a.txt"), ("password", "secret-words")],
+        )
+        .await;
+    assert_eq!(link.status, 303, "{}", link.body);
+    sqlx::query(
+        "insert into link_password_failures (link_id, client, failed_at)
+         select id, '10.0.0.1', now() - make_interval(mins => m) from links, unnest(array[1, 120]) m",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    bucketdesk_web::clean_up(&app.state).await.unwrap();
+    let old: Vec<i32> = sqlx::query_scalar(
+        "select extract(day from now() - occurred_at)::int from audit_events
+         where actor_email = 'old@example.com' order by 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(old, [29], "events past 30 days are gone, younger ones stay");
+    let newer: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where actor_email is distinct from 'old@example.com'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(newer > 0, "today's events stay");
+    let failures: Vec<i32> = sqlx::query_scalar(
+        "select extract(minute from now() - failed_at)::int from link_password_failures",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        failures,
+        [1],
+        "only attempts the limits still count are kept"
+    );
+}
