@@ -88,16 +88,7 @@ pub async fn change_role(
     bucket: BucketId,
     new: Option<Role>,
 ) -> Result<(), CoreError> {
-    managed_buckets(db, grant, actor).await?;
-    let (_, target) = member(db, grant.id(), target).await?;
-    // the bucket is one of this workspace's, and the actor has a role on it
-    buckets::find_for_user(db, grant.id(), bucket, actor.user.user_id())
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let mut tx = db.begin().await?;
-    change_role_in(&mut tx, grant.id(), actor, origin, &target, bucket, new).await?;
-    tx.commit().await?;
-    Ok(())
+    change_access(db, grant, actor, origin, target, bucket, None, new).await
 }
 
 /// [`change_role`] inside the caller's transaction (an invitation of a
@@ -165,40 +156,8 @@ pub(crate) async fn change_role_in(
 /// a folder is given as Viewer or Editor (see
 /// [`bucketdesk_domain::grants`]); nobody touches someone whose role on the
 /// bucket is above theirs. Recorded as `folder_role_changed`.
-#[allow(clippy::too_many_arguments)]
-pub async fn change_folder_role(
-    db: &PgPool,
-    grant: &WorkspaceGrant,
-    actor: &Actor,
-    origin: &Origin,
-    target: UserId,
-    bucket: BucketId,
-    folder: &str,
-    new: Option<Role>,
-) -> Result<(), CoreError> {
-    managed_buckets(db, grant, actor).await?;
-    let (_, target) = member(db, grant.id(), target).await?;
-    buckets::find_for_user(db, grant.id(), bucket, actor.user.user_id())
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let mut tx = db.begin().await?;
-    change_folder_role_in(
-        &mut tx,
-        grant.id(),
-        actor,
-        origin,
-        &target,
-        bucket,
-        folder,
-        new,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// [`change_folder_role`] inside the caller's transaction (an invitation
-/// of a member gives folders with it), every rule checked there.
+/// Runs inside the caller's transaction (an invitation of a member gives
+/// folders with it), every rule checked there.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn change_folder_role_in(
     tx: &mut Transaction<'static, Postgres>,
@@ -270,8 +229,9 @@ async fn managing_role(
     }
 }
 
-/// Sets or removes a member's role on a bucket (`folder` none) or on one
-/// of its folders: [`change_role`] or [`change_folder_role`].
+/// Sets (`Some`) or removes (`None`) a member's role on a bucket of the
+/// workspace (`folder` none) or on one of its folders, every rule checked
+/// in one transaction ([`change_role_in`], [`change_folder_role_in`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn change_access(
     db: &PgPool,
@@ -283,12 +243,25 @@ pub async fn change_access(
     folder: Option<&str>,
     new: Option<Role>,
 ) -> Result<(), CoreError> {
+    managed_buckets(db, grant, actor).await?;
+    let (_, target) = member(db, grant.id(), target).await?;
+    // the bucket is one of this workspace's, and the actor has a role on it
+    buckets::find_for_user(db, grant.id(), bucket, actor.user.user_id())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let workspace = grant.id();
+    let mut tx = db.begin().await?;
     match folder {
-        None => change_role(db, grant, actor, origin, target, bucket, new).await,
+        None => change_role_in(&mut tx, workspace, actor, origin, &target, bucket, new).await?,
         Some(folder) => {
-            change_folder_role(db, grant, actor, origin, target, bucket, folder, new).await
+            change_folder_role_in(
+                &mut tx, workspace, actor, origin, &target, bucket, folder, new,
+            )
+            .await?
         }
     }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A folder a grant can name: a folder path, not the top of the bucket.
