@@ -72,6 +72,11 @@ impl AuditLog {
         AuditLog { queue }
     }
 
+    /// Events queued and not yet taken into a batch.
+    pub fn waiting(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Records the event; returns once it is committed.
     pub async fn record(&self, event: audit::NewEvent<'_>) -> Result<(), CoreError> {
         let (written, done) = oneshot::channel();

@@ -10,6 +10,7 @@ use crate::{Actor, CoreError, Origin};
 use bucketdesk_db::passkeys::{self as db, PasskeyInfo, StoredPasskey};
 use bucketdesk_db::users::User;
 use bucketdesk_db::{PgPool, audit};
+use bucketdesk_metrics::{SignInOutcome, metrics};
 use serde_json::json;
 use url::Url;
 use uuid::Uuid;
@@ -148,6 +149,22 @@ impl Passkeys {
     /// `state`: a passkey of an enabled account, its signature, this site's
     /// origin and RP id, user verification. `None` otherwise.
     pub async fn finish_sign_in(
+        &self,
+        db: &PgPool,
+        origin: &Origin,
+        answer: &PublicKeyCredential,
+        state: DiscoverableAuthentication,
+    ) -> Result<Option<User>, CoreError> {
+        let user = self.check_sign_in(db, origin, answer, state).await?;
+        let outcome = match user {
+            Some(_) => SignInOutcome::SignedIn,
+            None => SignInOutcome::Refused,
+        };
+        metrics().sign_in("passkey", outcome);
+        Ok(user)
+    }
+
+    async fn check_sign_in(
         &self,
         db: &PgPool,
         origin: &Origin,

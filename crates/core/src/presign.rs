@@ -14,6 +14,7 @@ use bucketdesk_domain::object::{
     has_dot_segment,
 };
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
+use bucketdesk_metrics::{LinkKind, metrics};
 use bucketdesk_storage::objects;
 use serde_json::json;
 use std::time::Duration;
@@ -111,6 +112,7 @@ pub async fn presign(
         )
     };
     audit.record(event).await?;
+    metrics().links_issued(LinkKind::Presigned, 1);
     Ok(presigned)
 }
 
@@ -193,6 +195,7 @@ pub async fn presign_batch(
     // one statement, all or nothing, and a thousand events kept out of
     // other requests' batches
     audit::record_many(db, &events).await?;
+    metrics().links_issued(LinkKind::Presigned, links.len() as u64);
     Ok(links)
 }
 

@@ -10,6 +10,7 @@ use crate::access::{Can, Owner, WorkspaceGrant};
 use crate::{Actor, CoreError, Origin};
 use bucketdesk_db::users::User;
 use bucketdesk_db::{PgPool, audit, second_factor as db};
+use bucketdesk_metrics::{SignInOutcome, metrics};
 use bucketdesk_vault::TokenBox;
 use rand::Rng;
 use serde_json::json;
@@ -317,6 +318,7 @@ pub(crate) async fn record_sign_in(
 ) -> Result<(), CoreError> {
     let details = json!({ "method": method, "second_factor": kind });
     audit::record(db, user_event(user, origin, "sign_in", details)).await?;
+    metrics().sign_in("second_factor", SignInOutcome::SignedIn);
     Ok(())
 }
 
@@ -339,6 +341,7 @@ pub(crate) async fn record_failure(
     )
     .await?;
     tx.commit().await?;
+    metrics().sign_in("second_factor", SignInOutcome::Refused);
     Ok(())
 }
 

@@ -104,6 +104,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("BUCKETDESK_BIND: cannot listen on {}", config.bind))?;
     tracing::info!(bind = %config.bind, public_url = %config.public_url, "bucketdesk is listening");
 
+    if let Some(metrics_bind) = config.metrics_bind {
+        let metrics = tokio::net::TcpListener::bind(metrics_bind)
+            .await
+            .with_context(|| format!("BUCKETDESK_METRICS_BIND: cannot listen on {metrics_bind}"))?;
+        tracing::info!(bind = %metrics_bind, "metrics are served at /metrics");
+        // a scrape is short; it stops with the process
+        tokio::spawn(bucketdesk_web::serve_metrics(metrics, state.clone()));
+    }
+
     let cleaning = state.clone();
     tokio::spawn(async move {
         loop {

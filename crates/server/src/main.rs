@@ -81,7 +81,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_json);
+    telemetry::init(config.log_json, config.metrics_bind.is_some());
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

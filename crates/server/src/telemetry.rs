@@ -6,22 +6,61 @@
 //! repeats a key) cannot forge lines or drive a terminal: in the text format
 //! every control character but the line's own end is written escaped
 //! (`\n`, `\r`, `\x1b`), and the JSON format escapes them by itself.
+//!
+//! With metrics on, a second layer times every database statement from the
+//! events sqlx gives for them (`bucketdesk_db_query_duration_seconds`),
+//! whatever `RUST_LOG` lets through to the log.
 
 use std::io::Write;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
-pub fn init(json: bool) {
+pub fn init(json: bool, time_queries: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        builder.json().with_writer(std::io::stderr).init();
+    let log = if json {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed()
     } else {
-        builder
+        tracing_subscriber::fmt::layer()
             .with_ansi(false)
             .with_writer(Escaping(std::io::stderr))
-            .init();
+            .boxed()
+    };
+    let queries = time_queries
+        .then(|| QueryTimer.with_filter(Targets::new().with_target("sqlx::query", Level::TRACE)));
+    tracing_subscriber::registry()
+        .with(log.with_filter(filter))
+        .with(queries)
+        .init();
+}
+
+/// Observes the `elapsed_secs` of each statement sqlx reports.
+struct QueryTimer;
+
+impl<S: Subscriber> Layer<S> for QueryTimer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        struct Elapsed(Option<f64>);
+        impl Visit for Elapsed {
+            fn record_f64(&mut self, field: &Field, value: f64) {
+                if field.name() == "elapsed_secs" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+        }
+        let mut elapsed = Elapsed(None);
+        event.record(&mut elapsed);
+        if let Some(seconds) = elapsed.0.filter(|s| s.is_finite() && *s >= 0.0) {
+            bucketdesk_metrics::metrics().db_query(std::time::Duration::from_secs_f64(seconds));
+        }
     }
 }
 

@@ -557,6 +557,9 @@ async fn a_request_is_followed_by_its_id_from_the_proxy_to_the_log_and_the_error
     );
 }
 
+#[path = "cli/metrics.rs"]
+mod metrics;
+
 #[tokio::test]
 async fn the_healthcheck_command_reports_whether_the_server_answers() {
     let dir = tempfile::tempdir().unwrap();

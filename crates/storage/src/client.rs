@@ -119,7 +119,8 @@ pub fn s3_client(connection: &Connection, options: &StorageOptions) -> aws_sdk_s
         // send and check them only where S3 requires them
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-        .force_path_style(connection.path_style);
+        .force_path_style(connection.path_style)
+        .interceptor(crate::metered::Metered);
     if let Some(endpoint) = &connection.endpoint {
         config = config.endpoint_url(endpoint.trim_end_matches('/'));
     }

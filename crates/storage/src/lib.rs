@@ -4,7 +4,7 @@
 //!   bucket is connected and again on every connection, at DNS time.
 //! - [`client`]: an S3 client built from the bucket's own static key or its
 //!   role session, never from the host's AWS credential chain, with
-//!   explicit timeouts (R3).
+//!   explicit timeouts (R3), each call timed and counted ([`metered`]).
 //! - [`role`]: bucketdesk's own AWS identity, and the role sessions of
 //!   buckets connected by role ARN.
 //! - [`probe`]: the one-key listing that tests a connection before it is
@@ -17,6 +17,7 @@
 pub mod client;
 pub mod cors;
 pub mod endpoint;
+pub mod metered;
 pub mod objects;
 pub mod probe;
 pub mod providers;

@@ -12,6 +12,7 @@ use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::link::{self as rules, describe_duration};
 use bucketdesk_domain::object::{check_folder_path, check_readable_key};
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
+use bucketdesk_metrics::{self as metered, metrics};
 use bucketdesk_vault::TokenBox;
 use serde_json::json;
 use std::time::Duration;
@@ -316,6 +317,11 @@ async fn insert(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
+    let counted = match spec.kind {
+        LinkKind::Download => metered::LinkKind::Download,
+        LinkKind::Upload => metered::LinkKind::Upload,
+    };
+    metrics().links_issued(counted, 1);
     Ok(Created {
         id,
         token,

@@ -22,6 +22,7 @@ use bucketdesk_domain::link::{LinkState, network_allows, numbered_name};
 use bucketdesk_domain::login::LoginCode;
 use bucketdesk_domain::object::{check_name, check_new_key, parent};
 use bucketdesk_domain::{BucketId, WorkspaceId};
+use bucketdesk_metrics::{LinkKind as Counted, metrics};
 use bucketdesk_storage::objects;
 use bucketdesk_storage::upload::{self, Target, UploadError};
 use bytes::Bytes;
@@ -76,11 +77,23 @@ pub async fn find(
     Ok(link)
 }
 
-/// The link, if it still works; [`CoreError::Gone`] with why not.
+/// How `bucketdesk_link_visits_total` names a link's kind.
+fn counted(kind: LinkKind) -> Counted {
+    match kind {
+        LinkKind::Download => Counted::Download,
+        LinkKind::Upload => Counted::Upload,
+    }
+}
+
+/// The link, if it still works; [`CoreError::Gone`] with why not (a
+/// refused visit, counted).
 pub fn require_active(link: &Link) -> Result<(), CoreError> {
     match link.state() {
         LinkState::Active => Ok(()),
-        other => Err(CoreError::Gone(other)),
+        other => {
+            metrics().link_visit(counted(link.kind()), false);
+            Err(CoreError::Gone(other))
+        }
     }
 }
 
@@ -238,6 +251,7 @@ async fn count_visit(
             Some(now) if now.state() != LinkState::Active => now.state(),
             _ => LinkState::UsedUp,
         };
+        metrics().link_visit(Counted::Download, false);
         return Err(CoreError::Gone(state));
     };
     let event = audit::NewEvent {
@@ -247,6 +261,7 @@ async fn count_visit(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
+    metrics().link_visit(Counted::Download, true);
     Ok(count)
 }
 
@@ -434,6 +449,7 @@ where
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
     reservation.kept = true;
+    metrics().link_visit(Counted::Upload, true);
     Ok(Received { key, size })
 }
 

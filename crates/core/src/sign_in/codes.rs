@@ -19,6 +19,7 @@ use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{PgPool, audit, login};
 use bucketdesk_domain::login::{self as rules, LoginCode};
 use bucketdesk_domain::{Email, SignupPolicy};
+use bucketdesk_metrics::{SignInOutcome, metrics};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -204,6 +205,29 @@ pub async fn email_of_link(db: &PgPool, token: &str) -> Result<Option<String>, C
 }
 
 pub async fn verify_code(
+    db: &PgPool,
+    rules: SignInRules<'_>,
+    entry: Entry,
+    code: &LoginCode,
+    origin: &Origin,
+    purpose: Purpose,
+) -> Result<VerifyOutcome, CoreError> {
+    let signing_in = purpose == Purpose::SignIn;
+    let outcome = check_code(db, rules, entry, code, origin, purpose).await?;
+    if signing_in {
+        let counted = match &outcome {
+            VerifyOutcome::Verified { user, .. } if user.second_factor => {
+                SignInOutcome::SecondFactorAsked
+            }
+            VerifyOutcome::Verified { .. } => SignInOutcome::SignedIn,
+            _ => SignInOutcome::Refused,
+        };
+        metrics().sign_in("code", counted);
+    }
+    Ok(outcome)
+}
+
+async fn check_code(
     db: &PgPool,
     rules: SignInRules<'_>,
     entry: Entry,

@@ -52,6 +52,7 @@ pub async fn github_sign_in(
         Err(refusal) => {
             let details = json!({ "github_id": identity.id, "github_login": identity.login });
             audit::record(db, origin.visitor_event("github_sign_in_refused", details)).await?;
+            super::count_refused("github");
             return Ok(Err(refusal));
         }
     };
@@ -74,6 +75,7 @@ pub async fn github_sign_in(
     };
     audit::record(&mut *tx, actor.event(origin, action, details)).await?;
     tx.commit().await?;
+    super::count_first_step("github", &actor.user);
     Ok(Ok(actor.user))
 }
 

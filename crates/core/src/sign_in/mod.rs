@@ -17,6 +17,7 @@ pub use github::{GithubIdentity, GithubRefusal, github_sign_in, link_github, unl
 pub use sso::{SsoIdentity, SsoRefusal, SsoSignedIn, link_sso, sso_links, sso_sign_in};
 
 use bucketdesk_domain::SignupPolicy;
+use bucketdesk_metrics::{SignInOutcome, metrics};
 
 /// What sign-in depends on in the instance's configuration.
 #[derive(Clone, Copy)]
@@ -29,4 +30,20 @@ pub struct SignInRules<'a> {
     /// Whether emailed codes sign people in (off when single sign-on is
     /// the only way in; codes that confirm a change still work).
     pub codes_sign_in: bool,
+}
+
+/// Counts a sign-in whose first step held (`bucketdesk_sign_ins_total`):
+/// signed in, or asked for the account's second factor.
+fn count_first_step(method: &'static str, user: &bucketdesk_db::users::User) {
+    let outcome = if user.second_factor {
+        SignInOutcome::SecondFactorAsked
+    } else {
+        SignInOutcome::SignedIn
+    };
+    metrics().sign_in(method, outcome);
+}
+
+/// Counts a refused sign-in (`bucketdesk_sign_ins_total`).
+fn count_refused(method: &'static str) {
+    metrics().sign_in(method, SignInOutcome::Refused);
 }

@@ -20,6 +20,7 @@ use crate::{Actor, CoreError, Origin, Via};
 use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{PgPool, audit, sso};
 use bucketdesk_domain::{Email, SignupPolicy};
+use bucketdesk_metrics::{SignInOutcome, metrics};
 use serde_json::json;
 
 /// A person as an identity provider vouches for them.
@@ -98,6 +99,7 @@ pub async fn sso_sign_in(
                 "reason": refusal.code(),
             });
             audit::record(db, origin.visitor_event("sso_sign_in_refused", details)).await?;
+            super::count_refused("sso");
             return Ok(Err(refusal));
         }
     };
@@ -127,6 +129,7 @@ pub async fn sso_sign_in(
     let details = json!({ "method": "sso", "provider": identity.provider });
     audit::record(&mut *tx, actor.event(origin, "sign_in", details)).await?;
     tx.commit().await?;
+    metrics().sign_in("sso", SignInOutcome::SignedIn);
     let mut user = actor.user;
     user.is_admin = admin_now;
     Ok(Ok(SsoSignedIn { user, linked_now }))

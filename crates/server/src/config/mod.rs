@@ -29,6 +29,8 @@ pub struct Config {
     pub database_max_connections: u32,
     /// `BUCKETDESK_BIND`: the address to listen on.
     pub bind: SocketAddr,
+    /// `BUCKETDESK_METRICS_BIND`: where `/metrics` is served; unset: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
     /// `BUCKETDESK_PUBLIC_URL`: how people reach bucketdesk.
     pub public_url: Url,
     /// `SMTP_URL`: the mail server; unset prints mails to the console.
@@ -157,6 +159,27 @@ impl Config {
                     format!("`{v}` is not an address and port like 127.0.0.1:8080 or 0.0.0.0:8080"),
                 )
             })?,
+        };
+
+        let metrics_bind = match get("BUCKETDESK_METRICS_BIND") {
+            None => None,
+            Some(v) => {
+                let address: SocketAddr = v.parse().map_err(|_| {
+                    bad(
+                        "BUCKETDESK_METRICS_BIND",
+                        format!("`{v}` is not an address and port like 127.0.0.1:9090"),
+                    )
+                })?;
+                if address == bind {
+                    return Err(bad(
+                        "BUCKETDESK_METRICS_BIND",
+                        format!(
+                            "`{v}` is BUCKETDESK_BIND's address too: metrics need an address of their own, one people cannot reach"
+                        ),
+                    ));
+                }
+                Some(address)
+            }
         };
 
         let public_url = match get("BUCKETDESK_PUBLIC_URL") {
@@ -431,6 +454,7 @@ impl Config {
             database_url,
             database_max_connections,
             bind,
+            metrics_bind,
             public_url,
             smtp_url,
             mail_from,

@@ -27,6 +27,21 @@ fn defaults_need_nothing_but_give_a_local_setup() {
     );
     assert!(c.smtp_url.is_none());
     assert!(c.require_database_url().is_err());
+    assert_eq!(c.metrics_bind, None, "no metrics unless asked for");
+}
+
+#[test]
+fn metrics_are_served_on_an_address_of_their_own() {
+    let c = config(&[("BUCKETDESK_METRICS_BIND", "127.0.0.1:9090")]).unwrap();
+    assert_eq!(c.metrics_bind, Some("127.0.0.1:9090".parse().unwrap()));
+    let shared = config(&[
+        ("BUCKETDESK_BIND", "0.0.0.0:8080"),
+        ("BUCKETDESK_METRICS_BIND", "0.0.0.0:8080"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(shared.contains("BUCKETDESK_METRICS_BIND"), "{shared}");
+    assert!(shared.contains("an address of their own"), "{shared}");
 }
 
 #[test]
@@ -40,6 +55,7 @@ fn each_malformed_value_names_its_variable() {
     for (var, value) in [
         ("DATABASE_URL", "mysql://x"),
         ("BUCKETDESK_BIND", "localhost"),
+        ("BUCKETDESK_METRICS_BIND", "9090"),
         ("BUCKETDESK_PUBLIC_URL", "files.example.com"),
         ("BUCKETDESK_PUBLIC_URL", "ftp://files.example.com"),
         ("BUCKETDESK_PUBLIC_URL", "https://example.com/files"),

@@ -49,7 +49,8 @@ pub async fn open(
     Ok((whole.stream, whole.length))
 }
 
-/// Part of an object (or all of it), as a stream, with what a `206`
+/// Part of an object (or all of it), as a stream (its bytes counted as
+/// downloaded as they pass), with what a `206`
 /// answer says about it.
 pub struct Ranged<S> {
     pub stream: S,
@@ -80,7 +81,11 @@ pub async fn open_range(
     let content_range = output.content_range().map(str::to_owned);
     let stream = futures::stream::unfold(output.body, |mut body| async move {
         match body.try_next().await {
-            Ok(Some(chunk)) => Some((Ok(chunk), body)),
+            Ok(Some(chunk)) => {
+                bucketdesk_metrics::metrics()
+                    .transferred(bucketdesk_metrics::Direction::Download, chunk.len() as u64);
+                Some((Ok(chunk), body))
+            }
             Ok(None) => None,
             Err(e) => Some((Err(std::io::Error::other(e.to_string())), body)),
         }

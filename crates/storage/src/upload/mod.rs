@@ -214,6 +214,8 @@ where
         match next {
             Some(Ok(chunk)) => {
                 self.total += chunk.len() as u64;
+                bucketdesk_metrics::metrics()
+                    .transferred(bucketdesk_metrics::Direction::Upload, chunk.len() as u64);
                 if self.total > self.max_size {
                     return Err(UploadError::TooLarge(self.max_size));
                 }

@@ -147,7 +147,9 @@ pub async fn log_request(
     }
     let _entered = span.enter();
     let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let took = started.elapsed();
+    bucketdesk_metrics::metrics().request(method.as_str(), &route, status, took);
+    let ms = took.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, ms, "request");
     } else if let (403 | 404, Some(user)) = (status, user.0.get()) {
