@@ -67,7 +67,16 @@ impl Server {
         key: &std::path::Path,
         envs: &[(&str, &str)],
     ) -> Server {
-        let port = free_port();
+        Self::start_at(free_port(), dir, key, envs)
+    }
+
+    /// Starts one on `port` (again, after a restart).
+    fn start_at(
+        port: u16,
+        dir: &tempfile::TempDir,
+        key: &std::path::Path,
+        envs: &[(&str, &str)],
+    ) -> Server {
         let bind = format!("127.0.0.1:{port}");
         let mut command = bucketdesk(dir, envs);
         command
@@ -559,6 +568,8 @@ async fn a_request_is_followed_by_its_id_from_the_proxy_to_the_log_and_the_error
 
 #[path = "cli/metrics.rs"]
 mod metrics;
+#[path = "cli/replicas.rs"]
+mod replicas;
 
 #[tokio::test]
 async fn the_healthcheck_command_reports_whether_the_server_answers() {

@@ -36,8 +36,21 @@ impl Nginx {
     /// Starts nginx on `127.0.0.1:port`, proxying everything to `upstream`
     /// (`127.0.0.1:1234`) with `client_max_body_size` set to `max_body`.
     pub fn start(port: u16, upstream: &str, max_body: &str) -> Nginx {
+        Self::balancing(port, &[upstream], max_body)
+    }
+
+    /// Starts nginx on `127.0.0.1:port`, sending requests to `upstreams` in
+    /// turn (round robin), as in front of replicas. A server that refuses
+    /// connections or breaks one before answering is passed over for a second,
+    /// and the request goes to the next one (for any method, as long as no
+    /// byte of it was sent: nginx's default).
+    pub fn balancing(port: u16, upstreams: &[&str], max_body: &str) -> Nginx {
         let dir = tempfile::tempdir().expect("a temporary folder for nginx");
         let d = dir.path().display();
+        let servers: String = upstreams
+            .iter()
+            .map(|upstream| format!("        server {upstream} max_fails=1 fail_timeout=1s;\n"))
+            .collect();
         let config = format!(
             r#"daemon off;
 master_process off;
@@ -46,7 +59,7 @@ pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 512; }}
 http {{
-    log_format chunks '$request_method $uri $status $request_length';
+    log_format chunks '$request_method $uri $status $request_length $upstream_addr';
     access_log {d}/access.log chunks;
     client_body_temp_path {d}/body;
     proxy_temp_path {d}/proxy;
@@ -54,15 +67,18 @@ http {{
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
     client_max_body_size {max_body};
+    upstream bucketdesk {{
+{servers}    }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://{upstream};
+            proxy_pass http://bucketdesk;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_request_buffering off;
             proxy_buffering off;
             proxy_read_timeout 300s;
+            add_header X-Upstream $upstream_addr always;
         }}
     }}
 }}
@@ -130,7 +146,7 @@ http {{
         );
     }
 
-    /// `METHOD path status request-length` per request.
+    /// `METHOD path status request-length upstream(s)` per request.
     pub fn access_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default()
     }

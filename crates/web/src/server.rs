@@ -6,14 +6,16 @@
 //! - One client address holds at most so many connections at once; more are
 //!   closed as they arrive. Trusted proxies are exempt: all their clients
 //!   come through them (limit connections in the proxy).
-//! - On shutdown no new connection is accepted and requests in flight may
-//!   finish for the grace period; then uploads still running are cut, which
+//! - On shutdown no new connection is accepted (those the kernel already
+//!   completed are still served, so a proxy never loses a request it sent)
+//!   and requests in flight may finish for the grace period; then uploads still running are cut, which
 //!   aborts their multipart uploads, and whatever is left a moment later is
 //!   dropped.
 
 use crate::AppState;
 use axum::Router;
 use axum::extract::ConnectInfo;
+use futures::FutureExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -29,6 +31,11 @@ use tower::ServiceExt;
 /// How long cut uploads get to abort their multipart uploads after the
 /// grace period, before the process goes anyway.
 pub const CUT_GRACE: Duration = Duration::from_millis(1500);
+
+/// How long connections accepted just before the shutdown have to send
+/// their first request, which is then answered, before idle connections
+/// are closed.
+const FIRST_REQUEST_GRACE: Duration = Duration::from_millis(250);
 
 /// Connections open per client address.
 #[derive(Clone, Default)]
@@ -84,20 +91,8 @@ pub async fn serve(
         .header_read_timeout(settings.header_read_timeout);
     let graceful = GracefulShutdown::new();
     let open = OpenConnections::default();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // out of file descriptors and the like: wait, then go on
-                    tracing::warn!(%error, "could not accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    // one accepted connection, counted against its address and served
+    let take = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
         let trusted = settings
             .trusted_proxies
             .iter()
@@ -109,7 +104,7 @@ pub async fn serve(
         };
         let Some(slot) = open.take(peer.ip(), most) else {
             tracing::warn!(ip = %peer.ip(), "refused a connection: too many open from this address");
-            continue; // dropping the stream closes it
+            return; // dropping the stream closes it
         };
         let service = router.clone().map_request(
             move |mut request: axum::extract::Request<hyper::body::Incoming>| {
@@ -125,8 +120,32 @@ pub async fn serve(
             let _ = connection.await;
             drop(slot);
         });
+    };
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => take(stream, peer),
+                Err(error) => {
+                    // out of file descriptors and the like: wait, then go on
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    // Behind a proxy, stopping must not break a request the proxy already
+    // sent: connections the kernel completed are accepted and served before
+    // the listener closes (closing it resets them), and the requests of the
+    // connections just accepted get a moment to be read before the idle
+    // ones are closed (a proxy passes a refused connection to another
+    // replica, but not a request lost after it was sent).
+    while let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
+        take(stream, peer);
     }
     drop(listener);
+    tokio::time::sleep(FIRST_REQUEST_GRACE).await;
     let drained = graceful.shutdown();
     tokio::pin!(drained);
     tokio::select! {
