@@ -385,4 +385,57 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
         }
     }
+
+    #[test]
+    fn the_grafana_dashboard_asks_only_for_metrics_that_exist() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/grafana/bucketdesk.json"
+        );
+        let dashboard: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let metrics = Metrics::new();
+        metrics.request("GET", "/", 200, Duration::ZERO);
+        metrics.s3_call("GetObject", S3Outcome::Ok, Duration::ZERO);
+        metrics.db_query(Duration::ZERO);
+        metrics.db_pool(1, 1, 1);
+        metrics.transferred(Direction::Download, 1);
+        metrics.links_issued(LinkKind::Download, 1);
+        metrics.link_visit(LinkKind::Download, true);
+        metrics.sign_in("code", SignInOutcome::SignedIn);
+        let text = metrics.encode();
+        let names: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split(['{', ' ']).next())
+            .collect();
+        let panels = dashboard["panels"].as_array().unwrap();
+        assert!(panels.len() >= 10);
+        let mut asked = 0;
+        for target in panels.iter().flat_map(|p| p["targets"].as_array().unwrap()) {
+            let expr = target["expr"].as_str().unwrap();
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if word.starts_with("bucketdesk_") {
+                    asked += 1;
+                    assert!(
+                        names.contains(word),
+                        "{word} (in {expr}) is not one of {names:?}"
+                    );
+                }
+            }
+        }
+        assert!(asked >= 13, "{asked}");
+        // and every metric has a panel
+        for name in &names {
+            let family = name
+                .trim_end_matches("_bucket")
+                .trim_end_matches("_count")
+                .trim_end_matches("_sum")
+                .trim_end_matches("_created");
+            assert!(
+                dashboard.to_string().contains(family),
+                "no panel shows {family}"
+            );
+        }
+    }
 }
