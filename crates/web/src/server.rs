@@ -13,6 +13,7 @@
 //!   dropped.
 
 use crate::AppState;
+use crate::extract::is_trusted_proxy;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use futures::FutureExt;
@@ -93,11 +94,7 @@ pub async fn serve(
     let open = OpenConnections::default();
     // one accepted connection, counted against its address and served
     let take = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
-        let trusted = settings
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(&peer.ip()));
-        let most = if trusted {
+        let most = if is_trusted_proxy(peer.ip(), &settings.trusted_proxies) {
             usize::MAX
         } else {
             settings.max_connections_per_ip

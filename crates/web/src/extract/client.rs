@@ -57,12 +57,19 @@ impl ClientInfo {
     }
 }
 
+/// Whether `ip` is one of the trusted proxies (`BUCKETDESK_TRUSTED_PROXIES`),
+/// whose `X-Forwarded-For` and `X-Request-Id` are believed and whose
+/// connections are not limited per address.
+pub fn is_trusted_proxy(ip: IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(&ip))
+}
+
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in
 /// which case `X-Forwarded-For` is read from the right, skipping trusted
 /// proxies, and the first untrusted hop is the client. Entries left of that are
 /// whatever the client chose to send and are ignored.
 pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let is_trusted = |ip: &IpAddr| is_trusted_proxy(*ip, trusted);
     if !is_trusted(&peer) {
         return peer;
     }

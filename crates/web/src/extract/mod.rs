@@ -9,7 +9,7 @@ mod current_user;
 mod form;
 
 pub use access::{BucketAccess, WorkspaceAccess};
-pub use client::{ClientInfo, client_ip};
+pub use client::{ClientInfo, client_ip, is_trusted_proxy};
 pub use csrf::CsrfToken;
 pub use current_user::{CurrentUser, MaybeUser};
 pub use form::Form;

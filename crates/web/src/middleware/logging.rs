@@ -7,7 +7,7 @@
 //! answer at INFO, server errors at WARN.
 
 use crate::AppState;
-use crate::extract::client_ip;
+use crate::extract::{client_ip, is_trusted_proxy};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -126,13 +126,8 @@ pub async fn log_request(
         .iter()
         .cloned()
         .collect();
-    let peer_trusted = peer.is_some_and(|peer| {
-        state
-            .settings
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(&peer))
-    });
+    let peer_trusted =
+        peer.is_some_and(|peer| is_trusted_proxy(peer, &state.settings.trusted_proxies));
     let id = RequestId::of(request.headers().get(REQUEST_ID_HEADER), peer_trusted);
     // every line logged while answering carries the id (and the user, once known)
     let span = tracing::info_span!("request", id = %id.0, user.id = tracing::field::Empty);
