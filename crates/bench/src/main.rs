@@ -25,7 +25,11 @@
 //!   and the server's CPU per GiB with the parts straight to S3 (direct
 //!   uploads) against through the server;
 //! - P11: a folder of 1,000 files as one zip against the same files
-//!   downloaded one by one straight from S3, and the server's memory.
+//!   downloaded one by one straight from S3, and the server's memory;
+//! - P12: the home page, the audit page (with each filter) and the Members
+//!   page with 5 million audit events (1 million with --quick), 30
+//!   workspaces and 50 pending invitations, against the same pages before
+//!   the database was filled.
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
@@ -35,6 +39,7 @@
 mod measure;
 mod p10_chunked_upload;
 mod p11_zip;
+mod p12_cold_pages;
 mod p1_listing;
 mod p2_share_links;
 mod p3_upload;
@@ -103,6 +108,7 @@ use p8_presign::*;
 use p9_thumbnails::*;
 use p10_chunked_upload::*;
 use p11_zip::*;
+use p12_cold_pages::*;
 use stack::*;
 
 #[tokio::main]
@@ -120,7 +126,7 @@ async fn main() -> Result<()> {
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
         .unwrap_or_else(|| {
-            ["p1", "p2", "p3", "p4", "p8", "p9", "p10", "p11"]
+            ["p1", "p2", "p3", "p4", "p8", "p9", "p10", "p11", "p12"]
                 .map(String::from)
                 .to_vec()
         });
@@ -170,6 +176,12 @@ async fn main() -> Result<()> {
     if options.wants("p9") {
         eprintln!("P9: thumbnails of a 24-megapixel photo...");
         results["p9_thumbnails"] = p9_thumbnails(&stack, &options).await?;
+    }
+    // last: it fills the database
+    if options.wants("p12") {
+        eprintln!("P12: pages that read the audit log, on a busy instance...");
+        let events = if quick { 1_000_000 } else { 5_000_000 };
+        results["p12_cold_pages"] = p12_cold_pages(&stack, events).await?;
     }
     if let Some(dir) = std::path::Path::new(&options.out).parent() {
         std::fs::create_dir_all(dir)?;
@@ -390,6 +402,24 @@ fn table(r: &Value) -> String {
             p9["server_memory_rise_one_mib"]["max"],
             p9["server_memory_rise_eight_at_once_mib"]
         ));
+    }
+    let p = &r["p12_cold_pages"];
+    if !p.is_null() {
+        let names = p["busy_ms"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
+        for name in names {
+            t.push_str(&format!(
+                "| P12 {name}, ms: {} audit events, {} workspaces, {} invitations (direct: the same page on the bench's empty instance) | {} | {} | {} | < 20 ms |\n",
+                p["audit_events"],
+                p["workspaces"],
+                p["pending_invitations"],
+                p["busy_ms"][&name],
+                p["empty_ms"][&name],
+                p["ratio"][&name]
+            ));
+        }
     }
     if !cpu.is_empty() {
         t.push_str(

@@ -145,7 +145,8 @@ fn truncate(s: &str, max: usize) -> &str {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub workspace: Option<Uuid>,
-    /// Part of the actor's email (case-insensitive).
+    /// The actor's email, or its start (case-insensitive): with an `@`, the
+    /// whole address.
     pub person: Option<String>,
     pub bucket: Option<Uuid>,
     pub action: Option<String>,
@@ -199,10 +200,15 @@ fn list_query<'f>(
         query.push(" and e.workspace_id = ").push_bind(workspace);
     }
     if let Some(person) = &filter.person {
-        query.push(" and e.actor_email ilike ").push_bind(format!(
-            "%{}%",
-            person.replace('%', "\\%").replace('_', "\\_")
-        ));
+        // an address, or the start of one, in any case (an index walk either way)
+        let person = person.to_lowercase();
+        if person.contains('@') {
+            query.push(" and lower(e.actor_email) = ").push_bind(person);
+        } else {
+            query
+                .push(" and lower(e.actor_email) like ")
+                .push_bind(format!("{}%", escape_like(&person)));
+        }
     }
     if let Some(bucket) = filter.bucket {
         query.push(" and e.bucket_id = ").push_bind(bucket);
@@ -211,13 +217,7 @@ fn list_query<'f>(
         query.push(" and e.action = ").push_bind(action.clone());
     }
     if let Some(folder) = &filter.folder {
-        let starts = format!(
-            "{}%",
-            folder
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let starts = format!("{}%", escape_like(folder));
         query
             .push(" and (e.details->>'key' like ")
             .push_bind(starts.clone())
@@ -246,6 +246,13 @@ fn list_query<'f>(
     }
     query.push(" order by e.id desc limit ").push_bind(limit);
     query
+}
+
+/// `text` matched literally by `like` (its `\\`, `%` and `_` escaped).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The actions recorded in a workspace, for the filter list.

@@ -30,7 +30,8 @@ const CSV_LIMIT: i64 = 50_000;
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Part of the acting person's email address.
+    /// The acting person's email address, or its start (`alice` finds
+    /// alice@example.com); any case.
     person: Option<String>,
     /// Only this bucket's events (its id).
     bucket: Option<String>,

@@ -515,6 +515,36 @@ async fn at_a_million_events_the_home_and_audit_pages_queries_walk_indexes() {
     };
     let plan = audit::plans::list(&app.db, &by_action, 51).await.unwrap();
     walks_indexes("the audit page filtered by action", &plan);
+    assert!(plan.contains("audit_events_workspace_action_idx"), "{plan}");
+    // a person (rare in the workspace, or not at all), and a bucket: each an
+    // index of its own, not a walk of the workspace's events that skips the rest
+    for (person, own_index) in [
+        ("alice@example.com", true),
+        ("Person7@Example.com", true),
+        ("nobody@example.com", true),
+        // the start of many addresses: the planner may as well walk the workspace
+        ("person7", false),
+    ] {
+        let by_person = audit::Filter {
+            person: Some(person.into()),
+            action: None,
+            ..by_action.clone()
+        };
+        let plan = audit::plans::list(&app.db, &by_person, 51).await.unwrap();
+        walks_indexes("the audit page filtered by person", &plan);
+        assert!(
+            !own_index || plan.contains("audit_events_workspace_person_idx"),
+            "{person}: {plan}"
+        );
+    }
+    let by_bucket = audit::Filter {
+        bucket: Some(uuid::Uuid::parse_str(&t.photos).unwrap()),
+        action: None,
+        ..by_action.clone()
+    };
+    let plan = audit::plans::list(&app.db, &by_bucket, 51).await.unwrap();
+    walks_indexes("the audit page filtered by bucket", &plan);
+    assert!(plan.contains("audit_events_bucket_idx"), "{plan}");
     // and the answers are still right
     let mine = audit::recent_for_person(&app.db, id, "alice@example.com", 10)
         .await
