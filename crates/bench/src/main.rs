@@ -29,7 +29,9 @@
 //! - P12: the home page, the audit page (with each filter) and the Members
 //!   page with 5 million audit events (1 million with --quick), 30
 //!   workspaces and 50 pending invitations, against the same pages before
-//!   the database was filled.
+//!   the database was filled;
+//! - P13: share links and page views per second, 16 clients, through nginx
+//!   to one replica and to two on the same database, and the CPU split.
 //!
 //! ```sh
 //! cargo build --release -p bucketdesk -p bucketdesk-bench -p bucketdesk-cli
@@ -40,6 +42,7 @@ mod measure;
 mod p10_chunked_upload;
 mod p11_zip;
 mod p12_cold_pages;
+mod p13_replicas;
 mod p1_listing;
 mod p2_share_links;
 mod p3_upload;
@@ -109,6 +112,7 @@ use p9_thumbnails::*;
 use p10_chunked_upload::*;
 use p11_zip::*;
 use p12_cold_pages::*;
+use p13_replicas::*;
 use stack::*;
 
 #[tokio::main]
@@ -126,9 +130,11 @@ async fn main() -> Result<()> {
         .and_then(|i| args.get(i + 1))
         .map(|list| list.split(',').map(|m| m.trim().to_lowercase()).collect())
         .unwrap_or_else(|| {
-            ["p1", "p2", "p3", "p4", "p8", "p9", "p10", "p11", "p12"]
-                .map(String::from)
-                .to_vec()
+            [
+                "p1", "p2", "p3", "p4", "p8", "p9", "p10", "p11", "p13", "p12",
+            ]
+            .map(String::from)
+            .to_vec()
         });
     let options = Options {
         only,
@@ -139,7 +145,7 @@ async fn main() -> Result<()> {
         upload_bytes: if quick { 256 << 20 } else { 1 << 30 },
         out,
     };
-    let stack = Stack::start(&options).await?;
+    let mut stack = Stack::start(&options).await?;
     let mut results = json!({
         "machine": machine(),
         "runs": options.runs,
@@ -176,6 +182,10 @@ async fn main() -> Result<()> {
     if options.wants("p9") {
         eprintln!("P9: thumbnails of a 24-megapixel photo...");
         results["p9_thumbnails"] = p9_thumbnails(&stack, &options).await?;
+    }
+    if options.wants("p13") {
+        eprintln!("P13: one replica against two, behind nginx...");
+        results["p13_replicas"] = p13_replicas(&mut stack).await?;
     }
     // last: it fills the database
     if options.wants("p12") {
@@ -402,6 +412,26 @@ fn table(r: &Value) -> String {
             p9["server_memory_rise_one_mib"]["max"],
             p9["server_memory_rise_eight_at_once_mib"]
         ));
+    }
+    let p = &r["p13_replicas"];
+    if !p.is_null() {
+        for (what, words) in [
+            ("share_links", "share links/s"),
+            ("page_views", "workspace page views/s"),
+        ] {
+            let (one, two) = (&p["one_replica"][what], &p["two_replicas"][what]);
+            t.push_str(&format!(
+                "| P13 {words}, 16 clients through nginx: two replicas (direct: one) | {} | {} | {} | close to 2 where cores allow |\n",
+                two["requests_per_second"], one["requests_per_second"], p[format!("{what}_ratio")]
+            ));
+            t.push_str(&format!(
+                "| P13 {words}: CPU ms per request, servers {} / nginx {} / Postgres {} / load generator and s3s-fs {} (one replica: {} / {} / {} / {}) | | | | |\n",
+                two["cpu_ms_per_request"]["servers"], two["cpu_ms_per_request"]["nginx"],
+                two["cpu_ms_per_request"]["postgres"], two["cpu_ms_per_request"]["load_generator"],
+                one["cpu_ms_per_request"]["servers"], one["cpu_ms_per_request"]["nginx"],
+                one["cpu_ms_per_request"]["postgres"], one["cpu_ms_per_request"]["load_generator"]
+            ));
+        }
     }
     let p = &r["p12_cold_pages"];
     if !p.is_null() {

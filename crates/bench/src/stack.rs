@@ -28,6 +28,8 @@ pub(crate) fn machine() -> Value {
 /// Postgres, s3s-fs, the release server and a signed-in browser.
 pub(crate) struct Stack {
     pub(crate) server: Child,
+    /// How the server was started: the same again on another port is a replica.
+    pub(crate) command: Command,
     pub(crate) url: String,
     pub(crate) s3: LocalS3,
     pub(crate) direct: aws_sdk_s3::Client,
@@ -142,35 +144,25 @@ impl Stack {
             .clear()
             .extend_pairs(pairs)
             .append_pair("sslmode", sslmode);
-        let server = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", database.as_str())
-            .env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"))
             .env("BUCKETDESK_DATA_DIR", data.path())
             .env("BUCKETDESK_KEY_FILE", &key)
             .env("SMTP_URL", mail.url())
             .env("MAIL_FROM", "bench@example.com")
             .env("BUCKETDESK_SIGNUP", "open")
             .env("BUCKETDESK_ALLOW_PRIVATE_ENDPOINTS", "true")
+            // nginx in front, for P13's replicas
+            .env("BUCKETDESK_TRUSTED_PROXIES", "127.0.0.1/32")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("start bucketdesk")?;
+            .stderr(Stdio::inherit());
         // stopped again if the rest of the start-up fails
-        let mut server = Stopped(Some(server));
-        let started = Instant::now();
-        while !reqwest::get(format!("{url}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            if started.elapsed() > Duration::from_secs(60) {
-                bail!("bucketdesk did not start within a minute");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let mut server = Stopped(Some(start_replica(&mut command, port).await?));
 
         let browser = Browser::new(&url);
         browser.request_code("bench@example.com").await;
@@ -192,6 +184,7 @@ impl Stack {
         browser.get(&bucket_path).await;
         Ok(Stack {
             server: server.0.take().context("the server")?,
+            command,
             url,
             s3,
             direct,
@@ -219,6 +212,26 @@ impl Stack {
     pub(crate) fn server_rss_mib(&self) -> f64 {
         rss_mib(self.server.id()).unwrap_or(0.0)
     }
+}
+
+/// Starts `command` as a server on `port`, once it answers `/readyz`.
+pub(crate) async fn start_replica(command: &mut Command, port: u16) -> Result<Child> {
+    let server = command
+        .env("BUCKETDESK_BIND", format!("127.0.0.1:{port}"))
+        .spawn()
+        .context("start bucketdesk")?;
+    let mut server = Stopped(Some(server));
+    let started = Instant::now();
+    while !reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("bucketdesk did not start within a minute");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.0.take().context("the server")
 }
 
 /// Invites folders@example.com to the bench bucket's folders `10k/`,

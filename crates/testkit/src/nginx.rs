@@ -94,6 +94,11 @@ http {{
         nginx
     }
 
+    /// Its process id, while it runs (one process: no master, one worker).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
