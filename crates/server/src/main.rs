@@ -81,7 +81,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_json, config.metrics_bind.is_some());
+    let telemetry = match telemetry::init(
+        config.log_json,
+        config.metrics_bind.is_some(),
+        config.otlp_traces_endpoint.as_ref(),
+    ) {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("error: OTEL_EXPORTER_OTLP_ENDPOINT: cannot send traces there: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,6 +115,8 @@ fn main() -> ExitCode {
             Command::Healthcheck => commands::healthcheck(config).await,
         }
     });
+    drop(runtime);
+    telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -10,17 +10,61 @@
 //! With metrics on, a second layer times every database statement from the
 //! events sqlx gives for them (`bucketdesk_db_query_duration_seconds`),
 //! whatever `RUST_LOG` lets through to the log.
+//!
+//! With an OTLP address (`OTEL_EXPORTER_OTLP_ENDPOINT`), a third layer sends
+//! the spans (each request's, with its id, route, method, status and user)
+//! and their INFO events to an OpenTelemetry collector, in batches, from a
+//! thread of its own; [`Telemetry::shutdown`] sends what is left.
 
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::io::Write;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-pub fn init(json: bool, time_queries: bool) {
+/// What must be flushed before the process exits.
+pub struct Telemetry {
+    traces: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Sends the spans still waiting (within a few seconds).
+    pub fn shutdown(self) {
+        if let Some(traces) = self.traces
+            && let Err(error) = traces.shutdown_with_timeout(std::time::Duration::from_secs(5))
+        {
+            eprintln!("could not send the last traces: {error}");
+        }
+    }
+}
+
+/// A tracer that sends spans to `endpoint` (the full `/v1/traces` address).
+fn otlp_traces(endpoint: &url::Url) -> anyhow::Result<SdkTracerProvider> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_protocol(Protocol::HttpBinary)
+        .with_endpoint(endpoint.as_str())
+        .build()?;
+    let mut resource = Resource::builder();
+    // OTEL_SERVICE_NAME, when set, names it instead
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("bucketdesk");
+    }
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource.build())
+        .build())
+}
+
+pub fn init(json: bool, time_queries: bool, otlp: Option<&url::Url>) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     let log = if json {
@@ -36,10 +80,18 @@ pub fn init(json: bool, time_queries: bool) {
     };
     let queries = time_queries
         .then(|| QueryTimer.with_filter(Targets::new().with_target("sqlx::query", Level::TRACE)));
+    let traces = otlp.map(otlp_traces).transpose()?;
+    let exported = traces.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("bucketdesk"))
+            .with_filter(LevelFilter::INFO)
+    });
     tracing_subscriber::registry()
         .with(log.with_filter(filter))
         .with(queries)
+        .with(exported)
         .init();
+    Ok(Telemetry { traces })
 }
 
 /// Observes the `elapsed_secs` of each statement sqlx reports.

@@ -570,6 +570,8 @@ async fn a_request_is_followed_by_its_id_from_the_proxy_to_the_log_and_the_error
 mod metrics;
 #[path = "cli/replicas.rs"]
 mod replicas;
+#[path = "cli/traces.rs"]
+mod traces;
 
 #[tokio::test]
 async fn the_healthcheck_command_reports_whether_the_server_answers() {

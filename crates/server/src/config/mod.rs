@@ -31,6 +31,9 @@ pub struct Config {
     pub bind: SocketAddr,
     /// `BUCKETDESK_METRICS_BIND`: where `/metrics` is served; unset: nowhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// with `/v1/traces`: where traces go (OTLP over HTTP); unset: nowhere.
+    pub otlp_traces_endpoint: Option<Url>,
     /// `BUCKETDESK_PUBLIC_URL`: how people reach bucketdesk.
     pub public_url: Url,
     /// `SMTP_URL`: the mail server; unset prints mails to the console.
@@ -180,6 +183,23 @@ impl Config {
                 }
                 Some(address)
             }
+        };
+
+        let otlp_traces_endpoint = match (
+            get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+            get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        ) {
+            (Some(traces), _) => Some(parse_otlp_endpoint(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                &traces,
+                "",
+            )?),
+            (None, Some(base)) => Some(parse_otlp_endpoint(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                &base,
+                "v1/traces",
+            )?),
+            (None, None) => None,
         };
 
         let public_url = match get("BUCKETDESK_PUBLIC_URL") {
@@ -455,6 +475,7 @@ impl Config {
             database_max_connections,
             bind,
             metrics_bind,
+            otlp_traces_endpoint,
             public_url,
             smtp_url,
             mail_from,

@@ -196,6 +196,29 @@ pub(super) fn default_public_url(bind: SocketAddr) -> Url {
         .unwrap_or_else(|_| Url::parse("http://localhost:8080").expect("valid URL"))
 }
 
+/// An OTLP/HTTP address (`http://collector:4318`), with `path` added to a
+/// base address (the traces' own address is used as it is).
+pub(super) fn parse_otlp_endpoint(
+    var: &'static str,
+    v: &str,
+    path: &str,
+) -> Result<Url, ConfigError> {
+    let url = Url::parse(v)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .ok_or_else(|| {
+            bad(
+                var,
+                format!("`{v}` is not an http(s) address like http://otel-collector:4318"),
+            )
+        })?;
+    if path.is_empty() {
+        return Ok(url);
+    }
+    let base = url.as_str().trim_end_matches('/');
+    Url::parse(&format!("{base}/{path}")).map_err(|e| bad(var, format!("`{v}`: {e}")))
+}
+
 pub(super) fn parse_public_url(v: &str) -> Result<Url, ConfigError> {
     const VAR: &str = "BUCKETDESK_PUBLIC_URL";
     let url = Url::parse(v).map_err(|_| {

@@ -31,6 +31,28 @@ fn defaults_need_nothing_but_give_a_local_setup() {
 }
 
 #[test]
+fn traces_go_to_the_otlp_address_when_one_is_set() {
+    assert_eq!(config(&[]).unwrap().otlp_traces_endpoint, None);
+    let base = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")]).unwrap();
+    assert_eq!(
+        base.otlp_traces_endpoint.unwrap().as_str(),
+        "http://collector:4318/v1/traces"
+    );
+    let own = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://traces.example.com/otlp/v1/traces",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        own.otlp_traces_endpoint.unwrap().as_str(),
+        "https://traces.example.com/otlp/v1/traces"
+    );
+}
+
+#[test]
 fn metrics_are_served_on_an_address_of_their_own() {
     let c = config(&[("BUCKETDESK_METRICS_BIND", "127.0.0.1:9090")]).unwrap();
     assert_eq!(c.metrics_bind, Some("127.0.0.1:9090".parse().unwrap()));
@@ -56,6 +78,11 @@ fn each_malformed_value_names_its_variable() {
         ("DATABASE_URL", "mysql://x"),
         ("BUCKETDESK_BIND", "localhost"),
         ("BUCKETDESK_METRICS_BIND", "9090"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "ftp://collector/v1/traces",
+        ),
         ("BUCKETDESK_PUBLIC_URL", "files.example.com"),
         ("BUCKETDESK_PUBLIC_URL", "ftp://files.example.com"),
         ("BUCKETDESK_PUBLIC_URL", "https://example.com/files"),

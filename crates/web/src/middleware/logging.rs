@@ -21,8 +21,13 @@ use tracing::Instrument;
 /// Who made the request, once an extractor has accepted their session: for
 /// the log line, and for the pages' layout, which shows the signed-in top
 /// bar (see `pages::signed_in`) without each page being told.
-#[derive(Clone, Default)]
-pub struct RequestUser(Arc<OnceLock<UserId>>);
+#[derive(Clone)]
+pub struct RequestUser {
+    user: Arc<OnceLock<UserId>>,
+    /// The request's span, which names the person from then on (not the
+    /// span current at the time, which may be an inner one).
+    span: tracing::Span,
+}
 
 tokio::task_local! {
     /// The person of the request this task is answering (pages are rendered
@@ -76,28 +81,28 @@ impl RequestUser {
     /// Notes the signed-in person of the request (the first one counts).
     pub fn note(extensions: &axum::http::Extensions, user: UserId) {
         if let Some(slot) = extensions.get::<RequestUser>() {
-            let _ = slot.0.set(user);
-            Self::on_log_lines(user);
+            slot.set(user);
         }
     }
 
     /// Notes the signed-in person of the request this task is answering.
     pub fn note_here(user: UserId) {
-        if ANSWERING.try_with(|slot| slot.0.set(user)).is_ok() {
-            Self::on_log_lines(user);
-        }
+        let _ = ANSWERING.try_with(|slot| slot.set(user));
     }
 
-    /// Names the person on the request's log lines from here on.
-    fn on_log_lines(user: UserId) {
-        tracing::Span::current().record("user.id", tracing::field::display(user.0));
+    /// Notes the person (the first one counts) and names them on the
+    /// request's log lines and span from here on.
+    fn set(&self, user: UserId) {
+        if self.user.set(user).is_ok() {
+            self.span.record("user.id", tracing::field::display(user.0));
+        }
     }
 
     /// Whether the request this task is answering has a signed-in person;
     /// false outside a request.
     pub fn signed_in_here() -> bool {
         ANSWERING
-            .try_with(|slot| slot.0.get().is_some())
+            .try_with(|slot| slot.user.get().is_some())
             .unwrap_or(false)
     }
 }
@@ -112,8 +117,6 @@ pub async fn log_request(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
-    let user = RequestUser::default();
-    request.extensions_mut().insert(user.clone());
     // what names the client, set aside in case this is a refusal: the peer,
     // and the forwarded-for lines (usually none, so nothing is copied)
     let peer = request
@@ -130,7 +133,19 @@ pub async fn log_request(
         peer.is_some_and(|peer| is_trusted_proxy(peer, &state.settings.trusted_proxies));
     let id = RequestId::of(request.headers().get(REQUEST_ID_HEADER), peer_trusted);
     // every line logged while answering carries the id (and the user, once known)
-    let span = tracing::info_span!("request", id = %id.0, user.id = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        id = %id.0,
+        %method,
+        %route,
+        status = tracing::field::Empty,
+        user.id = tracing::field::Empty
+    );
+    let user = RequestUser {
+        user: Arc::default(),
+        span: span.clone(),
+    };
+    request.extensions_mut().insert(user.clone());
     let started = Instant::now();
     let answering = ANSWERING.scope(
         user.clone(),
@@ -142,12 +157,13 @@ pub async fn log_request(
     }
     let _entered = span.enter();
     let status = response.status().as_u16();
+    span.record("status", i64::from(status));
     let took = started.elapsed();
     bucketdesk_metrics::metrics().request(method.as_str(), &route, status, took);
     let ms = took.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, ms, "request");
-    } else if let (403 | 404, Some(user)) = (status, user.0.get()) {
+    } else if let (403 | 404, Some(user)) = (status, user.user.get()) {
         let forwarded: Vec<&str> = forwarded.iter().filter_map(|v| v.to_str().ok()).collect();
         let ip = peer.map(|peer| {
             client_ip(
