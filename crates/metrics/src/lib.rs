@@ -255,6 +255,11 @@ impl Metrics {
     /// One answered request. `route` is the route pattern (`/s/{token}`),
     /// never the path.
     pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
+        // a client may send any method name: only the standard ones are labels
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         let labels = RequestLabels {
             method: method.to_owned(),
             route: route.to_owned(),
@@ -356,6 +361,9 @@ mod tests {
         let metrics = Metrics::new();
         metrics.request("GET", "/s/{token}", 200, Duration::from_millis(3));
         metrics.request("GET", "/s/{token}", 200, Duration::from_millis(5));
+        // made-up methods share one label: no client can grow the series
+        metrics.request("FOO1", "(no route)", 405, Duration::ZERO);
+        metrics.request("FOO2", "(no route)", 405, Duration::ZERO);
         metrics.s3_call(
             "ListObjectsV2",
             S3Outcome::ClientError,
@@ -371,6 +379,7 @@ mod tests {
         let text = metrics.encode();
         for line in [
             r#"bucketdesk_http_request_duration_seconds_count{method="GET",route="/s/{token}",status="200"} 2"#,
+            r#"bucketdesk_http_request_duration_seconds_count{method="other",route="(no route)",status="405"} 2"#,
             r#"bucketdesk_s3_call_duration_seconds_count{operation="ListObjectsV2",outcome="client_error"} 1"#,
             r#"bucketdesk_transferred_bytes_total{direction="upload"} 1024"#,
             r#"bucketdesk_links_issued_total{kind="presigned"} 3"#,

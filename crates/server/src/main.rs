@@ -88,7 +88,7 @@ fn main() -> ExitCode {
     ) {
         Ok(telemetry) => telemetry,
         Err(e) => {
-            eprintln!("error: OTEL_EXPORTER_OTLP_ENDPOINT: cannot send traces there: {e}");
+            eprintln!("error: OpenTelemetry: cannot send traces to the OTLP address: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -41,9 +41,9 @@ impl Nginx {
 
     /// Starts nginx on `127.0.0.1:port`, sending requests to `upstreams` in
     /// turn (round robin), as in front of replicas. A server that refuses
-    /// connections or breaks one before answering is passed over for a second,
-    /// and the request goes to the next one (for any method, as long as no
-    /// byte of it was sent: nginx's default).
+    /// connections or breaks one before answering is passed over for a
+    /// second, and the request goes to the next one (nginx's default: any
+    /// request it could not send, and GETs and HEADs it sent too).
     pub fn balancing(port: u16, upstreams: &[&str], max_body: &str) -> Nginx {
         let dir = tempfile::tempdir().expect("a temporary folder for nginx");
         let d = dir.path().display();

@@ -16,7 +16,6 @@ use crate::AppState;
 use crate::extract::is_trusted_proxy;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use futures::FutureExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -138,10 +137,12 @@ pub async fn serve(
     // connections just accepted get a moment to be read before the idle
     // ones are closed (a proxy passes a refused connection to another
     // replica, but not a request lost after it was sent).
-    while let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
-        take(stream, peer);
+    for (stream, peer) in accept_waiting(listener) {
+        match tokio::net::TcpStream::from_std(stream) {
+            Ok(stream) => take(stream, peer),
+            Err(error) => tracing::warn!(%error, "could not serve a connection while stopping"),
+        }
     }
-    drop(listener);
     tokio::time::sleep(FIRST_REQUEST_GRACE).await;
     let drained = graceful.shutdown();
     tokio::pin!(drained);
@@ -160,9 +161,52 @@ pub async fn serve(
     Ok(())
 }
 
+/// Every connection the kernel completed and nobody accepted yet, then
+/// the listener closes. Asked of the socket itself, not of the runtime's
+/// idea of whether it is readable, which may lag behind.
+fn accept_waiting(listener: TcpListener) -> Vec<(std::net::TcpStream, std::net::SocketAddr)> {
+    let Ok(listener) = listener.into_std() else {
+        return Vec::new();
+    };
+    let mut waiting = Vec::new();
+    // non-blocking (as the runtime left it): WouldBlock once none is left
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                if stream.set_nonblocking(true).is_ok() {
+                    waiting.push((stream, peer));
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break,
+            // one connection that failed (reset before it was accepted): the next
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionAborted => {}
+            Err(_) => break,
+        }
+    }
+    waiting
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn connections_waiting_to_be_accepted_when_the_server_stops_are_taken_before_the_listener_closes()
+     {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let address = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        // three clients the kernel accepted, which the server never polled for
+        let clients: Vec<_> = (0..3)
+            .map(|_| std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let waiting = accept_waiting(listener);
+        assert_eq!(waiting.len(), 3);
+        // and the listener is closed: the next client is refused
+        assert!(std::net::TcpStream::connect(address).is_err());
+        drop(clients);
+    }
 
     #[test]
     fn each_address_holds_at_most_so_many_connections_and_gets_them_back() {

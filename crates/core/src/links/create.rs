@@ -12,7 +12,7 @@ use bucketdesk_db::{PgPool, audit};
 use bucketdesk_domain::link::{self as rules, describe_duration};
 use bucketdesk_domain::object::{check_folder_path, check_readable_key};
 use bucketdesk_domain::{BucketId, Scope, WorkspaceId};
-use bucketdesk_metrics::{self as metered, metrics};
+use bucketdesk_metrics::metrics;
 use bucketdesk_vault::TokenBox;
 use serde_json::json;
 use std::time::Duration;
@@ -42,11 +42,7 @@ pub async fn create_download(
         });
     }
     let checked = check_options(&link.options, limits, problems)?;
-    // the creator's role covers everything shared (folder grants count)
-    match link.folder.as_deref() {
-        Some(folder) => can.at(folder)?,
-        None => can.at_all(link.keys.iter().map(String::as_str))?,
-    };
+    check_reach(can, link.folder.as_deref(), &link.keys)?;
     let spec = Spec {
         kind: LinkKind::Download,
         folder: link.folder.as_deref(),
@@ -58,6 +54,22 @@ pub async fn create_download(
         notify_arrivals: false,
     };
     insert(db, tokens, can, actor, origin, &link.options, checked, spec).await
+}
+
+/// Refused unless the person holds a Viewer's role at everything a
+/// download link would share, `folder` or `keys` (folder grants count):
+/// the same answer for the page's form and for the link it makes.
+pub fn check_reach(
+    grant: &BucketGrant,
+    folder: Option<&str>,
+    keys: &[String],
+) -> Result<(), CoreError> {
+    match folder {
+        Some(folder) => grant.at::<Viewer>(folder).map(drop),
+        None => grant
+            .at_all::<Viewer>(keys.iter().map(String::as_str))
+            .map(drop),
+    }
 }
 
 /// Makes an upload link into a folder of the bucket.
@@ -317,11 +329,7 @@ async fn insert(
     };
     audit::record(&mut *tx, event).await?;
     tx.commit().await?;
-    let counted = match spec.kind {
-        LinkKind::Download => metered::LinkKind::Download,
-        LinkKind::Upload => metered::LinkKind::Upload,
-    };
-    metrics().links_issued(counted, 1);
+    metrics().links_issued(super::counted(spec.kind), 1);
     Ok(Created {
         id,
         token,

@@ -13,7 +13,15 @@ mod manage;
 mod password;
 pub mod visit;
 
-pub use create::{check_target, create_download, create_upload};
+pub use create::{check_reach, check_target, create_download, create_upload};
+
+/// How the metrics name a link's kind.
+fn counted(kind: bucketdesk_db::links::LinkKind) -> bucketdesk_metrics::LinkKind {
+    match kind {
+        bucketdesk_db::links::LinkKind::Download => bucketdesk_metrics::LinkKind::Download,
+        bucketdesk_db::links::LinkKind::Upload => bucketdesk_metrics::LinkKind::Upload,
+    }
+}
 pub use manage::{arrivals, claim_arrival_mails, extend, find, list, revoke, sharing, visits};
 pub use password::{hash_password, password_matches};
 

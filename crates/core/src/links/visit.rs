@@ -77,21 +77,13 @@ pub async fn find(
     Ok(link)
 }
 
-/// How `bucketdesk_link_visits_total` names a link's kind.
-fn counted(kind: LinkKind) -> Counted {
-    match kind {
-        LinkKind::Download => Counted::Download,
-        LinkKind::Upload => Counted::Upload,
-    }
-}
-
-/// The link, if it still works; [`CoreError::Gone`] with why not (a
-/// refused visit, counted).
+/// The link, if it still works; [`CoreError::Gone`] with why not (counted
+/// as a refused visit: of the link's page, or of a file).
 pub fn require_active(link: &Link) -> Result<(), CoreError> {
     match link.state() {
         LinkState::Active => Ok(()),
         other => {
-            metrics().link_visit(counted(link.kind()), false);
+            metrics().link_visit(super::counted(link.kind()), false);
             Err(CoreError::Gone(other))
         }
     }
@@ -392,6 +384,7 @@ where
         rows::lock(&mut *tx, link.id).await?;
         let files = rows::files_taken(&mut *tx, link.id).await?;
         if link.max_files.is_some_and(|max| files >= i64::from(max)) {
+            metrics().link_visit(Counted::Upload, false);
             return Err(CoreError::Gone(LinkState::UsedUp));
         }
         let id = rows::reserve_upload(

@@ -19,7 +19,6 @@ use bucketdesk_db::users::{self, User};
 use bucketdesk_db::{PgPool, audit, login};
 use bucketdesk_domain::login::{self as rules, LoginCode};
 use bucketdesk_domain::{Email, SignupPolicy};
-use bucketdesk_metrics::{SignInOutcome, metrics};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -215,14 +214,10 @@ pub async fn verify_code(
     let signing_in = purpose == Purpose::SignIn;
     let outcome = check_code(db, rules, entry, code, origin, purpose).await?;
     if signing_in {
-        let counted = match &outcome {
-            VerifyOutcome::Verified { user, .. } if user.second_factor => {
-                SignInOutcome::SecondFactorAsked
-            }
-            VerifyOutcome::Verified { .. } => SignInOutcome::SignedIn,
-            _ => SignInOutcome::Refused,
-        };
-        metrics().sign_in("code", counted);
+        match &outcome {
+            VerifyOutcome::Verified { user, .. } => super::count_first_step("code", user),
+            _ => super::count_refused("code"),
+        }
     }
     Ok(outcome)
 }

@@ -30,8 +30,9 @@ const CSV_LIMIT: i64 = 50_000;
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// The acting person's email address, or its start (`alice` finds
-    /// alice@example.com); any case.
+    /// The acting person's whole email address, or its start before the
+    /// `@` (`alice` finds alice@example.com and alice.smith@example.org);
+    /// any case.
     person: Option<String>,
     /// Only this bucket's events (its id).
     bucket: Option<String>,

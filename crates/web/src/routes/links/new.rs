@@ -170,14 +170,14 @@ pub(super) async fn new_link_for_selection(
 /// Refuses the form of a link to files or a folder the person holds no
 /// role at (someone with folder grants, asking for others).
 fn within_reach(access: &BucketAccess, form: &LinkForm) -> Result<()> {
-    match &form.folder {
-        Some(folder) => access.at::<Viewer>(folder).map(drop)?,
-        None if form.keys.is_empty() => {}
-        None => access
-            .at_all::<Viewer>(form.keys.iter().map(String::as_str))
-            .map(drop)?,
+    if form.folder.is_none() && form.keys.is_empty() {
+        return Ok(()); // nothing chosen yet
     }
-    Ok(())
+    Ok(core_links::check_reach(
+        access,
+        form.folder.as_deref(),
+        &form.keys,
+    )?)
 }
 
 pub(super) async fn create_link(
