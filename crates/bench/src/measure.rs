@@ -145,3 +145,56 @@ pub(crate) async fn peak_rss_while<T>(
         .max(rss_mib(pid).unwrap_or(0.0));
     (output, highest)
 }
+
+/// One request of a load, made by the functions below.
+pub(crate) type Request = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
+
+/// The page's share-link request, through `base`.
+pub(crate) fn share_link(
+    stack: &Stack,
+    base: &str,
+) -> impl Fn() -> Request + Clone + Send + 'static {
+    let client = stack.client();
+    let url = format!("{base}{}/share", stack.bucket_path);
+    let (cookie, csrf) = (stack.cookie.clone(), stack.csrf.clone());
+    move || {
+        let (client, url, cookie, csrf) =
+            (client.clone(), url.clone(), cookie.clone(), csrf.clone());
+        Box::pin(async move {
+            let answer = client
+                .post(url)
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .header("accept", "application/json")
+                .form(&[("key", "10k/object-000001.txt")])
+                .send()
+                .await?;
+            if !answer.status().is_success() {
+                bail!("share link answered {}", answer.status());
+            }
+            answer.bytes().await?;
+            Ok(())
+        })
+    }
+}
+
+/// The workspace page, through `base`.
+pub(crate) fn page_view(
+    stack: &Stack,
+    base: &str,
+) -> impl Fn() -> Request + Clone + Send + 'static {
+    let client = stack.client();
+    let url = format!("{base}/w/{}", stack.workspace);
+    let cookie = stack.cookie.clone();
+    move || {
+        let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
+        Box::pin(async move {
+            let answer = client.get(url).header("cookie", cookie).send().await?;
+            if !answer.status().is_success() {
+                bail!("page answered {}", answer.status());
+            }
+            answer.bytes().await?;
+            Ok(())
+        })
+    }
+}

@@ -57,52 +57,6 @@ impl Drop for Replica {
     }
 }
 
-type Request = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
-
-/// The page's share-link request, through `base`.
-fn share_link(stack: &Stack, base: &str) -> impl Fn() -> Request + Clone + Send + 'static {
-    let client = stack.client();
-    let url = format!("{base}{}/share", stack.bucket_path);
-    let (cookie, csrf) = (stack.cookie.clone(), stack.csrf.clone());
-    move || {
-        let (client, url, cookie, csrf) =
-            (client.clone(), url.clone(), cookie.clone(), csrf.clone());
-        Box::pin(async move {
-            let answer = client
-                .post(url)
-                .header("cookie", cookie)
-                .header("x-csrf-token", csrf)
-                .header("accept", "application/json")
-                .form(&[("key", "10k/object-000001.txt")])
-                .send()
-                .await?;
-            if !answer.status().is_success() {
-                bail!("share link answered {}", answer.status());
-            }
-            answer.bytes().await?;
-            Ok(())
-        })
-    }
-}
-
-/// The workspace page, through `base`.
-fn page_view(stack: &Stack, base: &str) -> impl Fn() -> Request + Clone + Send + 'static {
-    let client = stack.client();
-    let url = format!("{base}/w/{}", stack.workspace);
-    let cookie = stack.cookie.clone();
-    move || {
-        let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
-        Box::pin(async move {
-            let answer = client.get(url).header("cookie", cookie).send().await?;
-            if !answer.status().is_success() {
-                bail!("page answered {}", answer.status());
-            }
-            answer.bytes().await?;
-            Ok(())
-        })
-    }
-}
-
 /// Requests per second of the load, and the CPU milliseconds per request
 /// of each part of the machine.
 async fn measured(

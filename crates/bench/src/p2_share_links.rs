@@ -6,28 +6,12 @@ pub(crate) async fn p2_share_links(stack: &Stack) -> Result<Value> {
     let mut out = json!({});
     for concurrency in [1usize, 16, 64] {
         let per_client = (4000 / concurrency).max(50);
-        let client = stack.client();
-        let url = format!("{}{}/share", stack.url, stack.bucket_path);
-        let (cookie, csrf) = (stack.cookie.clone(), stack.csrf.clone());
-        let app = load(stack, concurrency, per_client, move || {
-            let (client, url, cookie, csrf) =
-                (client.clone(), url.clone(), cookie.clone(), csrf.clone());
-            async move {
-                let answer = client
-                    .post(url)
-                    .header("cookie", cookie)
-                    .header("x-csrf-token", csrf)
-                    .header("accept", "application/json")
-                    .form(&[("key", "10k/object-000001.txt")])
-                    .send()
-                    .await?;
-                if !answer.status().is_success() {
-                    bail!("share link answered {}", answer.status());
-                }
-                answer.bytes().await?;
-                Ok(())
-            }
-        })
+        let app = load(
+            stack,
+            concurrency,
+            per_client,
+            share_link(stack, &stack.url),
+        )
         .await?;
         // the same link through the JSON API, with a bearer token
         let api_url = format!(

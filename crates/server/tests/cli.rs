@@ -196,6 +196,21 @@ async fn signed_in(server: &Server, sink: &MailSink, email: &str) -> Browser {
     browser
 }
 
+/// Makes a download link through its form (the keys and options in
+/// `fields`): its token, and the path of its page.
+async fn make_link(browser: &Browser, bucket: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let made = browser.post(&format!("{bucket}/links"), fields).await;
+    let detail = made
+        .location()
+        .and_then(|l| l.split('?').next())
+        .unwrap_or_else(|| panic!("no link was made: {}", made.body))
+        .to_owned();
+    assert!(detail.contains("/links/"), "{detail}");
+    let page = browser.get(&detail).await;
+    let start = page.body.find("/s/").expect("the link's address") + 3;
+    (page.body[start..start + 43].to_owned(), detail)
+}
+
 /// Creates a workspace and connects `bucket` of `s3` through the forms, as a
 /// person would; returns the bucket's path.
 async fn connect_bucket(

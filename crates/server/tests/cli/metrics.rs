@@ -104,25 +104,12 @@ async fn a_known_sequence_of_requests_moves_each_count_by_exactly_what_was_done(
         "{}",
         presigned.text().await.unwrap()
     );
-    let made = alice
-        .post(&format!("{bucket}/links"), &[("keys", "notes.pdf")])
-        .await;
-    let link_page = alice.get(made.location().unwrap()).await;
-    let start = link_page.body.find("/s/").unwrap() + 3;
-    let share = link_page.body[start..start + 43].to_owned();
+    let (share, detail) = make_link(&alice, &bucket, &[("keys", "notes.pdf")]).await;
     let visitor = Browser::new(&server.url());
     for _ in 0..2 {
         let download = visitor.get(&format!("/s/{share}/download")).await;
         assert_eq!(download.status, 303);
     }
-    let detail = made
-        .location()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    assert!(detail.contains("/links/"), "{detail}");
     let revoked = alice.post(&format!("{detail}/revoke"), &[]).await;
     assert!(revoked.status < 400, "revoking: {}", revoked.body);
     assert_eq!(

@@ -109,26 +109,6 @@ impl Replicas {
         assert_eq!(page.location(), Some("/"), "signing in: {}", page.body);
         browser
     }
-
-    /// The token of a new download link to `key` (with `fields` besides).
-    async fn link(
-        &self,
-        browser: &Browser,
-        bucket: &str,
-        fields: &[(&str, &str)],
-    ) -> (String, String) {
-        let made = browser.post(&format!("{bucket}/links"), fields).await;
-        let detail = made
-            .location()
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap()
-            .to_owned();
-        let page = browser.get(&detail).await;
-        let start = page.body.find("/s/").expect("the link's address") + 3;
-        (page.body[start..start + 43].to_owned(), detail)
-    }
 }
 
 /// Which replica answered, as the proxy says.
@@ -185,13 +165,12 @@ async fn two_replicas_share_sessions_limits_revocations_and_chunked_uploads() {
     assert_eq!(codes_sent(), 3, "{asked:?}");
 
     // a link's download limit holds across both, under concurrent visits
-    let (limited, _) = replicas
-        .link(
-            &alice,
-            &bucket,
-            &[("keys", "notes.txt"), ("max_downloads", "3")],
-        )
-        .await;
+    let (limited, _) = make_link(
+        &alice,
+        &bucket,
+        &[("keys", "notes.txt"), ("max_downloads", "3")],
+    )
+    .await;
     let visits = futures::future::join_all((0..8).map(|_| async {
         let visitor = Browser::new(&replicas.url());
         let page = visitor.get(&format!("/s/{limited}/download")).await;
@@ -207,9 +186,7 @@ async fn two_replicas_share_sessions_limits_revocations_and_chunked_uploads() {
     assert_eq!(answered_by, both, "{visits:?}");
 
     // a revoke on one is refused by the other at the next request
-    let (revocable, detail) = replicas
-        .link(&alice, &bucket, &[("keys", "notes.txt")])
-        .await;
+    let (revocable, detail) = make_link(&alice, &bucket, &[("keys", "notes.txt")]).await;
     let visitor = Browser::new(&replicas.url());
     assert_eq!(visitor.get(&format!("/s/{revocable}")).await.status, 200);
     let revoked = alice.post(&format!("{detail}/revoke"), &[]).await;
@@ -281,9 +258,7 @@ async fn a_rolling_restart_under_load_fails_no_request() {
     let alice = Arc::new(replicas.signed_in("alice@example.com").await);
     let bucket = connect_bucket(&alice, &replicas.s3, "team").await;
     std::fs::write(replicas.s3_dir.path().join("team/notes.txt"), b"hello").unwrap();
-    let (share, _) = replicas
-        .link(&alice, &bucket, &[("keys", "notes.txt")])
-        .await;
+    let (share, _) = make_link(&alice, &bucket, &[("keys", "notes.txt")]).await;
 
     // share-link downloads and page views, four of each at a time, until told to stop
     let stop = Arc::new(AtomicBool::new(false));
