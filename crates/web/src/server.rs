@@ -7,8 +7,9 @@
 //!   closed as they arrive. Trusted proxies are exempt: all their clients
 //!   come through them (limit connections in the proxy).
 //! - On shutdown no new connection is accepted (those the kernel already
-//!   completed are still served, so a proxy never loses a request it sent)
-//!   and requests in flight may finish for the grace period; then uploads still running are cut, which
+//!   completed are still served; only one completing in the moment between
+//!   the last accept and the close is reset, which a proxy resends if it is
+//!   a GET) and requests in flight may finish for the grace period; then uploads still running are cut, which
 //!   aborts their multipart uploads, and whatever is left a moment later is
 //!   dropped.
 
